@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.h - the resolved configuration: read-only once start-up is done */
+#ifndef TETHER_CONF_H
+#define TETHER_CONF_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/log.h"
+
+#define CONF_MAXNS		3	/* resolvers per family, as resolv.conf */
+#define CONF_SEARCH_MAX		6	/* search domains */
+#define CONF_MTU_DEFAULT	65520	/* 65535 - 14 (Ethernet) rounded to 4 */
+#define CONF_MTU_MAX		65521
+#define CONF_FWD_SPECS_MAX	64	/* -t/-u/-T/-U options kept */
+
+enum conf_mode {
+	MODE_PASTA,	/* tap device in a namespace */
+	MODE_PASST,	/* QEMU over a UNIX stream socket */
+};
+
+/**
+ * struct conf_ip4 - IPv4 addressing, resolved from options and the host
+ * @enabled:	IPv4 is served
+ * @addr:	address the guest uses (the host's own by default)
+ * @prefix_len:	its prefix length
+ * @gw:		default gateway advertised to the guest
+ * @our_addr:	our own address on the tap link (gateway, or a fallback)
+ * @map_host_lo: guest destination mapped to 127.0.0.1 (INADDR_ANY: none)
+ * @map_guest:	guest destination mapped to the host's @addr (any: none)
+ * @outbound:	source address for host sockets (any: kernel picks)
+ * @outbound_if: SO_BINDTODEVICE for host sockets ("" for none)
+ * @ifname:	host template interface
+ * @dns:	resolvers advertised to the guest
+ * @dns_n:	how many
+ * @dns_match:	guest destination whose port 53 goes to @dns_host (any: none)
+ * @dns_host:	host-side resolver for @dns_match
+ * @addr_fixed:	-a was given: single address, don't learn from traffic
+ * @gw_fixed:	-g was given: only a default route is copied
+ */
+struct conf_ip4 {
+	bool enabled;
+	struct in_addr addr;
+	int prefix_len;
+	struct in_addr gw;
+	struct in_addr our_addr;
+	struct in_addr map_host_lo;
+	struct in_addr map_guest;
+	struct in_addr outbound;
+	char outbound_if[IFNAMSIZ];
+	char ifname[IFNAMSIZ];
+	struct in_addr dns[CONF_MAXNS];
+	int dns_n;
+	struct in_addr dns_match;
+	struct in_addr dns_host;
+	bool addr_fixed;
+	bool gw_fixed;
+};
+
+/**
+ * struct conf_ip6 - IPv6 addressing, as struct conf_ip4
+ * @addr_ll:	the host's link-local address on the template interface
+ * @our_ll:	our link-local address on the tap link (gateway if it is
+ *		link-local, else @addr_ll)
+ */
+struct conf_ip6 {
+	bool enabled;
+	struct in6_addr addr;
+	int prefix_len;
+	struct in6_addr addr_ll;
+	struct in6_addr gw;
+	struct in6_addr our_ll;
+	struct in6_addr map_host_lo;
+	struct in6_addr map_guest;
+	struct in6_addr outbound;
+	char outbound_if[IFNAMSIZ];
+	char ifname[IFNAMSIZ];
+	struct in6_addr dns[CONF_MAXNS];
+	int dns_n;
+	struct in6_addr dns_match;
+	struct in6_addr dns_host;
+	bool addr_fixed;
+	bool gw_fixed;
+};
+
+/**
+ * struct conf_link - the guest-facing link
+ * @mtu:	MTU set on the tap / advertised (0: don't advertise)
+ * @our_mac:	our MAC address on the link (-M)
+ * @ns_mac:	MAC of the tap inside the namespace (--ns-mac-addr)
+ * @ns_mac_set:	@ns_mac was given
+ * @ns_ifname:	tap name inside the namespace (-I)
+ * @sock_path:	passt: UNIX socket path (-s)
+ * @fd:		passt: inherited connected socket (-F), -1 for none
+ * @one_off:	passt: exit when the client disconnects
+ */
+struct conf_link {
+	unsigned mtu;
+	uint8_t our_mac[6];
+	uint8_t ns_mac[6];
+	bool ns_mac_set;
+	char ns_ifname[IFNAMSIZ];
+	char sock_path[108];
+	int fd;
+	bool one_off;
+};
+
+/**
+ * struct conf_svc - which translators and link services run (positive)
+ */
+struct conf_svc {
+	bool tcp;
+	bool udp;
+	bool icmp;
+	bool dhcp;
+	bool dhcpv6;
+	bool ndp;
+	bool ra;
+	bool dhcp_dns;		/* advertise resolvers over DHCP/RA/DHCPv6 */
+	bool dhcp_search;	/* advertise the search list */
+	char search[CONF_SEARCH_MAX][256];
+	int search_n;
+	char hostname[65];
+	char fqdn[256];
+};
+
+enum conf_ns_target {
+	NS_SPAWN,	/* new namespaces, run a command */
+	NS_ATTACH_PID,	/* pasta PID */
+	NS_ATTACH_PATH,	/* --netns PATH|NAME */
+};
+
+/**
+ * struct conf_ns - pasta's namespace
+ * @target:	spawn or attach
+ * @pid:	NS_ATTACH_PID: target process
+ * @netns:	NS_ATTACH_PATH: path of the netns file
+ * @userns:	user namespace to join ("" for the target's / none)
+ * @netns_only:	don't join or create a user namespace
+ * @config_net:	configure addresses, routes, MTU in the namespace
+ * @netns_quit:	exit when the namespace goes away (default)
+ * @cmd:	NS_SPAWN: command and arguments (NULL: user's shell)
+ * @splice:	loopback fast path between host and namespace
+ * @host_lo_to_ns_lo: host loopback connections arrive on ns loopback
+ */
+struct conf_ns {
+	enum conf_ns_target target;
+	pid_t pid;
+	char netns[PATH_MAX];
+	char userns[PATH_MAX];
+	bool netns_only;
+	bool config_net;
+	bool netns_quit;
+	char **cmd;
+	bool splice;
+	bool host_lo_to_ns_lo;
+};
+
+/**
+ * struct conf_proc - process life
+ * @foreground:	don't daemonize
+ * @pidfile:	-P
+ * @uid, @gid:	--runas, or where started as root, "nobody"
+ * @runas:	switch to @uid/@gid
+ */
+struct conf_proc {
+	bool foreground;
+	const char *pidfile;
+	uid_t uid;
+	gid_t gid;
+	bool runas;
+};
+
+enum conf_fwd_kind {
+	FWD_TCP_IN,	/* -t: host -> namespace/guest */
+	FWD_UDP_IN,	/* -u */
+	FWD_TCP_OUT,	/* -T: namespace -> host loopback */
+	FWD_UDP_OUT,	/* -U */
+	FWD_KIND_NUM_,
+};
+
+/**
+ * struct conf_fwd - port forwarding specs as given (parsed in issue 3)
+ * @spec:	option arguments per kind, in order
+ * @n:		count per kind
+ */
+struct conf_fwd {
+	const char *spec[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
+	int n[FWD_KIND_NUM_];
+};
+
+/**
+ * struct conf - everything, split by concern; read-only after conf_parse()
+ */
+struct conf {
+	enum conf_mode mode;
+	struct log_conf log;
+	struct conf_proc proc;
+	struct conf_ip4 ip4;
+	struct conf_ip6 ip6;
+	struct conf_link link;
+	struct conf_svc svc;
+	struct conf_ns ns;
+	struct conf_fwd fwd;
+};
+
+/*
+ * conf_parse() - parse argv for the personality (argv[0] basename "passt"
+ * selects MODE_PASST, anything else pasta), discover host addresses and
+ * routes, resolve every default. Exits with a one-line message and status 1
+ * on bad input; exits 0 after --help / --version.
+ */
+void conf_parse(struct conf *c, int argc, char **argv);
+/* conf_print() - log the resolved configuration at info level */
+void conf_print(const struct conf *c);
+
+#endif /* TETHER_CONF_H */

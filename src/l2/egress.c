@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* egress.c - build L2/L3 headers toward the guest; queue and flush frames */
+#include <errno.h>
+#include <string.h>
+
+#include "l2/egress.h"
+#include "lib/checksum.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "link/link.h"
+
+static struct {
+	uint8_t our_mac[6];
+	uint8_t guest_mac[6];
+	struct iovec iov[EGRESS_FRAMES * EGRESS_IOV_MAX];
+	int cnt[EGRESS_FRAMES];
+	int n;
+	uint8_t copy[EGRESS_FRAMES][EGRESS_COPY_MAX];
+	int ncopy;
+	uint16_t ip4_id;
+} eg;
+
+void egress_init(const struct conf *c)
+{
+	memcpy(eg.our_mac, c->link.our_mac, 6);
+	memset(eg.guest_mac, 0xff, 6);
+}
+
+void egress_guest_mac_set(const uint8_t mac[6])
+{
+	memcpy(eg.guest_mac, mac, 6);
+}
+
+const uint8_t *egress_guest_mac(void)
+{
+	return eg.guest_mac;
+}
+
+const uint8_t *egress_our_mac(void)
+{
+	return eg.our_mac;
+}
+
+size_t egress_l2l3(uint8_t *buf, const union inany *src,
+		   const union inany *dst, uint8_t proto, size_t l4_len)
+{
+	uint8_t *ip = buf + ETH_HDR_LEN;
+
+	memcpy(buf, eg.guest_mac, 6);
+	memcpy(buf + 6, eg.our_mac, 6);
+
+	if (inany_is_v4(src)) {
+		wr16(buf + 12, 0x0800);
+		ip[0] = 0x45;
+		ip[1] = 0;
+		wr16(ip + 2, (uint16_t)(IP4_HDR_LEN + l4_len));
+		wr16(ip + 4, eg.ip4_id++);
+		wr16(ip + 6, 0x4000);		/* DF */
+		ip[8] = 255;
+		ip[9] = proto;
+		wr16(ip + 10, 0);
+		memcpy(ip + 12, &src->v4.a4, 4);
+		memcpy(ip + 16, &dst->v4.a4, 4);
+		wr16(ip + 10, csum_ip4_hdr(ip, IP4_HDR_LEN));
+		return ETH_HDR_LEN + IP4_HDR_LEN;
+	}
+
+	wr16(buf + 12, 0x86dd);
+	wr32(ip, 0x60000000);
+	wr16(ip + 4, (uint16_t)l4_len);
+	ip[6] = proto;
+	ip[7] = 255;
+	memcpy(ip + 8, &src->a6, 16);
+	memcpy(ip + 24, &dst->a6, 16);
+	return ETH_HDR_LEN + IP6_HDR_LEN;
+}
+
+uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
+			uint8_t proto, const struct iovec *iov, int cnt,
+			size_t l4_len)
+{
+	uint32_t sum;
+
+	if (inany_is_v4(src))
+		sum = csum_pseudo4(src->v4.a4, dst->v4.a4, proto,
+				   (uint16_t)l4_len);
+	else
+		sum = csum_pseudo6(&src->a6, &dst->a6, proto,
+				   (uint32_t)l4_len);
+	return csum_fold(csum_iov(iov, cnt, 0, sum));
+}
+
+int egress_queue(const struct iovec *iov, int cnt)
+{
+	ASSERT(cnt > 0 && cnt <= EGRESS_IOV_MAX);
+	if (eg.n >= EGRESS_FRAMES)
+		return -ENOBUFS;
+	memcpy(&eg.iov[(size_t)eg.n * EGRESS_IOV_MAX], iov,
+	       sizeof(*iov) * (size_t)cnt);
+	eg.cnt[eg.n++] = cnt;
+	return 0;
+}
+
+int egress_queue_copy(const void *frame, size_t len)
+{
+	struct iovec iov;
+
+	if (len > EGRESS_COPY_MAX)
+		return -EMSGSIZE;
+	if (eg.n >= EGRESS_FRAMES || eg.ncopy >= EGRESS_FRAMES)
+		return -ENOBUFS;
+	memcpy(eg.copy[eg.ncopy], frame, len);
+	iov.iov_base = eg.copy[eg.ncopy++];
+	iov.iov_len = len;
+	return egress_queue(&iov, 1);
+}
+
+int egress_room(void)
+{
+	return EGRESS_FRAMES - eg.n;
+}
+
+void egress_flush(void)
+{
+	const struct link_ops *ops = link_ops();
+
+	if (!eg.n)
+		return;
+	if (ops)
+		ops->tx(eg.iov, eg.cnt, eg.n);
+	eg.n = 0;
+	eg.ncopy = 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* egress.h - build L2/L3 headers toward the guest; queue and flush frames */
+#ifndef TETHER_EGRESS_H
+#define TETHER_EGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "conf/conf.h"
+#include "lib/inany.h"
+#include "l2/pkt.h"
+
+#define EGRESS_HDR_MAX	(ETH_HDR_LEN + IP6_HDR_LEN)	/* eth + IP */
+#define EGRESS_FRAMES	256	/* frames queued per loop iteration */
+#define EGRESS_IOV_MAX	4	/* iovecs per frame */
+
+void egress_init(const struct conf *c);
+
+/* Guest MAC: learnt from every frame the guest sends (broadcast until) */
+void egress_guest_mac_set(const uint8_t mac[6]);
+const uint8_t *egress_guest_mac(void);
+const uint8_t *egress_our_mac(void);
+
+/*
+ * egress_l2l3() - write Ethernet and IP headers at @buf for a packet from
+ * @src to @dst (same family) carrying @l4_len bytes of protocol @proto.
+ * IPv4: DF set, TTL 255, header checksum filled. IPv6: hop limit 255.
+ * Return: bytes written (34 or 54)
+ */
+size_t egress_l2l3(uint8_t *buf, const union inany *src,
+		   const union inany *dst, uint8_t proto, size_t l4_len);
+/* egress_l3_len() - header bytes egress_l2l3() writes for this family */
+static inline size_t egress_l2l3_len(const union inany *a)
+{
+	return ETH_HDR_LEN + (inany_is_v4(a) ? IP4_HDR_LEN : IP6_HDR_LEN);
+}
+
+/*
+ * egress_l4_csum() - finish an L4 checksum: pseudo-header for @src/@dst,
+ * then @iov (the L4 header with its checksum field zeroed, and payload).
+ * Return: the checksum, to be stored with wr16()
+ */
+uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
+			uint8_t proto, const struct iovec *iov, int cnt,
+			size_t l4_len);
+
+/*
+ * egress_queue() - queue one frame made of @cnt iovecs (Ethernet header
+ * first). The memory must stay valid until egress_flush(), which the loop
+ * runs after every batch of events.
+ * Return: 0, or -ENOBUFS if the queue is full (flush, then queue again)
+ */
+int egress_queue(const struct iovec *iov, int cnt);
+
+/*
+ * egress_queue_copy() - queue a small frame (<= EGRESS_COPY_MAX bytes),
+ * copied into egress's own buffer: for ARP, NDP, ICMP and the like.
+ */
+#define EGRESS_COPY_MAX	1536
+int egress_queue_copy(const void *frame, size_t len);
+
+/* egress_room() - frames that can still be queued before a flush */
+int egress_room(void);
+
+/* egress_flush() - hand every queued frame to the link, in order */
+void egress_flush(void);
+
+#endif /* TETHER_EGRESS_H */

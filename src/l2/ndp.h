@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* ndp.h - IPv6 neighbour discovery (NS -> NA) and router advertisements */
+#ifndef TETHER_NDP_H
+#define TETHER_NDP_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "l2/pkt.h"
+
+void ndp_init(const struct conf *c);
+/* ndp_from_tap() - ICMPv6 types 133..137; Return: true if consumed */
+bool ndp_from_tap(const struct pkt *p, const struct timespec *now);
+
+#endif /* TETHER_NDP_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* pkt.h - a guest frame after ingress validation, as handed to translators */
+#ifndef TETHER_PKT_H
+#define TETHER_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/inany.h"
+
+#define ETH_HDR_LEN	14
+#define IP4_HDR_LEN	20	/* without options */
+#define IP6_HDR_LEN	40
+#define L2_MAX_FRAME	65535	/* largest frame on any link, L2 included */
+
+/**
+ * struct pkt - one validated IPv4/IPv6 packet from the guest
+ * @frame:	start of the Ethernet frame
+ * @frame_len:	its length
+ * @af:		AF_INET or AF_INET6
+ * @proto:	L4 protocol number (after IPv6 extension headers)
+ * @ttl:	TTL or hop limit
+ * @src, @dst:	IP addresses
+ * @l4:		start of the L4 header
+ * @l4_len:	L4 header + payload length, from the IP length fields,
+ *		checked to lie within the frame
+ *
+ * Ingress guarantees: @l4 + @l4_len lies inside the frame, the IP header
+ * is consistent, the packet is not a fragment, and the L4 checksum is
+ * correct (or was vouched for by the link). L4 headers themselves are NOT
+ * validated: translators check them before use.
+ */
+struct pkt {
+	const uint8_t *frame;
+	size_t frame_len;
+	uint8_t af;
+	uint8_t proto;
+	uint8_t ttl;
+	union inany src;
+	union inany dst;
+	const uint8_t *l4;
+	size_t l4_len;
+};
+
+#endif /* TETHER_PKT_H */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* icmp.h - ICMP/ICMPv6 echo through ping sockets; errors toward the guest */
+#ifndef TETHER_ICMP_H
+#define TETHER_ICMP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "l2/pkt.h"
+
+void icmp_init(const struct conf *c);
+/* icmp_from_tap() - an ICMP or ICMPv6 packet that is not NDP */
+void icmp_from_tap(const struct pkt *p, const struct timespec *now);
+
+/*
+ * icmp_error_to_tap() - tell the guest that its packet @orig (the IP
+ * header onward, @orig_len bytes, as the guest sent it) failed: ICMP
+ * type/code for IPv4 (e.g. 3/3 port unreachable) or ICMPv6 type/code for
+ * IPv6 (1/4), sent from @from (the guest-side peer address, or our own).
+ * Quotes as much of @orig as fits (RFC 792, RFC 4443 2.4(c)); rate-limited.
+ */
+void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
+		       uint32_t info, const uint8_t *orig, size_t orig_len);
+
+#endif /* TETHER_ICMP_H */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/* nat.c - the few address translations "no NAT" still needs */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "l4/nat.h"
+#include "lib/log.h"
+
+static struct {
+	bool v4, v6;
+	union inany map_host_lo4, map_host_lo6;
+	union inany map_guest4, map_guest6;
+	union inany host4, host6;		/* host's own addresses */
+	union inany dns_match4, dns_match6;
+	union inany dns_host4, dns_host6;
+	union inany our4, our6;
+	union inany seen4, seen6, seen_ll6;
+	union inany outbound4, outbound6;
+	char outbound_if4[IFNAMSIZ], outbound_if6[IFNAMSIZ];
+	bool fixed4, fixed6;
+} nat;
+
+static union inany lo4, lo6;
+
+void nat_init(const struct conf *c)
+{
+	struct in_addr l4 = { htonl(INADDR_LOOPBACK) };
+
+	inany_from_v4(&lo4, l4);
+	inany_from_v6(&lo6, &in6addr_loopback);
+
+	nat.v4 = c->ip4.enabled;
+	nat.v6 = c->ip6.enabled;
+	inany_from_v4(&nat.map_host_lo4, c->ip4.map_host_lo);
+	inany_from_v6(&nat.map_host_lo6, &c->ip6.map_host_lo);
+	inany_from_v4(&nat.map_guest4, c->ip4.map_guest);
+	inany_from_v6(&nat.map_guest6, &c->ip6.map_guest);
+	inany_from_v4(&nat.host4, c->ip4.addr);
+	inany_from_v6(&nat.host6, &c->ip6.addr);
+	inany_from_v4(&nat.dns_match4, c->ip4.dns_match);
+	inany_from_v6(&nat.dns_match6, &c->ip6.dns_match);
+	inany_from_v4(&nat.dns_host4, c->ip4.dns_host);
+	inany_from_v6(&nat.dns_host6, &c->ip6.dns_host);
+	inany_from_v4(&nat.our4, c->ip4.our_addr);
+	inany_from_v6(&nat.our6, &c->ip6.our_ll);
+	inany_from_v4(&nat.outbound4, c->ip4.outbound);
+	inany_from_v6(&nat.outbound6, &c->ip6.outbound);
+	memcpy(nat.outbound_if4, c->ip4.outbound_if, IFNAMSIZ);
+	memcpy(nat.outbound_if6, c->ip6.outbound_if, IFNAMSIZ);
+	nat.seen4 = nat.host4;
+	nat.seen6 = nat.host6;
+	nat.fixed4 = c->ip4.addr_fixed;
+	nat.fixed6 = c->ip6.addr_fixed;
+}
+
+bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
+		  union inany *host_dst)
+{
+	bool v4 = inany_is_v4(dst);
+	const union inany *dns_match = v4 ? &nat.dns_match4 : &nat.dns_match6;
+	const union inany *dns_host = v4 ? &nat.dns_host4 : &nat.dns_host6;
+	const union inany *mhl = v4 ? &nat.map_host_lo4 : &nat.map_host_lo6;
+	const union inany *mg = v4 ? &nat.map_guest4 : &nat.map_guest6;
+
+	if (inany_is_loopback(dst) || inany_is_unspec(dst))
+		return false;
+
+	if ((port == 53 || port == 853) && !inany_is_unspec(dns_match) &&
+	    inany_equals(dst, dns_match) && !inany_is_unspec(dns_host)) {
+		*host_dst = *dns_host;
+		return true;
+	}
+	if (!inany_is_unspec(mhl) && inany_equals(dst, mhl)) {
+		*host_dst = v4 ? lo4 : lo6;
+		return true;
+	}
+	if (!inany_is_unspec(mg) && inany_equals(dst, mg)) {
+		*host_dst = v4 ? nat.host4 : nat.host6;
+		return true;
+	}
+	(void)proto;
+	*host_dst = *dst;
+	return true;
+}
+
+void nat_inbound(const union inany *src, union inany *guest_src)
+{
+	bool v4 = inany_is_v4(src);
+	const union inany *mhl = v4 ? &nat.map_host_lo4 : &nat.map_host_lo6;
+	const union inany *mg = v4 ? &nat.map_guest4 : &nat.map_guest6;
+	const union inany *host = v4 ? &nat.host4 : &nat.host6;
+
+	if (inany_is_loopback(src) || inany_is_unspec(src)) {
+		*guest_src = inany_is_unspec(mhl) ? (v4 ? nat.our4 : nat.our6)
+						  : *mhl;
+		return;
+	}
+	if (inany_equals(src, host)) {
+		*guest_src = inany_is_unspec(mg) ? (v4 ? nat.our4 : nat.our6)
+						 : *mg;
+		return;
+	}
+	*guest_src = *src;
+}
+
+void nat_guest_addr(int af, union inany *a)
+{
+	*a = af == AF_INET ? nat.seen4 : nat.seen6;
+}
+
+void nat_guest_addr_seen(const union inany *a)
+{
+	if (inany_is_unspec(a) || inany_is_multicast(a))
+		return;
+	if (inany_is_v4(a)) {
+		if (!nat.fixed4)
+			nat.seen4 = *a;
+	} else if (!IN6_IS_ADDR_LINKLOCAL(&a->a6)) {
+		if (!nat.fixed6)
+			nat.seen6 = *a;
+	} else {
+		nat.seen_ll6 = *a;
+	}
+}
+
+int nat_sock_prepare(int fd, int af, uint16_t port)
+{
+	const union inany *ob = af == AF_INET ? &nat.outbound4 : &nat.outbound6;
+	const char *ifn = af == AF_INET ? nat.outbound_if4 : nat.outbound_if6;
+
+	if (ifn[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifn,
+				 (socklen_t)strlen(ifn)))
+		return -errno;
+	if (!inany_is_unspec(ob) || port) {
+		union sockaddr_inany sa;
+		socklen_t sl = inany_to_sockaddr(&sa, ob, port, 0);
+
+		if (bind(fd, &sa.sa, sl))
+			return -errno;
+	}
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* nat.h - the few address translations "no NAT" still needs */
+#ifndef TETHER_NAT_H
+#define TETHER_NAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "lib/inany.h"
+
+void nat_init(const struct conf *c);
+
+/*
+ * nat_outbound() - where a guest packet to @dst:@port really goes on the
+ * host: the map-host-loopback address becomes 127.0.0.1 / ::1, the
+ * map-guest-addr address becomes the host's own address, DNS to the
+ * dns-forward address goes to the host resolver; anything else unchanged.
+ * Return: false if the packet must be dropped (loopback, unspecified)
+ */
+bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
+		  union inany *host_dst);
+
+/*
+ * nat_inbound() - the source address the guest should see for a host-side
+ * peer @src: 127.0.0.1 / ::1 appear as the map-host-loopback address (our
+ * own tap-side address if none), the host's own address as map-guest-addr.
+ */
+void nat_inbound(const union inany *src, union inany *guest_src);
+
+/* nat_guest_addr() - the guest's address of @src's family (observed or set) */
+void nat_guest_addr(int af, union inany *a);
+/* nat_guest_addr_seen() - ingress saw the guest use @a as source */
+void nat_guest_addr_seen(const union inany *a);
+
+/* Host-socket options from the configuration, for translators */
+/*
+ * nat_sock_prepare() - SO_BINDTODEVICE to --outbound-if4/6 if set, then
+ * bind to the --outbound address (or the wildcard) and @port, when either
+ * is set (port 0 and no --outbound: no bind, the kernel picks).
+ * Return: 0 or -errno
+ */
+int nat_sock_prepare(int fd, int af, uint16_t port);
+
+#endif /* TETHER_NAT_H */

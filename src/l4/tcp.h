@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp.h - TCP translator: guest TCP over the tap <-> host kernel sockets */
+#ifndef TETHER_TCP_H
+#define TETHER_TCP_H
+
+#include <time.h>
+
+#include "conf/conf.h"
+#include "l2/pkt.h"
+
+/* tcp_init() - tables, socket pools; registers EP_TCP / EP_TCP_TIMER
+ * handlers and its post-batch and timer hooks with the loop */
+void tcp_init(const struct conf *c);
+
+/*
+ * tcp_from_tap() - @n segments of one connection (same addresses and
+ * ports, in arrival order) from the guest. TCP headers are not yet
+ * validated.
+ */
+void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now);
+
+#endif /* TETHER_TCP_H */

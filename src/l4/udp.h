@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* udp.h - UDP translator: per-flow host sockets, guest source port kept */
+#ifndef TETHER_UDP_H
+#define TETHER_UDP_H
+
+#include <time.h>
+
+#include "conf/conf.h"
+#include "l2/pkt.h"
+
+void udp_init(const struct conf *c);
+/* udp_from_tap() - @n datagrams of one flow from the guest, in order */
+void udp_from_tap(const struct pkt *p, int n, const struct timespec *now);
+
+#endif /* TETHER_UDP_H */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* log.c - logging to stderr, a capped file or syslog; rate limiting */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+
+static struct {
+	enum log_level level;
+	bool to_stderr;
+	bool to_syslog;
+	int fd;
+	size_t size_max;
+	size_t size;
+	const char *ident;
+} lg = { .level = LOG_LVL_INFO, .to_stderr = true, .fd = -1,
+	 .ident = "tether" };
+
+static const char *const lvl_str[] = {
+	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
+	[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	[LOG_LVL_TRACE] = "trace",
+};
+_Static_assert(ARRAY_SIZE(lvl_str) == LOG_LVL_NUM_, "level names");
+
+static const int lvl_syslog[] = {
+	[LOG_LVL_ERR] = LOG_ERR, [LOG_LVL_WARN] = LOG_WARNING,
+	[LOG_LVL_INFO] = LOG_INFO, [LOG_LVL_DEBUG] = LOG_DEBUG,
+	[LOG_LVL_TRACE] = LOG_DEBUG,
+};
+
+void log_setup(const struct log_conf *lc)
+{
+	lg.level = lc->level;
+	lg.to_stderr = lc->to_stderr;
+	lg.to_syslog = lc->to_syslog;
+	if (lc->ident)
+		lg.ident = lc->ident;
+	if (lc->file) {
+		lg.fd = open(lc->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			     0600);
+		if (lg.fd < 0)
+			die_perror("cannot open log file %s", lc->file);
+		lg.size_max = lc->file_size ? lc->file_size : 1 << 20;
+		lg.size = (size_t)lseek(lg.fd, 0, SEEK_END);
+	}
+	if (lg.to_syslog)
+		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_stderr_off(void)
+{
+	lg.to_stderr = false;
+	if (lg.fd < 0 && !lg.to_syslog) {
+		lg.to_syslog = true;
+		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
+bool log_enabled(enum log_level lvl)
+{
+	return lvl <= lg.level;
+}
+
+/* Keep the file under its cap: drop it and start again when full. */
+static void log_file_write(const char *buf, size_t len)
+{
+	if (lg.size + len > lg.size_max) {
+		if (ftruncate(lg.fd, 0) == 0)
+			lg.size = 0;
+	}
+	if (write(lg.fd, buf, len) > 0)
+		lg.size += len;
+}
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n, saved = errno;
+
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	if (n < 0)
+		goto out;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+
+	if (lg.to_stderr) {
+		if (lvl <= LOG_LVL_WARN || lg.level >= LOG_LVL_DEBUG)
+			dprintf(STDERR_FILENO, "%s: %.*s", lg.ident, n, buf);
+		else
+			dprintf(STDERR_FILENO, "%.*s", n, buf);
+	}
+	if (lg.fd >= 0) {
+		char line[1100];
+		struct timespec ts;
+		int m;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m = snprintf(line, sizeof(line), "%lld.%03ld %s: %.*s",
+			     (long long)ts.tv_sec, ts.tv_nsec / 1000000,
+			     lvl_str[lvl], n, buf);
+		if (m > 0)
+			log_file_write(line, MIN((size_t)m, sizeof(line) - 1));
+	}
+	if (lg.to_syslog)
+		syslog(lvl_syslog[lvl], "%.*s", n - 1, buf);
+out:
+	errno = saved;
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lvl > lg.level)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+void log_ratelimit_msg(enum log_level lvl, unsigned *count, time_t *window,
+		       const char *fmt, ...)
+{
+	struct timespec now;
+	va_list ap;
+
+	if (lvl > lg.level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (now.tv_sec != *window) {
+		if (*count > 5)
+			log_msg(lvl, "(%u similar messages suppressed)",
+				*count - 5);
+		*window = now.tv_sec;
+		*count = 0;
+	}
+	if ((*count)++ >= 5)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_ERR, fmt, ap);
+	va_end(ap);
+	_exit(EXIT_FAILURE);
+}
+
+void die_perror(const char *fmt, ...)
+{
+	char buf[768];
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	die("%s: %s", buf, strerror(e));
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/* link.c - the active back-end: register it, feed ingress in batches */
+#include <errno.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "link/link.h"
+#include "loop.h"
+
+static const struct link_ops *cur_ops;
+static int cur_fd = -1;
+
+void link_set(const struct link_ops *ops, int fd)
+{
+	cur_ops = ops;
+	cur_fd = fd;
+}
+
+const struct link_ops *link_ops(void)
+{
+	return cur_ops;
+}
+
+int link_fd(void)
+{
+	return cur_fd;
+}
+
+static void link_handler(union ep_ref ref, uint32_t events,
+			 const struct timespec *now)
+{
+	static struct frame f[LINK_RX_BATCH];
+	int n;
+
+	if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)) {
+		info("%s link closed, exiting", cur_ops->name);
+		loop_stop(0);
+		return;
+	}
+	n = cur_ops->rx(f, LINK_RX_BATCH);
+	if (n < 0) {
+		info("%s link gone, exiting", cur_ops->name);
+		loop_stop(0);
+		return;
+	}
+	if (n)
+		ingress_batch(f, n, now);
+}
+
+void link_start(void)
+{
+	int rc;
+
+	loop_handler_set(EP_TAP, link_handler);
+	rc = loop_add(cur_fd, EPOLLIN | EPOLLRDHUP,
+		      ep_ref_make(EP_TAP, cur_fd, 0));
+	if (rc)
+		die("cannot watch the %s link: %s", cur_ops->name,
+		    strerror(-rc));
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* link.h - link back-ends: move Ethernet frames, know nothing about IP */
+#ifndef TETHER_LINK_H
+#define TETHER_LINK_H
+
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include "l2/ingress.h"
+
+/**
+ * struct link_ops - one back-end
+ * @name:	for logs
+ * @rx:		read available frames into the back-end's own buffer and
+ *		fill @f; the data stays valid until the next @rx.
+ *		Return: frames read, 0 if none, -1 when the link is gone
+ * @tx:		write @n frames, frame i made of iov[i * EGRESS_IOV_MAX ...]
+ *		with @cnt[i] entries. Return: frames written completely
+ */
+struct link_ops {
+	const char *name;
+	int (*rx)(struct frame *f, int max);
+	int (*tx)(const struct iovec *iov, const int *cnt, int n);
+};
+
+#define LINK_RX_BATCH	256	/* frames handled per wake-up, at most */
+
+/* link_tun_open() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI */
+void link_tun_use(int fd);
+
+/* link_start() - register the link's fd in the loop and feed ingress */
+void link_start(void);
+const struct link_ops *link_ops(void);
+void link_set(const struct link_ops *ops, int fd);
+int link_fd(void);
+
+#endif /* TETHER_LINK_H */

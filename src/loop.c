@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* loop.c - the epoll loop: typed references, dispatch table, periodic work */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "loop.h"
+
+#define LOOP_EVENTS	64	/* events taken per epoll_wait() */
+#define LOOP_HOOKS	16	/* post-batch and timer hooks */
+
+static const char *const ep_type_str[] = {
+	[EP_NONE] = "none", [EP_TAP] = "tap", [EP_TAP_LISTEN] = "tap listen",
+	[EP_TCP] = "tcp", [EP_TCP_TIMER] = "tcp timer",
+	[EP_TCP_LISTEN] = "tcp listen", [EP_TCP_SPLICE] = "tcp splice",
+	[EP_UDP] = "udp", [EP_UDP_LISTEN] = "udp listen", [EP_PING] = "ping",
+	[EP_NSQUIT] = "netns quit", [EP_SIGNAL] = "signal",
+	[EP_NETLINK] = "netlink",
+};
+_Static_assert(ARRAY_SIZE(ep_type_str) == EP_TYPE_NUM_, "ep_type names");
+
+struct loop_timer {
+	loop_hook_fn fn;
+	unsigned interval_ms;
+	struct timespec last;
+};
+
+static struct {
+	int epfd;
+	bool running;
+	int status;
+	struct timespec now;
+	ep_handler_fn handlers[EP_TYPE_NUM_];
+	loop_hook_fn post[LOOP_HOOKS];
+	int npost;
+	struct loop_timer timers[LOOP_HOOKS];
+	int ntimers;
+} lp = { .epfd = -1 };
+
+void loop_init(void)
+{
+	lp.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp.epfd < 0)
+		die_perror("epoll_create1");
+	clock_gettime(CLOCK_MONOTONIC, &lp.now);
+}
+
+void loop_handler_set(enum ep_type type, ep_handler_fn fn)
+{
+	ASSERT(type < EP_TYPE_NUM_);
+	lp.handlers[type] = fn;
+}
+
+void loop_post_add(loop_hook_fn fn)
+{
+	ASSERT(lp.npost < LOOP_HOOKS);
+	lp.post[lp.npost++] = fn;
+}
+
+void loop_timer_add(loop_hook_fn fn, unsigned interval_ms)
+{
+	ASSERT(lp.ntimers < LOOP_HOOKS);
+	lp.timers[lp.ntimers].fn = fn;
+	lp.timers[lp.ntimers].interval_ms = interval_ms;
+	lp.timers[lp.ntimers].last = lp.now;
+	lp.ntimers++;
+}
+
+int loop_add(int fd, uint32_t events, union ep_ref ref)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	if (epoll_ctl(lp.epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+int loop_mod(int fd, uint32_t events, union ep_ref ref)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	if (epoll_ctl(lp.epfd, EPOLL_CTL_MOD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+void loop_del(int fd)
+{
+	epoll_ctl(lp.epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+const struct timespec *loop_now(void)
+{
+	return &lp.now;
+}
+
+void loop_stop(int status)
+{
+	lp.running = false;
+	lp.status = status;
+}
+
+int loop_status(void)
+{
+	return lp.status;
+}
+
+/* Milliseconds until the next timer hook is due, for epoll_wait() */
+static int loop_timeout(void)
+{
+	int64_t t = 1000;
+	int i;
+
+	for (i = 0; i < lp.ntimers; i++) {
+		int64_t due = lp.timers[i].interval_ms -
+			      ts_ms_diff(&lp.now, &lp.timers[i].last);
+		t = MIN(t, MAX(due, 0));
+	}
+	return (int)t;
+}
+
+static void loop_timers_run(void)
+{
+	int i;
+
+	for (i = 0; i < lp.ntimers; i++) {
+		struct loop_timer *t = &lp.timers[i];
+
+		if (ts_ms_diff(&lp.now, &t->last) >= (int64_t)t->interval_ms) {
+			t->last = lp.now;
+			t->fn(&lp.now);
+		}
+	}
+}
+
+void loop_run(void)
+{
+	struct epoll_event ev[LOOP_EVENTS];
+
+	lp.running = true;
+	while (lp.running) {
+		int n, i;
+
+		n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, loop_timeout());
+		if (n < 0 && errno != EINTR)
+			die_perror("epoll_wait");
+		clock_gettime(CLOCK_MONOTONIC, &lp.now);
+
+		for (i = 0; i < n; i++) {
+			union ep_ref ref = { .u64 = ev[i].data.u64 };
+			ep_handler_fn fn = ref.type < EP_TYPE_NUM_ ?
+					   lp.handlers[ref.type] : NULL;
+
+			if (unlikely(!fn)) {
+				warn_rl("no handler for %s event on fd %d",
+					ref.type < EP_TYPE_NUM_ ?
+					ep_type_str[ref.type] : "?", ref.fd);
+				continue;
+			}
+			trace("%s event 0x%x on fd %d", ep_type_str[ref.type],
+			      ev[i].events, ref.fd);
+			fn(ref, ev[i].events, &lp.now);
+		}
+
+		for (i = 0; i < lp.npost; i++)
+			lp.post[i](&lp.now);
+		loop_timers_run();
+	}
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/* main.c - start-up in stages, then the loop; nothing else */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "conf/conf.h"
+#include "flow/flow.h"
+#include "l2/arp.h"
+#include "l2/egress.h"
+#include "l2/ingress.h"
+#include "l2/ndp.h"
+#include "l4/icmp.h"
+#include "l4/nat.h"
+#include "l4/tcp.h"
+#include "l4/udp.h"
+#include "lib/log.h"
+#include "link/link.h"
+#include "loop.h"
+#include "ns/ns.h"
+#include "ns/proc.h"
+
+static struct conf conf;
+
+/* Raise the soft fd limit to the hard one: every flow holds sockets */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void flush_hook(const struct timespec *now)
+{
+	(void)now;
+	egress_flush();
+}
+
+int main(int argc, char **argv)
+{
+	int pidfile;
+
+	signal(SIGPIPE, SIG_IGN);
+	conf_parse(&conf, argc, argv);
+	log_setup(&conf.log);
+	raise_nofile();
+	pidfile = proc_pidfile_open(&conf.proc);
+
+	loop_init();
+	flow_init();
+
+	/* 1. The link back-end */
+	if (conf.mode == MODE_PASTA) {
+		ns_setup(&conf);
+		link_tun_use(ns_tap_open(&conf));
+	} else {
+		die("passt mode (QEMU stream socket) is not implemented yet; "
+		    "use pasta mode");
+	}
+	conf_print(&conf);
+
+	/* 2. Frame ingress, link services and translators */
+	egress_init(&conf);
+	nat_init(&conf);
+	ingress_init(&conf);
+	arp_init(&conf);
+	ndp_init(&conf);
+	tcp_init(&conf);
+	udp_init(&conf);
+	icmp_init(&conf);
+	link_start();
+	loop_post_add(flush_hook);	/* last: after translators queued */
+
+	/* 3. Ready: detach if asked, tell whoever waits, let the command run */
+	if (!conf.proc.foreground)
+		proc_daemonize();
+	proc_ready(pidfile);
+	if (conf.mode == MODE_PASTA) {
+		if (conf.ns.target == NS_SPAWN)
+			ns_release_child();
+		ns_quit_watch(&conf);
+	}
+
+	loop_run();
+	return loop_status();
+}

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/* netlink.c - STUB */
+#include "ns/netlink.h"

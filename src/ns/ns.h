@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* ns.h - pasta's namespaces: spawn or attach, tap creation, quit detection */
+#ifndef TETHER_NS_H
+#define TETHER_NS_H
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+
+/*
+ * ns_setup() - pasta start-up, part one. NS_SPAWN: create a user namespace
+ * (map 0 -> caller's uid/gid, setgroups deny) that tether itself enters,
+ * and fork the child into new net, mount, UTS (and PID) namespaces, where
+ * it waits until ns_release_child(); /proc is remounted there. Attach:
+ * join the target's user namespace (unless --netns-only) and open its
+ * network namespace. Either way tether stays in the host's network
+ * namespace and keeps an fd for the target one. Dies with one line on
+ * failure.
+ */
+void ns_setup(const struct conf *c);
+
+/* ns_call() - run @fn(@arg) inside the target netns; Return: fn's result */
+int ns_call(int (*fn)(void *arg), void *arg);
+
+/*
+ * ns_tap_open() - create the tap (IFF_TAP | IFF_NO_PI, non-blocking) named
+ * c->link.ns_ifname inside the target netns, bring lo up, set the MAC if
+ * --ns-mac-addr; with --config-net copy addresses/routes and set the MTU.
+ * Return: the tap fd (dies on failure)
+ */
+int ns_tap_open(const struct conf *c);
+
+/*
+ * ns_release_child() - let the spawned command exec (tether is ready).
+ * Registers an EP_SIGNAL handler: when the child exits, the loop stops
+ * with its exit status (128 + N if killed by signal N).
+ */
+void ns_release_child(void);
+
+/*
+ * ns_quit_watch() - unless --no-netns-quit, stop the loop within a second
+ * of the namespace going away (netns file removed, target process gone).
+ */
+void ns_quit_watch(const struct conf *c);
+
+/* ns_child_pid() - the spawned command's pid, or 0 */
+pid_t ns_child_pid(void);
+
+#endif /* TETHER_NS_H */
