@@ -18,6 +18,7 @@ static struct {
 	uint8_t copy[EGRESS_FRAMES][EGRESS_COPY_MAX];
 	int ncopy;
 	uint16_t ip4_id;
+	unsigned gen;
 } eg;
 
 void egress_init(const struct conf *c)
@@ -124,10 +125,18 @@ void egress_flush(void)
 {
 	const struct link_ops *ops = link_ops();
 
-	if (!eg.n)
+	if (!eg.n) {
+		eg.gen++;
 		return;
+	}
 	if (ops)
 		ops->tx(eg.iov, eg.cnt, eg.n);
 	eg.n = 0;
 	eg.ncopy = 0;
+	eg.gen++;
+}
+
+unsigned egress_flush_gen(void)
+{
+	return eg.gen;
 }

@@ -64,7 +64,15 @@ int egress_queue_copy(const void *frame, size_t len);
 /* egress_room() - frames that can still be queued before a flush */
 int egress_room(void);
 
-/* egress_flush() - hand every queued frame to the link, in order */
+/* egress_flush() - hand every queued frame to the link, in order; when it
+ * returns, memory referenced by queued frames may be reused */
 void egress_flush(void);
+
+/*
+ * egress_flush_gen() - incremented by every egress_flush(): a producer
+ * that keeps frame buffers of its own can tell that every buffer it
+ * queued before has been written and may be reused.
+ */
+unsigned egress_flush_gen(void);
 
 #endif /* TETHER_EGRESS_H */
