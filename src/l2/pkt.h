@@ -25,10 +25,13 @@
  * @l4_len:	L4 header + payload length, from the IP length fields,
  *		checked to lie within the frame
  *
- * Ingress guarantees: @l4 + @l4_len lies inside the frame, the IP header
- * is consistent, the packet is not a fragment, and the L4 checksum is
- * correct (or was vouched for by the link). L4 headers themselves are NOT
- * validated: translators check them before use.
+ * Ingress guarantees: @l4 + @l4_len lies inside the frame (Ethernet
+ * padding trimmed), the IP header is consistent, the packet is not a
+ * fragment, the L4 checksum is correct (or was vouched for by the link),
+ * and the fixed L4 header fits: TCP: l4_len >= 20 and 20 <= data offset
+ * * 4 <= l4_len (options are inside @l4_len, their contents unchecked);
+ * UDP: l4_len >= 8 and the UDP length field == l4_len (trimmed to it);
+ * ICMP/ICMPv6: l4_len >= 8. Everything else translators check before use.
  */
 struct pkt {
 	const uint8_t *frame;
