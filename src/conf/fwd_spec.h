@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* fwd_spec.h - port forwarding specs (-t -u -T -U): parsed, not applied */
+#ifndef TETHER_FWD_SPEC_H
+#define TETHER_FWD_SPEC_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/inany.h"
+
+/*
+ * DOC: grammar of one SPEC (one option argument)
+ *
+ *   SPEC   := "none" | [PREFIX "/"] ITEM { "," ITEM }
+ *   PREFIX := ADDR | ADDR "%" IFNAME | "%" IFNAME | "*" ["%" IFNAME]
+ *   ITEM   := "all" | "auto" | PORTS [":" TPORTS] | "~" PORTS
+ *   PORTS  := PORT ["-" PORT]          (ascending, 1..65535)
+ *   TPORTS := PORT ["-" PORT]          (same size as PORTS when a range)
+ *
+ * The last '/' ends PREFIX, so IPv6 addresses need no brackets
+ * ("::1/8080"). Exclusions ("~") win over inclusions wherever they appear.
+ * "all", or exclusions alone, include every port but the excluded ones;
+ * "auto" alone does the same, and with port ranges only those are
+ * candidates. For such implicit specs (@implicit) the caller removes the
+ * host's ephemeral range with fwd_spec_exclude(). A port may be included
+ * only once within a spec.
+ */
+
+#define FWD_PORTS	65536
+
+enum fwd_mode {
+	FWD_MODE_NONE,	/* nothing forwarded */
+	FWD_MODE_AUTO,	/* candidate ports, forwarded while bound on the
+			 * other side (scanned) */
+	FWD_MODE_ALL,	/* every included port; a port that can't be bound
+			 * is skipped */
+	FWD_MODE_LIST,	/* explicit ports; every bind must succeed */
+	FWD_MODE_NUM_,
+};
+
+extern const char *const fwd_mode_str[FWD_MODE_NUM_];
+
+/**
+ * struct fwd_spec - one parsed SPEC
+ * @mode:	see enum fwd_mode
+ * @implicit:	ports were not listed: "every port" minus exclusions
+ * @has_addr:	bind to @addr (otherwise the wildcard of enabled families)
+ * @addr:	listening address
+ * @ifname:	SO_BINDTODEVICE for listeners ("" for none)
+ * @map:	bitmap of included ports, bit n: map[n / 8] & (1 << (n % 8))
+ * @delta:	target port = port + delta[port] (mod 65536)
+ */
+struct fwd_spec {
+	enum fwd_mode mode;
+	bool implicit;
+	bool has_addr;
+	union inany addr;
+	char ifname[IFNAMSIZ];
+	uint8_t map[FWD_PORTS / 8];
+	uint16_t delta[FWD_PORTS];
+};
+
+int fwd_spec_parse(struct fwd_spec *fs, const char *spec, char *msg,
+		   size_t msglen);
+void fwd_spec_exclude(struct fwd_spec *fs, unsigned first, unsigned last);
+unsigned fwd_spec_count(const struct fwd_spec *fs);
+unsigned fwd_spec_overlap(const struct fwd_spec *a, const struct fwd_spec *b);
+
+/**
+ * fwd_spec_has() - is @port included by @fs?
+ * @fs:		parsed spec
+ * @port:	port number
+ *
+ * Return: true if @port is forwarded (or, for auto, a candidate)
+ */
+static inline bool fwd_spec_has(const struct fwd_spec *fs, uint16_t port)
+{
+	return fs->map[port / 8] & (1U << (port % 8));
+}
+
+/**
+ * fwd_spec_target() - port on the other side for @port
+ * @fs:		parsed spec
+ * @port:	included port
+ *
+ * Return: the target port
+ */
+static inline uint16_t fwd_spec_target(const struct fwd_spec *fs,
+				       uint16_t port)
+{
+	return (uint16_t)(port + fs->delta[port]);
+}
+
+#endif /* TETHER_FWD_SPEC_H */
