@@ -57,8 +57,7 @@ int main(int argc, char **argv)
 		ns_setup(&conf);
 		link_tun_use(ns_tap_open(&conf));
 	} else {
-		die("passt mode (QEMU stream socket) is not implemented yet; "
-		    "use pasta mode");
+		link_stream_open(&conf);
 	}
 	conf_print(&conf);
 

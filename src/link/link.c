@@ -52,6 +52,8 @@ void link_start(void)
 	int rc;
 
 	loop_handler_set(EP_TAP, link_handler);
+	if (cur_fd < 0)		/* passt: the client's fd comes later */
+		return;
 	rc = loop_add(cur_fd, EPOLLIN | EPOLLRDHUP,
 		      ep_ref_make(EP_TAP, cur_fd, 0));
 	if (rc)

@@ -28,6 +28,12 @@ struct link_ops {
 /* link_tun_open() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI */
 void link_tun_use(int fd);
 
+/* link_stream_open() - passt: listen on -s PATH (default: first free
+ * /tmp/passt_N.socket) or adopt the -F socket; dies on failure */
+void link_stream_open(const struct conf *c);
+/* link_stream_path() - bound socket path ("fd N" with -F), for messages */
+const char *link_stream_path(void);
+
 /* link_start() - register the link's fd in the loop and feed ingress */
 void link_start(void);
 const struct link_ops *link_ops(void);

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+/* stream.c - QEMU stream socket back-end (passt): length-prefixed frames */
+
+/**
+ * DOC: Theory of operation
+ *
+ * QEMU's "-netdev stream" (and the older "-netdev socket") carries Ethernet
+ * frames over a stream socket, each one preceded by its length as a 4-byte
+ * big-endian number, nothing else. We listen on a UNIX socket and serve
+ * one client at a time; more connections are accepted and closed at once.
+ * With -F, the caller hands us a socket that is already connected, and we
+ * exit when it goes away (as with --one-off).
+ *
+ * Reading: one large recv() into stream.buf, then the buffer is split into
+ * frames. A frame cut at the end of the data stays in the buffer and is
+ * moved to its start at the next read, where the rest is appended. Frames
+ * handed to ingress stay valid until the next read. When more complete
+ * frames are buffered than one batch takes, an eventfd ("kick") wakes the
+ * loop again, since the socket itself may have nothing more to say.
+ *
+ * The guest is untrusted: a length below an Ethernet header or above
+ * L2_MAX_FRAME means the stream can't be trusted any more, so the
+ * connection is reset (closed; we wait for the next one). Nothing else is
+ * lost: flows, forwarding and the rest of the state stay.
+ *
+ * Writing: every frame queued in a loop iteration goes out with one
+ * sendmsg(): length prefix, the frame's own iovecs, padding to the
+ * Ethernet minimum. A frame that was written in part is completed at once
+ * (waiting for the socket, within STREAM_TX_WAIT_MS) so the stream never
+ * loses its framing; if that fails the connection is reset. Frames not
+ * started are dropped: TCP retransmits, the rest is datagrams anyway.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "l2/egress.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "link/link.h"
+#include "loop.h"
+
+#define STREAM_BUF_BYTES	(8 << 20)	/* one read batch */
+#define STREAM_LEN_BYTES	4		/* length prefix */
+#define STREAM_ETH_MIN		60		/* ETH_ZLEN: pad shorter frames */
+#define STREAM_TX_WAIT_MS	5000		/* to complete a partial frame */
+#define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
+#define STREAM_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
+#define STREAM_TX_IOV		(EGRESS_IOV_MAX + 2)	/* + prefix, pad */
+
+/**
+ * struct stream - state of the back-end
+ * @listen_fd:	listening UNIX socket, -1 with -F
+ * @fd:		connected client, -1 while waiting for one
+ * @kick_fd:	eventfd: complete frames are still buffered
+ * @one_off:	exit when the client goes away
+ * @path:	bound socket path
+ * @start:	offset of the first byte not yet handed out in @buf
+ * @have:	bytes of data in @buf
+ * @buf:	received stream data
+ */
+static struct stream {
+	int listen_fd;
+	int fd;
+	int kick_fd;
+	bool one_off;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	size_t start;
+	size_t have;
+	uint8_t buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
+} st = { .listen_fd = -1, .fd = -1, .kick_fd = -1 };
+
+static const uint8_t stream_pad[STREAM_ETH_MIN];
+
+static const struct link_ops stream_ops;
+
+/* Forget the client: frames from a new one start a new stream */
+static void stream_reset(const char *why)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (st.fd < 0)
+		return;
+	info("QEMU client %s, %s", why,
+	     st.one_off ? "exiting" : "waiting for a new one");
+	close(st.fd);		/* also leaves the epoll set */
+	st.fd = -1;
+	st.start = st.have = 0;
+	egress_guest_mac_set(bcast);
+	link_set(&stream_ops, -1);
+	if (st.one_off)
+		loop_stop(0);
+}
+
+/* Large buffers both ways: the stream carries every flow of the guest */
+static void stream_sock_tune(int fd)
+{
+	int v = INT_MAX / 2;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+/* Take @fd as the client and watch it */
+static int stream_attach(int fd)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	stream_sock_tune(fd);
+	st.fd = fd;
+	st.start = st.have = 0;
+	egress_guest_mac_set(bcast);	/* a new guest: MAC unknown */
+	link_set(&stream_ops, fd);
+	return 0;
+}
+
+/* Split complete frames out of the buffer, from st.start on */
+static int stream_split(struct frame *f, int n, int max)
+{
+	while (n < max && st.have - st.start >= STREAM_LEN_BYTES) {
+		const uint8_t *p = st.buf + st.start;
+		uint32_t len = rd32(p);
+
+		if (len < ETH_HDR_LEN || len > L2_MAX_FRAME) {
+			warn_rl("QEMU stream: impossible frame length %u",
+				len);
+			return -EPROTO;
+		}
+		if (st.have - st.start < STREAM_LEN_BYTES + len)
+			break;
+		f[n].data = p + STREAM_LEN_BYTES;
+		f[n].len = len;
+		f[n].csum_ok = 0;
+		n++;
+		st.start += STREAM_LEN_BYTES + len;
+	}
+	return n;
+}
+
+/* True if a complete frame waits in the buffer */
+static bool stream_frame_pending(void)
+{
+	size_t left = st.have - st.start;
+
+	return left >= STREAM_LEN_BYTES &&
+	       left >= STREAM_LEN_BYTES + (size_t)rd32(st.buf + st.start);
+}
+
+/* Wake the loop again, for frames that didn't fit in this batch */
+static void stream_kick(bool on)
+{
+	uint64_t v = 1;
+
+	if (on) {
+		if (write(st.kick_fd, &v, sizeof(v)) < 0)
+			debug_rl("QEMU stream: eventfd write: %s",
+				 strerror(errno));
+	} else if (read(st.kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+		debug_rl("QEMU stream: eventfd read: %s", strerror(errno));
+	}
+}
+
+/* Move the unconsumed tail to the start: frames handed out are done with */
+static void stream_compact(void)
+{
+	size_t left = st.have - st.start;
+
+	if (st.start && left)
+		memmove(st.buf, st.buf + st.start, left);
+	st.have = left;
+	st.start = 0;
+}
+
+static int stream_rx(struct frame *f, int max)
+{
+	int n = 0;
+
+	if (st.fd < 0)
+		return st.one_off ? -1 : 0;
+
+	stream_kick(false);
+	stream_compact();
+	while ((n = stream_split(f, n, max)) >= 0 && n < max) {
+		ssize_t r = recv(st.fd, st.buf + st.have,
+				 sizeof(st.buf) - st.have, MSG_DONTWAIT);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r <= 0) {
+			stream_reset(r ? strerror(errno) : "disconnected");
+			return st.one_off ? -1 : n;
+		}
+		st.have += (size_t)r;
+		if (st.have == sizeof(st.buf)) {
+			n = stream_split(f, n, max);
+			break;
+		}
+	}
+	if (n < 0) {
+		stream_reset("sent an impossible frame length");
+		return st.one_off ? -1 : 0;
+	}
+	if (stream_frame_pending())
+		stream_kick(true);
+	return n;
+}
+
+/* Wait until @fd is writable; Return: true if it is, false on timeout */
+static bool stream_wait_out(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int r;
+
+	do {
+		r = poll(&pfd, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	return r > 0 && !(pfd.revents & (POLLERR | POLLHUP));
+}
+
+/* Write what remains of a frame, @iov advanced past what was sent */
+static int stream_complete(struct iovec *iov, int cnt, size_t skip)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (cnt) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = cnt };
+		ssize_t r;
+
+		while (cnt && skip >= iov->iov_len) {
+			skip -= iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (!cnt)
+			break;
+		iov->iov_base = (uint8_t *)iov->iov_base + skip;
+		iov->iov_len -= skip;
+		mh.msg_iov = iov;
+		mh.msg_iovlen = cnt;
+
+		r = sendmsg(st.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		skip = r > 0 ? (size_t)r : 0;
+		if (r > 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (ts_ms_diff(&t, &t0) >= STREAM_TX_WAIT_MS ||
+		    !stream_wait_out(st.fd, STREAM_TX_WAIT_MS -
+					    (int)ts_ms_diff(&t, &t0)))
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/**
+ * struct stream_txq - one sendmsg() worth of frames
+ * @iov:	prefix, frame iovecs, padding, for each frame
+ * @first:	index in @iov of each frame's first entry
+ * @cnt:	entries of each frame
+ * @len:	bytes of each frame, prefix included
+ * @prefix:	length prefixes
+ */
+struct stream_txq {
+	struct iovec iov[STREAM_IOV_MAX];
+	int first[STREAM_IOV_MAX / 2];
+	int cnt[STREAM_IOV_MAX / 2];
+	size_t len[STREAM_IOV_MAX / 2];
+	uint8_t prefix[STREAM_IOV_MAX / 2][STREAM_LEN_BYTES];
+};
+
+/* Add frame @fi (@cnt iovecs) as entry @k of @q; Return: iovecs used */
+static int stream_txq_add(struct stream_txq *q, int k, int niov,
+			  const struct iovec *fi, int cnt)
+{
+	struct iovec *v = q->iov + niov;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < cnt; i++) {
+		v[1 + i] = fi[i];
+		len += fi[i].iov_len;
+	}
+	if (len < STREAM_ETH_MIN) {
+		v[1 + cnt].iov_base = (void *)stream_pad;
+		v[1 + cnt].iov_len = STREAM_ETH_MIN - len;
+		len = STREAM_ETH_MIN;
+		cnt++;
+	}
+	wr32(q->prefix[k], (uint32_t)len);
+	v[0].iov_base = q->prefix[k];
+	v[0].iov_len = STREAM_LEN_BYTES;
+	q->first[k] = niov;
+	q->cnt[k] = 1 + cnt;
+	q->len[k] = STREAM_LEN_BYTES + len;
+	return 1 + cnt;
+}
+
+/* Send @k queued frames; Return: frames sent completely, or -errno */
+static int stream_txq_send(struct stream_txq *q, int k, int niov)
+{
+	struct msghdr mh = { .msg_iov = q->iov, .msg_iovlen = niov };
+	ssize_t r;
+	size_t sent;
+	int i, rc;
+
+	do {
+		r = sendmsg(st.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+
+	for (sent = (size_t)r, i = 0; i < k && sent >= q->len[i]; i++)
+		sent -= q->len[i];
+	if (i == k || !sent)
+		return i;
+
+	/* Frame i went out in part: finish it or lose the framing */
+	rc = stream_complete(q->iov + q->first[i], q->cnt[i], sent);
+	return rc ? rc : i + 1;
+}
+
+static int stream_tx(const struct iovec *iov, const int *cnt, int n)
+{
+	static struct stream_txq q;
+	int i = 0, done = 0;
+
+	while (st.fd >= 0 && i < n) {
+		int k = 0, niov = 0, first = i, r;
+
+		for (; i < n && niov + STREAM_TX_IOV <= STREAM_IOV_MAX; i++) {
+			const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
+			size_t len = 0;
+			int j;
+
+			for (j = 0; j < cnt[i]; j++)
+				len += fi[j].iov_len;
+			if (len < ETH_HDR_LEN || len > L2_MAX_FRAME) {
+				debug_rl("QEMU stream: dropping %zu-byte frame",
+					 len);
+				continue;
+			}
+			niov += stream_txq_add(&q, k++, niov, fi, cnt[i]);
+		}
+		if (!k)
+			continue;
+
+		r = stream_txq_send(&q, k, niov);
+		if (r < 0) {
+			stream_reset(strerror(-r));
+			break;
+		}
+		done += r;
+		if (r < k) {
+			debug_rl("QEMU stream: socket full, %d frames dropped",
+				 n - first - r);
+			break;
+		}
+	}
+	return done;
+}
+
+static const struct link_ops stream_ops = {
+	.name = "QEMU stream",
+	.rx = stream_rx,
+	.tx = stream_tx,
+};
+
+/* A client connects: take it, unless we have one already */
+static void stream_listen_handler(union ep_ref ref, uint32_t events,
+				  const struct timespec *now)
+{
+	int fd, rc;
+
+	(void)events;
+	(void)now;
+	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			warn_rl("accept on %s: %s", st.path, strerror(errno));
+		return;
+	}
+	if (st.fd >= 0) {
+		info("another QEMU client on %s, one is connected: closing it",
+		     st.path);
+		close(fd);
+		return;
+	}
+	rc = stream_attach(fd);
+	if (!rc)
+		rc = loop_add(fd, EPOLLIN | EPOLLRDHUP,
+			      ep_ref_make(EP_TAP, fd, 0));
+	if (rc) {
+		warn("cannot use QEMU client: %s", strerror(-rc));
+		st.fd = -1;
+		link_set(&stream_ops, -1);
+		close(fd);
+		return;
+	}
+	info("QEMU client connected on %s", st.path);
+}
+
+/*
+ * Bind @path unless a live server answers there. Return: socket, or
+ * -EADDRINUSE if something listens, or -errno
+ */
+static int stream_bind(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);		/* stale: nobody listens there */
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 16)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Listen on -s PATH, or on the first free default path */
+static void stream_listen(const struct conf *c)
+{
+	int fd = -EADDRINUSE, i;
+
+	if (c->link.sock_path[0]) {
+		snprintf(st.path, sizeof(st.path), "%s", c->link.sock_path);
+		fd = stream_bind(st.path);
+		if (fd == -EADDRINUSE)
+			die("socket path %s is in use by a running server: "
+			    "stop it or choose another with -s", st.path);
+		if (fd < 0)
+			die("cannot listen on %s: %s (choose a writable path "
+			    "with -s)", st.path, strerror(-fd));
+	} else {
+		for (i = 1; i <= STREAM_PATH_TRIES && fd < 0; i++) {
+			snprintf(st.path, sizeof(st.path),
+				 "/tmp/passt_%d.socket", i);
+			fd = stream_bind(st.path);
+		}
+		if (fd < 0)
+			die("no free socket path /tmp/passt_1..%d.socket: %s "
+			    "(give one with -s)", STREAM_PATH_TRIES,
+			    strerror(-fd));
+	}
+	st.listen_fd = fd;
+
+	loop_handler_set(EP_TAP_LISTEN, stream_listen_handler);
+	if (loop_add(fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
+		die_perror("cannot watch %s", st.path);
+
+	info("UNIX domain socket bound at %s", st.path);
+	info("You can now start QEMU (>= 7.2):");
+	info("    qemu-system-x86_64 ... -device virtio-net-pci,netdev=s "
+	     "-netdev stream,id=s,server=off,addr.type=unix,addr.path=%s",
+	     st.path);
+}
+
+/**
+ * link_stream_open() - set up the passt back-end: listen, or adopt -F
+ * @c:		configuration: link.sock_path, link.fd, link.one_off
+ *
+ * Dies on failure with a line naming the cause. Clients are accepted
+ * from the loop; link_start() then finds no fd to watch until one is.
+ */
+void link_stream_open(const struct conf *c)
+{
+	st.one_off = c->link.one_off || c->link.fd >= 0;
+	if (st.kick_fd < 0) {
+		st.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (st.kick_fd < 0)
+			die_perror("eventfd");
+		if (loop_add(st.kick_fd, EPOLLIN,
+			     ep_ref_make(EP_TAP, st.kick_fd, 0)))
+			die_perror("cannot watch the stream eventfd");
+	}
+
+	link_set(&stream_ops, -1);
+	if (c->link.fd >= 0) {
+		int type, rc;
+		socklen_t sl = sizeof(type);
+
+		if (getsockopt(c->link.fd, SOL_SOCKET, SO_TYPE, &type, &sl) ||
+		    type != SOCK_STREAM)
+			die("-F %d is not a connected stream socket: pass the "
+			    "QEMU end of a socketpair", c->link.fd);
+		snprintf(st.path, sizeof(st.path), "fd %d", c->link.fd);
+		rc = stream_attach(c->link.fd);
+		if (rc)
+			die("cannot use -F %d: %s", c->link.fd, strerror(-rc));
+		return;		/* link_start() watches it */
+	}
+	stream_listen(c);
+}
+
+/**
+ * link_stream_path() - where we listen, for messages and tests
+ *
+ * Return: the bound path, "fd N" with -F, "" before link_stream_open()
+ */
+const char *link_stream_path(void)
+{
+	return st.path;
+}
