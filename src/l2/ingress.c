@@ -1,5 +1,561 @@
 // SPDX-License-Identifier: MIT
-/* ingress.c - STUB */
+/* ingress.c - validate guest frames and sort them to L2 services and L4 */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "l2/arp.h"
+#include "l2/egress.h"
 #include "l2/ingress.h"
-void ingress_init(const struct conf *c) { (void)c; }
-void ingress_batch(const struct frame *f, int n, const struct timespec *now) { (void)f; (void)n; (void)now; }
+#include "l2/ingress_stats.h"
+#include "l2/ndp.h"
+#include "l4/icmp.h"
+#include "l4/nat.h"
+#include "l4/tcp.h"
+#include "l4/udp.h"
+#include "lib/checksum.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/*
+ * DOC: every byte of a guest frame is untrusted. A frame goes through
+ * three checks, each against the bytes actually present: Ethernet, then
+ * IPv4 or IPv6 (lengths trimmed to the IP length fields, so Ethernet
+ * padding disappears), then the fixed L4 header and its checksum. What
+ * passes is described by a struct pkt (l2/pkt.h lists the guarantees).
+ *
+ * ARP, NDP and ICMP are handled at once. TCP and UDP packets are held
+ * until the end of the batch and grouped by flow (addresses, ports and,
+ * for UDP, TTL), keeping arrival order within each flow: each group is
+ * handed to its translator with one call, so that a burst of one flow
+ * becomes one sendmsg() / sendmmsg().
+ */
+
+#define ETH_P_ARP_	0x0806
+#define ETH_P_IP_	0x0800
+#define ETH_P_IPV6_	0x86dd
+
+#define INGRESS_PKTS	256	/* TCP/UDP packets held per batch */
+#define INGRESS_SEQS	64	/* flows (groups) per batch */
+#define INGRESS_EXT_MAX	8	/* IPv6 extension headers walked */
+#define FRAG_WARN_S	10	/* s between "fragment dropped" warnings */
+
+#define DHCP_SERVER_PORT	67
+#define DHCPV6_SERVER_PORT	547
+
+/**
+ * struct ingress_seq - one group of held TCP/UDP packets of the same flow
+ * @first:	index of its first packet in in.held
+ * @n:		packets in the group
+ * @start:	where the group begins in in.sorted, once sorted
+ */
+struct ingress_seq {
+	int first;
+	int n;
+	int start;
+};
+
+static const char *const cnt_str[] = {
+	[IN_PASS] = "pass", [IN_TO_ARP] = "arp", [IN_TO_TCP] = "tcp",
+	[IN_TO_UDP] = "udp", [IN_TO_ICMP] = "icmp", [IN_TO_NDP] = "ndp",
+	[IN_DROP_SHORT] = "short frame",
+	[IN_DROP_ETHERTYPE] = "unknown EtherType",
+	[IN_DROP_FAMILY_OFF] = "IP version disabled",
+	[IN_DROP_IP_HDR] = "bad IP header", [IN_DROP_IP_LEN] = "bad IP length",
+	[IN_DROP_IP_CSUM] = "bad IPv4 header checksum",
+	[IN_DROP_FRAG] = "fragment",
+	[IN_DROP_EXTHDR] = "bad IPv6 extension header",
+	[IN_DROP_ADDR] = "bad address",
+	[IN_DROP_PROTO] = "unsupported protocol",
+	[IN_DROP_L4_HDR] = "bad L4 header",
+	[IN_DROP_L4_CSUM] = "bad L4 checksum",
+	[IN_DROP_SVC_OFF] = "protocol disabled",
+	[IN_DROP_DHCP] = "DHCP not served",
+	[IN_DROP_NDP] = "NDP not handled",
+};
+_Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
+	       "ingress counter names");
+
+static struct {
+	bool ip4, ip6;
+	bool tcp, udp, icmp;
+	uint64_t cnt[IN_CNT_NUM_];
+	time_t frag_warned;
+
+	struct pkt held[INGRESS_PKTS];		/* arrival order */
+	uint8_t held_seq[INGRESS_PKTS];		/* group of each */
+	int nheld;
+	struct ingress_seq seq[INGRESS_SEQS];
+	int nseq;
+	int last_seq;				/* tried first */
+	struct pkt sorted[INGRESS_PKTS];	/* grouped */
+} in;
+
+uint64_t ingress_count(enum ingress_cnt c)
+{
+	return c < IN_CNT_NUM_ ? in.cnt[c] : 0;
+}
+
+const char *ingress_count_name(enum ingress_cnt c)
+{
+	return c < IN_CNT_NUM_ ? cnt_str[c] : "?";
+}
+
+void ingress_count_reset(void)
+{
+	memset(in.cnt, 0, sizeof(in.cnt));
+}
+
+void ingress_count_log(void)
+{
+	int i;
+
+	for (i = IN_PASS + 1; i < IN_CNT_NUM_; i++) {
+		if (in.cnt[i])
+			debug("ingress: %s: %llu", cnt_str[i],
+			      (unsigned long long)in.cnt[i]);
+	}
+}
+
+void ingress_init(const struct conf *c)
+{
+	in.ip4 = c->ip4.enabled;
+	in.ip6 = c->ip6.enabled;
+	in.tcp = c->svc.tcp;
+	in.udp = c->svc.udp;
+	in.icmp = c->svc.icmp;
+	in.nheld = in.nseq = in.last_seq = 0;
+}
+
+/* Count a drop (or a delivery) and log drops now and then */
+static void count(enum ingress_cnt why)
+{
+	in.cnt[why]++;
+	if (why >= IN_DROP_SHORT)
+		debug_rl("ingress: frame dropped: %s", cnt_str[why]);
+}
+
+/* Fragments are the one drop worth telling the user about */
+static void frag_warn(const struct timespec *now)
+{
+	if (in.frag_warned && now->tv_sec - in.frag_warned < FRAG_WARN_S)
+		return;
+	in.frag_warned = now->tv_sec ? now->tv_sec : 1;
+	warn("guest sent an IP fragment: dropped (fragments are not "
+	     "supported; check the guest's MTU)");
+}
+
+/* ---- IPv4 / IPv6 ----------------------------------------------------- */
+
+/* Addresses the guest may never use, for either family */
+static enum ingress_cnt check_addrs(const struct pkt *p)
+{
+	if (inany_is_loopback(&p->src) || inany_is_loopback(&p->dst))
+		return IN_DROP_ADDR;
+	if (inany_is_multicast(&p->src) || inany_is_unspec(&p->dst))
+		return IN_DROP_ADDR;
+	return IN_PASS;
+}
+
+/**
+ * parse_ip4() - check an IPv4 header and fill @p
+ * @ip:		IPv4 header
+ * @avail:	bytes present from @ip to the end of the frame
+ * @p:		filled: family, protocol, TTL, addresses, L4 start and length
+ *
+ * Return: IN_PASS or the drop reason
+ */
+static enum ingress_cnt parse_ip4(const uint8_t *ip, size_t avail,
+				  struct pkt *p)
+{
+	struct in_addr a;
+	size_t hl, tot;
+
+	if (avail < IP4_HDR_LEN)
+		return IN_DROP_SHORT;
+	hl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ip[0] >> 4 != 4 || hl < IP4_HDR_LEN || hl > avail)
+		return IN_DROP_IP_HDR;
+	tot = rd16(ip + 2);
+	if (tot < hl || tot > avail)
+		return IN_DROP_IP_LEN;
+	if (csum_fold(csum_partial(ip, hl, 0)))
+		return IN_DROP_IP_CSUM;
+	if (rd16(ip + 6) & 0x3fff)		/* MF, or an offset */
+		return IN_DROP_FRAG;
+
+	p->af = AF_INET;
+	p->ttl = ip[8];
+	p->proto = ip[9];
+	memcpy(&a, ip + 12, 4);
+	inany_from_v4(&p->src, a);
+	memcpy(&a, ip + 16, 4);
+	inany_from_v4(&p->dst, a);
+	p->l4 = ip + hl;			/* options skipped */
+	p->l4_len = tot - hl;
+	return IN_PASS;
+}
+
+/* IPv4-mapped addresses have no business in an IPv6 header (RFC 4291
+ * 2.5.5.2), and would be taken for IPv4 by everything after ingress */
+static bool ip6_addr_ok(const uint8_t *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, mapped, sizeof(mapped));
+}
+
+/*
+ * ip6_walk() - skip extension headers (RFC 8200 4): hop-by-hop (first
+ * only), routing, destination options; fragments and anything with no
+ * upper layer are dropped. @off: start, moved to the L4 header;
+ * @nh: next header, set to the L4 protocol.
+ */
+static enum ingress_cnt ip6_walk(const uint8_t *ip, size_t end, size_t *off,
+				 uint8_t *nh)
+{
+	int i;
+
+	for (i = 0; ; i++) {
+		size_t hlen;
+
+		switch (*nh) {
+		case IPPROTO_HOPOPTS:
+			if (i)
+				return IN_DROP_EXTHDR;
+			break;
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			break;
+		case IPPROTO_FRAGMENT:
+			return IN_DROP_FRAG;
+		case IPPROTO_NONE:
+			return IN_DROP_PROTO;
+		default:
+			return IN_PASS;
+		}
+		if (i >= INGRESS_EXT_MAX || *off + 8 > end)
+			return IN_DROP_EXTHDR;
+		hlen = ((size_t)ip[*off + 1] + 1) * 8;
+		if (*off + hlen > end)
+			return IN_DROP_EXTHDR;
+		*nh = ip[*off];
+		*off += hlen;
+	}
+}
+
+/**
+ * parse_ip6() - check an IPv6 header and its extension headers, fill @p
+ * @ip:		IPv6 header
+ * @avail:	bytes present from @ip to the end of the frame
+ * @p:		filled as by parse_ip4()
+ *
+ * Return: IN_PASS or the drop reason
+ */
+static enum ingress_cnt parse_ip6(const uint8_t *ip, size_t avail,
+				  struct pkt *p)
+{
+	size_t end, off = IP6_HDR_LEN;
+	enum ingress_cnt r;
+	uint8_t nh;
+
+	if (avail < IP6_HDR_LEN)
+		return IN_DROP_SHORT;
+	if (ip[0] >> 4 != 6)
+		return IN_DROP_IP_HDR;
+	end = IP6_HDR_LEN + rd16(ip + 4);
+	if (end > avail)
+		return IN_DROP_IP_LEN;
+	if (!ip6_addr_ok(ip + 8) || !ip6_addr_ok(ip + 24))
+		return IN_DROP_ADDR;
+
+	nh = ip[6];
+	r = ip6_walk(ip, end, &off, &nh);
+	if (r != IN_PASS)
+		return r;
+
+	p->af = AF_INET6;
+	p->ttl = ip[7];
+	p->proto = nh;
+	memcpy(&p->src.a6, ip + 8, 16);
+	memcpy(&p->dst.a6, ip + 24, 16);
+	p->l4 = ip + off;
+	p->l4_len = end - off;
+	return IN_PASS;
+}
+
+/* ---- L4 ------------------------------------------------------------- */
+
+static bool l4_csum_ok(const struct pkt *p)
+{
+	uint32_t sum = 0;
+
+	if (p->proto != IPPROTO_ICMP) {
+		if (p->af == AF_INET)
+			sum = csum_pseudo4(p->src.v4.a4, p->dst.v4.a4,
+					   p->proto, (uint16_t)p->l4_len);
+		else
+			sum = csum_pseudo6(&p->src.a6, &p->dst.a6, p->proto,
+					   (uint32_t)p->l4_len);
+	}
+	return !csum_fold(csum_partial(p->l4, p->l4_len, sum));
+}
+
+/**
+ * check_l4() - check the fixed L4 header and the checksum; trim UDP
+ * @p:		packet, @l4_len trimmed to the UDP length
+ * @csum_ok:	the link vouched for the checksum
+ *
+ * Return: IN_PASS or the drop reason
+ */
+static enum ingress_cnt check_l4(struct pkt *p, bool csum_ok)
+{
+	size_t len;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (p->l4_len < 20)
+			return IN_DROP_L4_HDR;
+		len = (size_t)(p->l4[12] >> 4) * 4;
+		if (len < 20 || len > p->l4_len)
+			return IN_DROP_L4_HDR;
+		break;
+	case IPPROTO_UDP:
+		if (p->l4_len < 8)
+			return IN_DROP_L4_HDR;
+		len = rd16(p->l4 + 4);
+		if (len < 8 || len > p->l4_len)
+			return IN_DROP_L4_HDR;
+		p->l4_len = len;
+		if (!rd16(p->l4 + 6)) {		/* RFC 768: no checksum */
+			if (p->af == AF_INET)
+				return IN_PASS;
+			return IN_DROP_L4_CSUM;	/* RFC 8200 8.1 */
+		}
+		break;
+	case IPPROTO_ICMP:
+		if (p->af != AF_INET)
+			return IN_DROP_PROTO;
+		if (p->l4_len < 8)
+			return IN_DROP_L4_HDR;
+		break;
+	case IPPROTO_ICMPV6:
+		if (p->af != AF_INET6)
+			return IN_DROP_PROTO;
+		if (p->l4_len < 8)
+			return IN_DROP_L4_HDR;
+		break;
+	default:
+		return IN_DROP_PROTO;
+	}
+	if (!csum_ok && !l4_csum_ok(p))
+		return IN_DROP_L4_CSUM;
+	return IN_PASS;
+}
+
+/* ---- TCP / UDP grouping --------------------------------------------- */
+
+static bool same_flow(const struct pkt *a, const struct pkt *b)
+{
+	return a->proto == b->proto &&
+	       inany_equals(&a->src, &b->src) &&
+	       inany_equals(&a->dst, &b->dst) &&
+	       !memcmp(a->l4, b->l4, 4) &&		/* both ports */
+	       (a->proto != IPPROTO_UDP || a->ttl == b->ttl);
+}
+
+/* Hand every held group to its translator, each in arrival order */
+static void seq_flush(const struct timespec *now)
+{
+	int i, pos = 0;
+
+	if (!in.nheld)
+		return;
+	for (i = 0; i < in.nseq; i++) {
+		in.seq[i].start = pos;
+		pos += in.seq[i].n;
+		in.seq[i].n = 0;
+	}
+	for (i = 0; i < in.nheld; i++) {
+		struct ingress_seq *s = &in.seq[in.held_seq[i]];
+
+		in.sorted[s->start + s->n++] = in.held[i];
+	}
+	for (i = 0; i < in.nseq; i++) {
+		const struct pkt *p = &in.sorted[in.seq[i].start];
+
+		if (p->proto == IPPROTO_TCP)
+			tcp_from_tap(p, in.seq[i].n, now);
+		else
+			udp_from_tap(p, in.seq[i].n, now);
+	}
+	in.nheld = in.nseq = in.last_seq = 0;
+}
+
+/* Hold a TCP or UDP packet in the group of its flow */
+static void seq_add(const struct pkt *p, const struct timespec *now)
+{
+	int i, s = -1;
+
+	if (in.nheld >= INGRESS_PKTS)
+		seq_flush(now);
+
+	if (in.nseq && same_flow(p, &in.held[in.seq[in.last_seq].first])) {
+		s = in.last_seq;
+	} else {
+		for (i = in.nseq - 1; i >= 0; i--) {
+			if (same_flow(p, &in.held[in.seq[i].first])) {
+				s = i;
+				break;
+			}
+		}
+	}
+	if (s < 0) {
+		if (in.nseq >= INGRESS_SEQS)
+			seq_flush(now);
+		s = in.nseq++;
+		in.seq[s].first = in.nheld;
+		in.seq[s].n = 0;
+	}
+	in.seq[s].n++;
+	in.last_seq = s;
+	in.held_seq[in.nheld] = (uint8_t)s;
+	in.held[in.nheld++] = *p;
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+/*
+ * DHCP and DHCPv6 are answered by us, never sent to the host network
+ * (a REQUEST to 255.255.255.255 or a SOLICIT to ff02::1:2 would
+ * otherwise leave as broadcast / multicast). No server yet: drop.
+ */
+static bool udp_is_dhcp(const struct pkt *p)
+{
+	uint16_t dport = rd16(p->l4 + 2);
+
+	if (p->af == AF_INET)
+		return dport == DHCP_SERVER_PORT;
+	return dport == DHCPV6_SERVER_PORT &&
+	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
+}
+
+static enum ingress_cnt dispatch(const struct pkt *p,
+				 const struct timespec *now)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (!in.tcp)
+			return IN_DROP_SVC_OFF;
+		seq_add(p, now);
+		return IN_TO_TCP;
+	case IPPROTO_UDP:
+		if (udp_is_dhcp(p))
+			return IN_DROP_DHCP;
+		if (!in.udp)
+			return IN_DROP_SVC_OFF;
+		seq_add(p, now);
+		return IN_TO_UDP;
+	case IPPROTO_ICMPV6:
+		if (p->l4[0] >= 133 && p->l4[0] <= 137)
+			return ndp_from_tap(p, now) ? IN_TO_NDP : IN_DROP_NDP;
+		/* fall through */
+	case IPPROTO_ICMP:
+		if (!in.icmp)
+			return IN_DROP_SVC_OFF;
+		icmp_from_tap(p, now);
+		return IN_TO_ICMP;
+	}
+	return IN_DROP_PROTO;
+}
+
+/* Unspecified source: only DAD probes (NDP), and DHCP once served */
+static bool unspec_src_ok(const struct pkt *p)
+{
+	if (p->proto == IPPROTO_ICMPV6)
+		return true;
+	return p->proto == IPPROTO_UDP && udp_is_dhcp(p);
+}
+
+static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
+				   const struct timespec *now)
+{
+	const uint8_t *ip = f->data + ETH_HDR_LEN;
+	size_t avail = f->len - ETH_HDR_LEN;
+	enum ingress_cnt r;
+	struct pkt p;
+
+	if (type == ETH_P_IP_) {
+		if (!in.ip4)
+			return IN_DROP_FAMILY_OFF;
+		r = parse_ip4(ip, avail, &p);
+	} else {
+		if (!in.ip6)
+			return IN_DROP_FAMILY_OFF;
+		r = parse_ip6(ip, avail, &p);
+	}
+	if (r == IN_DROP_FRAG)
+		frag_warn(now);
+	if (r != IN_PASS)
+		return r;
+
+	r = check_l4(&p, f->csum_ok);
+	if (r != IN_PASS)
+		return r;
+	r = check_addrs(&p);
+	if (r != IN_PASS)
+		return r;
+	if (inany_is_unspec(&p.src) && !unspec_src_ok(&p))
+		return IN_DROP_ADDR;
+
+	p.frame = f->data;
+	p.frame_len = (size_t)(p.l4 + p.l4_len - f->data);
+	nat_guest_addr_seen(&p.src);
+	return dispatch(&p, now);
+}
+
+static bool mac_is_unicast(const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, 6);
+}
+
+static void ingress_frame(const struct frame *f, const struct timespec *now)
+{
+	const uint8_t *src_mac = f->data + 6;
+	uint16_t type;
+
+	if (!f->data || f->len < ETH_HDR_LEN) {
+		count(IN_DROP_SHORT);
+		return;
+	}
+	if (mac_is_unicast(src_mac) && memcmp(src_mac, egress_guest_mac(), 6))
+		egress_guest_mac_set(src_mac);
+
+	type = rd16(f->data + 12);
+	switch (type) {
+	case ETH_P_ARP_:
+		if (!in.ip4) {
+			count(IN_DROP_FAMILY_OFF);
+			return;
+		}
+		arp_from_tap(f->data, f->len);
+		count(IN_TO_ARP);
+		return;
+	case ETH_P_IP_:
+	case ETH_P_IPV6_:
+		count(ingress_ip(f, type, now));
+		return;
+	default:
+		count(IN_DROP_ETHERTYPE);
+	}
+}
+
+void ingress_batch(const struct frame *f, int n, const struct timespec *now)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ingress_frame(&f[i], now);
+	seq_flush(now);
+}

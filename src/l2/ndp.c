@@ -1,5 +1,308 @@
 // SPDX-License-Identifier: MIT
-/* ndp.c - STUB */
+/* ndp.c - IPv6 neighbour discovery (NS -> NA) and router advertisements */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "l2/egress.h"
 #include "l2/ndp.h"
-void ndp_init(const struct conf *c) { (void)c; }
-bool ndp_from_tap(const struct pkt *p, const struct timespec *now) { (void)p; (void)now; return false; }
+#include "l2/txpool.h"
+#include "l4/nat.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/*
+ * DOC: the IPv6 counterpart of proxy ARP (RFC 4861). Every Neighbour
+ * Solicitation is answered with a Neighbour Advertisement carrying our
+ * MAC, whatever the target, except the guest's own addresses and
+ * duplicate address detection probes (unspecified source, 7.2.3).
+ * A Router Solicitation gets a Router Advertisement (6.2.3) with the
+ * /64 of the guest's address (on-link, autonomous), the MTU, resolvers
+ * (RFC 8106) if asked to advertise them, and the M flag, so that the guest
+ * also asks DHCPv6 for its exact address. With --config-net the namespace
+ * is configured directly and no RA is sent.
+ *
+ * Messages are checked as 7.1.1 / 6.1.1 say: hop limit 255, code 0,
+ * length, and option lengths (never zero, within the message).
+ */
+
+#define ND_RS		133
+#define ND_RA		134
+#define ND_NS		135
+#define ND_NA		136
+#define ND_REDIRECT	137
+
+#define ND_OPT_SLLA	1
+#define ND_OPT_TLLA	2
+#define ND_OPT_PREFIX	3
+#define ND_OPT_MTU	5
+#define ND_OPT_RDNSS	25
+#define ND_OPT_DNSSL	31
+
+#define NA_FLAGS	0xe0000000	/* Router, Solicited, Override */
+#define RA_FLAG_M	0x80
+#define RA_HOP_LIMIT	64		/* advertised for the guest's use */
+#define RA_LIFETIME_S	65535		/* router lifetime, RFC 8319 */
+#define ND_INFINITE	0xffffffff
+#define IPV6_MIN_MTU	1280
+#define DNSSL_MAX	512		/* bytes of encoded search list */
+#define RA_MAX		1024		/* largest RA we build */
+
+static struct {
+	bool ndp;
+	bool ra;
+	struct in6_addr our_ll;
+	struct in6_addr prefix;		/* /64 of the guest's address */
+	bool prefix_set;
+	unsigned mtu;
+	struct in6_addr dns[CONF_MAXNS];
+	int dns_n;
+	uint8_t dnssl[DNSSL_MAX];	/* names, encoded, padded to 8 */
+	size_t dnssl_len;
+} ndp;
+
+/* Encode @name as DNS labels at @out (RFC 1035 3.1). Return: bytes or 0 */
+static size_t dns_name_encode(const char *name, uint8_t *out, size_t room)
+{
+	size_t pos = 0;
+
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		if (!l || l > 63 || pos + 1 + l + 1 > room || pos + l > 250)
+			return 0;
+		out[pos++] = (uint8_t)l;
+		memcpy(out + pos, name, l);
+		pos += l;
+		name += l + (dot ? 1 : 0);
+	}
+	if (!pos)
+		return 0;
+	out[pos++] = 0;
+	return pos;
+}
+
+static void ndp_dnssl_init(const struct conf *c)
+{
+	size_t len = 0;
+	int i;
+
+	ndp.dnssl_len = 0;
+	if (!c->svc.dhcp_search)
+		return;
+	for (i = 0; i < c->svc.search_n; i++) {
+		size_t n = dns_name_encode(c->svc.search[i], ndp.dnssl + len,
+					   DNSSL_MAX - len);
+
+		if (!n)
+			warn("search domain \"%s\" not advertised in RAs",
+			     c->svc.search[i]);
+		len += n;
+	}
+	ndp.dnssl_len = len;
+}
+
+void ndp_init(const struct conf *c)
+{
+	int i;
+
+	memset(&ndp, 0, sizeof(ndp));
+	ndp.ndp = c->ip6.enabled && c->svc.ndp;
+	ndp.ra = ndp.ndp && c->svc.ra && !c->ns.config_net &&
+		 IN6_IS_ADDR_LINKLOCAL(&c->ip6.our_ll);
+	ndp.our_ll = c->ip6.our_ll;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr) &&
+	    !IN6_IS_ADDR_LINKLOCAL(&c->ip6.addr)) {
+		memcpy(&ndp.prefix, &c->ip6.addr, 8);
+		ndp.prefix_set = true;
+	}
+	ndp.mtu = c->link.mtu;
+	if (c->svc.dhcp_dns) {
+		for (i = 0; i < c->ip6.dns_n && i < CONF_MAXNS; i++)
+			ndp.dns[ndp.dns_n++] = c->ip6.dns[i];
+	}
+	ndp_dnssl_init(c);
+}
+
+/* Options from @off to the end of the message: lengths valid? */
+static bool ndp_opts_ok(const struct pkt *p, size_t off)
+{
+	while (off < p->l4_len) {
+		size_t len;
+
+		if (off + 2 > p->l4_len)
+			return false;
+		len = (size_t)p->l4[off + 1] * 8;
+		if (!len || off + len > p->l4_len)
+			return false;
+		off += len;
+	}
+	return true;
+}
+
+/* A target we may claim: not multicast, mapped, loopback, unspecified */
+static bool ndp_target_ok(const struct in6_addr *t)
+{
+	union inany a;
+
+	inany_from_v6(&a, t);
+	return !IN6_IS_ADDR_MULTICAST(t) && !inany_is_v4(&a) &&
+	       !IN6_IS_ADDR_LOOPBACK(t) && !IN6_IS_ADDR_UNSPECIFIED(t);
+}
+
+/* Send @l4 (@len bytes, checksum field zero) from @src to @dst */
+static void ndp_send(const union inany *src, const union inany *dst,
+		     uint8_t *l4, size_t len)
+{
+	uint8_t frame[EGRESS_HDR_MAX + RA_MAX];
+	struct iovec iov = { .iov_base = l4, .iov_len = len };
+	size_t hl;
+
+	wr16(l4 + 2, egress_l4_csum(src, dst, IPPROTO_ICMPV6, &iov, 1, len));
+	hl = egress_l2l3(frame, src, dst, IPPROTO_ICMPV6, len);
+	memcpy(frame + hl, l4, len);
+	txq_copy(frame, hl + len);
+}
+
+/* 7.2.4: answer a solicitation for @target with our MAC */
+static void ndp_na(const struct pkt *p, const struct in6_addr *target)
+{
+	uint8_t na[32] = { ND_NA, 0 };
+	union inany src;
+
+	wr32(na + 4, NA_FLAGS);
+	memcpy(na + 8, target, 16);
+	na[24] = ND_OPT_TLLA;
+	na[25] = 1;
+	memcpy(na + 26, egress_our_mac(), 6);
+
+	inany_from_v6(&src, target);
+	ndp_send(&src, &p->src, na, sizeof(na));
+}
+
+static bool ndp_ns(const struct pkt *p)
+{
+	struct in6_addr target;
+	union inany guest;
+
+	if (p->l4_len < 24 || !ndp_opts_ok(p, 24))
+		return false;
+	memcpy(&target, p->l4 + 8, 16);
+	if (!ndp_target_ok(&target))
+		return false;
+	if (inany_is_unspec(&p->src))		/* DAD probe, 7.2.3 */
+		return true;
+
+	nat_guest_addr(AF_INET6, &guest);
+	if (!memcmp(&target, &p->src.a6, 16) ||
+	    !memcmp(&target, &guest.a6, 16))
+		return true;			/* the guest's own */
+
+	ndp_na(p, &target);
+	return true;
+}
+
+/* Append the optional RA options at @o; Return: bytes written */
+static size_t ra_opts(uint8_t *o)
+{
+	size_t len = 0;
+	int i;
+
+	if (ndp.mtu >= IPV6_MIN_MTU) {
+		o[0] = ND_OPT_MTU;
+		o[1] = 1;
+		wr32(o + 4, ndp.mtu);
+		len += 8;
+	}
+	if (ndp.dns_n) {
+		o[len] = ND_OPT_RDNSS;
+		o[len + 1] = (uint8_t)(1 + 2 * ndp.dns_n);
+		wr32(o + len + 4, ND_INFINITE);
+		for (i = 0; i < ndp.dns_n; i++)
+			memcpy(o + len + 8 + 16 * i, &ndp.dns[i], 16);
+		len += 8 + 16 * (size_t)ndp.dns_n;
+	}
+	if (ndp.dnssl_len) {
+		size_t olen = (8 + ndp.dnssl_len + 7) & ~(size_t)7;
+
+		o[len] = ND_OPT_DNSSL;
+		o[len + 1] = (uint8_t)(olen / 8);
+		wr32(o + len + 4, ND_INFINITE);
+		memcpy(o + len + 8, ndp.dnssl, ndp.dnssl_len);
+		len += olen;
+	}
+	o[len] = ND_OPT_SLLA;
+	o[len + 1] = 1;
+	memcpy(o + len + 2, egress_our_mac(), 6);
+	return len + 8;
+}
+
+/* 6.2.3: a Router Advertisement in answer to @p, a solicitation */
+static void ndp_ra(const struct pkt *p)
+{
+	static const struct in6_addr all_nodes = {
+		.s6_addr = { 0xff, 0x02, [15] = 0x01 } };
+	uint8_t ra[RA_MAX] = { ND_RA, 0 };
+	union inany src, dst;
+	size_t len = 16;
+
+	ra[4] = RA_HOP_LIMIT;
+	ra[5] = RA_FLAG_M;
+	wr16(ra + 6, RA_LIFETIME_S);
+
+	if (ndp.prefix_set) {
+		uint8_t *o = ra + len;
+
+		o[0] = ND_OPT_PREFIX;
+		o[1] = 4;
+		o[2] = 64;
+		o[3] = 0xc0;			/* on-link, autonomous */
+		wr32(o + 4, ND_INFINITE);	/* valid */
+		wr32(o + 8, ND_INFINITE);	/* preferred */
+		memcpy(o + 16, &ndp.prefix, 8);
+		len += 32;
+	}
+	len += ra_opts(ra + len);
+
+	inany_from_v6(&src, &ndp.our_ll);
+	if (inany_is_unspec(&p->src))
+		inany_from_v6(&dst, &all_nodes);
+	else
+		dst = p->src;
+	ndp_send(&src, &dst, ra, len);
+}
+
+_Static_assert(16 + 32 + 8 + 8 + 16 * CONF_MAXNS + 8 + DNSSL_MAX + 8 <=
+	       RA_MAX, "RA buffer");
+_Static_assert(EGRESS_HDR_MAX + RA_MAX <= EGRESS_COPY_MAX, "RA frame");
+
+bool ndp_from_tap(const struct pkt *p, const struct timespec *now)
+{
+	(void)now;
+
+	if (!ndp.ndp)
+		return false;
+	if (p->ttl != 255 || p->l4[1] != 0) {
+		debug_rl("ndp: type %u with hop limit %u, code %u: dropped",
+			 p->l4[0], p->ttl, p->l4[1]);
+		return false;
+	}
+
+	switch (p->l4[0]) {
+	case ND_NS:
+		return ndp_ns(p);
+	case ND_RS:
+		if (!ndp_opts_ok(p, 8))
+			return false;
+		if (ndp.ra)
+			ndp_ra(p);
+		return true;
+	case ND_NA:
+		return p->l4_len >= 24 && ndp_opts_ok(p, 24);
+	case ND_RA:
+		return p->l4_len >= 16 && ndp_opts_ok(p, 16);
+	case ND_REDIRECT:
+		return p->l4_len >= 40 && ndp_opts_ok(p, 40);
+	}
+	return false;
+}

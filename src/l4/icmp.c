@@ -1,6 +1,385 @@
 // SPDX-License-Identifier: MIT
-/* icmp.c - STUB */
+/* icmp.c - ICMP/ICMPv6 echo through ping sockets; errors toward the guest */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "l2/egress.h"
+#include "l2/txpool.h"
 #include "l4/icmp.h"
-void icmp_init(const struct conf *c) { (void)c; }
-void icmp_from_tap(const struct pkt *p, const struct timespec *now) { (void)p; (void)now; }
-void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code, uint32_t info, const uint8_t *orig, size_t orig_len) { (void)from; (void)type; (void)code; (void)info; (void)orig; (void)orig_len; }
+#include "l4/nat.h"
+#include "lib/checksum.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "loop.h"
+
+/*
+ * DOC: an echo request from the guest becomes a sendto() on an
+ * unprivileged "ping" socket (SOCK_DGRAM, IPPROTO_ICMP / IPPROTO_ICMPV6),
+ * one per (guest address, echo id, destination). Such a socket needs no
+ * privilege, only a group in net.ipv4.ping_group_range; the kernel
+ * replaces the echo id with the socket's own and routes replies back to
+ * it. We put the guest's id back, and the reply appears to come from the
+ * address the guest pinged (so pinging the gateway, which really goes to
+ * 127.0.0.1, shows replies from the gateway). Sequence numbers and data
+ * are untouched. A flow idle for PING_IDLE_S is closed.
+ *
+ * Any other ICMP from the guest (errors, timestamps...) is dropped.
+ * icmp_error_to_tap() builds errors toward the guest for the translators.
+ */
+
+#define PING_FLOWS	1024	/* ping sockets at most */
+#define PING_IDLE_S	60	/* s without traffic before closing */
+#define PING_TIMER_MS	1000	/* expiry scan interval */
+#define PING_RECV_MAX	32	/* replies read per wake-up */
+#define ICMP_ERR_PER_S	100	/* errors sent to the guest per second */
+
+#define ICMP_ECHOREPLY_		0
+#define ICMP_DEST_UNREACH_	3
+#define ICMP_ECHO_		8
+#define ICMP_PARAMPROB_		12
+#define ICMP_FRAG_NEEDED_	4	/* code, with ICMP_DEST_UNREACH_ */
+#define ICMP6_ECHO_REQUEST_	128
+#define ICMP6_ECHO_REPLY_	129
+
+#define ICMP4_QUOTE_MAX	(576 - IP4_HDR_LEN - 8)		/* RFC 1812 4.3.2.3 */
+#define ICMP6_QUOTE_MAX	(1280 - IP6_HDR_LEN - 8)	/* RFC 4443 2.4(c) */
+
+/**
+ * struct ping_flow - one ping socket
+ * @fd:		socket, -1 if the slot is free
+ * @id:		the guest's echo identifier
+ * @ttl:	TTL / hop limit last set on the socket (0: default)
+ * @last:	last activity, s (CLOCK_MONOTONIC)
+ * @gaddr:	guest's address
+ * @raddr:	what the guest pinged: replies come from it
+ * @haddr:	where echoes really go (nat_outbound() of @raddr)
+ */
+struct ping_flow {
+	int fd;
+	uint16_t id;
+	uint8_t ttl;
+	time_t last;
+	union inany gaddr;
+	union inany raddr;
+	union inany haddr;
+};
+
+static struct {
+	bool enabled;
+	bool perm_warned;
+	uint32_t scope6;		/* for link-local destinations */
+	struct ping_flow f[PING_FLOWS];
+	uint32_t free[PING_FLOWS];	/* stack of free slots */
+	int nfree;
+	time_t err_sec;			/* error rate limit window */
+	unsigned err_n;
+	struct txpool pool;
+	uint8_t rx[L2_MAX_FRAME];
+	uint8_t poolbuf[256 << 10];
+} ic;
+
+static uint8_t ping_proto(const union inany *a)
+{
+	return inany_is_v4(a) ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+}
+
+static void ping_key(struct flow_key *k, const struct ping_flow *f)
+{
+	flow_key_set(k, ping_proto(&f->gaddr), &f->gaddr, f->id, &f->raddr, 0);
+}
+
+static void ping_close(uint32_t slot)
+{
+	struct ping_flow *f = &ic.f[slot];
+	struct flow_key k;
+
+	ping_key(&k, f);
+	flow_remove(&k);
+	loop_del(f->fd);
+	close(f->fd);
+	f->fd = -1;
+	ic.free[ic.nfree++] = slot;
+}
+
+static void ping_timer(const struct timespec *now)
+{
+	uint32_t i;
+
+	for (i = 0; i < PING_FLOWS; i++) {
+		if (ic.f[i].fd >= 0 && now->tv_sec - ic.f[i].last > PING_IDLE_S)
+			ping_close(i);
+	}
+}
+
+/* Put a reply from @f's socket (@len bytes in ic.rx) in front of the guest */
+static void ping_reply(const struct ping_flow *f, size_t len)
+{
+	size_t hl = egress_l2l3_len(&f->raddr);
+	uint8_t proto = ping_proto(&f->gaddr);
+	struct iovec iov;
+	uint8_t *frame, *l4;
+
+	if (len < 8 || hl + len > L2_MAX_FRAME)
+		return;
+	if (ic.rx[0] != (proto == IPPROTO_ICMP ? ICMP_ECHOREPLY_ :
+						 ICMP6_ECHO_REPLY_))
+		return;
+	frame = txpool_get(&ic.pool, hl + len);
+	if (!frame)
+		return;
+	egress_l2l3(frame, &f->raddr, &f->gaddr, proto, len);
+	l4 = frame + hl;
+	memcpy(l4, ic.rx, len);
+	wr16(l4 + 2, 0);
+	wr16(l4 + 4, f->id);
+	iov.iov_base = l4;
+	iov.iov_len = len;
+	if (proto == IPPROTO_ICMP)
+		wr16(l4 + 2, csum_fold(csum_partial(l4, len, 0)));
+	else
+		wr16(l4 + 2, egress_l4_csum(&f->raddr, &f->gaddr, proto,
+					    &iov, 1, len));
+	iov.iov_base = frame;
+	iov.iov_len = hl + len;
+	txq(&iov, 1);
+}
+
+static void ping_sock_handler(union ep_ref ref, uint32_t events,
+			      const struct timespec *now)
+{
+	struct ping_flow *f;
+	int i;
+
+	(void)events;
+	if (ref.idx >= PING_FLOWS || ic.f[ref.idx].fd != ref.fd)
+		return;
+	f = &ic.f[ref.idx];
+	for (i = 0; i < PING_RECV_MAX; i++) {
+		ssize_t n = recv(f->fd, ic.rx, sizeof(ic.rx), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			continue;	/* pending socket error, now cleared */
+		}
+		ping_reply(f, (size_t)n);
+	}
+	f->last = now->tv_sec;
+}
+
+static int ping_socket(int af)
+{
+	int proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	int fd, rc;
+
+	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0) {
+		if ((errno == EACCES || errno == EPERM) && !ic.perm_warned) {
+			warn("ping sockets not allowed: check "
+			     "net.ipv4.ping_group_range");
+			ic.perm_warned = true;
+		} else if (errno != EACCES && errno != EPERM) {
+			warn_rl("ping socket: %s", strerror(errno));
+		}
+		return -1;
+	}
+	rc = nat_sock_prepare(fd, af, 0);
+	if (rc) {
+		warn_rl("ping socket set-up: %s", strerror(-rc));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A new flow for @p's echo (key @k), going to @host; NULL when we can't */
+static struct ping_flow *ping_new(const struct pkt *p,
+				  const struct flow_key *k,
+				  const union inany *host,
+				  const struct timespec *now)
+{
+	struct ping_flow *f;
+	uint32_t slot;
+	int fd, rc;
+
+	if (!ic.nfree) {
+		warn_rl("ping: %d flows in use, echo dropped", PING_FLOWS);
+		return NULL;
+	}
+	fd = ping_socket(p->af);
+	if (fd < 0)
+		return NULL;
+	slot = ic.free[ic.nfree - 1];
+	rc = flow_insert(k, flow_val(FLOW_PING, slot));
+	if (rc)
+		goto err_close;
+	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_PING, fd, slot));
+	if (rc)
+		goto err_flow;
+	ic.nfree--;
+	f = &ic.f[slot];
+	f->fd = fd;
+	f->id = k->gport;
+	f->ttl = 0;
+	f->last = now->tv_sec;
+	f->gaddr = p->src;
+	f->raddr = p->dst;
+	f->haddr = *host;
+	return f;
+
+err_flow:
+	flow_remove(k);
+err_close:
+	warn_rl("ping: new flow: %s", strerror(-rc));
+	close(fd);
+	return NULL;
+}
+
+/* Keep the guest's TTL / hop limit, so that its traceroute works */
+static void ping_ttl(struct ping_flow *f, uint8_t ttl)
+{
+	int v = ttl;
+
+	if (!ttl || ttl == f->ttl)
+		return;
+	if (inany_is_v4(&f->gaddr))
+		setsockopt(f->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
+	else
+		setsockopt(f->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v,
+			   sizeof(v));
+	f->ttl = ttl;
+}
+
+void icmp_from_tap(const struct pkt *p, const struct timespec *now)
+{
+	uint8_t echo = p->af == AF_INET ? ICMP_ECHO_ : ICMP6_ECHO_REQUEST_;
+	union sockaddr_inany sa;
+	struct ping_flow *f;
+	struct flow_key k;
+	union inany host;
+	uint32_t val;
+	socklen_t sl;
+
+	if (!ic.enabled || p->l4[0] != echo || p->l4[1] != 0)
+		return;			/* not an echo request: quietly */
+	if (inany_is_multicast(&p->dst) ||
+	    !nat_outbound(&p->dst, 0, p->proto, &host)) {
+		debug_rl("ping: destination not allowed, dropped");
+		return;
+	}
+
+	flow_key_set(&k, p->proto, &p->src, rd16(p->l4 + 4), &p->dst, 0);
+	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_PING)
+		f = &ic.f[flow_val_slot(val)];
+	else
+		f = ping_new(p, &k, &host, now);
+	if (!f)
+		return;
+
+	ping_ttl(f, p->ttl);
+	sl = inany_to_sockaddr(&sa, &f->haddr, 0,
+			       IN6_IS_ADDR_LINKLOCAL(&f->haddr.a6) ?
+			       ic.scope6 : 0);
+	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
+		debug_rl("ping: send: %s", strerror(errno));
+	f->last = now->tv_sec;
+}
+
+/* Rate limit for errors toward the guest. Return: true to send one */
+static bool icmp_err_allowed(void)
+{
+	const struct timespec *now = loop_now();
+
+	if (now->tv_sec != ic.err_sec) {
+		ic.err_sec = now->tv_sec;
+		ic.err_n = 0;
+	}
+	return ic.err_n++ < ICMP_ERR_PER_S;
+}
+
+/* RFC 1122 3.2.2 / RFC 4443 2.4(e): never an error about an error */
+static bool orig_is_icmp_error(const uint8_t *orig, size_t len, bool v4)
+{
+	size_t hl = v4 ? (size_t)(orig[0] & 0x0f) * 4 : IP6_HDR_LEN;
+
+	if (v4 && orig[9] == IPPROTO_ICMP && len > hl)
+		return orig[hl] != ICMP_ECHO_ && orig[hl] != ICMP_ECHOREPLY_;
+	if (!v4 && orig[6] == IPPROTO_ICMPV6 && len > hl)
+		return orig[hl] < ICMP6_ECHO_REQUEST_;
+	return false;
+}
+
+void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
+		       uint32_t info, const uint8_t *orig, size_t orig_len)
+{
+	uint8_t frame[EGRESS_HDR_MAX + 8 + ICMP6_QUOTE_MAX];
+	bool v4 = inany_is_v4(from);
+	size_t hl, quote, len;
+	struct iovec iov;
+	union inany dst;
+	uint8_t *l4;
+
+	if (!orig || orig_len < (v4 ? IP4_HDR_LEN : IP6_HDR_LEN) ||
+	    orig[0] >> 4 != (v4 ? 4 : 6) || orig_is_icmp_error(orig, orig_len, v4))
+		return;
+	if (v4) {
+		struct in_addr a;
+
+		memcpy(&a, orig + 12, 4);
+		inany_from_v4(&dst, a);
+		quote = MIN(orig_len, (size_t)ICMP4_QUOTE_MAX);
+	} else {
+		memcpy(&dst.a6, orig + 8, 16);
+		quote = MIN(orig_len, (size_t)ICMP6_QUOTE_MAX);
+	}
+	if (inany_is_unspec(&dst) || inany_is_multicast(&dst) ||
+	    inany_is_v4(&dst) != v4 || !icmp_err_allowed())
+		return;
+
+	len = 8 + quote;
+	hl = egress_l2l3(frame, from, &dst, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			 len);
+	l4 = frame + hl;
+	memset(l4, 0, 8);
+	l4[0] = type;
+	l4[1] = code;
+	if (!v4)
+		wr32(l4 + 4, info);		/* MTU, pointer; 0 else */
+	else if (type == ICMP_DEST_UNREACH_ && code == ICMP_FRAG_NEEDED_)
+		wr16(l4 + 6, (uint16_t)info);	/* RFC 1191 next-hop MTU */
+	else if (type == ICMP_PARAMPROB_)
+		l4[4] = (uint8_t)info;
+	memcpy(l4 + 8, orig, quote);
+
+	iov.iov_base = l4;
+	iov.iov_len = len;
+	if (v4)
+		wr16(l4 + 2, csum_fold(csum_partial(l4, len, 0)));
+	else
+		wr16(l4 + 2, egress_l4_csum(from, &dst, IPPROTO_ICMPV6, &iov,
+					    1, len));
+	txq_copy(frame, hl + len);
+}
+
+void icmp_init(const struct conf *c)
+{
+	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
+						  c->ip6.ifname;
+	uint32_t i;
+
+	ic.enabled = c->svc.icmp;
+	ic.perm_warned = false;
+	ic.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
+	ic.pool = (struct txpool)TXPOOL_INIT(ic.poolbuf);
+	for (i = 0; i < PING_FLOWS; i++) {
+		ic.f[i].fd = -1;
+		ic.free[i] = PING_FLOWS - 1 - i;
+	}
+	ic.nfree = PING_FLOWS;
+	loop_handler_set(EP_PING, ping_sock_handler);
+	loop_timer_add(ping_timer, PING_TIMER_MS);
+}

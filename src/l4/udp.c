@@ -1,5 +1,605 @@
 // SPDX-License-Identifier: MIT
-/* udp.c - STUB */
+/* udp.c - UDP translator: per-binding host sockets, guest source port kept */
+#include <errno.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "l2/egress.h"
+#include "l2/txpool.h"
+#include "l4/icmp.h"
+#include "l4/nat.h"
 #include "l4/udp.h"
-void udp_init(const struct conf *c) { (void)c; }
-void udp_from_tap(const struct pkt *p, int n, const struct timespec *now) { (void)p; (void)n; (void)now; }
+#include "lib/checksum.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "loop.h"
+
+/*
+ * DOC: a "binding" is a (guest address, guest port) pair that has sent a
+ * datagram. It gets one unconnected host socket, bound to the same port
+ * when the host lets us (else an ephemeral one), through which it may
+ * reach any destination: datagrams of one batch go out with a single
+ * sendmmsg(), pointing into the guest's frames. Whatever comes back to
+ * that socket, from any source, is the guest's: a DNS query to several
+ * servers, or a server that answers from another port (TFTP, STUN), just
+ * works. Replies are read with recvmmsg() into slots that have room in
+ * front for the Ethernet, IP and UDP headers, so a frame is built in
+ * place and queued without copying.
+ *
+ * Destinations nat_outbound() rewrites (gateway -> 127.0.0.1, the DNS
+ * forward address -> the host's resolver...) are remembered per binding,
+ * so that replies seem to come from the address the guest sent to.
+ * ICMP errors (IP_RECVERR) are reflected to the guest, quoting a
+ * reconstruction of its datagram. A binding idle UDP_IDLE_S in both
+ * directions is closed.
+ */
+
+#define UDP_BINDINGS	4096	/* host sockets for guest bindings */
+#define UDP_IDLE_S	180	/* s without traffic before closing */
+#define UDP_TIMER_MS	1000	/* expiry scan interval */
+#define UDP_MAPS	4	/* rewritten destinations kept per binding */
+#define UDP_SEND_MAX	256	/* datagrams per sendmmsg() */
+#define UDP_RX_SLOTS	32	/* datagrams per recvmmsg(), frame slots */
+#define UDP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
+#define UDP_ERR_MAX	16	/* error queue entries per wake-up */
+#define UDP_HDR		8
+
+/* Room in front of a received payload: Ethernet, IP, UDP headers */
+#define UDP_ROOM	(EGRESS_HDR_MAX + UDP_HDR)
+#define UDP_SLOT_ROOM	((UDP_ROOM + 63) & ~63)
+#define UDP_PAYLOAD_MAX	(L2_MAX_FRAME - EGRESS_HDR_MAX - UDP_HDR)
+#define UDP_SLOT_SIZE	(UDP_SLOT_ROOM + UDP_PAYLOAD_MAX)
+
+/**
+ * struct udp_map - a destination nat_outbound() rewrote
+ * @host:	address datagrams really went to
+ * @guest:	address the guest sent them to
+ * @port:	port (the same on both)
+ */
+struct udp_map {
+	union inany host;
+	union inany guest;
+	uint16_t port;
+};
+
+/**
+ * struct udp_bind - one guest (address, port) and its host socket
+ * @fd:		socket, -1 if the slot is free
+ * @gport:	the guest's port
+ * @ttl:	TTL / hop limit last set on the socket (0: default)
+ * @nmap:	entries used in @map
+ * @map_next:	entry to replace next when @map is full
+ * @last:	last activity either way, s (CLOCK_MONOTONIC)
+ * @gaddr:	the guest's address
+ * @map:	rewritten destinations, most recent replacing oldest
+ */
+struct udp_bind {
+	int fd;
+	uint16_t gport;
+	uint8_t ttl;
+	uint8_t nmap;
+	uint8_t map_next;
+	time_t last;
+	union inany gaddr;
+	struct udp_map map[UDP_MAPS];
+};
+
+static struct {
+	bool enabled;
+	uint32_t scope6;
+	struct udp_bind b[UDP_BINDINGS];
+	uint32_t free[UDP_BINDINGS];	/* stack of free slots */
+	int nfree;
+
+	/* Guest to host */
+	struct mmsghdr tx_msg[UDP_SEND_MAX];
+	struct iovec tx_iov[UDP_SEND_MAX];
+
+	/* Host to guest: slots in use until egress flushes */
+	struct mmsghdr rx_msg[UDP_RX_SLOTS];
+	struct iovec rx_iov[UDP_RX_SLOTS];
+	union sockaddr_inany rx_sa[UDP_RX_SLOTS];
+	int rx_used;
+	unsigned rx_gen;
+} ud;
+
+static uint8_t udp_slots[UDP_RX_SLOTS][UDP_SLOT_SIZE]
+	__attribute__((aligned(64)));
+
+static const union inany udp_any;	/* raddr of every binding key */
+
+/* ---- bindings --------------------------------------------------------- */
+
+static void udp_key(struct flow_key *k, const union inany *gaddr,
+		    uint16_t gport)
+{
+	flow_key_set(k, IPPROTO_UDP, gaddr, gport, &udp_any, 0);
+}
+
+static void udp_close(uint32_t slot)
+{
+	struct udp_bind *b = &ud.b[slot];
+	struct flow_key k;
+
+	udp_key(&k, &b->gaddr, b->gport);
+	flow_remove(&k);
+	loop_del(b->fd);
+	close(b->fd);
+	b->fd = -1;
+	ud.free[ud.nfree++] = slot;
+}
+
+static void udp_timer(const struct timespec *now)
+{
+	uint32_t i;
+
+	for (i = 0; i < UDP_BINDINGS; i++) {
+		if (ud.b[i].fd >= 0 && now->tv_sec - ud.b[i].last > UDP_IDLE_S)
+			udp_close(i);
+	}
+}
+
+static int sockopt_one(int fd, int level, int name)
+{
+	int one = 1;
+
+	return setsockopt(fd, level, name, &one, sizeof(one)) ? -errno : 0;
+}
+
+/*
+ * udp_socket() - a socket for the guest's @af / @port: errors queued,
+ * broadcast allowed, bound to @port if the host lets us.
+ * Return: fd or -errno
+ */
+static int udp_socket(int af, uint16_t port)
+{
+	int fd, rc;
+
+	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	if (af == AF_INET)
+		rc = sockopt_one(fd, IPPROTO_IP, IP_RECVERR) ?:
+		     sockopt_one(fd, SOL_SOCKET, SO_BROADCAST);
+	else
+		rc = sockopt_one(fd, IPPROTO_IPV6, IPV6_V6ONLY) ?:
+		     sockopt_one(fd, IPPROTO_IPV6, IPV6_RECVERR);
+	if (rc)
+		goto err;
+
+	rc = nat_sock_prepare(fd, af, port);
+	if (rc == -EADDRINUSE || rc == -EACCES) {
+		debug("udp: host port %u %s, using an ephemeral one", port,
+		      rc == -EACCES ? "not allowed" : "busy");
+		rc = nat_sock_prepare(fd, af, 0);
+	}
+	if (rc)
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return rc;
+}
+
+/* udp_bind_get() - binding of @gaddr:@gport, created if new; NULL if not */
+static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
+				     const struct timespec *now)
+{
+	struct udp_bind *b;
+	struct flow_key k;
+	uint32_t val, slot;
+	int fd, rc;
+
+	udp_key(&k, gaddr, gport);
+	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_UDP)
+		return &ud.b[flow_val_slot(val)];
+
+	if (!ud.nfree) {
+		warn_rl("udp: all %d bindings in use, datagram dropped",
+			UDP_BINDINGS);
+		return NULL;
+	}
+	fd = udp_socket(inany_af(gaddr), gport);
+	if (fd < 0) {
+		warn_rl("udp: socket for port %u: %s", gport, strerror(-fd));
+		return NULL;
+	}
+	slot = ud.free[ud.nfree - 1];
+	rc = flow_insert(&k, flow_val(FLOW_UDP, slot));
+	if (rc)
+		goto err_close;
+	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_UDP, fd, slot));
+	if (rc)
+		goto err_flow;
+
+	ud.nfree--;
+	b = &ud.b[slot];
+	memset(b, 0, sizeof(*b));
+	b->fd = fd;
+	b->gaddr = *gaddr;
+	b->gport = gport;
+	b->last = now->tv_sec;
+	return b;
+
+err_flow:
+	flow_remove(&k);
+err_close:
+	warn_rl("udp: new binding for port %u: %s", gport, strerror(-rc));
+	close(fd);
+	return NULL;
+}
+
+/* Remember that the guest's @guest:@port really is @host:@port */
+static void udp_map_add(struct udp_bind *b, const union inany *host,
+			const union inany *guest, uint16_t port)
+{
+	struct udp_map *m;
+	int i;
+
+	for (i = 0; i < b->nmap; i++) {
+		m = &b->map[i];
+		if (m->port == port && inany_equals(&m->host, host)) {
+			m->guest = *guest;
+			return;
+		}
+	}
+	if (b->nmap < UDP_MAPS) {
+		m = &b->map[b->nmap++];
+	} else {
+		m = &b->map[b->map_next];
+		b->map_next = (uint8_t)((b->map_next + 1) % UDP_MAPS);
+	}
+	m->host = *host;
+	m->guest = *guest;
+	m->port = port;
+}
+
+/* The address the guest should see for host peer @src:@port */
+static void udp_guest_src(const struct udp_bind *b, const union inany *src,
+			  uint16_t port, union inany *gsrc)
+{
+	int i;
+
+	for (i = 0; i < b->nmap; i++) {
+		if (b->map[i].port == port &&
+		    inany_equals(&b->map[i].host, src)) {
+			*gsrc = b->map[i].guest;
+			return;
+		}
+	}
+	nat_inbound(src, gsrc);
+}
+
+/* ---- guest to host ---------------------------------------------------- */
+
+/* Keep the guest's TTL / hop limit, so that its traceroute works */
+static void udp_ttl(struct udp_bind *b, uint8_t ttl)
+{
+	int v = ttl;
+
+	if (!ttl || ttl == b->ttl)
+		return;
+	if (inany_is_v4(&b->gaddr))
+		setsockopt(b->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
+	else
+		setsockopt(b->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v,
+			   sizeof(v));
+	b->ttl = ttl;
+}
+
+/* Errors an ICMP error leaves on the socket, reported by the next call */
+static bool udp_errno_pending(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+	       e == EHOSTDOWN || e == ENETDOWN || e == EMSGSIZE ||
+	       e == EPROTO || e == ENOPROTOOPT;
+}
+
+/* Send @n prepared messages; a pending socket error costs one retry */
+static void udp_sendmmsg(int fd, int n)
+{
+	int done = 0, retried = 0;
+
+	while (done < n) {
+		int r = sendmmsg(fd, ud.tx_msg + done, (unsigned)(n - done),
+				 MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (udp_errno_pending(errno) && !retried++)
+				continue;
+			debug_rl("udp: send: %s, %d datagrams dropped",
+				 strerror(errno), n - done);
+			return;
+		}
+		done += r;
+	}
+}
+
+void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+{
+	uint16_t gport = rd16(p->l4), dport = rd16(p->l4 + 2);
+	union sockaddr_inany sa;
+	struct udp_bind *b;
+	union inany host;
+	socklen_t sl;
+	int i, m;
+
+	if (!ud.enabled || n <= 0)
+		return;
+	if (!gport || !dport || !nat_outbound(&p->dst, dport, IPPROTO_UDP,
+					      &host)) {
+		debug_rl("udp: datagram to port %u not allowed, dropped",
+			 dport);
+		return;
+	}
+	b = udp_bind_get(&p->src, gport, now);
+	if (!b)
+		return;
+	if (!inany_equals(&host, &p->dst))
+		udp_map_add(b, &host, &p->dst, dport);
+	udp_ttl(b, p->ttl);
+	b->last = now->tv_sec;
+
+	sl = inany_to_sockaddr(&sa, &host, dport,
+			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud.scope6 : 0);
+	for (i = 0; i < n; i += m) {
+		int j;
+
+		m = MIN(n - i, UDP_SEND_MAX);
+		for (j = 0; j < m; j++) {
+			const struct pkt *q = &p[i + j];
+			struct msghdr *h = &ud.tx_msg[j].msg_hdr;
+
+			ud.tx_iov[j].iov_base = (void *)(q->l4 + UDP_HDR);
+			ud.tx_iov[j].iov_len = q->l4_len - UDP_HDR;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &sa;
+			h->msg_namelen = sl;
+			h->msg_iov = &ud.tx_iov[j];
+			h->msg_iovlen = 1;
+		}
+		udp_sendmmsg(b->fd, m);
+	}
+}
+
+/* ---- host to guest ---------------------------------------------------- */
+
+/* Build and queue the frame for datagram @i of the last recvmmsg() */
+static void udp_to_tap(const struct udp_bind *b, int i)
+{
+	const struct mmsghdr *mm = &ud.rx_msg[i];
+	uint8_t *slot = udp_slots[ud.rx_used + i];
+	size_t len = UDP_HDR + mm->msg_len;
+	uint8_t *uh = slot + UDP_SLOT_ROOM - UDP_HDR;
+	union inany src, gsrc;
+	struct iovec iov;
+	uint16_t sport;
+	size_t hl;
+
+	if (mm->msg_hdr.msg_flags & MSG_TRUNC ||
+	    ud.rx_sa[i].sa.sa_family != inany_af(&b->gaddr))
+		return;
+	inany_from_sockaddr(&src, &sport, &ud.rx_sa[i]);
+	udp_guest_src(b, &src, sport, &gsrc);
+	if (inany_is_v4(&gsrc) != inany_is_v4(&b->gaddr))
+		return;
+
+	wr16(uh, sport);
+	wr16(uh + 2, b->gport);
+	wr16(uh + 4, (uint16_t)len);
+	wr16(uh + 6, 0);
+	iov.iov_base = uh;
+	iov.iov_len = len;
+	wr16(uh + 6, egress_l4_csum(&gsrc, &b->gaddr, IPPROTO_UDP, &iov, 1,
+				    len) ?: 0xffff);
+
+	hl = egress_l2l3_len(&gsrc);
+	egress_l2l3(uh - hl, &gsrc, &b->gaddr, IPPROTO_UDP, len);
+	iov.iov_base = uh - hl;
+	iov.iov_len = hl + len;
+	txq(&iov, 1);
+}
+
+/* Free receive slots; when none is left, flush egress to get them back */
+static int udp_rx_room(void)
+{
+	if (ud.rx_gen != egress_flush_gen()) {
+		ud.rx_gen = egress_flush_gen();
+		ud.rx_used = 0;
+	}
+	if (ud.rx_used >= UDP_RX_SLOTS) {
+		egress_flush();
+		ud.rx_gen = egress_flush_gen();
+		ud.rx_used = 0;
+	}
+	return UDP_RX_SLOTS - ud.rx_used;
+}
+
+static void udp_sock_recv(struct udp_bind *b)
+{
+	int round, errs = 0;
+
+	for (round = 0; round < UDP_RX_ROUNDS; round++) {
+		int i, n, room = udp_rx_room();
+
+		for (i = 0; i < room; i++) {
+			struct msghdr *h = &ud.rx_msg[i].msg_hdr;
+
+			ud.rx_iov[i].iov_base = udp_slots[ud.rx_used + i] +
+						UDP_SLOT_ROOM;
+			ud.rx_iov[i].iov_len = UDP_PAYLOAD_MAX;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &ud.rx_sa[i];
+			h->msg_namelen = sizeof(ud.rx_sa[i]);
+			h->msg_iov = &ud.rx_iov[i];
+			h->msg_iovlen = 1;
+		}
+		n = recvmmsg(b->fd, ud.rx_msg, (unsigned)room, MSG_DONTWAIT,
+			     NULL);
+		if (n < 0) {
+			if (udp_errno_pending(errno) && !errs++) {
+				round--;	/* error consumed: read on */
+				continue;
+			}
+			break;
+		}
+		for (i = 0; i < n; i++)
+			udp_to_tap(b, i);
+		ud.rx_used += n;
+		if (n < room)
+			break;
+	}
+}
+
+/*
+ * udp_orig() - rebuild the datagram an ICMP error is about: the guest's
+ * IP and UDP headers, then the @plen bytes of payload the kernel quoted
+ * (already at @buf + IP + UDP header length). Return: total length
+ */
+static size_t udp_orig(uint8_t *buf, const struct udp_bind *b,
+		       const union inany *gdst, uint16_t dport, size_t plen)
+{
+	size_t hl = inany_is_v4(gdst) ? IP4_HDR_LEN : IP6_HDR_LEN;
+	uint8_t *uh = buf + hl;
+
+	if (hl == IP4_HDR_LEN) {
+		memset(buf, 0, IP4_HDR_LEN);
+		buf[0] = 0x45;
+		wr16(buf + 2, (uint16_t)(hl + UDP_HDR + plen));
+		buf[8] = b->ttl ? b->ttl : 64;
+		buf[9] = IPPROTO_UDP;
+		memcpy(buf + 12, &b->gaddr.v4.a4, 4);
+		memcpy(buf + 16, &gdst->v4.a4, 4);
+		wr16(buf + 10, csum_ip4_hdr(buf, IP4_HDR_LEN));
+	} else {
+		wr32(buf, 0x60000000);
+		wr16(buf + 4, (uint16_t)(UDP_HDR + plen));
+		buf[6] = IPPROTO_UDP;
+		buf[7] = b->ttl ? b->ttl : 64;
+		memcpy(buf + 8, &b->gaddr.a6, 16);
+		memcpy(buf + 24, &gdst->a6, 16);
+	}
+	wr16(uh, b->gport);
+	wr16(uh + 2, dport);
+	wr16(uh + 4, (uint16_t)(UDP_HDR + plen));
+	wr16(uh + 6, 0);
+	return hl + UDP_HDR + plen;
+}
+
+/* Is this ICMP error worth telling the guest about? */
+static bool udp_err_relevant(const struct sock_extended_err *ee, bool v4)
+{
+	if (v4)
+		return ee->ee_origin == SO_EE_ORIGIN_ICMP &&
+		       (ee->ee_type == 3 || ee->ee_type == 11 ||
+			ee->ee_type == 12);
+	return ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
+	       ee->ee_type >= 1 && ee->ee_type <= 4;
+}
+
+/* Reflect one queued error, @plen bytes of quoted payload in @buf */
+static void udp_err_one(const struct udp_bind *b,
+			const struct sock_extended_err *ee,
+			const union sockaddr_inany *dst_sa, uint8_t *buf,
+			size_t plen)
+{
+	const union sockaddr_inany *off_sa = (const void *)SO_EE_OFFENDER(ee);
+	union inany dst, gdst, offender, from;
+	uint16_t dport;
+	size_t len;
+
+	if (dst_sa->sa.sa_family != inany_af(&b->gaddr))
+		return;
+	inany_from_sockaddr(&dst, &dport, dst_sa);
+	udp_guest_src(b, &dst, dport, &gdst);
+
+	from = gdst;
+	if (off_sa->sa.sa_family == dst_sa->sa.sa_family) {
+		inany_from_sockaddr(&offender, NULL, off_sa);
+		if (!inany_equals(&offender, &dst))
+			nat_inbound(&offender, &from);
+	}
+	if (inany_is_v4(&from) != inany_is_v4(&b->gaddr))
+		return;
+
+	len = udp_orig(buf, b, &gdst, dport, plen);
+	icmp_error_to_tap(&from, ee->ee_type, ee->ee_code, ee->ee_info, buf,
+			  len);
+}
+
+static void udp_errqueue(const struct udp_bind *b)
+{
+	bool v4 = inany_is_v4(&b->gaddr);
+	size_t hl = (v4 ? IP4_HDR_LEN : IP6_HDR_LEN) + UDP_HDR;
+	int i;
+
+	for (i = 0; i < UDP_ERR_MAX; i++) {
+		uint8_t buf[IP6_HDR_LEN + UDP_HDR + 1280];
+		char cbuf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				     sizeof(struct sockaddr_in6))];
+		struct iovec iov = { buf + hl, sizeof(buf) - hl };
+		const struct sock_extended_err *ee = NULL;
+		union sockaddr_inany sa;
+		struct msghdr mh = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct cmsghdr *cm;
+		ssize_t r;
+
+		r = recvmsg(b->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (r < 0)
+			return;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if ((cm->cmsg_level == IPPROTO_IP &&
+			     cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 &&
+			     cm->cmsg_type == IPV6_RECVERR))
+				ee = (const void *)CMSG_DATA(cm);
+		}
+		if (!ee || !udp_err_relevant(ee, v4))
+			continue;
+		udp_err_one(b, ee, &sa, buf, (size_t)r);
+	}
+}
+
+static void udp_sock_handler(union ep_ref ref, uint32_t events,
+			     const struct timespec *now)
+{
+	struct udp_bind *b;
+
+	if (ref.idx >= UDP_BINDINGS || ud.b[ref.idx].fd != ref.fd)
+		return;
+	b = &ud.b[ref.idx];
+	if (events & EPOLLERR)
+		udp_errqueue(b);
+	if (events & EPOLLIN)
+		udp_sock_recv(b);
+	b->last = now->tv_sec;
+}
+
+void udp_init(const struct conf *c)
+{
+	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
+						  c->ip6.ifname;
+	uint32_t i;
+
+	ud.enabled = c->svc.udp;
+	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
+	for (i = 0; i < UDP_BINDINGS; i++) {
+		ud.b[i].fd = -1;
+		ud.free[i] = UDP_BINDINGS - 1 - i;
+	}
+	ud.nfree = UDP_BINDINGS;
+	ud.rx_used = 0;
+	loop_handler_set(EP_UDP, udp_sock_handler);
+	loop_timer_add(udp_timer, UDP_TIMER_MS);
+}
