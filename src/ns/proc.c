@@ -1,7 +1,131 @@
 // SPDX-License-Identifier: MIT
-/* proc.c - STUB */
+/* proc.c - process life: daemonizing, pid file, dropping to --runas */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
 #include "ns/proc.h"
-int proc_pidfile_open(const struct conf_proc *p) { (void)p; return -1; }
-void proc_daemonize(void) {}
-void proc_ready(int fd) { (void)fd; }
-void proc_runas(const struct conf_proc *p) { (void)p; }
+
+/*
+ * DOC: the caller (Podman, a shell's $(...)) waits for the first process
+ * to exit, and reads its status as "ready or not". proc_daemonize() forks
+ * and the parent blocks on a pipe: the child writes one byte from
+ * proc_ready() once everything is set up (exit 0), or dies and the pipe
+ * reports EOF (exit 1; the child said why on stderr). The child keeps
+ * none of the caller's standard fds: they point at /dev/null, so a
+ * caller reading our stdout sees EOF when the parent exits.
+ */
+
+static int proc_ready_fd = -1;	/* write end of the readiness pipe */
+static int proc_null_fd = -1;	/* /dev/null, opened before any sandbox */
+
+/**
+ * proc_pidfile_open() - open (create, truncate) -P's file early
+ * @p:		process configuration
+ *
+ * Return: the fd, or -1 if no pid file was asked for (dies on failure)
+ */
+int proc_pidfile_open(const struct conf_proc *p)
+{
+	int fd;
+
+	if (!p->pidfile)
+		return -1;
+	fd = open(p->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_perror("cannot open PID file %s", p->pidfile);
+	return fd;
+}
+
+/* Point fds 0-2 at /dev/null (proc_null_fd) */
+static void std_fds_null(void)
+{
+	dup2(proc_null_fd, STDIN_FILENO);
+	dup2(proc_null_fd, STDOUT_FILENO);
+	dup2(proc_null_fd, STDERR_FILENO);
+	if (proc_null_fd > STDERR_FILENO)
+		close(proc_null_fd);
+	proc_null_fd = -1;
+}
+
+/**
+ * proc_daemonize() - go to the background; the parent exits once we are
+ * ready (0), or once we die (1)
+ */
+void proc_daemonize(void)
+{
+	ssize_t n;
+	pid_t pid;
+	int p[2];
+	char b;
+
+	proc_null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (proc_null_fd < 0)
+		die_perror("cannot open /dev/null");
+	if (pipe2(p, O_CLOEXEC))
+		die_perror("pipe2");
+	pid = fork();
+	if (pid < 0)
+		die_perror("fork");
+	if (pid) {
+		close(p[1]);
+		do
+			n = read(p[0], &b, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+
+	close(p[0]);
+	proc_ready_fd = p[1];
+	if (setsid() < 0)
+		die_perror("setsid");
+	/* Until proc_ready(), messages still reach the waiting caller */
+}
+
+/**
+ * proc_ready() - write our pid to the pid file, tell a waiting parent
+ * @pidfile_fd:	from proc_pidfile_open(), or -1
+ */
+void proc_ready(int pidfile_fd)
+{
+	char buf[32];
+	int n;
+
+	if (pidfile_fd >= 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (write(pidfile_fd, buf, (size_t)n) != n)
+			die_perror("cannot write the PID file");
+		close(pidfile_fd);
+	}
+	if (proc_ready_fd < 0)
+		return;
+
+	log_stderr_off();
+	std_fds_null();
+	if (write(proc_ready_fd, "1", 1) != 1)
+		die_perror("cannot tell the parent we are ready");
+	close(proc_ready_fd);
+	proc_ready_fd = -1;
+}
+
+/**
+ * proc_runas() - switch to --runas (or nobody when root) if configured
+ * @p:		process configuration
+ */
+void proc_runas(const struct conf_proc *p)
+{
+	if (!p->runas)
+		return;
+	/* Fails with EPERM in a user namespace with setgroups denied */
+	if (setgroups(0, NULL) && errno != EPERM)
+		die_perror("cannot drop supplementary groups");
+	if (setgid(p->gid))
+		die_perror("cannot switch to group %u", (unsigned)p->gid);
+	if (setuid(p->uid))
+		die_perror("cannot switch to user %u", (unsigned)p->uid);
+}

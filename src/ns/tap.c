@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/* tap.c - create the tap in the namespace; --config-net addresses, routes */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+
+#include "lib/log.h"
+#include "ns/netlink.h"
+#include "ns/ns.h"
+
+/**
+ * struct tap_open_arg - work done inside the namespace by tap_open_ns()
+ * @c:		configuration
+ * @fd:		the tap (out)
+ * @name:	its name as the kernel gave it (out)
+ * @nl:		netlink handle opened in the namespace (out)
+ * @err:	-errno of the failed step (out)
+ * @step:	what failed (out)
+ */
+struct tap_open_arg {
+	const struct conf *c;
+	int fd;
+	char name[IFNAMSIZ];
+	struct nl_handle nl;
+	int err;
+	const char *step;
+};
+
+/* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
+static int tap_open_ns(void *p)
+{
+	struct tap_open_arg *a = p;
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	char path[64 + IFNAMSIZ];
+	int fd, dad;
+
+	a->fd = -1;
+	a->step = "open /dev/net/tun";
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", a->c->link.ns_ifname);
+	a->step = "create the tap";
+	if (ioctl(fd, TUNSETIFF, &ifr))
+		goto fail_close;
+	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
+
+	a->step = "open netlink";
+	a->err = nl_open(&a->nl);
+	if (a->err) {
+		close(fd);
+		return a->err;
+	}
+	a->fd = fd;
+
+	/* Addresses are the host's: no duplicate detection, before link up */
+	if (a->c->ns.config_net && a->c->ip6.enabled) {
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/ipv6/conf/%s/accept_dad", a->name);
+		dad = open(path, O_WRONLY | O_CLOEXEC);
+		if (dad < 0 || write(dad, "0", 1) != 1)
+			debug("cannot disable DAD on %s: %s", a->name,
+			      strerror(errno));
+		if (dad >= 0)
+			close(dad);
+	}
+	return 0;
+
+fail_close:
+	a->err = -errno;
+	close(fd);
+	return a->err;
+fail:
+	a->err = -errno;
+	return a->err;
+}
+
+/* die() with a hint for the usual causes */
+static void __attribute__((noreturn)) tap_die(const struct tap_open_arg *a)
+{
+	const char *hint = "";
+
+	if (!strcmp(a->step, "open /dev/net/tun")) {
+		if (a->err == -ENOENT || a->err == -ENODEV)
+			hint = " (is the tun module loaded?)";
+		else if (a->err == -EACCES || a->err == -EPERM)
+			hint = " (is the tun module loaded and the node 0666?)";
+		die("cannot open /dev/net/tun: %s%s", strerror(-a->err), hint);
+	}
+	if (!strcmp(a->step, "create the tap")) {
+		if (a->err == -EBUSY || a->err == -EEXIST || a->err == -EINVAL)
+			hint = " (name taken or invalid? choose one with -I)";
+		else if (a->err == -EPERM)
+			hint = " (no CAP_NET_ADMIN in the namespace's user "
+			       "namespace: join it, or drop --netns-only)";
+		die("cannot create tap '%s' in the namespace: %s%s",
+		    a->c->link.ns_ifname, strerror(-a->err), hint);
+	}
+	die("cannot %s in the namespace: %s", a->step, strerror(-a->err));
+}
+
+static const char *af_name(int af)
+{
+	return af == AF_INET ? "IPv4" : "IPv6";
+}
+
+/**
+ * struct tap_af - one family's view of the configuration
+ * @af:		AF_INET or AF_INET6
+ * @addr:	guest address (struct in_addr or in6_addr)
+ * @prefix_len:	its prefix length
+ * @gw:		gateway
+ * @ifname:	host template interface ("" if none)
+ * @addr_fixed:	-a: only @addr
+ * @gw_fixed:	-g: only a default route via @gw
+ */
+struct tap_af {
+	int af;
+	const void *addr;
+	int prefix_len;
+	const void *gw;
+	const char *ifname;
+	bool addr_fixed;
+	bool gw_fixed;
+};
+
+static bool is_zero(const void *a, int af)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(a, zero, af == AF_INET ? 4 : 16);
+}
+
+/* Addresses and routes of one family on the tap @tap_if */
+static void tap_config_af(const struct tap_af *f, struct nl_handle *host,
+			  struct nl_handle *ns, unsigned tap_if)
+{
+	unsigned host_if = 0;
+	int rc;
+
+	if (f->ifname[0] && (rc = nl_ifindex(host, f->ifname, &host_if)))
+		warn("%s: template interface %s not found: %s", af_name(f->af),
+		     f->ifname, strerror(-rc));
+
+	if (f->addr_fixed || !host_if) {
+		rc = is_zero(f->addr, f->af) ? 0 :
+		     nl_addr_add(ns, tap_if, f->af, f->addr, f->prefix_len);
+	} else {
+		rc = nl_addr_copy(host, host_if, ns, tap_if, f->af);
+	}
+	if (rc == -EAFNOSUPPORT) {
+		warn("%s is disabled in the namespace: not configured",
+		     af_name(f->af));
+		return;
+	}
+	if (rc && rc != -EEXIST)
+		die("cannot set the %s address in the namespace: %s",
+		    af_name(f->af), strerror(-rc));
+
+	if (f->gw_fixed || !host_if) {
+		rc = is_zero(f->gw, f->af) ? 0 :
+		     nl_route_add_default(ns, tap_if, f->af, f->gw);
+	} else {
+		rc = nl_route_copy(host, host_if, ns, tap_if, f->af);
+	}
+	if (rc && rc != -EEXIST)
+		die("cannot set %s routes in the namespace: %s (try -g to set "
+		    "just a default gateway)", af_name(f->af), strerror(-rc));
+}
+
+/* --config-net: MTU, link up, then per family addresses and routes */
+static void tap_config_net(const struct conf *c, struct nl_handle *ns,
+			   unsigned tap_if)
+{
+	struct tap_af v4 = {
+		.af = AF_INET, .addr = &c->ip4.addr,
+		.prefix_len = c->ip4.prefix_len, .gw = &c->ip4.gw,
+		.ifname = c->ip4.ifname, .addr_fixed = c->ip4.addr_fixed,
+		.gw_fixed = c->ip4.gw_fixed,
+	};
+	struct tap_af v6 = {
+		.af = AF_INET6, .addr = &c->ip6.addr,
+		.prefix_len = c->ip6.prefix_len, .gw = &c->ip6.gw,
+		.ifname = c->ip6.ifname, .addr_fixed = c->ip6.addr_fixed,
+		.gw_fixed = c->ip6.gw_fixed,
+	};
+	struct nl_handle host = { 0 };
+	int rc;
+
+	rc = nl_link_set(ns, tap_if, c->link.mtu, NULL, true);
+	if (rc)
+		die("cannot set MTU %u and bring up the tap: %s", c->link.mtu,
+		    strerror(-rc));
+	rc = nl_open(&host);
+	if (rc)
+		die("cannot open netlink: %s", strerror(-rc));
+	if (c->ip4.enabled)
+		tap_config_af(&v4, &host, ns, tap_if);
+	if (c->ip6.enabled)
+		tap_config_af(&v6, &host, ns, tap_if);
+	nl_close(&host);
+}
+
+/**
+ * ns_tap_open() - create and set up the tap in the namespace (see ns.h)
+ * @c:		configuration
+ *
+ * Return: the tap fd, non-blocking (dies on failure)
+ */
+int ns_tap_open(const struct conf *c)
+{
+	struct tap_open_arg a = { .c = c, .fd = -1 };
+	unsigned tap_if, lo_if;
+	int rc;
+
+	rc = ns_call(tap_open_ns, &a);
+	if (rc) {
+		if (!a.step)
+			die("cannot enter the network namespace: %s",
+			    strerror(-rc));
+		tap_die(&a);
+	}
+
+	if (!nl_ifindex(&a.nl, "lo", &lo_if) &&
+	    (rc = nl_link_set(&a.nl, lo_if, 0, NULL, true)))
+		warn("cannot bring up lo in the namespace: %s", strerror(-rc));
+
+	rc = nl_ifindex(&a.nl, a.name, &tap_if);
+	if (rc)
+		die("tap %s vanished from the namespace: %s", a.name,
+		    strerror(-rc));
+	if (c->link.ns_mac_set &&
+	    (rc = nl_link_set(&a.nl, tap_if, 0, c->link.ns_mac, false)))
+		die("cannot set the tap's MAC address: %s", strerror(-rc));
+
+	if (c->ns.config_net) {
+		tap_config_net(c, &a.nl, tap_if);
+	} else if ((rc = nl_link_set(&a.nl, tap_if, 0, NULL, true))) {
+		die("cannot bring up the tap: %s", strerror(-rc));
+	}
+	nl_close(&a.nl);
+	debug("tap %s ready in the namespace%s", a.name,
+	     c->ns.config_net ? ", configured" : "");
+	return a.fd;
+}
