@@ -71,6 +71,7 @@ static const char *const cnt_str[] = {
 	[IN_DROP_SVC_OFF] = "protocol disabled",
 	[IN_DROP_DHCP] = "DHCP not served",
 	[IN_DROP_NDP] = "NDP not handled",
+	[IN_CALL_TCP] = "tcp groups", [IN_CALL_UDP] = "udp groups",
 };
 _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
 	       "ingress counter names");
@@ -130,7 +131,7 @@ void ingress_init(const struct conf *c)
 static void count(enum ingress_cnt why)
 {
 	in.cnt[why]++;
-	if (why >= IN_DROP_SHORT)
+	if (why >= IN_DROP_SHORT && why < IN_CALL_TCP)
 		debug_rl("ingress: frame dropped: %s", cnt_str[why]);
 }
 
@@ -383,10 +384,13 @@ static void seq_flush(const struct timespec *now)
 	for (i = 0; i < in.nseq; i++) {
 		const struct pkt *p = &in.sorted[in.seq[i].start];
 
-		if (p->proto == IPPROTO_TCP)
+		if (p->proto == IPPROTO_TCP) {
+			in.cnt[IN_CALL_TCP]++;
 			tcp_from_tap(p, in.seq[i].n, now);
-		else
+		} else {
+			in.cnt[IN_CALL_UDP]++;
 			udp_from_tap(p, in.seq[i].n, now);
+		}
 	}
 	in.nheld = in.nseq = in.last_seq = 0;
 }

@@ -8,7 +8,9 @@
 /*
  * enum ingress_cnt - one counter per outcome. IN_PASS is not an outcome:
  * parse steps return it to mean "carry on". IN_TO_* count frames handed
- * to a service or translator, IN_DROP_* frames dropped, by reason.
+ * to a service or translator, IN_DROP_* frames dropped, by reason: each
+ * frame counts once in one of them. IN_CALL_* count translator calls, so
+ * that IN_TO_TCP / IN_CALL_TCP is the average group size.
  */
 enum ingress_cnt {
 	IN_PASS,
@@ -32,6 +34,8 @@ enum ingress_cnt {
 	IN_DROP_SVC_OFF,	/* --no-tcp, --no-udp, --no-icmp */
 	IN_DROP_DHCP,		/* DHCP / DHCPv6: no server yet */
 	IN_DROP_NDP,		/* NDP message not consumed */
+	IN_CALL_TCP,		/* not frames: tcp_from_tap() calls (groups) */
+	IN_CALL_UDP,		/* udp_from_tap() calls */
 	IN_CNT_NUM_,
 };
 
