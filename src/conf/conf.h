@@ -97,6 +97,7 @@ struct conf_ip6 {
  * @sock_path:	passt: UNIX socket path (-s)
  * @fd:		passt: inherited connected socket (-F), -1 for none
  * @one_off:	passt: exit when the client disconnects
+ * @pcap:	-p: capture file path (NULL for none)
  */
 struct conf_link {
 	unsigned mtu;
@@ -107,6 +108,7 @@ struct conf_link {
 	char sock_path[108];
 	int fd;
 	bool one_off;
+	const char *pcap;
 };
 
 /**
@@ -183,14 +185,35 @@ enum conf_fwd_kind {
 	FWD_KIND_NUM_,
 };
 
+struct fwd_spec;	/* conf/fwd_spec.h */
+
 /**
  * struct conf_fwd - port forwarding specs as given (parsed in issue 3)
  * @spec:	option arguments per kind, in order
  * @n:		count per kind
+ * @rule:	@spec parsed (allocated at start-up, never freed), same order;
+ *		pasta without any option of a kind gets one "auto", passt
+ *		one "none"; "all"/"auto"/exclusion-only specs already have the
+ *		host's ephemeral port range removed. Specs of one kind never
+ *		overlap (same port on the same address/interface).
  */
 struct conf_fwd {
 	const char *spec[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
 	int n[FWD_KIND_NUM_];
+	struct fwd_spec *rule[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
+};
+
+/**
+ * struct conf_opts - what the command line said, kept for resolving
+ * defaults after host discovery (not for use outside conf/)
+ * @dns:	-D given (even "none"): don't advertise resolv.conf entries
+ * @search:	-S given (even "none")
+ * @no_map_gw:	--no-map-gw or --map-host-loopback none
+ */
+struct conf_opts {
+	bool dns;
+	bool search;
+	bool no_map_gw;
 };
 
 /**
@@ -206,6 +229,7 @@ struct conf {
 	struct conf_svc svc;
 	struct conf_ns ns;
 	struct conf_fwd fwd;
+	struct conf_opts opts;
 };
 
 /*

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* conf_int.h - interfaces between the conf/ files (not for other modules) */
+#ifndef TETHER_CONF_INT_H
+#define TETHER_CONF_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+#include "lib/inany.h"
+
+/* cli.c: the stages conf_parse() runs, callable one by one for tests */
+void conf_parse_args(struct conf *c, int argc, char **argv);
+void conf_fwd_finish(struct conf *c, const char *range_path);
+void conf_services(struct conf *c);
+
+/* discover.c: template interfaces, addresses, gateways (netlink) */
+void conf_discover(struct conf *c);
+void conf_derive(struct conf *c);
+
+/* resolv.c: resolvers and search list */
+void conf_dns(struct conf *c, const char *resolv_path);
+
+/* help.c */
+const char *conf_name(const struct conf *c);
+void conf_usage(const struct conf *c, FILE *f);
+void conf_version(const struct conf *c);
+
+/* parse.c: option values; all Return 0 or -EINVAL (or -ERANGE) */
+int conf_parse_uint(const char *s, unsigned long max, unsigned long *v);
+int conf_parse_size(const char *s, size_t *v);
+int conf_parse_mac(const char *s, uint8_t mac[6]);
+int conf_parse_addr(const char *s, union inany *a, int *prefix_len);
+int conf_parse_netmask(const char *s, int *prefix_len);
+int conf_parse_runas(const char *s, uid_t *uid, gid_t *gid);
+bool conf_addr_is_special(const union inany *a);
+
+#endif /* TETHER_CONF_INT_H */
