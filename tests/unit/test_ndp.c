@@ -30,7 +30,8 @@ static size_t ns(const char *src, const char *target, uint8_t hop,
 	struct in6_addr t = t_a6(target);
 
 	memcpy(body + 4, &t, 16);
-	memcpy(body + 20, opt, optlen);
+	if (optlen)
+		memcpy(body + 20, opt, optlen);
 	return nd(src, "ff02::1:ff00:1", 135, hop, body, 24 + optlen);
 }
 
