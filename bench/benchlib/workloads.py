@@ -1,0 +1,396 @@
+# SPDX-License-Identifier: MIT
+# workloads.py - what is measured, and how each result is read
+
+"""Each workload builds one shell script, runs it through one path and
+turns its output into a value (plus extras: loss, CPU per GB, retransmits,
+memory). Scripts bracket the measured part with sync points "start" and
+"end", so CPU time and retransmit counters cover the transfer only.
+"""
+
+import json
+import re
+import statistics
+
+from .paths import RunFailed, prelude, why
+from .topo import (PORT_CONNRATE, PORT_IPERF, PORT_IPERF_LO, PORT_SOCKPERF,
+                   PORT_SPLICE_IN, REMOTE_IP)
+
+GBIT = 1e9
+
+
+class Workload:
+    """One measurement, repeated per path and per repetition."""
+
+    def __init__(self, key, title, unit, better="higher", baseline="veth",
+                 paths=("tether", "pasta", "slirp", "veth"), mtu=None,
+                 fwd=None, fmt="{:.2f}"):
+        self.key = key
+        self.title = title
+        self.unit = unit
+        self.better = better
+        self.baseline = baseline
+        self.paths = paths
+        self.mtu = mtu
+        self.fwd = fwd
+        self.fmt = fmt
+
+    def script(self, ctx, path):
+        raise NotImplementedError
+
+    def parse(self, ctx, run):
+        raise NotImplementedError
+
+    def timeout(self, ctx):
+        return ctx.secs + 30
+
+    def hooks(self, ctx, path):
+        return {}
+
+    def check(self, ctx, run, rc):
+        """Raise RunFailed, with the most telling reason, if @rc says so."""
+        if rc != 0:
+            raise RunFailed(why(rc, run.output("stderr") +
+                                "\n" + _iperf_error(run.output())))
+
+    def fwd_for(self, path):
+        return self.fwd if path.tool else None
+
+    def execute(self, ctx, path, rundir):
+        """Run once through @path. Return: dict(value=..., extra=...)."""
+        script = self.script(ctx, path)
+        run = path.start(ctx.prelude(rundir, self.timeout(ctx)) + script,
+                         rundir, mtu=self.mtu, fwd=self.fwd_for(path))
+        run.hooks = self.hooks(ctx, path)
+        try:
+            rc = run.wait(self.timeout(ctx))
+        finally:
+            run.stop()
+        self.check(ctx, run, rc)
+        res = self.parse(ctx, run)
+        res.setdefault("extra", {}).update(_costs(run, res))
+        return res
+
+
+def _window(run):
+    a, b = run.samples.get("start"), run.samples.get("end")
+    return (a, b) if a and b else (None, None)
+
+
+def _costs(run, res):
+    """CPU seconds (per GB) and retransmits between sync points."""
+    out = {}
+    a, b = _window(run)
+    if not a:
+        return out
+    out["retx"] = {k: b["retx"][k] - a["retx"][k] for k in a["retx"]
+                   if a["retx"][k] is not None and b["retx"][k] is not None}
+    if "cpu_s" in a and "cpu_s" in b:
+        cpu = b["cpu_s"] - a["cpu_s"]
+        out["cpu_s"] = round(cpu, 3)
+        nbytes = res.get("extra", {}).get("bytes")
+        if nbytes:
+            out["cpu_s_per_gb"] = round(cpu / (nbytes / 1e9), 4)
+    if "rss_kib" in b:
+        out["rss_kib_end"] = b["rss_kib"]
+    return out
+
+
+def _iperf_error(text):
+    try:
+        return json.loads(text).get("error", "")
+    except ValueError:
+        return ""
+
+
+def _iperf_json(text):
+    try:
+        d = json.loads(text)
+    except ValueError:
+        raise RunFailed("iperf3 printed no JSON")
+    if "error" in d:
+        raise RunFailed(f"iperf3: {d['error']}")
+    return d
+
+
+class IperfTcp(Workload):
+    """iperf3 TCP, client in the namespace, server in REMOTE."""
+
+    def __init__(self, key, title, reverse=False, streams=1, **kw):
+        super().__init__(key, title, "Gbit/s", **kw)
+        self.reverse = reverse
+        self.streams = streams
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("iperf")
+        opts = (" -R" if self.reverse else "") + \
+            (f" -P {self.streams}" if self.streams > 1 else "")
+        return ("sp start\n"
+                f"iperf3 -c {REMOTE_IP} -p {PORT_IPERF} -t {ctx.secs} -J "
+                f"--connect-timeout 3000{opts}\n"
+                "rc=$?; sp end; exit $rc\n")
+
+    def parse(self, ctx, run):
+        end = _iperf_json(run.output())["end"]
+        recv = end["sum_received"]
+        return {"value": recv["bits_per_second"] / GBIT,
+                "extra": {"bytes": recv["bytes"],
+                          "sender_retransmits":
+                              end["sum_sent"].get("retransmits")}}
+
+    def execute(self, ctx, path, rundir):
+        try:
+            return super().execute(ctx, path, rundir)
+        except RunFailed:
+            # A half-finished test can wedge iperf3's server: restart it.
+            ctx.topo.start_server("iperf")
+            raise
+
+
+class IperfUdp(IperfTcp):
+    """iperf3 UDP, 1400-byte datagrams, namespace to REMOTE."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, **kw)
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("iperf")
+        return ("sp start\n"
+                f"iperf3 -c {REMOTE_IP} -p {PORT_IPERF} -t {ctx.secs} -J "
+                f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate}\n"
+                "rc=$?; sp end; exit $rc\n")
+
+    def parse(self, ctx, run):
+        end = _iperf_json(run.output())["end"]
+        recv = end.get("sum_received") or end["sum"]
+        return {"value": recv["bits_per_second"] / GBIT,
+                "extra": {"bytes": recv["bytes"],
+                          "loss_pct": recv.get("lost_percent"),
+                          "sent_gbit": end.get("sum_sent", {}).get(
+                              "bits_per_second", 0) / GBIT}}
+
+
+class SpliceIn(IperfTcp):
+    """Host 127.0.0.1 -> namespace (-t PORT): server in the namespace."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, baseline="loopback",
+                         paths=("tether", "pasta", "slirp", "loopback"),
+                         fwd={"-t": str(PORT_SPLICE_IN)}, **kw)
+
+    def script(self, ctx, path):
+        if path.kind != "tool":
+            ctx.topo.check_server("iperf_lo")
+            return super().script(ctx, path).replace(
+                f"-c {REMOTE_IP} -p {PORT_IPERF}",
+                f"-c 127.0.0.1 -p {PORT_IPERF_LO}")
+        return (f"timeout {ctx.secs + 20} "
+                f"iperf3 -s -1 -p {PORT_SPLICE_IN} >/dev/null 2>&1 &\n"
+                "S=$!; i=0\n"
+                f"while ! ss -Hltn 'sport = :{PORT_SPLICE_IN}' | grep -q . "
+                "&& [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n"
+                "sp start; wait $S\n")
+
+    def hooks(self, ctx, path):
+        if path.kind != "tool":
+            return {}
+        return {"start": lambda run: self._client(ctx, run)}
+
+    def _client(self, ctx, run):
+        """Client in HOST, while the namespace's server waits."""
+        rc, out, err = ctx.procs.run(ctx.topo.nsexec(
+            "host", "iperf3", "-c", "127.0.0.1", "-p", str(PORT_SPLICE_IN),
+            "-t", str(ctx.secs), "-J", "--connect-timeout", "3000"),
+            timeout=ctx.secs + 20)
+        run.client_out = out
+        run.sample("end")
+        if rc != 0:
+            run.client_err = why(rc, err + "\n" + _iperf_error(out))
+            ctx.procs.kill(run.proc)    # the server would wait in vain
+
+    def check(self, ctx, run, rc):
+        if getattr(run, "client_err", None):
+            raise RunFailed(run.client_err)
+        super().check(ctx, run, rc)
+
+    def execute(self, ctx, path, rundir):
+        return Workload.execute(self, ctx, path, rundir)
+
+    def parse(self, ctx, run):
+        if run.path.kind != "tool":
+            return super().parse(ctx, run)
+        end = _iperf_json(getattr(run, "client_out", ""))["end"]
+        recv = end["sum_received"]
+        return {"value": recv["bits_per_second"] / GBIT,
+                "extra": {"bytes": recv["bytes"],
+                          "sender_retransmits":
+                              end["sum_sent"].get("retransmits")}}
+
+
+class SpliceOut(IperfTcp):
+    """Namespace -> host 127.0.0.1 (-T PORT): server on HOST's loopback."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, baseline="loopback",
+                         paths=("tether", "pasta", "slirp", "loopback"),
+                         fwd={"-T": str(PORT_IPERF_LO)}, **kw)
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("iperf_lo")
+        return super().script(ctx, path).replace(
+            f"-c {REMOTE_IP} -p {PORT_IPERF}",
+            f"-c 127.0.0.1 -p {PORT_IPERF_LO}")
+
+    def execute(self, ctx, path, rundir):
+        try:
+            return Workload.execute(self, ctx, path, rundir)
+        except RunFailed:
+            ctx.topo.start_server("iperf_lo")
+            raise
+
+
+class Latency(Workload):
+    """sockperf TCP ping-pong, server in REMOTE: p50 of RTT/2."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, "us", better="lower", fmt="{:.1f}",
+                         **kw)
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("sockperf")
+        return ("sp start\n"
+                f"sockperf ping-pong --tcp -i {REMOTE_IP} -p {PORT_SOCKPERF} "
+                f"-t {ctx.secs} 2>&1\n"
+                "rc=$?; sp end; exit $rc\n")
+
+    def parse(self, ctx, run):
+        text = run.output()
+        p50 = re.search(r"percentile 50\.000 =\s*([0-9.]+)", text)
+        avg = re.search(r"avg-latency=([0-9.]+)", text)
+        p99 = re.search(r"percentile 99\.000 =\s*([0-9.]+)", text)
+        if not p50:
+            raise RunFailed("sockperf printed no percentiles")
+        return {"value": float(p50.group(1)),
+                "extra": {"avg_us": float(avg.group(1)) if avg else None,
+                          "p99_us": float(p99.group(1)) if p99 else None}}
+
+
+class ConnRate(Workload):
+    """Short connections per second: connect, 1 byte each way, close."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, "conn/s", fmt="{:.0f}", **kw)
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("connrate")
+        return ("sp start\n"
+                f"{ctx.connrate} -c {REMOTE_IP} -p {PORT_CONNRATE} "
+                f"-n 1000000 -t {ctx.secs}\n"
+                "rc=$?; sp end; exit $rc\n")
+
+    def parse(self, ctx, run):
+        try:
+            d = json.loads(run.output().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise RunFailed("connrate printed no result")
+        if d["errors"] and not d["conns"]:
+            raise RunFailed(f"connrate: {d['first_error']}")
+        return {"value": d["rate"], "extra": {"conns": d["conns"],
+                                              "errors": d["errors"]}}
+
+
+class Memory(Workload):
+    """Translator's VmRSS with 1000 TCP connections open through it."""
+
+    COUNT = 1000
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, "MiB", better="lower", fmt="{:.1f}",
+                         paths=("tether", "pasta", "slirp"), **kw)
+
+    def timeout(self, ctx):
+        return 60
+
+    def script(self, ctx, path):
+        ctx.topo.check_server("connrate")
+        return ("sp start\n"
+                f"{ctx.connrate} -c {REMOTE_IP} -p {PORT_CONNRATE} "
+                f"-n {self.COUNT} -t 30 -H \"$D/sync.held\"\n"
+                "rc=$?; sp end; exit $rc\n")
+
+    def parse(self, ctx, run):
+        held = run.samples.get("held", {})
+        start = run.samples.get("start", {})
+        if "rss_kib" not in held:
+            raise RunFailed("no memory sample while connections were held")
+        try:
+            n = json.loads(run.output().strip().splitlines()[-1])["held"]
+        except (ValueError, IndexError, KeyError):
+            n = None
+        if n != self.COUNT:
+            raise RunFailed(f"only {n} of {self.COUNT} connections opened")
+        return {"value": held["rss_kib"] / 1024,
+                "extra": {"rss_idle_mib": start.get("rss_kib", 0) / 1024,
+                          "hwm_mib": held.get("hwm_kib", 0) / 1024}}
+
+
+class Startup(Workload):
+    """Wall time of TOOL --config-net -- true, median of N, as uid."""
+
+    def __init__(self, key, title, **kw):
+        super().__init__(key, title, "ms", better="lower", fmt="{:.1f}",
+                         paths=("tether", "pasta"), **kw)
+
+    def timeout(self, ctx):
+        return ctx.startup_n * 10 + 10
+
+    def execute(self, ctx, path, rundir):
+        # bash's $EPOCHREALTIME: no fork for the clock itself.
+        loop = ("for i in $(seq %d); do t0=$EPOCHREALTIME; "
+                "timeout 10 %s --config-net -- true >/dev/null 2>&1 "
+                "|| { echo FAIL $?; exit 1; }; t1=$EPOCHREALTIME; "
+                "echo $t0 $t1; done" % (ctx.startup_n, path.binary))
+        rc, out, err = ctx.procs.run(path.as_user("bash", "-c", loop),
+                                     timeout=self.timeout(ctx))
+        if rc != 0:
+            raise RunFailed(why(rc, out + err))
+        ms = [(float(b) - float(a)) * 1000 for a, b in
+              (line.split() for line in out.splitlines())]
+        return {"value": statistics.median(ms),
+                "extra": {"min_ms": min(ms), "max_ms": max(ms),
+                          "n": len(ms)}}
+
+
+def all_workloads():
+    """Every workload, in the order one repetition runs them."""
+    return [
+        IperfTcp("tcp_out", "TCP ns->remote"),
+        IperfTcp("tcp_in", "TCP remote->ns", reverse=True),
+        IperfTcp("tcp_out_1500", "TCP ns->remote, MTU 1500", mtu=1500),
+        IperfTcp("tcp_in_1500", "TCP remote->ns, MTU 1500", reverse=True,
+                 mtu=1500),
+        IperfTcp("tcp_p32", "TCP ns->remote, 32 streams", streams=32),
+        IperfUdp("udp_out", "UDP ns->remote, 1400 B"),
+        SpliceIn("splice_in", "TCP host lo->ns (-t)"),
+        SpliceOut("splice_out", "TCP ns->host lo (-T)"),
+        Latency("rr_lat", "TCP req/resp latency p50"),
+        ConnRate("conn_rate", "TCP connections/s"),
+        Memory("mem_1000", "RSS, 1000 conns open"),
+        Startup("startup", "start-up, --config-net -- true"),
+    ]
+
+
+class Context:
+    """What workloads need: processes, topology, settings."""
+
+    def __init__(self, procs, topo, secs, udp_rate, startup_n, connrate):
+        self.procs = procs
+        self.topo = topo
+        self.secs = secs
+        self.udp_rate = udp_rate
+        self.startup_n = startup_n
+        self.connrate = connrate
+
+    @staticmethod
+    def prelude(rundir, max_wait_s):
+        return prelude(rundir, max_wait_s)
+
