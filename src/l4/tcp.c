@@ -1,5 +1,428 @@
 // SPDX-License-Identifier: MIT
-/* tcp.c - STUB */
+/* tcp.c - TCP translator: connection table, set-up and tear-down */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "l2/egress.h"
+#include "l4/nat.h"
 #include "l4/tcp.h"
-void tcp_init(const struct conf *c) { (void)c; }
-void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now) { (void)p; (void)n; (void)now; }
+#include "l4/tcp_conn.h"
+#include "lib/siphash.h"
+#include "lib/util.h"
+#include "loop.h"
+
+/*
+ * DOC: each guest connection is one host kernel socket, and we keep no
+ * payload of our own. Guest -> host: in-order payloads of a batch go to
+ * the socket in one sendmsg() straight from the frames, and we ACK what
+ * the socket took. Host -> guest: data stays in the socket's receive
+ * queue until the guest ACKs it; we peek at it (SO_PEEK_OFF keeps the
+ * peek offset at the first byte not yet sent) and drop it with
+ * recv(MSG_TRUNC) when ACKed, so retransmission is a rewind of the peek
+ * offset. The guest's SYN-ACK waits for connect() to complete, so a
+ * refused connection is an RST to the guest, as end to end.
+ *
+ * Files: tcp.c (this: table, open, close, post-batch work), tcp_tap.c
+ * (guest segments), tcp_sock.c (socket events, data and windows toward
+ * the guest), tcp_frame.c (headers, options, frame memory), tcp_timer.c
+ * (retransmission timers).
+ */
+
+/**
+ * struct tcp_table - every connection and the lists threading them
+ * @conn:	slots
+ * @free_head:	free list (through tcp_conn.next)
+ * @hwm:	slots from here on were never used
+ * @pend_head:	connections to service after the batch (pend_next)
+ * @closed_head: connections closed in this batch (next)
+ * @count:	connections in use
+ * @secret:	SipHash key for initial sequence numbers
+ * @peek_off:	SO_PEEK_OFF works on TCP sockets
+ * @mtu:	link MTU (0: default)
+ * @ifindex6:	scope for link-local IPv6 destinations
+ */
+static struct tcp_table {
+	struct tcp_conn conn[TCP_MAX];
+	uint32_t free_head;
+	uint32_t hwm;
+	uint32_t pend_head;
+	uint32_t closed_head;
+	unsigned count;
+	uint64_t secret[2];
+	bool peek_off;
+	unsigned mtu;
+	uint32_t ifindex6;
+} tt = {
+	.free_head = TCP_NONE, .pend_head = TCP_NONE,
+	.closed_head = TCP_NONE,
+};
+
+struct tcp_conn *tcp_conn_at(uint32_t idx)
+{
+	return idx < TCP_MAX ? &tt.conn[idx] : NULL;
+}
+
+uint32_t tcp_conn_idx(const struct tcp_conn *c)
+{
+	return (uint32_t)(c - tt.conn);
+}
+
+bool tcp_peek_off_ok(void)
+{
+	return tt.peek_off;
+}
+
+unsigned tcp_mtu(void)
+{
+	return tt.mtu;
+}
+
+/* Slot allocation: the free list first, then never-used slots */
+static struct tcp_conn *tcp_conn_alloc(void)
+{
+	struct tcp_conn *c;
+
+	if (tt.free_head != TCP_NONE) {
+		c = &tt.conn[tt.free_head];
+		tt.free_head = c->next;
+	} else if (tt.hwm < TCP_MAX) {
+		c = &tt.conn[tt.hwm++];
+	} else {
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->sock = -1;
+	c->next = c->pend_next = TCP_NONE;
+	tt.count++;
+	return c;
+}
+
+static void tcp_conn_free(struct tcp_conn *c)
+{
+	c->state = TCPS_FREE;
+	c->next = tt.free_head;
+	tt.free_head = tcp_conn_idx(c);
+	tt.count--;
+}
+
+/**
+ * tcp_conn_pend() - service @c after the current batch: send what the
+ * window allows, the ACK if one is due, close if both sides are done
+ * @c:		connection
+ */
+void tcp_conn_pend(struct tcp_conn *c)
+{
+	if (c->flags & TCPF_PENDING)
+		return;
+	c->flags |= TCPF_PENDING;
+	c->pend_next = tt.pend_head;
+	tt.pend_head = tcp_conn_idx(c);
+}
+
+static void tcp_flow_key(const struct tcp_conn *c, struct flow_key *k)
+{
+	flow_key_set(k, IPPROTO_TCP, &c->gaddr, c->gport, &c->raddr,
+		     c->rport);
+}
+
+/**
+ * tcp_conn_close() - close the socket, forget the tuple; the slot is
+ * freed after the batch
+ * @c:		connection
+ */
+void tcp_conn_close(struct tcp_conn *c)
+{
+	struct flow_key k;
+
+	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
+		return;
+	tcp_dbg(c, "closed");
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	tcp_flow_key(c, &k);
+	flow_remove(&k);
+	tcp_timer_unlink(c);
+	c->state = TCPS_CLOSED;
+	c->next = tt.closed_head;
+	tt.closed_head = tcp_conn_idx(c);
+}
+
+/**
+ * tcp_conn_reset() - abort: RST to the host peer (SO_LINGER 0) and, if
+ * @rst_to_tap, to the guest
+ * @c:		connection
+ * @rst_to_tap:	send an RST to the guest too
+ */
+void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap)
+{
+	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
+		return;
+	if (rst_to_tap) {
+		/* a guest in SYN-SENT only checks the ACK (RFC 9293 3.10.7.3) */
+		uint32_t seq = c->state == TCPS_CONNECTING ? 0 :
+			       c->seq_max_to_tap;
+
+		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, seq);
+	}
+	if (c->sock >= 0) {
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(c->sock, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	tcp_conn_close(c);
+}
+
+/**
+ * tcp_conn_close_check() - close once both FINs are through: the guest's
+ * was written as shutdown(SHUT_WR), ours was ACKed by the guest
+ * @c:		connection
+ */
+void tcp_conn_close_check(struct tcp_conn *c)
+{
+	if (c->state == TCPS_ESTABLISHED &&
+	    (c->flags & (TCPF_FIN_RCVD | TCPF_FIN_ACKED)) ==
+	    (TCPF_FIN_RCVD | TCPF_FIN_ACKED))
+		tcp_conn_close(c);
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a clock (32 ns ticks here) */
+static uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now)
+{
+	uint64_t ns = (uint64_t)now->tv_sec * 1000000000ULL +
+		      (uint64_t)now->tv_nsec;
+
+	return (uint32_t)siphash(k, sizeof(*k), tt.secret) +
+	       (uint32_t)(ns >> 5);
+}
+
+/* Guest SYN options -> MSS, window scaling */
+static void tcp_conn_opts(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint16_t ours = tcp_mss_ours(inany_af(&c->gaddr), tt.mtu);
+	struct tcp_syn_opt o;
+
+	tcp_opt_parse(s->opt, s->optlen, &o);
+	c->mss = o.mss ? o.mss : TCP_MSS_NO_OPT;
+	c->mss = MAX(c->mss, TCP_MSS_MIN);
+	c->mss = MIN(c->mss, ours);
+	if (o.ws_ok) {
+		c->flags |= TCPF_WS;
+		c->ws_from_tap = o.ws;
+		c->ws_to_tap = TCP_WS_TO_TAP;
+	}
+}
+
+/* Non-blocking connect to the host destination; Return: 0 or -errno */
+static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
+{
+	int af = inany_af(dst), one = 1, rc;
+	union sockaddr_inany sa;
+	uint32_t scope = 0;
+	socklen_t sl;
+
+	c->sock = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 IPPROTO_TCP);
+	if (c->sock < 0)
+		return -errno;
+	setsockopt(c->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tt.peek_off) {
+		int zero = 0;
+
+		if (setsockopt(c->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
+			       sizeof(zero)))
+			return -errno;
+	}
+	rc = nat_sock_prepare(c->sock, af, 0);
+	if (rc)
+		return rc;
+
+	if (af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&dst->a6))
+		scope = tt.ifindex6;
+	sl = inany_to_sockaddr(&sa, dst, c->rport, scope);
+	if (connect(c->sock, &sa.sa, sl) && errno != EINPROGRESS)
+		return -errno;
+
+	c->events = EPOLLIN | EPOLLRDHUP | EPOLLOUT | EPOLLET;
+	return loop_add(c->sock, c->events,
+			ep_ref_make(EP_TCP, c->sock, tcp_conn_idx(c)));
+}
+
+/**
+ * tcp_conn_open() - a guest SYN for a new tuple: slot, socket, connect()
+ * @p:		the packet
+ * @s:		its parsed header (SYN without ACK)
+ * @k:		flow key of the tuple
+ * @now:	current time
+ *
+ * Return: the connection in TCPS_CONNECTING, or NULL (dropped or RST sent)
+ */
+static struct tcp_conn *tcp_conn_open(const struct pkt *p,
+				      const struct tcp_seg *s,
+				      const struct flow_key *k,
+				      const struct timespec *now)
+{
+	union inany dst;
+	struct tcp_conn *c;
+	uint32_t isn;
+	int rc;
+
+	if (!s->sport || !s->dport || inany_is_multicast(&p->dst) ||
+	    inany_is_multicast(&p->src) || inany_is_unspec(&p->src))
+		return NULL;
+	if (!nat_outbound(&p->dst, s->dport, IPPROTO_TCP, &dst)) {
+		debug_rl("tcp: SYN to port %u of a dropped destination",
+			 s->dport);
+		return NULL;
+	}
+	c = tcp_conn_alloc();
+	if (!c) {
+		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
+		tcp_rst_to_tap(p, s);
+		return NULL;
+	}
+
+	c->gaddr = p->src;
+	c->raddr = p->dst;
+	c->gport = s->sport;
+	c->rport = s->dport;
+	c->state = TCPS_CONNECTING;
+	tcp_conn_opts(c, s);
+	isn = tcp_isn(k, now);
+	c->seq_ack_from_tap = isn;
+	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
+	c->seq_from_tap = c->seq_ack_to_tap = s->seq + 1;
+	c->wnd_from_tap = s->wnd;	/* never scaled in a SYN */
+	c->wnd_edge_to_tap = c->seq_from_tap;
+	c->rto_ms = TCP_RTO_INIT_MS;
+
+	rc = tcp_conn_connect(c, &dst);
+	if (!rc)
+		rc = flow_insert(k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
+	if (rc) {
+		tcp_dbg(c, "can't connect: %s", strerror(-rc));
+		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
+		if (c->sock >= 0)
+			close(c->sock);
+		c->state = TCPS_CLOSED;
+		tcp_conn_free(c);
+		return NULL;
+	}
+	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
+		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
+	return c;
+}
+
+/**
+ * tcp_from_tap() - segments of one tuple from the guest, in order
+ * @p:		packets
+ * @n:		how many
+ * @now:	current time
+ */
+void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+{
+	struct flow_key k;
+	struct tcp_seg s;
+	uint32_t v;
+	int i;
+
+	if (n <= 0 || p->l4_len < TCP_HDR_LEN)
+		return;
+	flow_key_set(&k, IPPROTO_TCP, &p->src, rd16(p->l4), &p->dst,
+		     rd16(p->l4 + 2));
+	if (flow_lookup(&k, &v) && flow_val_type(v) == FLOW_TCP) {
+		struct tcp_conn *c = tcp_conn_at(flow_val_slot(v));
+
+		if (c && c->state != TCPS_FREE && c->state != TCPS_CLOSED) {
+			tcp_tap_segs(c, p, n, now);
+			return;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		if (tcp_seg_parse(&p[i], &s)) {
+			debug_rl("tcp: bad header from guest, dropped");
+			continue;
+		}
+		if ((s.flags & (TCPH_SYN | TCPH_ACK | TCPH_RST)) == TCPH_SYN) {
+			struct tcp_conn *c = tcp_conn_open(&p[i], &s, &k, now);
+
+			if (c && i + 1 < n)
+				tcp_tap_segs(c, p + i + 1, n - i - 1, now);
+			return;
+		}
+		/* RFC 9293 3.10.7.1: no connection, answer with RST */
+		tcp_rst_to_tap(&p[i], &s);
+	}
+}
+
+/* After every batch: serve pending connections, then free closed slots */
+static void tcp_post(const struct timespec *now)
+{
+	(void)now;
+	while (tt.pend_head != TCP_NONE) {
+		struct tcp_conn *c = &tt.conn[tt.pend_head];
+
+		tt.pend_head = c->pend_next;
+		c->pend_next = TCP_NONE;
+		c->flags &= ~TCPF_PENDING;
+		if (c->state != TCPS_ESTABLISHED &&
+		    c->state != TCPS_SYN_ACK_SENT)
+			continue;
+
+		tcp_data_to_tap(c, false);
+		if (c->state == TCPS_ESTABLISHED && (c->flags & TCPF_ACK_DUE))
+			tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
+		tcp_conn_close_check(c);
+	}
+
+	while (tt.closed_head != TCP_NONE) {
+		struct tcp_conn *c = &tt.conn[tt.closed_head];
+
+		tt.closed_head = c->next;
+		tcp_conn_free(c);
+	}
+}
+
+/* Does this kernel keep a peek offset on TCP sockets (Linux >= 6.9)? */
+static bool tcp_probe_peek_off(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), zero = 0;
+	bool ok;
+
+	if (s < 0)
+		return false;
+	ok = !setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+	close(s);
+	return ok;
+}
+
+/**
+ * tcp_init() - set up the table and timers, register with the loop
+ * @c:		configuration
+ *
+ * TETHER_TCP_NO_PEEK_OFF in the environment forces the fallback for
+ * kernels without SO_PEEK_OFF (for tests).
+ */
+void tcp_init(const struct conf *c)
+{
+	if (getrandom(tt.secret, sizeof(tt.secret), 0) != sizeof(tt.secret))
+		die_perror("getrandom for TCP sequence numbers");
+	tt.mtu = c->link.mtu;
+	tt.ifindex6 = c->ip6.ifname[0] ? if_nametoindex(c->ip6.ifname) : 0;
+	tt.peek_off = tcp_probe_peek_off() && !getenv("TETHER_TCP_NO_PEEK_OFF");
+	debug("tcp: %s", tt.peek_off ? "SO_PEEK_OFF supported" :
+	     "no SO_PEEK_OFF, skipping sent data with a discard buffer");
+
+	loop_handler_set(EP_TCP, tcp_sock_handler);
+	loop_post_add(tcp_post);
+	tcp_timer_init(loop_now());
+}

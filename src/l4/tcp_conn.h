@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp_conn.h - TCP translator internals: don't include outside l4/tcp* */
+#ifndef TETHER_TCP_CONN_H
+#define TETHER_TCP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "l2/pkt.h"
+#include "lib/inany.h"
+#include "lib/log.h"
+#include "loop.h"
+
+#define TCP_MAX		65536	/* connections; index fits ep_ref.idx */
+#define TCP_NONE	UINT32_MAX	/* "no connection" in index links */
+
+#define TCP_HDR_LEN		20	/* without options */
+#define TCP_SYN_OPT_LEN		8	/* MSS (4), NOP (1), window scale (3) */
+#define TCP_MSS_NO_OPT		536	/* RFC 9293 3.7.1, no MSS option */
+#define TCP_MSS_MIN		88	/* floor for the guest's MSS, as Linux */
+#define TCP_WS_TO_TAP		8	/* our shift: windows up to 16 MiB */
+#define TCP_WS_MAX		14	/* RFC 7323 2.3 */
+#define TCP_WND_MAX		(0xffffU << TCP_WS_TO_TAP)	/* bytes */
+#define TCP_WND_SYN		65535	/* window in SYN-ACK: never scaled */
+
+#define TCP_RTO_INIT_MS		1000	/* RFC 6298 2.1 */
+#define TCP_RTO_MAX_MS		60000
+#define TCP_RETRIES_MAX		7	/* RTO expiries in a row, then RST */
+#define TCP_DUPACK_THRESH	3	/* RFC 5681 3.2 fast retransmit */
+
+/* TCP header flags (RFC 9293 3.1) */
+enum {
+	TCPH_FIN = 0x01,
+	TCPH_SYN = 0x02,
+	TCPH_RST = 0x04,
+	TCPH_PSH = 0x08,
+	TCPH_ACK = 0x10,
+};
+
+/**
+ * enum tcp_state - life of one slot (independent details are flags)
+ * @TCPS_FREE:		unused; on the free list
+ * @TCPS_CONNECTING:	guest SYN seen, host connect() in progress. The
+ *			socket is watched for EPOLLOUT; retransmitted guest
+ *			SYNs are ignored; nothing is sent to the guest.
+ * @TCPS_SYN_ACK_SENT:	host connect() done, SYN-ACK sent; waiting for the
+ *			guest's ACK. Host data waits in the socket.
+ * @TCPS_ESTABLISHED:	data both ways; half-closes are the FIN flags
+ * @TCPS_CLOSED:		socket closed and flow removed; the slot goes back
+ *			to the free list after the current batch, so that
+ *			stale epoll events in the batch find it closed
+ */
+enum tcp_state {
+	TCPS_FREE,
+	TCPS_CONNECTING,
+	TCPS_SYN_ACK_SENT,
+	TCPS_ESTABLISHED,
+	TCPS_CLOSED,
+	TCPS_STATE_NUM_,
+};
+
+/* enum tcp_flag - per-connection conditions, bits of tcp_conn.flags */
+enum tcp_flag {
+	TCPF_SOCK_EOF	= 1 << 0,  /* host peer sent FIN (read 0/RDHUP) */
+	TCPF_FIN_SENT	= 1 << 1,  /* our FIN to the guest: in seq_to_tap */
+	TCPF_FIN_ACKED	= 1 << 2,  /* guest ACKed our FIN */
+	TCPF_FIN_RCVD	= 1 << 3,  /* guest FIN taken: socket shut for write */
+	TCPF_ACK_DUE	= 1 << 4,  /* an ACK to the guest is owed */
+	TCPF_PENDING	= 1 << 5,  /* on the post-batch service list */
+	TCPF_WND_WAIT	= 1 << 6,  /* EPOLLOUT: waiting for send space */
+	TCPF_REJECTED	= 1 << 7,  /* socket refused guest data: dup ACKs */
+	TCPF_WS		= 1 << 8,  /* window scaling agreed (RFC 7323) */
+	TCPF_RECOVERY	= 1 << 9,  /* fast retransmit done, await new ACK */
+	TCPF_STALLED	= 1 << 10, /* socket data waits for the guest window */
+	TCPF_TIMER	= 1 << 11, /* linked in the timer wheel */
+};
+
+/**
+ * struct tcp_conn - one guest connection and its host socket
+ * @gaddr:		guest address
+ * @raddr:		remote address, as the guest addressed it
+ * @gport:		guest port
+ * @rport:		remote port
+ * @sock:		host socket, -1 if none
+ * @state:		enum tcp_state
+ * @ws_from_tap:	guest's window scale shift
+ * @ws_to_tap:		our window scale shift (0 without scaling)
+ * @retries:		RTO expiries since the guest last ACKed
+ * @flags:		enum tcp_flag bits
+ * @mss:		largest payload in a segment to the guest
+ * @dup_acks:		duplicate ACKs from the guest in a row
+ * @events:		epoll mask currently set on @sock
+ * @seq_to_tap:		next sequence number we send to the guest
+ * @seq_ack_from_tap:	highest ACK from the guest: bytes before it are
+ *			dequeued from the socket
+ * @seq_from_tap:	next sequence number expected from the guest
+ * @seq_ack_to_tap:	ACK number we last sent
+ * @wnd_from_tap:	guest's window, bytes
+ * @wnd_edge_to_tap:	right edge of the window we advertised
+ * @sndbuf:		socket send buffer (SK_MEMINFO_SNDBUF), last query
+ * @snd_free:		free send space estimate: last query minus writes
+ * @rto_ms:		current retransmission timeout
+ * @deadline_ms:	timer deadline (tcp_ms() clock), 0: none
+ * @t_tick:		wheel tick whose bucket holds us (if TCPF_TIMER)
+ * @t_next, @t_prev:	timer wheel bucket links
+ * @seq_max_to_tap:	highest sequence number sent to the guest
+ * @next:		free list, or list of slots closed in this batch
+ * @pend_next:		post-batch service list
+ */
+struct tcp_conn {
+	union inany gaddr;
+	union inany raddr;
+	uint16_t gport;
+	uint16_t rport;
+	int32_t sock;
+	uint8_t state;
+	uint8_t ws_from_tap;
+	uint8_t ws_to_tap;
+	uint8_t retries;
+	uint16_t flags;
+	uint16_t mss;
+	uint8_t dup_acks;
+	uint32_t events;
+	uint32_t seq_to_tap;
+	uint32_t seq_ack_from_tap;
+	uint32_t seq_from_tap;
+	uint32_t seq_ack_to_tap;
+	uint32_t wnd_from_tap;
+	uint32_t wnd_edge_to_tap;
+	uint32_t sndbuf;
+	uint32_t snd_free;
+	uint32_t rto_ms;
+	uint32_t deadline_ms;
+	uint32_t t_tick;
+	uint32_t t_next;
+	uint32_t t_prev;
+	uint32_t seq_max_to_tap;
+	uint32_t next;
+	uint32_t pend_next;
+};
+
+/**
+ * struct tcp_seg - a guest segment, header fields parsed
+ * @seq, @ack:		sequence and acknowledgement numbers
+ * @wnd:		raw window field
+ * @flags:		TH_* bits
+ * @sport, @dport:	ports
+ * @opt:		options, @optlen bytes (inside the segment)
+ * @data:		payload, @len bytes (inside the segment)
+ */
+struct tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint16_t wnd;
+	uint8_t flags;
+	uint16_t sport;
+	uint16_t dport;
+	const uint8_t *opt;
+	size_t optlen;
+	const uint8_t *data;
+	size_t len;
+};
+
+/**
+ * struct tcp_syn_opt - what we use of the guest's SYN options
+ * @mss:	MSS option value, 0 if absent
+ * @ws:		window scale shift (capped at 14), if @ws_ok
+ * @ws_ok:	window scale option present
+ */
+struct tcp_syn_opt {
+	uint16_t mss;
+	uint8_t ws;
+	bool ws_ok;
+};
+
+/* enum tcp_fit - where a segment falls against the next expected byte */
+enum tcp_fit {
+	TCP_FIT_OLD,	/* entirely before it: duplicate or keepalive */
+	TCP_FIT_OK,	/* starts at or before it and brings new bytes */
+	TCP_FIT_FUTURE,	/* starts after it: out of order, a gap */
+};
+
+/* Timestamp for timers: milliseconds, wrapping, never 0 for a deadline */
+static inline uint32_t tcp_ms(const struct timespec *now)
+{
+	return (uint32_t)((uint64_t)now->tv_sec * 1000 +
+			  (uint64_t)now->tv_nsec / 1000000);
+}
+
+/* Bytes of data (not FIN) sent to the guest and not yet ACKed */
+static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
+{
+	uint32_t n = c->seq_to_tap - c->seq_ack_from_tap;
+
+	if ((c->flags & (TCPF_FIN_SENT | TCPF_FIN_ACKED)) == TCPF_FIN_SENT)
+		n--;
+	return n;
+}
+
+/* Log with the connection's tuple; arguments only evaluated if printed */
+#define tcp_log(lvl, c, fmt, ...)					\
+	do {								\
+		char ga_[INANY_STRLEN], ra_[INANY_STRLEN];		\
+		lvl("tcp %u [%s]:%u -> [%s]:%u: " fmt,			\
+		    tcp_conn_idx(c),					\
+		    inany_ntop(&(c)->gaddr, ga_, sizeof(ga_)),		\
+		    (c)->gport,						\
+		    inany_ntop(&(c)->raddr, ra_, sizeof(ra_)),		\
+		    (c)->rport, ##__VA_ARGS__);				\
+	} while (0)
+#define tcp_dbg(c, ...)							\
+	do {								\
+		if (log_enabled(LOG_LVL_DEBUG))				\
+			tcp_log(debug_rl, c, __VA_ARGS__);		\
+	} while (0)
+#define tcp_warn(c, ...)	tcp_log(warn_rl, c, __VA_ARGS__)
+#define tcp_trace(c, ...)						\
+	do {								\
+		if (log_enabled(LOG_LVL_TRACE))				\
+			tcp_log(trace, c, __VA_ARGS__);			\
+	} while (0)
+
+/* tcp.c: connection table and life cycle */
+struct tcp_conn *tcp_conn_at(uint32_t idx);
+uint32_t tcp_conn_idx(const struct tcp_conn *c);
+void tcp_conn_pend(struct tcp_conn *c);
+void tcp_conn_close(struct tcp_conn *c);
+void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap);
+void tcp_conn_close_check(struct tcp_conn *c);
+bool tcp_peek_off_ok(void);
+unsigned tcp_mtu(void);
+
+/* tcp_tap.c: guest segments for a known connection */
+void tcp_tap_segs(struct tcp_conn *c, const struct pkt *p, int n,
+		  const struct timespec *now);
+
+/* tcp_sock.c: host socket events, socket -> guest data, windows */
+void tcp_sock_handler(union ep_ref ref, uint32_t events,
+		      const struct timespec *now);
+int tcp_sock_events_set(struct tcp_conn *c, uint32_t events);
+void tcp_sock_wnd_wait(struct tcp_conn *c, bool on);
+void tcp_data_to_tap(struct tcp_conn *c, bool probe);
+void tcp_rewind(struct tcp_conn *c);
+uint16_t tcp_wnd_to_tap(struct tcp_conn *c, bool query);
+void tcp_snd_query(struct tcp_conn *c);
+int tcp_dequeue(struct tcp_conn *c, uint32_t n);
+
+/* tcp_frame.c: segment parsing and building, frame buffers */
+int tcp_seg_parse(const struct pkt *p, struct tcp_seg *s);
+void tcp_opt_parse(const uint8_t *o, size_t len, struct tcp_syn_opt *r);
+size_t tcp_syn_opt_build(uint8_t *o, uint16_t mss, int ws);
+bool tcp_rst_reply(const struct tcp_seg *s, uint32_t *seq, uint32_t *ack,
+		   uint8_t *flags);
+enum tcp_fit tcp_seg_fit(uint32_t seq, size_t len, uint32_t expect,
+			 size_t *skip);
+uint16_t tcp_mss_ours(int af, unsigned mtu);
+void tcp_hdr_fill(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
+		  uint32_t ack, uint8_t flags, uint16_t wnd, size_t optlen);
+size_t tcp_frame_hdr(uint8_t *buf, const union inany *src,
+		     const union inany *dst, uint16_t sport, uint16_t dport,
+		     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+		     const uint8_t *opt, size_t optlen,
+		     const uint8_t *data, size_t len);
+int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq);
+void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s);
+uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames);
+int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
+		  uint32_t seq, uint8_t flags, uint16_t wnd);
+
+/* tcp_timer.c: retransmission timers on a wheel */
+void tcp_timer_init(const struct timespec *now);
+void tcp_timer_set(struct tcp_conn *c, uint32_t ms,
+		   const struct timespec *now);
+void tcp_timer_stop(struct tcp_conn *c);
+void tcp_timer_unlink(struct tcp_conn *c);
+void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now);
+
+#endif /* TETHER_TCP_CONN_H */

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/* tcp_timer.c - retransmission timers: a wheel driven by one timerfd */
+#include <errno.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "l4/tcp_conn.h"
+#include "lib/util.h"
+
+/*
+ * DOC: a connection has a timer only while something it sent to the
+ * guest is unacknowledged (SYN-ACK, data, FIN) or a zero window holds
+ * data back. Deadlines sit in a wheel of TCP_WHEEL buckets of
+ * TCP_TICK_MS; one timerfd ticks only while any connection is linked,
+ * so an idle process is never woken. Re-arming is lazy: a later deadline
+ * leaves the connection in its bucket, where it is moved on when the
+ * bucket comes round; stopping only clears the deadline. So the data
+ * path pays a store per ACK, and no system call.
+ *
+ * On expiry (RFC 6298 5.4-5.6): rewind and send again, double the RTO,
+ * give up after TCP_RETRIES_MAX expiries without any ACK in between.
+ */
+
+#define TCP_TICK_MS	10
+#define TCP_WHEEL	512	/* buckets: 5.12 s per turn */
+
+/**
+ * struct tcp_wheel - timer wheel
+ * @head:	first connection in each bucket
+ * @tick:	last tick processed
+ * @linked:	connections in buckets
+ * @fd:		timerfd
+ * @armed:	@fd is ticking
+ */
+static struct tcp_wheel {
+	uint32_t head[TCP_WHEEL];
+	uint32_t tick;
+	unsigned linked;
+	int fd;
+	bool armed;
+} tw;
+
+static void tcp_wheel_arm(bool on)
+{
+	struct itimerspec it = { 0 };
+
+	if (tw.armed == on)
+		return;
+	if (on) {
+		it.it_interval.tv_nsec = TCP_TICK_MS * 1000000L;
+		it.it_value = it.it_interval;
+	}
+	if (timerfd_settime(tw.fd, 0, &it, NULL))
+		warn_rl("tcp: timerfd_settime: %s", strerror(errno));
+	else
+		tw.armed = on;
+}
+
+static void tcp_wheel_link(struct tcp_conn *c, uint32_t tick)
+{
+	uint32_t idx = tcp_conn_idx(c), b;
+
+	if ((int32_t)(tick - tw.tick) <= 0)
+		tick = tw.tick + 1;	/* due: the next tick handles it */
+	b = tick & (TCP_WHEEL - 1);
+	c->t_tick = tick;
+	c->t_prev = TCP_NONE;
+	c->t_next = tw.head[b];
+	if (c->t_next != TCP_NONE)
+		tcp_conn_at(c->t_next)->t_prev = idx;
+	tw.head[b] = idx;
+	c->flags |= TCPF_TIMER;
+	tw.linked++;
+	tcp_wheel_arm(true);
+}
+
+/**
+ * tcp_timer_unlink() - take @c out of the wheel (when closing)
+ * @c:		connection
+ */
+void tcp_timer_unlink(struct tcp_conn *c)
+{
+	uint32_t b = c->t_tick & (TCP_WHEEL - 1);
+
+	c->deadline_ms = 0;
+	if (!(c->flags & TCPF_TIMER))
+		return;
+	if (c->t_prev != TCP_NONE)
+		tcp_conn_at(c->t_prev)->t_next = c->t_next;
+	else
+		tw.head[b] = c->t_next;
+	if (c->t_next != TCP_NONE)
+		tcp_conn_at(c->t_next)->t_prev = c->t_prev;
+	c->flags &= ~TCPF_TIMER;
+	tw.linked--;
+}
+
+/* Wheel ticks: wrap at 2^32 ticks, consistently with int32_t differences */
+static uint32_t tcp_tick(const struct timespec *now)
+{
+	return (uint32_t)(((uint64_t)now->tv_sec * 1000 +
+			   (uint64_t)now->tv_nsec / 1000000) / TCP_TICK_MS);
+}
+
+/* Tick at which a deadline @ms from @now_tick is due (rounded up) */
+static uint32_t tcp_tick_due(uint32_t now_tick, uint32_t ms)
+{
+	return now_tick + (ms + TCP_TICK_MS - 1) / TCP_TICK_MS;
+}
+
+/**
+ * tcp_timer_set() - (re)start the timer of @c to expire in @ms
+ * @c:		connection
+ * @ms:		milliseconds from @now
+ * @now:	current time
+ */
+void tcp_timer_set(struct tcp_conn *c, uint32_t ms, const struct timespec *now)
+{
+	uint32_t dl = tcp_ms(now) + ms, tick = tcp_tick_due(tcp_tick(now), ms);
+
+	c->deadline_ms = dl ? dl : 1;
+	if (c->flags & TCPF_TIMER) {
+		if ((int32_t)(tick - c->t_tick) >= 0)
+			return;		/* lazy: moved on when its bucket runs */
+		tcp_timer_unlink(c);
+		c->deadline_ms = dl ? dl : 1;
+	}
+	tcp_wheel_link(c, tick);
+}
+
+/**
+ * tcp_timer_stop() - no timer for @c (it leaves the wheel lazily)
+ * @c:		connection
+ */
+void tcp_timer_stop(struct tcp_conn *c)
+{
+	c->deadline_ms = 0;
+}
+
+/* Exponential backoff (RFC 6298 5.5), then re-arm */
+static void tcp_timer_backoff(struct tcp_conn *c, const struct timespec *now)
+{
+	c->rto_ms = MIN(c->rto_ms * 2, TCP_RTO_MAX_MS);
+	tcp_timer_set(c, c->rto_ms, now);
+}
+
+/**
+ * tcp_conn_timeout() - the timer of @c expired
+ * @c:		connection
+ * @now:	current time
+ */
+void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
+{
+	if (c->state != TCPS_SYN_ACK_SENT && c->state != TCPS_ESTABLISHED)
+		return;
+	if (c->state == TCPS_ESTABLISHED && c->seq_to_tap == c->seq_ack_from_tap) {
+		/* nothing in flight: persist, when a zero window stops us */
+		if (!(c->flags & TCPF_STALLED) || c->wnd_from_tap)
+			return;
+		if (++c->retries > TCP_RETRIES_MAX * 2) {
+			tcp_dbg(c, "zero window for too long, resetting");
+			tcp_conn_reset(c, true);
+			return;
+		}
+		tcp_data_to_tap(c, true);
+		if (c->state == TCPS_ESTABLISHED)
+			tcp_timer_backoff(c, now);
+		return;
+	}
+
+	if (++c->retries > TCP_RETRIES_MAX) {
+		tcp_dbg(c, "no ACK from guest after %u retries, resetting",
+			TCP_RETRIES_MAX);
+		tcp_conn_reset(c, true);
+		return;
+	}
+	tcp_dbg(c, "retransmission timeout, retry %u", c->retries);
+	if (c->state == TCPS_SYN_ACK_SENT) {
+		tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
+	} else if (c->flags & TCPF_FIN_SENT) {
+		if (!(c->flags & TCPF_FIN_ACKED))
+			tcp_ctl_to_tap(c, TCPH_FIN | TCPH_ACK, c->seq_to_tap - 1);
+	} else {
+		tcp_rewind(c);
+		tcp_data_to_tap(c, !c->wnd_from_tap);
+		if (c->state != TCPS_ESTABLISHED)
+			return;
+	}
+	tcp_timer_backoff(c, now);
+}
+
+/* Run one bucket: expire what is due, move the rest on */
+static void tcp_wheel_bucket(uint32_t b, uint32_t now_ms, uint32_t now_tick,
+			     const struct timespec *now)
+{
+	uint32_t later = TCP_NONE, idx;
+
+	while ((idx = tw.head[b]) != TCP_NONE) {
+		struct tcp_conn *c = tcp_conn_at(idx);
+
+		tcp_timer_unlink(c);
+		if (!c->deadline_ms)
+			continue;	/* stopped meanwhile */
+		if ((int32_t)(c->deadline_ms - now_ms) > 0) {
+			c->t_next = later;	/* not due: relink after */
+			later = idx;
+			continue;
+		}
+		c->deadline_ms = 0;
+		tcp_conn_timeout(c, now);
+	}
+	while (later != TCP_NONE) {
+		struct tcp_conn *c = tcp_conn_at(later);
+
+		later = c->t_next;
+		if (!(c->flags & TCPF_TIMER) && c->deadline_ms)
+			tcp_wheel_link(c, tcp_tick_due(now_tick,
+						c->deadline_ms - now_ms));
+	}
+}
+
+/* The timerfd ticked: run every bucket up to now */
+static void tcp_timer_handler(union ep_ref ref, uint32_t events,
+			      const struct timespec *now)
+{
+	uint32_t now_ms = tcp_ms(now), now_tick = tcp_tick(now);
+	uint64_t expired;
+	unsigned steps = 0;
+
+	(void)ref;
+	(void)events;
+	if (read(tw.fd, &expired, sizeof(expired)) < 0 && errno != EAGAIN)
+		warn_rl("tcp: timerfd read: %s", strerror(errno));
+
+	while ((int32_t)(now_tick - tw.tick) > 0 && steps++ < TCP_WHEEL) {
+		tw.tick++;
+		tcp_wheel_bucket(tw.tick & (TCP_WHEEL - 1), now_ms, now_tick,
+				 now);
+	}
+	tw.tick = now_tick;
+	if (!tw.linked)
+		tcp_wheel_arm(false);
+}
+
+/**
+ * tcp_timer_init() - create the timerfd, empty wheel
+ * @now:	current time
+ */
+void tcp_timer_init(const struct timespec *now)
+{
+	unsigned i;
+
+	for (i = 0; i < TCP_WHEEL; i++)
+		tw.head[i] = TCP_NONE;
+	tw.tick = tcp_tick(now);
+	tw.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tw.fd < 0)
+		die_perror("tcp: timerfd_create");
+	loop_handler_set(EP_TCP_TIMER, tcp_timer_handler);
+	if (loop_add(tw.fd, EPOLLIN, ep_ref_make(EP_TCP_TIMER, tw.fd, 0)))
+		die_perror("tcp: can't watch the timerfd");
+}
