@@ -13,18 +13,6 @@
 #include "conf/fwd_spec.h"
 #include "lib/log.h"
 
-/*
- * DOC: conf_parse() runs in stages, each in its own function so that unit
- * tests can run the pure ones alone:
- *   conf_parse_args()	options into struct conf, defaults, conflicts,
- *			forwarding specs parsed (no host state is read)
- *   conf_fwd_finish()	remove the host's ephemeral ports from implicit specs
- *   conf_discover()	template interfaces, addresses, gateways (netlink)
- *   conf_derive()	addresses that follow from those (our_addr, mappings)
- *   conf_dns()		resolvers and search list from resolv.conf or -D/-S
- *   conf_services()	positive per-service switches from all of the above
- */
-
 static const uint8_t mac_default[6] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
 
 /* Long-only options: values above any character */
@@ -42,77 +30,78 @@ enum {
 	OPT_NO_SPLICE, OPT_HOST_LO_TO_NS_LO, OPT_SPLICE_ONLY,
 };
 
-static const char optstring[] = "+dqfel:P:p:m:a:n:M:g:i:o:D:S:H:46t:u:hs:F:1I:T:U:";
+static const char optstring[] =
+	"+dqfel:P:p:m:a:n:M:g:i:o:D:S:H:46t:u:hs:F:1I:T:U:";
 
 static const struct option options[] = {
-	{ "debug",		no_argument,		NULL, 'd' },
-	{ "trace",		no_argument,		NULL, OPT_TRACE },
-	{ "quiet",		no_argument,		NULL, 'q' },
-	{ "foreground",		no_argument,		NULL, 'f' },
-	{ "stderr",		no_argument,		NULL, 'e' },
-	{ "log-file",		required_argument,	NULL, 'l' },
-	{ "log-size",		required_argument,	NULL, OPT_LOG_SIZE },
-	{ "runas",		required_argument,	NULL, OPT_RUNAS },
-	{ "pid",		required_argument,	NULL, 'P' },
-	{ "pcap",		required_argument,	NULL, 'p' },
-	{ "stats",		required_argument,	NULL, OPT_STATS },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "version",		no_argument,		NULL, OPT_VERSION },
-	{ "mtu",		required_argument,	NULL, 'm' },
-	{ "address",		required_argument,	NULL, 'a' },
-	{ "netmask",		required_argument,	NULL, 'n' },
-	{ "mac-addr",		required_argument,	NULL, 'M' },
-	{ "gateway",		required_argument,	NULL, 'g' },
-	{ "interface",		required_argument,	NULL, 'i' },
-	{ "outbound",		required_argument,	NULL, 'o' },
-	{ "outbound-if4",	required_argument,	NULL, OPT_OUT_IF4 },
-	{ "outbound-if6",	required_argument,	NULL, OPT_OUT_IF6 },
-	{ "ipv4-only",		no_argument,		NULL, '4' },
-	{ "ipv6-only",		no_argument,		NULL, '6' },
-	{ "dns",		required_argument,	NULL, 'D' },
-	{ "search",		required_argument,	NULL, 'S' },
-	{ "hostname",		required_argument,	NULL, 'H' },
-	{ "fqdn",		required_argument,	NULL, OPT_FQDN },
-	{ "dhcp-dns",		no_argument,		NULL, OPT_DHCP_DNS },
-	{ "no-dhcp-dns",	no_argument,		NULL, OPT_NO_DHCP_DNS },
-	{ "dhcp-search",	no_argument,		NULL, OPT_DHCP_SEARCH },
-	{ "no-dhcp-search",	no_argument,		NULL, OPT_NO_DHCP_SEARCH },
-	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
-	{ "dns-host",		required_argument,	NULL, OPT_DNS_HOST },
-	{ "map-host-loopback",	required_argument,	NULL, OPT_MAP_HOST_LO },
-	{ "map-guest-addr",	required_argument,	NULL, OPT_MAP_GUEST },
-	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
-	{ "no-tcp",		no_argument,		NULL, OPT_NO_TCP },
-	{ "no-udp",		no_argument,		NULL, OPT_NO_UDP },
-	{ "no-icmp",		no_argument,		NULL, OPT_NO_ICMP },
-	{ "no-dhcp",		no_argument,		NULL, OPT_NO_DHCP },
-	{ "no-dhcpv6",		no_argument,		NULL, OPT_NO_DHCPV6 },
-	{ "no-ndp",		no_argument,		NULL, OPT_NO_NDP },
-	{ "no-ra",		no_argument,		NULL, OPT_NO_RA },
-	{ "tcp-ports",		required_argument,	NULL, 't' },
-	{ "udp-ports",		required_argument,	NULL, 'u' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "stderr", no_argument, NULL, 'e' },
+	{ "log-file", required_argument, NULL, 'l' },
+	{ "log-size", required_argument, NULL, OPT_LOG_SIZE },
+	{ "runas", required_argument, NULL, OPT_RUNAS },
+	{ "pid", required_argument, NULL, 'P' },
+	{ "pcap", required_argument, NULL, 'p' },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "mtu", required_argument, NULL, 'm' },
+	{ "address", required_argument, NULL, 'a' },
+	{ "netmask", required_argument, NULL, 'n' },
+	{ "mac-addr", required_argument, NULL, 'M' },
+	{ "gateway", required_argument, NULL, 'g' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "outbound", required_argument, NULL, 'o' },
+	{ "outbound-if4", required_argument, NULL, OPT_OUT_IF4 },
+	{ "outbound-if6", required_argument, NULL, OPT_OUT_IF6 },
+	{ "ipv4-only", no_argument, NULL, '4' },
+	{ "ipv6-only", no_argument, NULL, '6' },
+	{ "dns", required_argument, NULL, 'D' },
+	{ "search", required_argument, NULL, 'S' },
+	{ "hostname", required_argument, NULL, 'H' },
+	{ "fqdn", required_argument, NULL, OPT_FQDN },
+	{ "dhcp-dns", no_argument, NULL, OPT_DHCP_DNS },
+	{ "no-dhcp-dns", no_argument, NULL, OPT_NO_DHCP_DNS },
+	{ "dhcp-search", no_argument, NULL, OPT_DHCP_SEARCH },
+	{ "no-dhcp-search", no_argument, NULL, OPT_NO_DHCP_SEARCH },
+	{ "dns-forward", required_argument, NULL, OPT_DNS_FORWARD },
+	{ "dns-host", required_argument, NULL, OPT_DNS_HOST },
+	{ "map-host-loopback", required_argument, NULL, OPT_MAP_HOST_LO },
+	{ "map-guest-addr", required_argument, NULL, OPT_MAP_GUEST },
+	{ "no-map-gw", no_argument, NULL, OPT_NO_MAP_GW },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "no-udp", no_argument, NULL, OPT_NO_UDP },
+	{ "no-icmp", no_argument, NULL, OPT_NO_ICMP },
+	{ "no-dhcp", no_argument, NULL, OPT_NO_DHCP },
+	{ "no-dhcpv6", no_argument, NULL, OPT_NO_DHCPV6 },
+	{ "no-ndp", no_argument, NULL, OPT_NO_NDP },
+	{ "no-ra", no_argument, NULL, OPT_NO_RA },
+	{ "tcp-ports", required_argument, NULL, 't' },
+	{ "udp-ports", required_argument, NULL, 'u' },
 	/* passt only */
-	{ "socket",		required_argument,	NULL, 's' },
-	{ "socket-path",	required_argument,	NULL, 's' },
-	{ "fd",			required_argument,	NULL, 'F' },
-	{ "one-off",		no_argument,		NULL, '1' },
-	{ "vhost-user",		no_argument,		NULL, OPT_VHOST_USER },
-	{ "print-capabilities",	no_argument,		NULL, OPT_PRINT_CAPS },
+	{ "socket", required_argument, NULL, 's' },
+	{ "socket-path", required_argument, NULL, 's' },
+	{ "fd", required_argument, NULL, 'F' },
+	{ "one-off", no_argument, NULL, '1' },
+	{ "vhost-user", no_argument, NULL, OPT_VHOST_USER },
+	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
 	/* pasta only */
-	{ "ns-ifname",		required_argument,	NULL, 'I' },
-	{ "tcp-ns",		required_argument,	NULL, 'T' },
-	{ "udp-ns",		required_argument,	NULL, 'U' },
-	{ "userns",		required_argument,	NULL, OPT_USERNS },
-	{ "netns",		required_argument,	NULL, OPT_NETNS },
-	{ "netns-only",		no_argument,		NULL, OPT_NETNS_ONLY },
-	{ "no-netns-quit",	no_argument,		NULL, OPT_NO_NETNS_QUIT },
-	{ "config-net",		no_argument,		NULL, OPT_CONFIG_NET },
-	{ "no-copy-routes",	no_argument,		NULL, OPT_NO_COPY_ROUTES },
-	{ "no-copy-addrs",	no_argument,		NULL, OPT_NO_COPY_ADDRS },
-	{ "ns-mac-addr",	required_argument,	NULL, OPT_NS_MAC },
-	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
-	{ "host-lo-to-ns-lo",	no_argument,		NULL, OPT_HOST_LO_TO_NS_LO },
-	{ "splice-only",	no_argument,		NULL, OPT_SPLICE_ONLY },
+	{ "ns-ifname", required_argument, NULL, 'I' },
+	{ "tcp-ns", required_argument, NULL, 'T' },
+	{ "udp-ns", required_argument, NULL, 'U' },
+	{ "userns", required_argument, NULL, OPT_USERNS },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "netns-only", no_argument, NULL, OPT_NETNS_ONLY },
+	{ "no-netns-quit", no_argument, NULL, OPT_NO_NETNS_QUIT },
+	{ "config-net", no_argument, NULL, OPT_CONFIG_NET },
+	{ "no-copy-routes", no_argument, NULL, OPT_NO_COPY_ROUTES },
+	{ "no-copy-addrs", no_argument, NULL, OPT_NO_COPY_ADDRS },
+	{ "ns-mac-addr", required_argument, NULL, OPT_NS_MAC },
+	{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
+	{ "host-lo-to-ns-lo", no_argument, NULL, OPT_HOST_LO_TO_NS_LO },
+	{ "splice-only", no_argument, NULL, OPT_SPLICE_ONLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -743,7 +732,8 @@ void conf_parse_args(struct conf *c, int argc, char **argv)
 
 	argv[0] = (char *)conf_name(c);	/* for getopt's own messages */
 	optind = 0;			/* full re-initialisation (glibc) */
-	while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring, options,
+				  NULL)) != -1) {
 		const char *arg = optarg;
 
 		if (opt_log_proc(c, &a, opt, arg) ||
@@ -761,76 +751,4 @@ void conf_parse_args(struct conf *c, int argc, char **argv)
 
 	early.level = c->log.level;
 	log_setup(&early);
-}
-
-/**
- * conf_fwd_finish() - remove the ephemeral port range from implicit specs
- * @c:		configuration, forwarding specs parsed
- * @range_path:	ip_local_port_range file ("LOW HIGH"); if unreadable,
- *		49152-65535 (RFC 6335 section 6)
- */
-void conf_fwd_finish(struct conf *c, const char *range_path)
-{
-	unsigned lo = 49152, hi = 65535, l, h;
-	enum conf_fwd_kind k;
-	FILE *f;
-	int i;
-
-	f = fopen(range_path, "re");
-	if (f) {
-		if (fscanf(f, "%u %u", &l, &h) == 2 && l <= h && h < 65536) {
-			lo = l;
-			hi = h;
-		}
-		fclose(f);
-	}
-	for (k = 0; k < FWD_KIND_NUM_; k++) {
-		for (i = 0; i < c->fwd.n[k]; i++) {
-			if (c->fwd.rule[k][i]->implicit)
-				fwd_spec_exclude(c->fwd.rule[k][i], lo, hi);
-		}
-	}
-}
-
-/**
- * conf_services() - positive per-service switches from families, gateways
- * and options, so the data path asks one question per decision
- * @c:		configuration, addresses resolved
- */
-void conf_services(struct conf *c)
-{
-	struct conf_svc *s = &c->svc;
-
-	if (!c->ip4.enabled || !c->ip4.gw.s_addr)
-		s->dhcp = false;	/* no server identifier, no router */
-	if (!c->ip6.enabled)
-		s->dhcpv6 = s->ndp = s->ra = false;
-	if (!s->icmp)
-		s->ndp = false;
-	if (!s->ndp)
-		s->ra = false;		/* router adverts are part of NDP */
-	if (c->mode == MODE_PASTA && c->ns.config_net)
-		s->ra = false;		/* addresses are configured directly */
-	if (c->ip6.enabled && c->link.mtu && c->link.mtu < 1280)
-		warn("MTU %u is below the IPv6 minimum of 1280: IPv6 may not "
-		     "work on the guest link", c->link.mtu);
-}
-
-/**
- * conf_parse() - parse argv, discover the host, resolve every default
- * @c:		configuration to fill
- * @argc:	argument count
- * @argv:	arguments
- *
- * Exits with status 1 and a one-line message on bad input; 0 after --help
- * and --version.
- */
-void conf_parse(struct conf *c, int argc, char **argv)
-{
-	conf_parse_args(c, argc, argv);
-	conf_fwd_finish(c, "/proc/sys/net/ipv4/ip_local_port_range");
-	conf_discover(c);
-	conf_derive(c);
-	conf_dns(c, "/etc/resolv.conf");
-	conf_services(c);
 }

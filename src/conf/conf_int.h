@@ -11,8 +11,10 @@
 #include "conf/conf.h"
 #include "lib/inany.h"
 
-/* cli.c: the stages conf_parse() runs, callable one by one for tests */
+/* The stages conf_parse() runs, callable one by one for tests */
+/* cli.c: options, no host state read */
 void conf_parse_args(struct conf *c, int argc, char **argv);
+/* conf.c */
 void conf_fwd_finish(struct conf *c, const char *range_path);
 void conf_services(struct conf *c);
 

@@ -151,7 +151,8 @@ static int dns_map(const union inany *raw, int n, const union inany *resolv0,
 		*host = *resolv0;
 	if (!inany_is_unspec(match) && inany_is_unspec(host))
 		warn("DNS to %s can't be forwarded: no host resolver, give "
-		     "one with --dns-host", inany_ntop(match, buf, sizeof(buf)));
+		     "one with --dns-host",
+		     inany_ntop(match, buf, sizeof(buf)));
 	return n_out;
 }
 

@@ -299,8 +299,9 @@ static void test_model(void **state)
 					"%s%s%u-%u", i ? "," : "",
 					excl ? "~" : "", first, last);
 			if (remap)
-				len += snprintf(spec + len, sizeof(spec) - len,
-						":%u-%u", tf, tf + last - first);
+				len += snprintf(spec + len,
+						sizeof(spec) - len, ":%u-%u",
+						tf, tf + last - first);
 			for (p = first; p <= last; p++) {
 				if (excl) {
 					ex[p] = 1;

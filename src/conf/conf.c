@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/* conf.c - conf_parse(): the start-up stages that resolve struct conf */
+#include <stdio.h>
+
+#include "conf/conf_int.h"
+#include "conf/fwd_spec.h"
+#include "lib/log.h"
+
+/*
+ * DOC: conf_parse() runs in stages, each in its own function so that unit
+ * tests can run the pure ones alone:
+ *   conf_parse_args()	options into struct conf, defaults, conflicts,
+ *			forwarding specs parsed (no host state is read)
+ *   conf_fwd_finish()	drop ephemeral ports from implicit specs
+ *   conf_discover()	template interfaces, addresses, gateways (netlink)
+ *   conf_derive()	addresses that follow from those (our_addr, mappings)
+ *   conf_dns()		resolvers, search list: resolv.conf or -D/-S
+ *   conf_services()	positive per-service switches from all of the above
+ */
+
+/**
+ * conf_fwd_finish() - remove the ephemeral port range from implicit specs
+ * @c:		configuration, forwarding specs parsed
+ * @range_path:	ip_local_port_range file ("LOW HIGH"); if unreadable,
+ *		49152-65535 (RFC 6335 section 6)
+ */
+void conf_fwd_finish(struct conf *c, const char *range_path)
+{
+	unsigned lo = 49152, hi = 65535, l, h;
+	enum conf_fwd_kind k;
+	FILE *f;
+	int i;
+
+	f = fopen(range_path, "re");
+	if (f) {
+		if (fscanf(f, "%u %u", &l, &h) == 2 && l <= h && h < 65536) {
+			lo = l;
+			hi = h;
+		}
+		fclose(f);
+	}
+	for (k = 0; k < FWD_KIND_NUM_; k++) {
+		for (i = 0; i < c->fwd.n[k]; i++) {
+			if (c->fwd.rule[k][i]->implicit)
+				fwd_spec_exclude(c->fwd.rule[k][i], lo, hi);
+		}
+	}
+}
+
+/**
+ * conf_services() - positive per-service switches from families, gateways
+ * and options, so the data path asks one question per decision
+ * @c:		configuration, addresses resolved
+ */
+void conf_services(struct conf *c)
+{
+	struct conf_svc *s = &c->svc;
+
+	if (!c->ip4.enabled || !c->ip4.gw.s_addr)
+		s->dhcp = false;	/* no server identifier, no router */
+	if (!c->ip6.enabled)
+		s->dhcpv6 = s->ndp = s->ra = false;
+	if (!s->icmp)
+		s->ndp = false;
+	if (!s->ndp)
+		s->ra = false;	/* router adverts are part of NDP */
+	if (c->mode == MODE_PASTA && c->ns.config_net)
+		s->ra = false;	/* addresses are configured directly */
+	if (c->ip6.enabled && c->link.mtu && c->link.mtu < 1280)
+		warn("MTU %u is below the IPv6 minimum of 1280: IPv6 may not "
+		     "work on the guest link", c->link.mtu);
+}
+
+/**
+ * conf_parse() - parse argv, discover the host, resolve every default
+ * @c:		configuration to fill
+ * @argc:	argument count
+ * @argv:	arguments
+ *
+ * Exits with status 1 and a one-line message on bad input; 0 after --help
+ * and --version.
+ */
+void conf_parse(struct conf *c, int argc, char **argv)
+{
+	conf_parse_args(c, argc, argv);
+	conf_fwd_finish(c, "/proc/sys/net/ipv4/ip_local_port_range");
+	conf_discover(c);
+	conf_derive(c);
+	conf_dns(c, "/etc/resolv.conf");
+	conf_services(c);
+}
