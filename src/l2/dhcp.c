@@ -331,9 +331,11 @@ static bool out_opt(struct dhcp_out *o, uint8_t code, const uint8_t *v,
 
 		o->p[o->len++] = code;
 		o->p[o->len++] = (uint8_t)l;
-		memcpy(o->p + o->len, v, l);
-		o->len += l;
-		v += l;
+		if (l) {
+			memcpy(o->p + o->len, v, l);
+			o->len += l;
+			v += l;
+		}
 		len -= l;
 	} while (len);
 	o->done[code] = true;

@@ -120,7 +120,8 @@ static void rq_add(uint8_t code, const void *v, uint8_t len)
 {
 	rq[rq_opt++] = code;
 	rq[rq_opt++] = len;
-	memcpy(rq + rq_opt, v, len);
+	if (len)
+		memcpy(rq + rq_opt, v, len);
 	rq_opt += len;
 }
 
