@@ -167,7 +167,7 @@ static void set_ifname(char dst[IFNAMSIZ], const char *name, int opt)
 	strcpy(dst, name);
 }
 
-/* Parse an address for @opt; @special: allow loopback (resolvers) */
+/* Parse a unicast address for @opt; @lo: allow loopback (resolvers) */
 static void get_addr(const char *arg, union inany *a, int opt, bool lo)
 {
 	if (conf_parse_addr(arg, a, NULL) || inany_is_unspec(a) ||
