@@ -110,11 +110,11 @@ void conf_print(const struct conf *c)
 	int i;
 
 	if (c->mode == MODE_PASTA)
-		cat(buf, &len, "pasta: tap %s", c->link.ns_ifname);
+		cat(buf, &len, "pasta mode: tap %s", c->link.ns_ifname);
 	else if (c->link.fd >= 0)
-		cat(buf, &len, "passt: fd %d", c->link.fd);
+		cat(buf, &len, "passt mode: fd %d", c->link.fd);
 	else
-		cat(buf, &len, "passt: socket %s", c->link.sock_path[0] ?
+		cat(buf, &len, "passt mode: socket %s", c->link.sock_path[0] ?
 		    c->link.sock_path : "(default)");
 	cat(buf, &len, ", MTU %u, our MAC %02x:%02x:%02x:%02x:%02x:%02x",
 	    c->link.mtu, m[0], m[1], m[2], m[3], m[4], m[5]);

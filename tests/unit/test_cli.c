@@ -27,8 +27,15 @@ static int argc_of(char **argv)
 	return n;
 }
 
+/* Parse into the global @c, freeing the specs of the previous parse */
 static void parse(char **argv)
 {
+	int k, i;
+
+	for (k = 0; k < FWD_KIND_NUM_; k++) {
+		for (i = 0; i < c.fwd.n[k]; i++)
+			free(c.fwd.rule[k][i]);
+	}
 	conf_parse_args(&c, argc_of(argv), argv);
 }
 
