@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "ns/netlink.h"
+#include "ns/nl_int.h"
 
 /*
  * DOC: every call is one request and its complete answer (a reply and an
@@ -24,18 +25,9 @@
  * record what they want and let the rest go by. Attributes are read only
  * through nl_parse(), which checks each one we use against a policy table
  * (exact length for integers and addresses, NUL termination for strings).
- *
- * Copies (addresses, routes) are done in two steps: the source dump is
- * turned into ready-made requests in a bounded start-up buffer, then the
- * requests are sent to the destination. Routes that fail are retried
- * while a pass makes progress, so a route whose gateway needs another
- * route goes in once that one is there.
  */
 
 #define NL_RX_BYTES	32768	/* receive buffer: dumps come in chunks */
-#define NL_REQ_BYTES	512	/* one request we build */
-#define NL_COPY_BYTES	65536	/* requests staged by one copy */
-#define NL_ROUTE_PASSES	8	/* retry rounds for dependent routes */
 #define NL_TIMEOUT_S	5	/* a kernel answer never takes this long */
 
 static uint8_t nl_rx[NL_RX_BYTES] __attribute__((aligned(8)));
@@ -86,11 +78,6 @@ struct nl_parse_ctx {
 	bool bad;
 };
 
-static size_t af_len(int af)
-{
-	return af == AF_INET ? 4 : 16;
-}
-
 static int nl_parse_cb(const struct nlattr *attr, void *data)
 {
 	struct nl_parse_ctx *p = data;
@@ -129,14 +116,20 @@ static int nl_parse_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * nl_parse() - check the attributes after @hdrlen bytes of payload against
- * @policy and index them in @tb (max + 1 entries, zeroed here).
+/**
+ * nl_parse() - check attributes against a policy table and index them
+ * @nlh:	message
+ * @hdrlen:	size of the family header before the attributes
+ * @policy:	enum nla_rule per attribute type
+ * @max:	highest type in @policy
+ * @alen:	address length for NLA_ADDR (4 or 16)
+ * @tb:		@max + 1 entries, zeroed, then filled with accepted ones
+ *
  * Return: 0, or -EINVAL if the message is short or an attribute is bad
  */
-static int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen,
-		    const uint8_t *policy, unsigned max, size_t alen,
-		    const struct nlattr **tb)
+int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen,
+	     const uint8_t *policy, unsigned max, size_t alen,
+	     const struct nlattr **tb)
 {
 	struct nl_parse_ctx p = {
 		.policy = policy, .max = max, .alen = alen, .tb = tb,
@@ -154,6 +147,12 @@ static int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen,
 	return 0;
 }
 
+/**
+ * nl_open() - open and bind a rtnetlink socket in the current netns
+ * @h:		handle to fill
+ *
+ * Return: 0 or -errno
+ */
 int nl_open(struct nl_handle *h)
 {
 	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
@@ -177,6 +176,10 @@ int nl_open(struct nl_handle *h)
 	return 0;
 }
 
+/**
+ * nl_close() - close the handle's socket, if open
+ * @h:		handle
+ */
 void nl_close(struct nl_handle *h)
 {
 	if (h->sock)
@@ -184,13 +187,17 @@ void nl_close(struct nl_handle *h)
 	h->sock = NULL;
 }
 
-/*
- * nl_talk() - send @nlh (flags: NLM_F_REQUEST added) and read the whole
- * answer, passing data messages to @cb (may be NULL).
+/**
+ * nl_talk() - send a request and read its whole answer
+ * @h:		handle
+ * @nlh:	request (sequence number set, NLM_F_REQUEST added here)
+ * @cb:		called for each data message, may be NULL
+ * @data:	for @cb
+ *
  * Return: 0, or -errno (from the kernel's NLMSG_ERROR or from the socket)
  */
-static int nl_talk(struct nl_handle *h, struct nlmsghdr *nlh, mnl_cb_t cb,
-		   void *data)
+int nl_talk(struct nl_handle *h, struct nlmsghdr *nlh, mnl_cb_t cb,
+	    void *data)
 {
 	unsigned seq = ++h->seq;
 	ssize_t n;
@@ -215,9 +222,18 @@ static int nl_talk(struct nl_handle *h, struct nlmsghdr *nlh, mnl_cb_t cb,
 	}
 }
 
-/* Start a request in @buf: header and a zeroed family header of @hdrlen */
-static struct nlmsghdr *nl_req(void *buf, uint16_t type, uint16_t flags,
-			       size_t hdrlen, void **hdr)
+/**
+ * nl_req() - start a request
+ * @buf:	NL_REQ_BYTES of storage, zeroed here
+ * @type:	message type
+ * @flags:	NLM_F_* flags (NLM_F_REQUEST is added when sent)
+ * @hdrlen:	size of the family header
+ * @hdr:	set to the (zeroed) family header
+ *
+ * Return: the message header, in @buf
+ */
+struct nlmsghdr *nl_req(void *buf, uint16_t type, uint16_t flags,
+			size_t hdrlen, void **hdr)
 {
 	struct nlmsghdr *nlh;
 
@@ -236,8 +252,16 @@ static bool addr_is_zero(const void *a, size_t len)
 	return !memcmp(a, zero, len);
 }
 
-/* Link-local or multicast destination: never copied, never a template */
-static bool dst_is_local_scope(int af, const void *dst, unsigned dst_len)
+/**
+ * nl_dst_is_local() - link-local or multicast destination: never copied,
+ * never a template
+ * @af:		family
+ * @dst:	destination address, NULL for a default route
+ * @dst_len:	its prefix length
+ *
+ * Return: true if the route is local in scope
+ */
+bool nl_dst_is_local(int af, const void *dst, unsigned dst_len)
 {
 	const uint8_t *d = dst;
 
@@ -249,22 +273,14 @@ static bool dst_is_local_scope(int af, const void *dst, unsigned dst_len)
 }
 
 /**
- * struct nl_route - a parsed main-table unicast route
- * @rtm:	its header
- * @tb:		its attributes
- * @oif:	output interface (first nexthop for multipath)
- * @gw:		gateway (first nexthop for multipath), NULL if none
+ * nl_nh_next() - walk the nexthops of a RTA_MULTIPATH attribute
+ * @mp:		the attribute
+ * @nh:		current nexthop, NULL to start
+ *
+ * Return: the next nexthop, checked to fit in @mp, or NULL
  */
-struct nl_route {
-	const struct rtmsg *rtm;
-	const struct nlattr *tb[RTA_MAX + 1];
-	unsigned oif;
-	const void *gw;
-};
-
-/* Walk multipath nexthops; Return: next one or NULL, checked for size */
-static const struct rtnexthop *nh_next(const struct nlattr *mp,
-				       const struct rtnexthop *nh)
+const struct rtnexthop *nl_nh_next(const struct nlattr *mp,
+				   const struct rtnexthop *nh)
 {
 	const uint8_t *end = (const uint8_t *)mnl_attr_get_payload(mp) +
 			     mnl_attr_get_payload_len(mp);
@@ -282,8 +298,14 @@ static const struct rtnexthop *nh_next(const struct nlattr *mp,
 	return nh;
 }
 
-/* Gateway attribute inside one nexthop, or NULL */
-static const void *nh_gw(const struct rtnexthop *nh, size_t alen)
+/**
+ * nl_nh_gw() - gateway of one multipath nexthop
+ * @nh:		nexthop, checked by nl_nh_next()
+ * @alen:	address length of the family
+ *
+ * Return: the gateway address, or NULL if it has none
+ */
+const void *nl_nh_gw(const struct rtnexthop *nh, size_t alen)
 {
 	const struct nlattr *a = (const struct nlattr *)RTNH_DATA(nh);
 	int left = nh->rtnh_len - (int)RTNH_LENGTH(0);
@@ -297,13 +319,17 @@ static const void *nh_gw(const struct rtnexthop *nh, size_t alen)
 	return NULL;
 }
 
-/*
- * route_parse() - fill @r from a RTM_NEWROUTE of family @af
+/**
+ * nl_route_parse() - parse a RTM_NEWROUTE
+ * @nlh:	message
+ * @af:		family expected
+ * @r:		filled
+ *
  * Return: 0 for a usable main-table unicast route, -1 to skip it
  */
-static int route_parse(const struct nlmsghdr *nlh, int af, struct nl_route *r)
+int nl_route_parse(const struct nlmsghdr *nlh, int af, struct nl_route *r)
 {
-	size_t alen = af_len(af);
+	size_t alen = nl_af_len(af);
 	const struct rtnexthop *nh;
 	unsigned table;
 
@@ -323,16 +349,24 @@ static int route_parse(const struct nlmsghdr *nlh, int af, struct nl_route *r)
 	r->oif = r->tb[RTA_OIF] ? mnl_attr_get_u32(r->tb[RTA_OIF]) : 0;
 	r->gw = r->tb[RTA_GATEWAY] ? mnl_attr_get_payload(r->tb[RTA_GATEWAY]) :
 				     NULL;
-	if (r->tb[RTA_MULTIPATH] && (nh = nh_next(r->tb[RTA_MULTIPATH], NULL))) {
+	nh = r->tb[RTA_MULTIPATH] ? nl_nh_next(r->tb[RTA_MULTIPATH], NULL) :
+				    NULL;
+	if (nh) {
 		if (!r->oif)
 			r->oif = (unsigned)nh->rtnh_ifindex;
 		if (!r->gw)
-			r->gw = nh_gw(nh, alen);
+			r->gw = nl_nh_gw(nh, alen);
 	}
 	return 0;
 }
 
-static const void *route_dst(const struct nl_route *r)
+/**
+ * nl_route_dst() - destination of a parsed route
+ * @r:		route
+ *
+ * Return: the address, or NULL for a default route
+ */
+const void *nl_route_dst(const struct nl_route *r)
 {
 	return r->tb[RTA_DST] ? mnl_attr_get_payload(r->tb[RTA_DST]) : NULL;
 }
@@ -358,10 +392,10 @@ static int route_find_cb(const struct nlmsghdr *nlh, void *data)
 	struct route_find *f = data;
 	struct nl_route r;
 
-	if (f->found || route_parse(nlh, f->af, &r) || !r.oif)
+	if (f->found || nl_route_parse(nlh, f->af, &r) || !r.oif)
 		return MNL_CB_OK;
 	if (f->any) {
-		if (dst_is_local_scope(f->af, route_dst(&r),
+		if (nl_dst_is_local(f->af, nl_route_dst(&r),
 				       r.rtm->rtm_dst_len))
 			return MNL_CB_OK;
 	} else if (r.rtm->rtm_dst_len) {
@@ -370,7 +404,7 @@ static int route_find_cb(const struct nlmsghdr *nlh, void *data)
 	f->found = true;
 	f->ifindex = r.oif;
 	if (r.gw)
-		memcpy(f->gw, r.gw, af_len(f->af));
+		memcpy(f->gw, r.gw, nl_af_len(f->af));
 	return MNL_CB_OK;
 }
 
@@ -391,6 +425,15 @@ static int route_find(struct nl_handle *h, struct route_find *f)
 	return f->found ? 0 : -ENOENT;
 }
 
+/**
+ * nl_default_route() - first default route of a family (main table)
+ * @h:		handle, in the namespace to look at
+ * @af:		AF_INET or AF_INET6
+ * @ifindex:	its interface (first nexthop if multipath), may be NULL
+ * @gw:		its gateway, zeroed if it has none, may be NULL
+ *
+ * Return: 0, -ENOENT if there is none, or -errno
+ */
 int nl_default_route(struct nl_handle *h, int af, unsigned *ifindex,
 		     void *gw)
 {
@@ -403,10 +446,18 @@ int nl_default_route(struct nl_handle *h, int af, unsigned *ifindex,
 	if (ifindex)
 		*ifindex = f.ifindex;
 	if (gw)
-		memcpy(gw, f.gw, af_len(af));
+		memcpy(gw, f.gw, nl_af_len(af));
 	return 0;
 }
 
+/**
+ * nl_any_route_if() - interface of the first route that isn't link-local
+ * @h:		handle
+ * @af:		AF_INET or AF_INET6
+ * @ifindex:	set to the interface
+ *
+ * Return: 0, -ENOENT if there is none, or -errno
+ */
 int nl_any_route_if(struct nl_handle *h, int af, unsigned *ifindex)
 {
 	struct route_find f = { .af = af, .any = true };
@@ -419,28 +470,22 @@ int nl_any_route_if(struct nl_handle *h, int af, unsigned *ifindex)
 }
 
 /**
- * struct addr_parsed - a parsed RTM_NEWADDR
- * @ifa:	its header
- * @tb:		its attributes
- * @addr:	the interface's own address (IFA_LOCAL, else IFA_ADDRESS)
- * @flags:	IFA_FLAGS, else ifa_flags
+ * nl_addr_parse() - parse a RTM_NEWADDR
+ * @nlh:	message
+ * @af:		family expected
+ * @a:		filled
+ *
+ * Return: 0 for an address of family @af, -1 to skip the message
  */
-struct addr_parsed {
-	const struct ifaddrmsg *ifa;
-	const struct nlattr *tb[IFA_MAX + 1];
-	const void *addr;
-	uint32_t flags;
-};
-
-static int addr_parse(const struct nlmsghdr *nlh, int af,
-		      struct addr_parsed *a)
+int nl_addr_parse(const struct nlmsghdr *nlh, int af,
+		  struct nl_addr_parsed *a)
 {
 	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    nl_parse(nlh, sizeof(*a->ifa), ifa_policy, IFA_MAX, af_len(af),
+	    nl_parse(nlh, sizeof(*a->ifa), ifa_policy, IFA_MAX, nl_af_len(af),
 		     a->tb))
 		return -1;
 	a->ifa = mnl_nlmsg_get_payload(nlh);
-	if (a->ifa->ifa_family != af || a->ifa->ifa_prefixlen > af_len(af) * 8)
+	if (a->ifa->ifa_family != af || a->ifa->ifa_prefixlen > nl_af_len(af) * 8)
 		return -1;
 	if (a->tb[IFA_LOCAL])
 		a->addr = mnl_attr_get_payload(a->tb[IFA_LOCAL]);
@@ -453,7 +498,14 @@ static int addr_parse(const struct nlmsghdr *nlh, int af,
 	return 0;
 }
 
-static bool addr_is_linklocal(int af, const struct addr_parsed *a)
+/**
+ * nl_addr_is_linklocal() - link or host scope, or a link-local address
+ * @af:		family
+ * @a:		parsed address
+ *
+ * Return: true if the address must not be copied or used as a template
+ */
+bool nl_addr_is_linklocal(int af, const struct nl_addr_parsed *a)
 {
 	const uint8_t *b = a->addr;
 
@@ -486,11 +538,11 @@ struct addr_find {
 static int addr_find_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_find *f = data;
-	struct addr_parsed a;
+	struct nl_addr_parsed a;
 	int score = 3;
 
-	if (addr_parse(nlh, f->af, &a) || a.ifa->ifa_index != f->ifindex ||
-	    addr_is_linklocal(f->af, &a) != f->linklocal ||
+	if (nl_addr_parse(nlh, f->af, &a) || a.ifa->ifa_index != f->ifindex ||
+	    nl_addr_is_linklocal(f->af, &a) != f->linklocal ||
 	    (a.flags & IFA_F_DADFAILED))
 		return MNL_CB_OK;
 	/* Prefer stable addresses: not deprecated, not temporary */
@@ -500,12 +552,23 @@ static int addr_find_cb(const struct nlmsghdr *nlh, void *data)
 		score -= 1;
 	if (score > f->score) {
 		f->score = score;
-		memcpy(f->addr, a.addr, af_len(f->af));
+		memcpy(f->addr, a.addr, nl_af_len(f->af));
 		f->prefix_len = a.ifa->ifa_prefixlen;
 	}
 	return MNL_CB_OK;
 }
 
+/**
+ * nl_addr_get() - an address of an interface, stable ones preferred
+ * @h:		handle
+ * @af:		AF_INET or AF_INET6
+ * @ifindex:	interface
+ * @linklocal:	the link-local address instead of a global one
+ * @addr:	set to the address (4 or 16 bytes), may be NULL
+ * @prefix_len:	set to its prefix length, may be NULL
+ *
+ * Return: 0, -ENOENT if there is none, or -errno
+ */
 int nl_addr_get(struct nl_handle *h, int af, unsigned ifindex, bool linklocal,
 		void *addr, int *prefix_len)
 {
@@ -525,7 +588,7 @@ int nl_addr_get(struct nl_handle *h, int af, unsigned ifindex, bool linklocal,
 	if (!f.score)
 		return -ENOENT;
 	if (addr)
-		memcpy(addr, f.addr, af_len(af));
+		memcpy(addr, f.addr, nl_af_len(af));
 	if (prefix_len)
 		*prefix_len = f.prefix_len;
 	return 0;
@@ -577,6 +640,16 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/**
+ * nl_link_get() - name, MTU and MAC address of an interface
+ * @h:		handle
+ * @ifindex:	interface
+ * @name:	set to its name, may be NULL
+ * @mtu:	set to its MTU, may be NULL
+ * @mac:	set to its MAC (zeroed unless it is Ethernet-like), may be NULL
+ *
+ * Return: 0, -ENODEV, or -errno
+ */
 int nl_link_get(struct nl_handle *h, unsigned ifindex, char name[IFNAMSIZ],
 		unsigned *mtu, uint8_t mac[6])
 {
@@ -595,6 +668,14 @@ int nl_link_get(struct nl_handle *h, unsigned ifindex, char name[IFNAMSIZ],
 	return l.found ? 0 : -ENODEV;
 }
 
+/**
+ * nl_ifindex() - index of an interface by name, in the handle's netns
+ * @h:		handle
+ * @name:	interface name
+ * @ifindex:	set to its index
+ *
+ * Return: 0, -ENODEV, or -errno
+ */
 int nl_ifindex(struct nl_handle *h, const char *name, unsigned *ifindex)
 {
 	struct link_info l = { 0 };
@@ -617,6 +698,16 @@ int nl_ifindex(struct nl_handle *h, const char *name, unsigned *ifindex)
 	return 0;
 }
 
+/**
+ * nl_link_set() - set MTU and MAC address, bring the link up
+ * @h:		handle
+ * @ifindex:	interface
+ * @mtu:	MTU, 0 to leave it
+ * @mac:	MAC address, NULL to leave it
+ * @up:		bring it up (false: leave its state)
+ *
+ * Return: 0 or -errno
+ */
 int nl_link_set(struct nl_handle *h, unsigned ifindex, unsigned mtu,
 		const uint8_t *mac, bool up)
 {
@@ -638,10 +729,20 @@ int nl_link_set(struct nl_handle *h, unsigned ifindex, unsigned mtu,
 	return nl_talk(h, nlh, NULL, NULL);
 }
 
+/**
+ * nl_addr_add() - add an address (IPv6: without duplicate detection)
+ * @h:		handle
+ * @ifindex:	interface
+ * @af:		AF_INET or AF_INET6
+ * @addr:	address, 4 or 16 bytes
+ * @prefix_len:	prefix length
+ *
+ * Return: 0, -EEXIST, or -errno
+ */
 int nl_addr_add(struct nl_handle *h, unsigned ifindex, int af,
 		const void *addr, int prefix_len)
 {
-	size_t alen = af_len(af);
+	size_t alen = nl_af_len(af);
 	uint8_t buf[NL_REQ_BYTES];
 	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
@@ -668,7 +769,7 @@ int nl_addr_add(struct nl_handle *h, unsigned ifindex, int af,
 static int route_default(struct nl_handle *h, unsigned ifindex, int af,
 			 const void *gw, bool onlink)
 {
-	size_t alen = af_len(af);
+	size_t alen = nl_af_len(af);
 	uint8_t buf[NL_REQ_BYTES];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -690,288 +791,23 @@ static int route_default(struct nl_handle *h, unsigned ifindex, int af,
 	return nl_talk(h, nlh, NULL, NULL);
 }
 
+/**
+ * nl_route_add_default() - add a default route, on-link if it must be
+ * @h:		handle
+ * @ifindex:	interface
+ * @af:		AF_INET or AF_INET6
+ * @gw:		gateway, NULL or zero for a device route
+ *
+ * Return: 0, -EEXIST, or -errno
+ */
 int nl_route_add_default(struct nl_handle *h, unsigned ifindex, int af,
 			 const void *gw)
 {
 	int rc = route_default(h, ifindex, af, gw, false);
 
 	/* A gateway outside every prefix we have: it is on the link anyway */
-	if (rc == -ENETUNREACH && gw && !addr_is_zero(gw, af_len(af)))
+	if (rc == -ENETUNREACH && gw && !addr_is_zero(gw, nl_af_len(af)))
 		rc = route_default(h, ifindex, af, gw, true);
 	return rc;
 }
 
-/**
- * struct nl_stage - requests built from a dump, to be sent later
- * @buf:	storage, NL_COPY_BYTES
- * @used:	bytes used
- * @n:		requests staged
- * @dropped:	requests that did not fit
- * @af:		family being copied
- * @src_if:	interface copied from
- * @dst_if:	interface copied to
- */
-struct nl_stage {
-	uint8_t *buf;
-	size_t used;
-	unsigned n;
-	unsigned dropped;
-	int af;
-	unsigned src_if;
-	unsigned dst_if;
-};
-
-static uint8_t nl_stage_buf[NL_COPY_BYTES] __attribute__((aligned(8)));
-
-/* Room for one more request of up to NL_REQ_BYTES, or NULL (counted) */
-static struct nlmsghdr *stage_next(struct nl_stage *s)
-{
-	if (s->used + NL_REQ_BYTES > NL_COPY_BYTES) {
-		s->dropped++;
-		return NULL;
-	}
-	memset(s->buf + s->used, 0, NL_REQ_BYTES);
-	return mnl_nlmsg_put_header(s->buf + s->used);
-}
-
-static void stage_commit(struct nl_stage *s, struct nlmsghdr *nlh)
-{
-	ASSERT(nlh->nlmsg_len <= NL_REQ_BYTES);
-	s->used += NLMSG_ALIGN(nlh->nlmsg_len);
-	s->n++;
-}
-
-/* The @i-th staged request */
-static struct nlmsghdr *stage_walk(struct nl_stage *s, size_t *off)
-{
-	struct nlmsghdr *nlh;
-
-	if (*off >= s->used)
-		return NULL;
-	nlh = (struct nlmsghdr *)(s->buf + *off);
-	*off += NLMSG_ALIGN(nlh->nlmsg_len);
-	return nlh;
-}
-
-/* Put a copy of attribute @a if present, the payload bounded by NL_REQ */
-static void attr_copy(struct nlmsghdr *nlh, const struct nlattr *a)
-{
-	if (a)
-		mnl_attr_put_check(nlh, NL_REQ_BYTES, mnl_attr_get_type(a),
-				   mnl_attr_get_payload_len(a),
-				   mnl_attr_get_payload(a));
-}
-
-static int addr_stage_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_stage *s = data;
-	struct addr_parsed a;
-	struct ifaddrmsg *ifa;
-	struct nlmsghdr *req;
-	uint32_t flags;
-
-	if (addr_parse(nlh, s->af, &a) || a.ifa->ifa_index != s->src_if ||
-	    addr_is_linklocal(s->af, &a) || (a.flags & IFA_F_DADFAILED))
-		return MNL_CB_OK;
-	req = stage_next(s);
-	if (!req)
-		return MNL_CB_OK;
-	req->nlmsg_type = RTM_NEWADDR;
-	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
-			   NLM_F_EXCL;
-	ifa = mnl_nlmsg_put_extra_header(req, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)s->af;
-	ifa->ifa_prefixlen = a.ifa->ifa_prefixlen;
-	ifa->ifa_scope = a.ifa->ifa_scope;
-	ifa->ifa_index = s->dst_if;
-	/* Permanent here (no lifetimes), no DAD: the address is the host's */
-	flags = a.flags & IFA_F_NOPREFIXROUTE;
-	if (s->af == AF_INET6)
-		flags |= IFA_F_NODAD;
-	ifa->ifa_flags = (uint8_t)flags;
-	mnl_attr_put_u32(req, IFA_FLAGS, flags);
-	attr_copy(req, a.tb[IFA_LOCAL]);
-	attr_copy(req, a.tb[IFA_ADDRESS]);
-	attr_copy(req, a.tb[IFA_BROADCAST]);
-	stage_commit(s, req);
-	return MNL_CB_OK;
-}
-
-/* Dump @af objects of @type from @h into @s through @cb */
-static int stage_dump(struct nl_handle *h, struct nl_stage *s, uint16_t type,
-		      mnl_cb_t cb)
-{
-	uint8_t buf[NL_REQ_BYTES];
-	struct nlmsghdr *nlh;
-	void *hdr;
-
-	s->buf = nl_stage_buf;
-	if (type == RTM_GETADDR) {
-		struct ifaddrmsg *ifa;
-
-		nlh = nl_req(buf, type, NLM_F_DUMP, sizeof(*ifa), &hdr);
-		ifa = hdr;
-		ifa->ifa_family = (uint8_t)s->af;
-		ifa->ifa_index = s->src_if;
-	} else {
-		struct rtmsg *rtm;
-
-		nlh = nl_req(buf, type, NLM_F_DUMP, sizeof(*rtm), &hdr);
-		rtm = hdr;
-		rtm->rtm_family = (uint8_t)s->af;
-		rtm->rtm_table = RT_TABLE_MAIN;
-	}
-	return nl_talk(h, nlh, cb, s);
-}
-
-int nl_addr_copy(struct nl_handle *src, unsigned src_if,
-		 struct nl_handle *dst, unsigned dst_if, int af)
-{
-	struct nl_stage s = { .af = af, .src_if = src_if, .dst_if = dst_if };
-	struct nlmsghdr *nlh;
-	size_t off = 0;
-	int rc;
-
-	rc = stage_dump(src, &s, RTM_GETADDR, addr_stage_cb);
-	if (rc)
-		return rc;
-	if (s.dropped)
-		warn("netlink: %u addresses not copied (too many)", s.dropped);
-	while ((nlh = stage_walk(&s, &off))) {
-		rc = nl_talk(dst, nlh, NULL, NULL);
-		if (rc && rc != -EEXIST)
-			return rc;
-	}
-	return 0;
-}
-
-/* Copy RTA_MULTIPATH, every nexthop moved to @dst_if */
-static void multipath_copy(struct nlmsghdr *req, const struct nlattr *mp,
-			   unsigned dst_if)
-{
-	const struct rtnexthop *nh = NULL;
-	struct rtnexthop *out;
-	struct nlattr *nest;
-
-	nest = mnl_attr_nest_start_check(req, NL_REQ_BYTES, RTA_MULTIPATH);
-	if (!nest)
-		return;
-	while ((nh = nh_next(mp, nh))) {
-		if (req->nlmsg_len + RTNH_ALIGN(nh->rtnh_len) > NL_REQ_BYTES)
-			break;
-		out = mnl_nlmsg_get_payload_tail(req);
-		memcpy(out, nh, nh->rtnh_len);
-		out->rtnh_ifindex = (int)dst_if;
-		out->rtnh_flags &= RTNH_F_ONLINK;
-		req->nlmsg_len += RTNH_ALIGN(nh->rtnh_len);
-	}
-	mnl_attr_nest_end(req, nest);
-}
-
-/* Does the route (any of its nexthops) go out of @ifindex? */
-static bool route_uses_if(const struct nl_route *r, unsigned ifindex)
-{
-	const struct rtnexthop *nh = NULL;
-
-	if (r->tb[RTA_OIF])
-		return mnl_attr_get_u32(r->tb[RTA_OIF]) == ifindex;
-	if (!r->tb[RTA_MULTIPATH])
-		return false;
-	while ((nh = nh_next(r->tb[RTA_MULTIPATH], nh)))
-		if ((unsigned)nh->rtnh_ifindex == ifindex)
-			return true;
-	return false;
-}
-
-static int route_stage_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_stage *s = data;
-	struct nlmsghdr *req;
-	struct nl_route r;
-	struct rtmsg *rtm;
-
-	if (route_parse(nlh, s->af, &r) || !route_uses_if(&r, s->src_if) ||
-	    r.rtm->rtm_protocol == RTPROT_KERNEL || r.tb[RTA_ENCAP] ||
-	    r.tb[RTA_VIA] ||
-	    dst_is_local_scope(s->af, route_dst(&r), r.rtm->rtm_dst_len))
-		return MNL_CB_OK;
-	req = stage_next(s);
-	if (!req)
-		return MNL_CB_OK;
-	req->nlmsg_type = RTM_NEWROUTE;
-	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
-			   NLM_F_EXCL;
-	rtm = mnl_nlmsg_put_extra_header(req, sizeof(*rtm));
-	*rtm = *r.rtm;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_flags &= RTNH_F_ONLINK;
-	attr_copy(req, r.tb[RTA_DST]);
-	attr_copy(req, r.tb[RTA_SRC]);
-	attr_copy(req, r.tb[RTA_PRIORITY]);
-	attr_copy(req, r.tb[RTA_PREFSRC]);
-	attr_copy(req, r.tb[RTA_METRICS]);
-	attr_copy(req, r.tb[RTA_PREF]);
-	if (r.tb[RTA_MULTIPATH]) {
-		multipath_copy(req, r.tb[RTA_MULTIPATH], s->dst_if);
-	} else {
-		attr_copy(req, r.tb[RTA_GATEWAY]);
-		mnl_attr_put_u32(req, RTA_OIF, s->dst_if);
-	}
-	stage_commit(s, req);
-	return MNL_CB_OK;
-}
-
-/* Last resort for a route whose gateway is outside every prefix we have */
-static int route_onlink(struct nl_handle *dst, struct nlmsghdr *nlh, int rc)
-{
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-
-	if (rc != -ENETUNREACH || (rtm->rtm_flags & RTNH_F_ONLINK))
-		return rc;
-	rtm->rtm_flags |= RTNH_F_ONLINK;
-	return nl_talk(dst, nlh, NULL, NULL);
-}
-
-int nl_route_copy(struct nl_handle *src, unsigned src_if,
-		  struct nl_handle *dst, unsigned dst_if, int af)
-{
-	struct nl_stage s = { .af = af, .src_if = src_if, .dst_if = dst_if };
-	bool done[NL_COPY_BYTES / sizeof(struct nlmsghdr)] = { false };
-	unsigned pass, left;
-	int rc, last = 0;
-
-	rc = stage_dump(src, &s, RTM_GETROUTE, route_stage_cb);
-	if (rc)
-		return rc;
-	if (s.dropped)
-		warn("netlink: %u routes not copied (too many)", s.dropped);
-	ASSERT(s.n <= ARRAY_SIZE(done));
-
-	left = s.n;
-	for (pass = 0; pass <= NL_ROUTE_PASSES && left; pass++) {
-		unsigned i = 0, before = left;
-		struct nlmsghdr *nlh;
-		size_t off = 0;
-
-		for (; (nlh = stage_walk(&s, &off)); i++) {
-			if (done[i])
-				continue;
-			rc = nl_talk(dst, nlh, NULL, NULL);
-			if (pass == NL_ROUTE_PASSES)
-				rc = route_onlink(dst, nlh, rc);
-			if (!rc || rc == -EEXIST) {
-				done[i] = true;
-				left--;
-			} else {
-				last = rc;
-			}
-		}
-		/* No progress: one final pass, gateways taken as on-link */
-		if (left == before && pass < NL_ROUTE_PASSES)
-			pass = NL_ROUTE_PASSES - 1;
-	}
-	if (left)
-		debug("netlink: %u of %u routes could not be copied: %s", left,
-		      s.n, strerror(-last));
-	return left ? last : 0;
-}

@@ -222,8 +222,10 @@ int ns_tap_open(const struct conf *c)
 	rc = ns_call(tap_open_ns, &a);
 	if (rc) {
 		if (!a.step)
-			die("cannot enter the network namespace: %s",
-			    strerror(-rc));
+			die("cannot enter the network namespace: %s%s",
+			    strerror(-rc), rc == -EPERM ?
+			    " (no CAP_SYS_ADMIN over it: give --userns, or run "
+			    "pasta in its user namespace)" : "");
 		tap_die(&a);
 	}
 

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/* nl_copy.c - copy addresses and routes of a host interface to the ns */
+#include <errno.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "ns/netlink.h"
+#include "ns/nl_int.h"
+
+/*
+ * DOC: copies are done in two steps: the source dump is turned into
+ * ready-made requests in a bounded start-up buffer, then the requests are
+ * sent to the destination. Routes that fail are retried while a pass
+ * makes progress, so a route whose gateway needs another route goes in
+ * once that one is there; a last pass relaxes what is left (on-link
+ * gateways, no preferred source), which -a makes necessary.
+ */
+
+#define NL_COPY_BYTES	65536	/* requests staged by one copy */
+#define NL_ROUTE_PASSES	8	/* retry rounds for dependent routes */
+
+/**
+ * struct nl_stage - requests built from a dump, to be sent later
+ * @buf:	storage, NL_COPY_BYTES
+ * @used:	bytes used
+ * @n:		requests staged
+ * @dropped:	requests that did not fit
+ * @af:		family being copied
+ * @src_if:	interface copied from
+ * @dst_if:	interface copied to
+ */
+struct nl_stage {
+	uint8_t *buf;
+	size_t used;
+	unsigned n;
+	unsigned dropped;
+	int af;
+	unsigned src_if;
+	unsigned dst_if;
+};
+
+static uint8_t nl_stage_buf[NL_COPY_BYTES] __attribute__((aligned(8)));
+
+/* Room for one more request of up to NL_REQ_BYTES, or NULL (counted) */
+static struct nlmsghdr *stage_next(struct nl_stage *s)
+{
+	if (s->used + NL_REQ_BYTES > NL_COPY_BYTES) {
+		s->dropped++;
+		return NULL;
+	}
+	memset(s->buf + s->used, 0, NL_REQ_BYTES);
+	return mnl_nlmsg_put_header(s->buf + s->used);
+}
+
+static void stage_commit(struct nl_stage *s, struct nlmsghdr *nlh)
+{
+	ASSERT(nlh->nlmsg_len <= NL_REQ_BYTES);
+	s->used += NLMSG_ALIGN(nlh->nlmsg_len);
+	s->n++;
+}
+
+/* Next staged request at offset *@off, which is moved past it; or NULL */
+static struct nlmsghdr *stage_walk(struct nl_stage *s, size_t *off)
+{
+	struct nlmsghdr *nlh;
+
+	if (*off >= s->used)
+		return NULL;
+	nlh = (struct nlmsghdr *)(s->buf + *off);
+	*off += NLMSG_ALIGN(nlh->nlmsg_len);
+	return nlh;
+}
+
+/* Put a copy of attribute @a if present, the payload bounded by NL_REQ */
+static void attr_copy(struct nlmsghdr *nlh, const struct nlattr *a)
+{
+	if (a)
+		mnl_attr_put_check(nlh, NL_REQ_BYTES, mnl_attr_get_type(a),
+				   mnl_attr_get_payload_len(a),
+				   mnl_attr_get_payload(a));
+}
+
+static int addr_stage_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_stage *s = data;
+	struct nl_addr_parsed a;
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *req;
+	uint32_t flags;
+
+	if (nl_addr_parse(nlh, s->af, &a) || a.ifa->ifa_index != s->src_if ||
+	    nl_addr_is_linklocal(s->af, &a) || (a.flags & IFA_F_DADFAILED))
+		return MNL_CB_OK;
+	req = stage_next(s);
+	if (!req)
+		return MNL_CB_OK;
+	req->nlmsg_type = RTM_NEWADDR;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			   NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(req, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)s->af;
+	ifa->ifa_prefixlen = a.ifa->ifa_prefixlen;
+	ifa->ifa_scope = a.ifa->ifa_scope;
+	ifa->ifa_index = s->dst_if;
+	/* Permanent here (no lifetimes), no DAD: the address is the host's */
+	flags = a.flags & IFA_F_NOPREFIXROUTE;
+	if (s->af == AF_INET6)
+		flags |= IFA_F_NODAD;
+	ifa->ifa_flags = (uint8_t)flags;
+	mnl_attr_put_u32(req, IFA_FLAGS, flags);
+	attr_copy(req, a.tb[IFA_LOCAL]);
+	attr_copy(req, a.tb[IFA_ADDRESS]);
+	attr_copy(req, a.tb[IFA_BROADCAST]);
+	stage_commit(s, req);
+	return MNL_CB_OK;
+}
+
+/* Dump @af objects of @type from @h into @s through @cb */
+static int stage_dump(struct nl_handle *h, struct nl_stage *s, uint16_t type,
+		      mnl_cb_t cb)
+{
+	uint8_t buf[NL_REQ_BYTES];
+	struct nlmsghdr *nlh;
+	void *hdr;
+
+	s->buf = nl_stage_buf;
+	if (type == RTM_GETADDR) {
+		struct ifaddrmsg *ifa;
+
+		nlh = nl_req(buf, type, NLM_F_DUMP, sizeof(*ifa), &hdr);
+		ifa = hdr;
+		ifa->ifa_family = (uint8_t)s->af;
+		ifa->ifa_index = s->src_if;
+	} else {
+		struct rtmsg *rtm;
+
+		nlh = nl_req(buf, type, NLM_F_DUMP, sizeof(*rtm), &hdr);
+		rtm = hdr;
+		rtm->rtm_family = (uint8_t)s->af;
+		rtm->rtm_table = RT_TABLE_MAIN;
+	}
+	return nl_talk(h, nlh, cb, s);
+}
+
+/**
+ * nl_addr_copy() - copy the addresses of an interface to another one
+ * @src:	handle where @src_if is
+ * @src_if:	interface copied from (link-local addresses skipped)
+ * @dst:	handle where @dst_if is
+ * @dst_if:	interface copied to (permanent, IPv6 without DAD)
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: 0 (addresses already there count as copied) or -errno
+ */
+int nl_addr_copy(struct nl_handle *src, unsigned src_if,
+		 struct nl_handle *dst, unsigned dst_if, int af)
+{
+	struct nl_stage s = { .af = af, .src_if = src_if, .dst_if = dst_if };
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+	int rc;
+
+	rc = stage_dump(src, &s, RTM_GETADDR, addr_stage_cb);
+	if (rc)
+		return rc;
+	if (s.dropped)
+		warn("netlink: %u addresses not copied (too many)", s.dropped);
+	while ((nlh = stage_walk(&s, &off))) {
+		rc = nl_talk(dst, nlh, NULL, NULL);
+		if (rc && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+/* Copy RTA_MULTIPATH, every nexthop moved to @dst_if */
+static void multipath_copy(struct nlmsghdr *req, const struct nlattr *mp,
+			   unsigned dst_if)
+{
+	const struct rtnexthop *nh = NULL;
+	struct rtnexthop *out;
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start_check(req, NL_REQ_BYTES, RTA_MULTIPATH);
+	if (!nest)
+		return;
+	while ((nh = nl_nh_next(mp, nh))) {
+		if (req->nlmsg_len + RTNH_ALIGN(nh->rtnh_len) > NL_REQ_BYTES)
+			break;
+		out = mnl_nlmsg_get_payload_tail(req);
+		memcpy(out, nh, nh->rtnh_len);
+		out->rtnh_ifindex = (int)dst_if;
+		out->rtnh_flags &= RTNH_F_ONLINK;
+		req->nlmsg_len += RTNH_ALIGN(nh->rtnh_len);
+	}
+	mnl_attr_nest_end(req, nest);
+}
+
+/* Does the route (any of its nexthops) go out of @ifindex? */
+static bool route_uses_if(const struct nl_route *r, unsigned ifindex)
+{
+	const struct rtnexthop *nh = NULL;
+
+	if (r->tb[RTA_OIF])
+		return mnl_attr_get_u32(r->tb[RTA_OIF]) == ifindex;
+	if (!r->tb[RTA_MULTIPATH])
+		return false;
+	while ((nh = nl_nh_next(r->tb[RTA_MULTIPATH], nh)))
+		if ((unsigned)nh->rtnh_ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Stage a copy of a route through s->src_if, unless the kernel adds it
+ * itself (for addresses), it is link-local or multicast, or it needs what
+ * we don't copy (nexthop objects, encapsulation, IPv6 via for IPv4).
+ * Lifetimes and cache data are left out: copies are permanent.
+ */
+static int route_stage_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_stage *s = data;
+	struct nlmsghdr *req;
+	struct nl_route r;
+	struct rtmsg *rtm;
+
+	if (nl_route_parse(nlh, s->af, &r) || !route_uses_if(&r, s->src_if) ||
+	    r.rtm->rtm_protocol == RTPROT_KERNEL || r.tb[RTA_ENCAP] ||
+	    r.tb[RTA_VIA] ||
+	    nl_dst_is_local(s->af, nl_route_dst(&r), r.rtm->rtm_dst_len))
+		return MNL_CB_OK;
+	req = stage_next(s);
+	if (!req)
+		return MNL_CB_OK;
+	req->nlmsg_type = RTM_NEWROUTE;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			   NLM_F_EXCL;
+	rtm = mnl_nlmsg_put_extra_header(req, sizeof(*rtm));
+	*rtm = *r.rtm;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_flags &= RTNH_F_ONLINK;
+	attr_copy(req, r.tb[RTA_DST]);
+	attr_copy(req, r.tb[RTA_SRC]);
+	attr_copy(req, r.tb[RTA_PRIORITY]);
+	attr_copy(req, r.tb[RTA_PREFSRC]);
+	attr_copy(req, r.tb[RTA_METRICS]);
+	attr_copy(req, r.tb[RTA_PREF]);
+	if (r.tb[RTA_MULTIPATH]) {
+		multipath_copy(req, r.tb[RTA_MULTIPATH], s->dst_if);
+	} else {
+		attr_copy(req, r.tb[RTA_GATEWAY]);
+		mnl_attr_put_u32(req, RTA_OIF, s->dst_if);
+	}
+	stage_commit(s, req);
+	return MNL_CB_OK;
+}
+
+/* Remove every attribute of @type from request @nlh (family header @hdrlen) */
+static void req_attr_drop(struct nlmsghdr *nlh, size_t hdrlen, uint16_t type)
+{
+	uint8_t *p = (uint8_t *)mnl_nlmsg_get_payload(nlh) + MNL_ALIGN(hdrlen);
+	uint8_t *end = (uint8_t *)nlh + nlh->nlmsg_len;
+
+	while (p + sizeof(struct nlattr) <= end) {
+		struct nlattr *a = (struct nlattr *)p;
+		size_t len = MNL_ALIGN(a->nla_len);
+
+		if (a->nla_len < sizeof(*a) || p + len > end)
+			return;
+		if (mnl_attr_get_type(a) != type) {
+			p += len;
+			continue;
+		}
+		memmove(p, p + len, (size_t)(end - p) - len);
+		nlh->nlmsg_len -= (uint32_t)len;
+		end -= len;
+	}
+}
+
+/*
+ * route_relax() - last resort for a route the copy could not add: with
+ * -a, its gateway may be outside every prefix we have, and its preferred
+ * source may be an address we don't: take gateways as on-link, drop the
+ * source. Return: the result of adding it that way
+ */
+static int route_relax(struct nl_handle *dst, struct nlmsghdr *nlh, int af)
+{
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	req_attr_drop(nlh, sizeof(*rtm), RTA_PREFSRC);
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		const struct rtnexthop *nh = NULL;
+
+		/* On-link is only valid with a gateway */
+		if (mnl_attr_get_type(a) == RTA_GATEWAY)
+			rtm->rtm_flags |= RTNH_F_ONLINK;
+		if (mnl_attr_get_type(a) != RTA_MULTIPATH)
+			continue;
+		while ((nh = nl_nh_next(a, nh)))
+			if (nl_nh_gw(nh, nl_af_len(af)))
+				((struct rtnexthop *)nh)->rtnh_flags |=
+					RTNH_F_ONLINK;
+	}
+	return nl_talk(dst, nlh, NULL, NULL);
+}
+
+/**
+ * nl_route_copy() - copy the main-table routes through an interface
+ * @src:	handle where @src_if is
+ * @src_if:	interface whose routes are copied (see route_stage_cb())
+ * @dst:	handle where @dst_if is
+ * @dst_if:	interface the copies go through
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: 0 (routes already there count as copied), or the last error of
+ * a route that could not be added even relaxed
+ */
+int nl_route_copy(struct nl_handle *src, unsigned src_if,
+		  struct nl_handle *dst, unsigned dst_if, int af)
+{
+	struct nl_stage s = { .af = af, .src_if = src_if, .dst_if = dst_if };
+	bool done[NL_COPY_BYTES / sizeof(struct nlmsghdr)] = { false };
+	unsigned pass, left;
+	int rc, last = 0;
+
+	rc = stage_dump(src, &s, RTM_GETROUTE, route_stage_cb);
+	if (rc)
+		return rc;
+	if (s.dropped)
+		warn("netlink: %u routes not copied (too many)", s.dropped);
+	ASSERT(s.n <= ARRAY_SIZE(done));
+
+	left = s.n;
+	for (pass = 0; pass <= NL_ROUTE_PASSES && left; pass++) {
+		unsigned i = 0, before = left;
+		struct nlmsghdr *nlh;
+		size_t off = 0;
+
+		for (; (nlh = stage_walk(&s, &off)); i++) {
+			if (done[i])
+				continue;
+			rc = nl_talk(dst, nlh, NULL, NULL);
+			if (rc && rc != -EEXIST && pass == NL_ROUTE_PASSES)
+				rc = route_relax(dst, nlh, af);
+			if (!rc || rc == -EEXIST) {
+				done[i] = true;
+				left--;
+			} else {
+				last = rc;
+			}
+		}
+		/* No progress: one final pass, relaxed (see route_relax()) */
+		if (left == before && pass < NL_ROUTE_PASSES)
+			pass = NL_ROUTE_PASSES - 1;
+	}
+	if (left)
+		debug("netlink: %u of %u routes could not be copied: %s", left,
+		      s.n, strerror(-last));
+	return left ? last : 0;
+}
