@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/* test_udp.c - UDP translator against real sockets in a private netns */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "l2test.h"
+
+static struct conf conf;
+static bool netns;
+static uint8_t buf[L2_MAX_FRAME];
+
+#define PUMP_MS	2000	/* longest wait for expected frames */
+
+/* A UDP socket bound to @addr:@port, with a receive timeout */
+static int server(const char *addr, uint16_t port)
+{
+	union inany a = t_any(addr);
+	union sockaddr_inany sa;
+	struct timeval tv = { .tv_sec = 2 };
+	socklen_t sl = inany_to_sockaddr(&sa, &a, port, 0);
+	int one = 1, fd;
+
+	fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sa.sa.sa_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
+			   sizeof(one));
+	assert_int_equal(bind(fd, &sa.sa, sl), 0);
+	return fd;
+}
+
+/* The guest sends @data from @src:@sport to @dst:@dport, with @ttl */
+static void guest_send(const char *src, uint16_t sport, const char *dst,
+		       uint16_t dport, const void *data, size_t len,
+		       uint8_t ttl)
+{
+	static uint8_t l4[L2_MAX_FRAME];
+	struct t_pkt t = { src, dst, IPPROTO_UDP, ttl, l4,
+			   t_udp(l4, sport, dport, data, len), false };
+
+	t_feed(buf, t_build(buf, &t), 0);
+}
+
+/* Receive on @fd: Return: length, *from filled, *ttl if not NULL */
+static ssize_t srv_recv(int fd, void *data, size_t size,
+			union sockaddr_inany *from, int *ttl)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { data, size };
+	struct msghdr mh = {
+		.msg_name = from, .msg_namelen = sizeof(*from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(fd, &mh, 0);
+
+	for (cm = CMSG_FIRSTHDR(&mh); ttl && cm; cm = CMSG_NXTHDR(&mh, cm))
+		memcpy(ttl, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+static uint16_t sa_port(const union sockaddr_inany *sa)
+{
+	return ntohs(sa->sa.sa_family == AF_INET ? sa->sa4.sin_port :
+						   sa->sa6.sin6_port);
+}
+
+/*
+ * check_frame() - captured frame @i is UDP from @src:@sport to
+ * @dst:@dport carrying @data (@len bytes), checksums right
+ */
+static void check_frame(int i, const char *src, uint16_t sport,
+			const char *dst, uint16_t dport, const void *data,
+			size_t len)
+{
+	union inany s = t_any(src), d = t_any(dst);
+	const uint8_t *f = t_cap[i], *ip = f + ETH_HDR_LEN, *l4;
+	bool v4 = inany_is_v4(&s);
+
+	assert_true(i < t_ncap);
+	assert_memory_equal(f, t_guest_mac, 6);
+	assert_memory_equal(f + 6, t_our_mac, 6);
+	if (v4) {
+		assert_int_equal(rd16(f + 12), 0x0800);
+		assert_int_equal(ip[9], IPPROTO_UDP);
+		assert_int_equal(csum_ip4_hdr(ip, IP4_HDR_LEN), 0);
+		assert_memory_equal(ip + 12, &s.v4.a4, 4);
+		assert_memory_equal(ip + 16, &d.v4.a4, 4);
+		l4 = ip + IP4_HDR_LEN;
+	} else {
+		assert_int_equal(rd16(f + 12), 0x86dd);
+		assert_int_equal(ip[6], IPPROTO_UDP);
+		assert_memory_equal(ip + 8, &s.a6, 16);
+		assert_memory_equal(ip + 24, &d.a6, 16);
+		l4 = ip + IP6_HDR_LEN;
+	}
+	assert_int_equal((size_t)(l4 - f) + 8 + len, t_cap_len[i]);
+	assert_true(t_l4_csum_ok(f, t_cap_len[i]));
+	assert_int_equal(rd16(l4), sport);
+	assert_int_equal(rd16(l4 + 2), dport);
+	assert_int_equal(rd16(l4 + 4), 8 + len);
+	assert_memory_equal(l4 + 8, data, len);
+}
+
+/* Guest -> remote, remote answers from the same and another port */
+static void echo_test(const char *guest, const char *remote)
+{
+	int s1 = server(remote, 5001), s2 = server(remote, 5002);
+	union sockaddr_inany from;
+	char data[64];
+	int ttl = 0;
+	ssize_t n;
+
+	t_cap_reset();
+	guest_send(guest, 40100, remote, 5001, "ping1", 5, 7);
+	n = srv_recv(s1, data, sizeof(data), &from, &ttl);
+	assert_int_equal(n, 5);
+	assert_memory_equal(data, "ping1", 5);
+	assert_int_equal(sa_port(&from), 40100);	/* port preserved */
+	assert_int_equal(ttl, 7);			/* TTL too */
+
+	assert_int_equal(sendto(s1, "pong1", 5, 0, &from.sa,
+				from.sa.sa_family == AF_INET ?
+				sizeof(from.sa4) : sizeof(from.sa6)), 5);
+	assert_int_equal(sendto(s2, "pong22", 6, 0, &from.sa,
+				from.sa.sa_family == AF_INET ?
+				sizeof(from.sa4) : sizeof(from.sa6)), 6);
+	assert_int_equal(t_pump(2, PUMP_MS), 2);
+	check_frame(0, remote, 5001, guest, 40100, "pong1", 5);
+	check_frame(1, remote, 5002, guest, 40100, "pong22", 6);
+	close(s1);
+	close(s2);
+}
+
+static void test_echo_v4(void **state)
+{
+	(void)state;
+	echo_test(T_GUEST4, T_REMOTE4);
+}
+
+static void test_echo_v6(void **state)
+{
+	(void)state;
+	echo_test(T_GUEST6, T_REMOTE6);
+}
+
+/* To the gateway = to the host's loopback; replies from the gateway */
+static void mapped_test(const char *guest, const char *gw, const char *lo,
+			const char *srv, uint16_t port)
+{
+	int s = server(lo, port);
+	union sockaddr_inany from;
+	char data[64];
+
+	t_cap_reset();
+	guest_send(guest, 40200, gw, port, "q", 1, 0);
+	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
+	assert_int_equal(sendto(s, "answer", 6, 0, &from.sa,
+				from.sa.sa_family == AF_INET ?
+				sizeof(from.sa4) : sizeof(from.sa6)), 6);
+	assert_int_equal(t_pump(1, PUMP_MS), 1);
+	check_frame(0, srv, port, guest, 40200, "answer", 6);
+	close(s);
+}
+
+static void test_gateway_is_loopback(void **state)
+{
+	(void)state;
+	mapped_test(T_GUEST4, T_GW4, "127.0.0.1", T_GW4, 5003);
+	mapped_test(T_GUEST6, T_GW6, "::1", T_GW6, 5003);
+}
+
+static void test_dns_forward(void **state)
+{
+	(void)state;
+	mapped_test(T_GUEST4, T_DNS4, T_REMOTE4, T_DNS4, 53);
+	mapped_test(T_GUEST6, T_DNS6, T_REMOTE6, T_DNS6, 53);
+}
+
+/* The guest's port is taken on the host: another one, still answered */
+static void test_port_busy(void **state)
+{
+	int busy = server("0.0.0.0", 40300), s = server(T_REMOTE4, 5004);
+	union sockaddr_inany from;
+	char data[64];
+
+	(void)state;
+	t_cap_reset();
+	guest_send(T_GUEST4, 40300, T_REMOTE4, 5004, "x", 1, 0);
+	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
+	assert_int_not_equal(sa_port(&from), 40300);
+	assert_int_equal(sendto(s, "y", 1, 0, &from.sa, sizeof(from.sa4)), 1);
+	assert_int_equal(t_pump(1, PUMP_MS), 1);
+	check_frame(0, T_REMOTE4, 5004, T_GUEST4, 40300, "y", 1);
+	close(s);
+	close(busy);
+}
+
+/* Interleaved flows in one batch: each arrives complete and in order */
+static void test_batch_order(void **state)
+{
+	static uint8_t frames[40][128];
+	int s = server(T_REMOTE4, 5005), next[2] = { 0, 0 }, i;
+	struct frame f[40];
+	struct timespec now;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		uint8_t l4[64], seq = (uint8_t)(i / 2);
+		struct t_pkt t = { T_GUEST4, T_REMOTE4, IPPROTO_UDP, 0, l4,
+				   t_udp(l4, (uint16_t)(40500 + i % 2), 5005,
+					 &seq, 1), false };
+
+		f[i].len = t_build(frames[i], &t);
+		f[i].data = frames[i];
+		f[i].csum_ok = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ingress_batch(f, 40, &now);
+	for (i = 0; i < 40; i++) {
+		union sockaddr_inany from;
+		uint8_t d;
+		int flow;
+
+		assert_int_equal(srv_recv(s, &d, 1, &from, NULL), 1);
+		flow = sa_port(&from) - 40500;
+		assert_true(flow == 0 || flow == 1);
+		assert_int_equal(d, next[flow]++);
+	}
+	close(s);
+}
+
+/* Large datagrams both ways, up to what a frame can carry */
+static void test_large(void **state)
+{
+	static uint8_t data[65535], got[65535];
+	int s = server(T_REMOTE6, 5006);
+	union sockaddr_inany from;
+	size_t len = L2_MAX_FRAME - ETH_HDR_LEN - IP6_HDR_LEN - 8, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	t_cap_reset();
+	guest_send(T_GUEST6, 40600, T_REMOTE6, 5006, data, len, 0);
+	assert_int_equal(srv_recv(s, got, sizeof(got), &from, NULL), len);
+	assert_memory_equal(got, data, len);
+	assert_int_equal(sendto(s, data, len, 0, &from.sa, sizeof(from.sa6)),
+			 len);
+	assert_int_equal(sendto(s, data, len + 1, 0, &from.sa,
+				sizeof(from.sa6)), len + 1);	/* too big */
+	assert_int_equal(sendto(s, data, 3, 0, &from.sa, sizeof(from.sa6)), 3);
+	assert_int_equal(t_pump(2, PUMP_MS), 2);
+	check_frame(0, T_REMOTE6, 5006, T_GUEST6, 40600, data, len);
+	check_frame(1, T_REMOTE6, 5006, T_GUEST6, 40600, data, 3);
+	close(s);
+}
+
+/* Port unreachable comes back to the guest as ICMP, quoting its datagram */
+static void refused_test(const char *guest, const char *remote)
+{
+	union inany g = t_any(guest), r = t_any(remote);
+	bool v4 = inany_is_v4(&g);
+	const uint8_t *f, *icmp, *q;
+	size_t hl = v4 ? IP4_HDR_LEN : IP6_HDR_LEN;
+
+	int s = server(remote, 5998);
+	union sockaddr_inany from;
+	char d[8];
+
+	t_cap_reset();
+	guest_send(guest, 40700, remote, 5999, "nobody", 6, 0);
+	/* the error, pending on the socket, must not eat the next datagram */
+	guest_send(guest, 40700, remote, 5998, "again", 5, 0);
+	assert_int_equal(srv_recv(s, d, sizeof(d), &from, NULL), 5);
+	close(s);
+
+	assert_int_equal(t_pump(1, PUMP_MS), 1);
+	f = t_cap[0];
+	assert_true(t_l4_csum_ok(f, t_cap_len[0]));
+	icmp = f + ETH_HDR_LEN + hl;
+	q = icmp + 8;
+	if (v4) {
+		assert_int_equal(f[ETH_HDR_LEN + 9], IPPROTO_ICMP);
+		assert_memory_equal(f + ETH_HDR_LEN + 12, &r.v4.a4, 4);
+		assert_int_equal(icmp[0], 3);
+		assert_int_equal(icmp[1], 3);
+		assert_int_equal(q[0], 0x45);
+		assert_int_equal(csum_ip4_hdr(q, IP4_HDR_LEN), 0);
+		assert_memory_equal(q + 12, &g.v4.a4, 4);
+		assert_memory_equal(q + 16, &r.v4.a4, 4);
+	} else {
+		assert_int_equal(f[ETH_HDR_LEN + 6], IPPROTO_ICMPV6);
+		assert_memory_equal(f + ETH_HDR_LEN + 8, &r.a6, 16);
+		assert_int_equal(icmp[0], 1);
+		assert_int_equal(icmp[1], 4);
+		assert_int_equal(q[0] >> 4, 6);
+		assert_memory_equal(q + 8, &g.a6, 16);
+		assert_memory_equal(q + 24, &r.a6, 16);
+	}
+	assert_int_equal(rd16(q + hl), 40700);
+	assert_int_equal(rd16(q + hl + 2), 5999);
+	assert_memory_equal(q + hl + 8, "nobody", 6);
+}
+
+static void test_refused(void **state)
+{
+	(void)state;
+	refused_test(T_GUEST4, T_REMOTE4);
+	refused_test(T_GUEST6, T_REMOTE6);
+}
+
+static void test_dropped(void **state)
+{
+	(void)state;
+	t_cap_reset();
+	guest_send(T_GUEST4, 0, T_REMOTE4, 5001, "x", 1, 0);	/* port 0 */
+	guest_send(T_GUEST4, 40800, T_REMOTE4, 0, "x", 1, 0);
+	assert_int_equal(t_pump(1, 100), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!netns)
+		skip();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_echo_v4, setup),
+		cmocka_unit_test_setup(test_echo_v6, setup),
+		cmocka_unit_test_setup(test_gateway_is_loopback, setup),
+		cmocka_unit_test_setup(test_dns_forward, setup),
+		cmocka_unit_test_setup(test_port_busy, setup),
+		cmocka_unit_test_setup(test_batch_order, setup),
+		cmocka_unit_test_setup(test_large, setup),
+		cmocka_unit_test_setup(test_refused, setup),
+		cmocka_unit_test_setup(test_dropped, setup),
+	};
+
+	t_conf(&conf);
+	netns = t_netns();
+	if (!netns) {
+		fprintf(stderr, "test_udp: no private netns, skipped\n");
+		conf.svc.udp = false;
+	}
+	conf.svc.tcp = conf.svc.icmp = false;
+	t_start(&conf, true);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
