@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "l2/arp.h"
+#include "l2/dhcp.h"
+#include "l2/dhcpv6.h"
 #include "l2/egress.h"
 #include "l2/ingress.h"
 #include "l2/ingress_stats.h"
@@ -39,9 +41,6 @@
 #define INGRESS_EXT_MAX	8	/* IPv6 extension headers walked */
 #define FRAG_WARN_S	10	/* s between "fragment dropped" warnings */
 
-#define DHCP_SERVER_PORT	67
-#define DHCPV6_SERVER_PORT	547
-
 /**
  * struct ingress_seq - one group of held TCP/UDP packets of the same flow
  * @first:	index of its first packet in in.held
@@ -57,6 +56,7 @@ struct ingress_seq {
 static const char *const cnt_str[] = {
 	[IN_PASS] = "pass", [IN_TO_ARP] = "arp", [IN_TO_TCP] = "tcp",
 	[IN_TO_UDP] = "udp", [IN_TO_ICMP] = "icmp", [IN_TO_NDP] = "ndp",
+	[IN_TO_DHCP] = "dhcp",
 	[IN_DROP_SHORT] = "short frame",
 	[IN_DROP_ETHERTYPE] = "unknown EtherType",
 	[IN_DROP_FAMILY_OFF] = "IP version disabled",
@@ -69,7 +69,7 @@ static const char *const cnt_str[] = {
 	[IN_DROP_L4_HDR] = "bad L4 header",
 	[IN_DROP_L4_CSUM] = "bad L4 checksum",
 	[IN_DROP_SVC_OFF] = "protocol disabled",
-	[IN_DROP_DHCP] = "DHCP not served",
+	[IN_DROP_DHCP] = "DHCP disabled",
 	[IN_DROP_NDP] = "NDP not handled",
 	[IN_CALL_TCP] = "tcp groups", [IN_CALL_UDP] = "udp groups",
 };
@@ -431,7 +431,8 @@ static void seq_add(const struct pkt *p, const struct timespec *now)
 /*
  * DHCP and DHCPv6 are answered by us, never sent to the host network
  * (a REQUEST to 255.255.255.255 or a SOLICIT to ff02::1:2 would
- * otherwise leave as broadcast / multicast). No server yet: drop.
+ * otherwise leave as broadcast / multicast): with the server disabled,
+ * they are dropped.
  */
 static bool udp_is_dhcp(const struct pkt *p)
 {
@@ -453,8 +454,12 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 		seq_add(p, now);
 		return IN_TO_TCP;
 	case IPPROTO_UDP:
-		if (udp_is_dhcp(p))
-			return IN_DROP_DHCP;
+		if (udp_is_dhcp(p)) {
+			bool done = p->af == AF_INET ? dhcp_from_tap(p) :
+						       dhcpv6_from_tap(p);
+
+			return done ? IN_TO_DHCP : IN_DROP_DHCP;
+		}
 		if (!in.udp)
 			return IN_DROP_SVC_OFF;
 		seq_add(p, now);

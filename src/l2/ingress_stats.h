@@ -19,6 +19,7 @@ enum ingress_cnt {
 	IN_TO_UDP,
 	IN_TO_ICMP,
 	IN_TO_NDP,
+	IN_TO_DHCP,		/* DHCP or DHCPv6 */
 	IN_DROP_SHORT,		/* frame too short for its headers */
 	IN_DROP_ETHERTYPE,	/* VLAN, unknown EtherType */
 	IN_DROP_FAMILY_OFF,	/* IPv4 or IPv6 not served */
@@ -32,7 +33,7 @@ enum ingress_cnt {
 	IN_DROP_L4_HDR,		/* L4 header too short or inconsistent */
 	IN_DROP_L4_CSUM,	/* L4 checksum */
 	IN_DROP_SVC_OFF,	/* --no-tcp, --no-udp, --no-icmp */
-	IN_DROP_DHCP,		/* DHCP / DHCPv6: no server yet */
+	IN_DROP_DHCP,		/* DHCP / DHCPv6 server disabled */
 	IN_DROP_NDP,		/* NDP message not consumed */
 	IN_CALL_TCP,		/* not frames: tcp_from_tap() calls (groups) */
 	IN_CALL_UDP,		/* udp_from_tap() calls */

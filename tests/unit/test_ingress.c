@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "l2/dhcp.h"
 #include "l2test.h"
 
 #define INGRESS_EXT_TEST	40	/* a long chain of destination options */
@@ -610,6 +611,36 @@ static void test_fuzz_mutations(void **state)
 	}
 }
 
+/* DHCP goes to the server when there is one, is dropped when not */
+static void test_dhcp_dispatch(void **state)
+{
+	uint8_t l4[8 + 300] = { 0 }, *m = l4 + 8;
+	struct t_pkt t = { "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 0, l4,
+			   sizeof(l4), false };
+	struct conf c = conf;
+	size_t len;
+
+	(void)state;
+	wr16(l4, 68);
+	wr16(l4 + 2, 67);
+	wr16(l4 + 4, sizeof(l4));
+	m[0] = 1;					/* BOOTREQUEST */
+	m[1] = 1;
+	m[2] = 6;
+	memcpy(m + 28, t_guest_mac, 6);
+	memcpy(m + 236, "\x63\x82\x53\x63\x35\x01\x01\xff", 8);
+	len = t_build(buf, &t);
+
+	c.svc.dhcp = true;
+	dhcp_init(&c);
+	t_cap_reset();
+	expect(len, IN_TO_DHCP);
+	assert_int_equal(t_flush(), 1);			/* an offer */
+	c.svc.dhcp = false;
+	dhcp_init(&c);
+	expect(len, IN_DROP_DHCP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_grouping),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_fuzz_mutations),
+		cmocka_unit_test(test_dhcp_dispatch),
 	};
 
 	t_conf(&conf);
