@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# run-vm.sh - boot the test guest under QEMU (TCG), networked through passt
+#
+# Usage: tests/guest/run-vm.sh --socket PATH [--guest DIR] [--script FILE]
+#                              [--mac MAC] [--mem MB] [--timeout S]
+#
+#   --socket PATH   passt's UNIX socket (QEMU connects: -netdev stream)
+#   --guest DIR     output of build-initramfs.sh (default: build/guest,
+#                   built on first use)
+#   --script FILE   shell script run in the guest as /test.sh once the
+#                   network is up; its output goes to the console
+#   --mac MAC       guest MAC (default 52:54:00:12:34:56)
+#   --mem MB        guest memory (default 256)
+#   --timeout S     kill QEMU after S seconds (default 120)
+#
+# The serial console is this script's standard output: the guest prints
+# "TT ..." lines there (see tests/guest/init) and powers off when done.
+# Exit status: QEMU's, or 124 on timeout. KVM is not used (-accel tcg).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--socket)	SOCK=$2; shift ;;
+	--guest)	GUEST=$2; shift ;;
+	--script)	SCRIPT=$2; shift ;;
+	--mac)		MAC=$2; shift ;;
+	--mem)		MEM=$2; shift ;;
+	--timeout)	TIMEOUT=$2; shift ;;
+	*)		echo "run-vm: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$SOCK" ] || { echo "run-vm: --socket PATH is required" >&2; exit 2; }
+GUEST=${GUEST:-$REPO/build/guest}
+[ -r "$GUEST/initramfs.gz" ] || "$HERE/build-initramfs.sh" "$GUEST" >&2
+QEMU=$(command -v qemu-system-x86_64) ||
+	{ echo "run-vm: apt-get install qemu-system-x86" >&2; exit 2; }
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+INITRD=$GUEST/initramfs.gz
+if [ -n "$SCRIPT" ]; then
+	# Second archive with /test.sh, appended: unpacked after the first
+	mkdir "$TMP/extra"
+	install -m 755 "$SCRIPT" "$TMP/extra/test.sh"
+	(cd "$TMP/extra" && echo test.sh | cpio -o -H newc --quiet -R 0:0) |
+		gzip -1 > "$TMP/extra.gz"
+	cat "$GUEST/initramfs.gz" "$TMP/extra.gz" > "$TMP/initrd.gz"
+	INITRD=$TMP/initrd.gz
+fi
+
+set +e
+timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -machine pc -m "$MEM" -smp 1 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-monitor none -serial stdio \
+	-kernel "$GUEST/vmlinuz" -initrd "$INITRD" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off tsc=reliable" \
+	-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$SOCK" \
+	-device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=" </dev/null
+rc=$?
+exit $rc
