@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ingress.c - validate guest frames and sort them to L2 services and L4 */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "l2/arp.h"
@@ -17,6 +18,7 @@
 #include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "loop.h"
 
 /*
  * DOC: every byte of a guest frame is untrusted. A frame goes through
@@ -40,6 +42,7 @@
 #define INGRESS_SEQS	64	/* flows (groups) per batch */
 #define INGRESS_EXT_MAX	8	/* IPv6 extension headers walked */
 #define FRAG_WARN_S	10	/* s between "fragment dropped" warnings */
+#define STATS_LOG_MS	30000	/* --debug: counters logged at most this often */
 
 /**
  * struct ingress_seq - one group of held TCP/UDP packets of the same flow
@@ -108,23 +111,53 @@ void ingress_count_reset(void)
 
 void ingress_count_log(void)
 {
+	char line[1024];
+	size_t pos = 0;
 	int i;
 
-	for (i = IN_PASS + 1; i < IN_CNT_NUM_; i++) {
-		if (in.cnt[i])
-			debug("ingress: %s: %llu", cnt_str[i],
-			      (unsigned long long)in.cnt[i]);
+	for (i = IN_PASS + 1; i < IN_CNT_NUM_ && pos < sizeof(line); i++) {
+		if (!in.cnt[i])
+			continue;
+		pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
+					"%s%s %llu", pos ? ", " : "",
+					cnt_str[i],
+					(unsigned long long)in.cnt[i]);
 	}
+	if (pos)
+		debug("ingress: %s", line);
+}
+
+/* With --debug, a summary line now and then, when something changed */
+static void ingress_stats_timer(const struct timespec *now)
+{
+	static uint64_t last_total;
+	uint64_t total = 0;
+	int i;
+
+	(void)now;
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return;
+	for (i = IN_PASS + 1; i < IN_CNT_NUM_; i++)
+		total += in.cnt[i];
+	if (total != last_total)
+		ingress_count_log();
+	last_total = total;
 }
 
 void ingress_init(const struct conf *c)
 {
+	static bool timer_added;
+
 	in.ip4 = c->ip4.enabled;
 	in.ip6 = c->ip6.enabled;
 	in.tcp = c->svc.tcp;
 	in.udp = c->svc.udp;
 	in.icmp = c->svc.icmp;
 	in.nheld = in.nseq = in.last_seq = 0;
+	if (!timer_added) {
+		loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
+		timer_added = true;
+	}
 }
 
 /* Count a drop (or a delivery) and log drops now and then */

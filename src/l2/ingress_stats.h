@@ -46,7 +46,8 @@ uint64_t ingress_count(enum ingress_cnt c);
 const char *ingress_count_name(enum ingress_cnt c);
 /* ingress_count_reset() - zero every counter (tests) */
 void ingress_count_reset(void);
-/* ingress_count_log() - log every non-zero counter at debug level */
+/* ingress_count_log() - log the non-zero counters on one debug line (also
+ * done every 30 s with --debug, when they changed) */
 void ingress_count_log(void);
 
 #endif /* TETHER_INGRESS_STATS_H */
