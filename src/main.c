@@ -7,6 +7,8 @@
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "l2/arp.h"
+#include "l2/dhcp.h"
+#include "l2/dhcpv6.h"
 #include "l2/egress.h"
 #include "l2/ingress.h"
 #include "l2/ndp.h"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
 	nat_init(&conf);
 	ingress_init(&conf);
 	arp_init(&conf);
+	dhcp_init(&conf);
+	dhcpv6_init(&conf);
 	ndp_init(&conf);
 	tcp_init(&conf);
 	udp_init(&conf);
