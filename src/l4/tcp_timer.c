@@ -75,15 +75,11 @@ static void tcp_wheel_link(struct tcp_conn *c, uint32_t tick)
 	tcp_wheel_arm(true);
 }
 
-/**
- * tcp_timer_unlink() - take @c out of the wheel (when closing)
- * @c:		connection
- */
-void tcp_timer_unlink(struct tcp_conn *c)
+/* Take @c out of its bucket, keeping its deadline */
+static void tcp_wheel_unlink(struct tcp_conn *c)
 {
 	uint32_t b = c->t_tick & (TCP_WHEEL - 1);
 
-	c->deadline_ms = 0;
 	if (!(c->flags & TCPF_TIMER))
 		return;
 	if (c->t_prev != TCP_NONE)
@@ -94,6 +90,16 @@ void tcp_timer_unlink(struct tcp_conn *c)
 		tcp_conn_at(c->t_next)->t_prev = c->t_prev;
 	c->flags &= ~TCPF_TIMER;
 	tw.linked--;
+}
+
+/**
+ * tcp_timer_unlink() - no timer, and out of the wheel (when closing)
+ * @c:		connection
+ */
+void tcp_timer_unlink(struct tcp_conn *c)
+{
+	c->deadline_ms = 0;
+	tcp_wheel_unlink(c);
 }
 
 /* Wheel ticks: wrap at 2^32 ticks, consistently with int32_t differences */
@@ -123,8 +129,7 @@ void tcp_timer_set(struct tcp_conn *c, uint32_t ms, const struct timespec *now)
 	if (c->flags & TCPF_TIMER) {
 		if ((int32_t)(tick - c->t_tick) >= 0)
 			return;		/* lazy: moved on when its bucket runs */
-		tcp_timer_unlink(c);
-		c->deadline_ms = dl ? dl : 1;
+		tcp_wheel_unlink(c);
 	}
 	tcp_wheel_link(c, tick);
 }
@@ -199,7 +204,7 @@ static void tcp_wheel_bucket(uint32_t b, uint32_t now_ms, uint32_t now_tick,
 	while ((idx = tw.head[b]) != TCP_NONE) {
 		struct tcp_conn *c = tcp_conn_at(idx);
 
-		tcp_timer_unlink(c);
+		tcp_wheel_unlink(c);
 		if (!c->deadline_ms)
 			continue;	/* stopped meanwhile */
 		if ((int32_t)(c->deadline_ms - now_ms) > 0) {
