@@ -278,11 +278,13 @@ static void ns_signal_handler(union ep_ref ref, uint32_t events,
 			ns_child_reap();
 			continue;
 		}
-		if (!ns_st.child) {
+		if (ns_st.target != NS_SPAWN) {
 			info("signal %u received, exiting", si.ssi_signo);
 			loop_stop(0);
 			continue;
 		}
+		if (!ns_st.child)
+			continue;	/* reaped: its status stands */
 		/* The terminal signals the command's process group itself */
 		if (si.ssi_code != SI_KERNEL)
 			kill(ns_st.child, (int)si.ssi_signo);
