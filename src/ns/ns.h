@@ -43,7 +43,11 @@ void ns_release_child(void);
  */
 void ns_quit_watch(const struct conf *c);
 
-/* ns_child_pid() - the spawned command's pid, or 0 */
+/*
+ * ns_child_pid() - pid of the spawned namespace's init, the command's
+ * parent (it passes signals on to the command), or 0 (attach modes, or
+ * once it has exited)
+ */
 pid_t ns_child_pid(void);
 
 #endif /* TETHER_NS_H */
