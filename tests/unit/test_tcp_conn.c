@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/* test_tcp_conn.c - TCP translator state machine against loopback servers */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
+#include "flow/flow.h"
+#include "l2/egress.h"
+#include "l4/nat.h"
+#include "l4/tcp.h"
+#include "l4/tcp_conn.h"
+#include "lib/checksum.h"
+#include "lib/util.h"
+#include "link/link.h"
+#include "loop.h"
+
+/*
+ * The guest 192.0.2.2 connects to 192.0.2.254, the address mapped to the
+ * host's loopback, where the test listens on 127.0.0.1. Frames toward the
+ * guest are captured by a fake link; the loop runs one batch per step.
+ */
+
+#define CAP_MAX		512
+#define GUEST_WS	7
+#define GUEST_MSS	1400
+
+struct cap {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint8_t opt[40];
+	size_t optlen;
+	uint8_t data[2048];
+	size_t len;
+};
+
+static struct cap cap[CAP_MAX];
+static int ncap;
+static struct conf conf;
+static union inany guest, gw;
+
+/* Fake link: parse and check every frame egress flushes */
+static int cap_tx(const struct iovec *iov, const int *cnt, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
+		static uint8_t f[65536];
+		const uint8_t *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
+		size_t len = 0, doff, l4;
+		struct in_addr s, d;
+		struct cap *c;
+
+		for (j = 0; j < cnt[i]; j++) {
+			memcpy(f + len, fi[j].iov_base, fi[j].iov_len);
+			len += fi[j].iov_len;
+		}
+		assert_int_equal(rd16(f + 12), 0x0800);
+		assert_int_equal(csum_fold(csum_partial(f + ETH_HDR_LEN,
+						       IP4_HDR_LEN, 0)), 0);
+		l4 = len - ETH_HDR_LEN - IP4_HDR_LEN;
+		memcpy(&s, f + ETH_HDR_LEN + 12, 4);
+		memcpy(&d, f + ETH_HDR_LEN + 16, 4);
+		assert_int_equal(csum_fold(csum_partial(th, l4,
+			csum_pseudo4(s, d, IPPROTO_TCP, (uint16_t)l4))), 0);
+		if (ncap == CAP_MAX)
+			continue;
+		c = &cap[ncap++];
+		doff = (size_t)(th[12] >> 4) * 4;
+		c->flags = th[13];
+		c->seq = rd32(th + 4);
+		c->ack = rd32(th + 8);
+		c->wnd = rd16(th + 14);
+		c->optlen = doff - TCP_HDR_LEN;
+		memcpy(c->opt, th + TCP_HDR_LEN, c->optlen);
+		c->len = MIN(l4 - doff, sizeof(c->data));
+		memcpy(c->data, th + doff, c->len);
+	}
+	return n;
+}
+
+static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
+
+static void stop_hook(const struct timespec *now)
+{
+	(void)now;
+	loop_stop(0);
+}
+
+static void flush_hook(const struct timespec *now)
+{
+	(void)now;
+	egress_flush();
+}
+
+/* One batch of the loop: socket events, post-batch work, flush */
+static void step(void)
+{
+	loop_run();
+}
+
+/* Step until at least @n frames were captured, or about a second */
+static void step_until(int n)
+{
+	int i;
+
+	for (i = 0; i < 1000 && ncap < n; i++) {
+		step();
+		if (ncap < n)
+			usleep(1000);
+	}
+	assert_true(ncap >= n);
+}
+
+/* A guest segment to port @dport from guest port @sport */
+static void guest_seg(uint16_t sport, uint16_t dport, uint8_t flags,
+		      uint32_t seq, uint32_t ack, uint16_t wnd,
+		      const uint8_t *opt, size_t optlen,
+		      const void *data, size_t len)
+{
+	static uint8_t th[TCP_HDR_LEN + 40 + 4096];
+	struct pkt p = { .af = AF_INET, .proto = IPPROTO_TCP, .ttl = 64 };
+
+	tcp_hdr_fill(th, sport, dport, seq, ack, flags, wnd, optlen);
+	memcpy(th + TCP_HDR_LEN, opt, optlen);
+	memcpy(th + TCP_HDR_LEN + optlen, data, len);
+	p.src = guest;
+	p.dst = gw;
+	p.l4 = th;
+	p.l4_len = TCP_HDR_LEN + optlen + len;
+	tcp_from_tap(&p, 1, loop_now());
+}
+
+static int listener(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, 16), 0);
+	getsockname(s, (struct sockaddr *)&a, &sl);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&conf, 0, sizeof(conf));
+	conf.mode = MODE_PASTA;
+	conf.ip4.enabled = true;
+	conf.ip4.addr.s_addr = inet_addr("192.0.2.2");
+	conf.ip4.our_addr.s_addr = inet_addr("192.0.2.254");
+	conf.ip4.map_host_lo.s_addr = inet_addr("192.0.2.254");
+	conf.link.mtu = 1500;
+	memcpy(conf.link.our_mac, "\x9a\x55\x9a\x55\x9a\x55", 6);
+	inany_from_v4(&guest, conf.ip4.addr);
+	inany_from_v4(&gw, conf.ip4.our_addr);
+
+	loop_init();
+	flow_init();
+	egress_init(&conf);
+	nat_init(&conf);
+	tcp_init(&conf);
+	link_set(&cap_ops, -1);
+	loop_post_add(flush_hook);
+	loop_timer_add(stop_hook, 0);
+	return 0;
+}
+
+/* Guest SYN, our SYN-ACK once connected, guest ACK. Return: our ISN + 1 */
+static uint32_t handshake(uint16_t sport, uint16_t dport, int lsock,
+			  int *server)
+{
+	const uint8_t opt[] = { 2, 4, GUEST_MSS >> 8, GUEST_MSS & 0xff,
+				1, 3, 3, GUEST_WS };
+	struct tcp_syn_opt o;
+	uint32_t isn;
+
+	ncap = 0;
+	guest_seg(sport, dport, TCPH_SYN, 1000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+	assert_int_equal(cap[0].ack, 1001);
+	tcp_opt_parse(cap[0].opt, cap[0].optlen, &o);
+	assert_int_equal(o.mss, 1460);
+	assert_true(o.ws_ok);
+	assert_int_equal(o.ws, TCP_WS_TO_TAP);
+	isn = cap[0].seq;
+
+	*server = accept(lsock, NULL, NULL);
+	assert_true(*server >= 0);
+	ncap = 0;
+	guest_seg(sport, dport, TCPH_ACK, 1001, isn + 1, 512, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 0);	/* nothing to say yet */
+	return isn + 1;
+}
+
+static void test_unknown_rst(void **state)
+{
+	(void)state;
+	ncap = 0;
+	guest_seg(41000, 9, TCPH_ACK, 5, 777, 100, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].flags, TCPH_RST);
+	assert_int_equal(cap[0].seq, 777);
+
+	ncap = 0;
+	guest_seg(41000, 9, TCPH_RST, 5, 0, 0, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 0);	/* never answer an RST */
+}
+
+static void test_refused(void **state)
+{
+	uint16_t port;
+	int l = listener(&port);
+
+	(void)state;
+	close(l);		/* nobody listens there now */
+	ncap = 0;
+	guest_seg(41001, port, TCPH_SYN, 2000, 0, 65535, NULL, 0, NULL, 0);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_RST | TCPH_ACK);
+	assert_int_equal(cap[0].ack, 2001);
+	assert_int_equal(flow_count(), 0);
+}
+
+static void test_data_both_ways(void **state)
+{
+	uint8_t big[3000], buf[4096];
+	uint16_t port;
+	int l = listener(&port), srv, i;
+	uint32_t seq, g = 1001;
+	ssize_t r;
+
+	(void)state;
+	for (i = 0; i < (int)sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13);
+	seq = handshake(41002, port, l, &srv);
+
+	/* guest -> server, ACKed once written */
+	ncap = 0;
+	guest_seg(41002, port, TCPH_ACK | TCPH_PSH, g, seq, 512, NULL, 0,
+		  "hello", 5);
+	g += 5;
+	step();
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].flags, TCPH_ACK);
+	assert_int_equal(cap[0].ack, g);
+
+	/* server -> guest in guest-MSS segments, PSH on the last */
+	ncap = 0;
+	assert_int_equal(send(srv, big, sizeof(big), 0), sizeof(big));
+	step_until(3);
+	assert_int_equal(cap[0].seq, seq);
+	assert_int_equal(cap[0].len, GUEST_MSS);
+	assert_int_equal(cap[1].len, GUEST_MSS);
+	assert_int_equal(cap[2].len, 200);
+	assert_true(cap[2].flags & TCPH_PSH);
+	assert_false(cap[0].flags & TCPH_PSH);
+	assert_memory_equal(cap[1].data, big + GUEST_MSS, GUEST_MSS);
+
+	/* three duplicate ACKs: everything from the ACK is sent again */
+	ncap = 0;
+	guest_seg(41002, port, TCPH_ACK, g, seq + GUEST_MSS, 512, NULL, 0,
+		  NULL, 0);
+	for (i = 0; i < 3; i++)
+		guest_seg(41002, port, TCPH_ACK, g, seq + GUEST_MSS, 512,
+			  NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 2);
+	assert_int_equal(cap[0].seq, seq + GUEST_MSS);
+	assert_memory_equal(cap[0].data, big + GUEST_MSS, GUEST_MSS);
+	assert_int_equal(cap[1].seq, seq + 2 * GUEST_MSS);
+
+	/* all ACKed; the server closes: FIN, then the guest's */
+	ncap = 0;
+	guest_seg(41002, port, TCPH_ACK, g, seq + 3000, 512, NULL, 0, NULL, 0);
+	shutdown(srv, SHUT_WR);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_FIN | TCPH_ACK);
+	assert_int_equal(cap[0].seq, seq + 3000);
+
+	/* half-closed: the guest still sends, then closes its side */
+	ncap = 0;
+	guest_seg(41002, port, TCPH_ACK, g, seq + 3001, 512, NULL, 0,
+		  "more", 4);
+	g += 4;
+	guest_seg(41002, port, TCPH_FIN | TCPH_ACK, g, seq + 3001, 512,
+		  NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), 4);
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), 0);	/* EOF */
+	assert_int_equal(ncap, 1);		/* one ACK for the batch */
+	assert_int_equal(cap[0].ack, g + 1);
+	assert_int_equal(flow_count(), 0);	/* both FINs done: closed */
+
+	r = recv(srv, buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(r, 0);
+	close(srv);
+	close(l);
+}
+
+static void test_out_of_order(void **state)
+{
+	uint8_t buf[64];
+	uint16_t port;
+	int l = listener(&port), srv;
+	uint32_t seq;
+
+	(void)state;
+	seq = handshake(41003, port, l, &srv);
+	ncap = 0;
+	/* second piece first: not stored, duplicate ACK for 1001 */
+	guest_seg(41003, port, TCPH_ACK, 1006, seq, 512, NULL, 0, "world", 5);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].ack, 1001);
+	assert_int_equal(recv(srv, buf, sizeof(buf), MSG_DONTWAIT), -1);
+
+	/* overlapping retransmission: only new bytes are written */
+	ncap = 0;
+	guest_seg(41003, port, TCPH_ACK, 1001, seq, 512, NULL, 0, "hello", 5);
+	guest_seg(41003, port, TCPH_ACK, 1003, seq, 512, NULL, 0,
+		  "llowor", 6);
+	step();
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), 8);
+	assert_memory_equal(buf, "hellowor", 8);
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].ack, 1009);
+
+	/* keepalive: SEG.SEQ = RCV.NXT - 1, no data: ACK */
+	ncap = 0;
+	guest_seg(41003, port, TCPH_ACK, 1008, seq, 512, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].ack, 1009);
+
+	/* guest RST: the server sees a reset */
+	ncap = 0;
+	guest_seg(41003, port, TCPH_RST, 1009, 0, 0, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(ncap, 0);
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(srv);
+	close(l);
+}
+
+static void test_rto(void **state)
+{
+	uint8_t buf[64];
+	uint16_t port;
+	int l = listener(&port), srv, i;
+	uint32_t seq;
+
+	(void)state;
+	seq = handshake(41004, port, l, &srv);
+	ncap = 0;
+	assert_int_equal(send(srv, "abc", 3, 0), 3);
+	step_until(1);
+	assert_int_equal(cap[0].len, 3);
+
+	/* no ACK: the same bytes again after about a second */
+	ncap = 0;
+	for (i = 0; i < 300 && !ncap; i++) {
+		struct pollfd pfd = { .fd = -1 };
+
+		poll(&pfd, 0, 10);
+		step();
+	}
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].seq, seq);
+	assert_int_equal(cap[0].len, 3);
+	assert_memory_equal(cap[0].data, "abc", 3);
+
+	/* an ACK beyond what we sent is answered, not applied */
+	ncap = 0;
+	guest_seg(41004, port, TCPH_ACK, 1001, seq + 100, 512, NULL, 0, NULL,
+		  0);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].flags, TCPH_ACK);
+	assert_int_equal(cap[0].seq, seq + 3);
+	(void)buf;
+	close(srv);
+	close(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_rst),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_data_both_ways),
+		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_rto),
+	};
+
+	return cmocka_run_group_tests_name("tcp_conn", tests, setup, NULL);
+}
