@@ -65,6 +65,9 @@ void tcp_sock_wnd_wait(struct tcp_conn *c, bool on)
 	uint32_t ev = TCP_BASE_EVENTS | (on ? EPOLLOUT : 0);
 
 	if (on) {
+		/* already waiting: no EPOLLOUT since we polled, still armed */
+		if (c->flags & TCPF_WND_WAIT)
+			return;
 		c->flags |= TCPF_WND_WAIT;
 		if (c->events == ev)	/* poll again: re-arm the wake-up */
 			c->events = 0;
