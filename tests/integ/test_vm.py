@@ -1,0 +1,591 @@
+# SPDX-License-Identifier: MIT
+# test_vm.py - passt mode: a real QEMU guest, and the stream socket directly
+"""
+The topology of topology.py, plus, for this module:
+
+  HOST   /etc/netns/HOST/resolv.conf: "nameserver 127.0.0.1", so that
+         HOST's resolver is on loopback (as with systemd-resolved);
+         tt_dns.py answers there (A/AAAA for vm.tt.example)
+         passt -f -s <workdir>/rw/passt-N.sock, as uid 1500
+  QEMU   (root, no namespace needed: it only connects to the socket)
+         -netdev stream -> virtio-net -> busybox guest from
+         tests/guest/build-initramfs.sh, which runs udhcpc, waits for
+         SLAAC, runs a test script and prints "TT ..." lines on ttyS0
+
+        REMOTE 198.51.100.1 / 2001:db8:1::1 (http :8080)
+           |  veth
+        HOST 192.0.2.2/24, 2001:db8::2/64 --- passt --- socket --- QEMU
+
+A guest boots in about 10 s here (TCG, no KVM). Every wait is bounded.
+"""
+
+import hashlib
+import ipaddress
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tether import Tether, check_sanitizer, wait_until
+from topology import (V4_GW, V4_HOST, V4_PLEN, V4_SERVER, V6_HOST,
+                      V6_SERVER, PORT_HTTP, kill_tree, pid_alive, run)
+from conftest import REPO, run_as
+
+GUEST_SRC = os.path.join(REPO, "tests", "guest")
+VM_BOOT_TIMEOUT = 150          # s, a whole guest run
+DNS_NAME = "vm.tt.example"
+FWD_PORT = 18081
+GUEST_MAC = "52:54:00:12:34:56"
+OUR_MAC = bytes.fromhex("9a559a559a55")
+
+
+# ---- fixtures ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def passt_bin(tether_bin):
+    """build/passt next to the binary under test (a link to it)"""
+    p = os.path.join(os.path.dirname(tether_bin), "passt")
+    if not os.path.exists(p):
+        pytest.fail(f"{p} not found: make builds it next to {tether_bin}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def guest(workdir):
+    """Kernel and initramfs of the test guest, built from Debian packages"""
+    missing = [t for t in ("qemu-system-x86_64", "cpio", "gzip", "busybox")
+               if not shutil.which(t)]
+    if missing:
+        pytest.skip(f"missing {' '.join(missing)}: apt-get install "
+                    f"qemu-system-x86 cpio busybox-static")
+    if not any(f.startswith("vmlinuz-") for f in os.listdir("/boot")):
+        pytest.skip("no kernel in /boot: apt-get install linux-image-amd64")
+    out = os.path.join(workdir, "guest")
+    p = run([os.path.join(GUEST_SRC, "build-initramfs.sh"), out],
+            check=False, timeout=120)
+    assert p.returncode == 0, f"guest build failed:\n{p.stderr}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def dns(topo, workdir):
+    """HOST's resolver on its loopback: resolv.conf and tt_dns.py"""
+    d = f"/etc/netns/{topo.host}"
+    created = not os.path.isdir(d)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "resolv.conf"), "w") as f:
+        f.write("nameserver 127.0.0.1\nsearch tt.example\n")
+    log = os.path.join(workdir, "rw", "dns.log")
+    p = topo.start(topo.host, [sys.executable,
+                               os.path.join(GUEST_SRC, "tt_dns.py"),
+                               "--addr", "127.0.0.1", "--log", log,
+                               "--record", f"{DNS_NAME}={V4_SERVER}",
+                               "--record", f"{DNS_NAME}={V6_SERVER}"],
+                   wait_for="READY")
+    yield log
+    kill_tree(p.pid)
+    os.unlink(os.path.join(d, "resolv.conf"))
+    if created:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class Passt:
+    """passt in HOST as the unprivileged user, logging to a file"""
+    count = 0
+
+    def __init__(self, binary, topo, workdir):
+        self.t = Tether(binary, run_as(), workdir, netns=topo.host)
+        Passt.count += 1
+        self.sock = os.path.join(workdir, "rw", f"passt-{Passt.count}.sock")
+        self.log = os.path.join(workdir, "rw", f"passt-{Passt.count}.log")
+        self.proc = None
+
+    def start(self, *args, wait_socket=True, **kw):
+        with open(self.log, "w") as f:
+            self.proc = self.t.popen(self.t.argv(list(args)), stdout=f,
+                                     stderr=subprocess.STDOUT, **kw)
+        if wait_socket:
+            ok = wait_until(lambda: os.path.exists(self.sock) or
+                            self.proc.poll() is not None, 10)
+            assert ok and self.proc.poll() is None, \
+                f"passt did not start:\n{self.output()}"
+        return self
+
+    def listen(self, *args):
+        return self.start("-f", "-s", self.sock, *args)
+
+    def output(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                kill_tree(self.proc.pid)
+        self.t.cleanup()
+        check_sanitizer(self.output(), "passt")
+
+
+@pytest.fixture
+def passt(passt_bin, topo, workdir):
+    made = []
+
+    def make():
+        p = Passt(passt_bin, topo, workdir)
+        made.append(p)
+        return p
+    yield make
+    for p in made:
+        p.stop()
+
+
+# ---- running a guest ---------------------------------------------------
+
+class VM:
+    """One guest run: its console lines, and the TT markers in them"""
+
+    def __init__(self, lines, rc):
+        self.lines, self.rc = lines, rc
+
+    def tt(self, key):
+        """Rest of each "TT KEY ..." line"""
+        out = []
+        for line in self.lines:
+            i = line.find("TT " + key + " ")
+            if i >= 0:
+                out.append(line[i + len(key) + 4:].strip())
+            elif line.strip().endswith("TT " + key):
+                out.append("")
+        return out
+
+    def one(self, key):
+        v = self.tt(key)
+        assert v, f"no 'TT {key}' line from the guest:\n{self}"
+        return v[-1]
+
+    def __str__(self):
+        return "\n".join(self.lines[-60:])
+
+
+def run_vm(guest, sock, workdir, script, on_line=None,
+           timeout=VM_BOOT_TIMEOUT):
+    """Boot the guest on passt's socket, run script; on_line(line) is
+    called for each console line (to act on markers). Return a VM."""
+    path = os.path.join(workdir, "rw", "guest-test.sh")
+    with open(path, "w") as f:
+        f.write(script)
+    argv = [os.path.join(GUEST_SRC, "run-vm.sh"), "--socket", sock,
+            "--guest", guest, "--script", path, "--mac", GUEST_MAC,
+            "--timeout", str(timeout)]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True, text=True,
+                         errors="replace")
+    lines = []
+    deadline = time.monotonic() + timeout + 15
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=1):
+                continue
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\r\n"))
+            if on_line:
+                on_line(lines[-1])
+        rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        rc = None
+    finally:
+        if p.poll() is None:
+            kill_tree(p.pid)
+            p.wait(timeout=10)
+        p.stdout.close()
+    return VM(lines, rc)
+
+
+def sha_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_dhcp(vm):
+    """DHCP gave the host's address, gateway and MTU 65520"""
+    lease = vm.one("DHCP")
+    kv = dict(w.split("=", 1) for w in lease.split()[1:] if "=" in w)
+    assert kv.get("ip") == V4_HOST, lease
+    assert kv.get("mask") == str(V4_PLEN), lease
+    assert kv.get("router") == V4_GW, lease
+    assert kv.get("mtu") == "65520", lease
+    assert kv.get("lease") == "4294967295", lease
+    assert vm.one("NET") == f"{V4_HOST}/{V4_PLEN} mtu 65520", vm.one("NET")
+    assert any(r.startswith(f"default via {V4_GW}")
+               for r in vm.tt("ROUTE4")), vm.tt("ROUTE4")
+    return kv
+
+
+# ---- tests with a guest ------------------------------------------------
+
+GUEST_SERVICES = f"""
+echo "TT RESOLV $(tr '\\n' ' ' < /etc/resolv.conf)"
+ping -c 2 -W 3 {V4_SERVER} >/dev/null 2>&1 && echo "TT PING4 ok"
+ping6 -c 2 -W 3 {V6_SERVER} >/dev/null 2>&1 && echo "TT PING6 ok"
+timeout 60 wget -q -O /tmp/f4 http://{V4_SERVER}:{PORT_HTTP}/small &&
+	echo "TT SHA4 $(sha256sum /tmp/f4 | cut -d' ' -f1)"
+timeout 60 wget -q -O /tmp/f6 "http://[{V6_SERVER}]:{PORT_HTTP}/small" &&
+	echo "TT SHA6 $(sha256sum /tmp/f6 | cut -d' ' -f1)"
+echo "TT DNS $(nslookup {DNS_NAME} 2>&1 | awk '/^Address: / {{ print $2 }}' | tr '\\n' ' ')"
+timeout 60 wget -q -O /tmp/fn http://{DNS_NAME}:{PORT_HTTP}/small &&
+	echo "TT SHANAME $(sha256sum /tmp/fn | cut -d' ' -f1)"
+echo "TT BIGSHA $(timeout 120 wget -q -O - http://{V4_SERVER}:{PORT_HTTP}/big | sha256sum | cut -d' ' -f1)"
+"""
+
+
+def test_vm_guest_gets_service(guest, passt, dns, files, workdir):
+    """A QEMU guest on passt: DHCP (host's address, gateway, MTU 65520),
+    SLAAC, ping, HTTP over IPv4 and IPv6 with matching SHA-256, a name
+    through the DNS forwarder"""
+    p = passt().listen()
+    vm = run_vm(guest, p.sock, workdir, GUEST_SERVICES)
+    assert p.alive(), p.output()
+
+    kv = check_dhcp(vm)
+    assert kv.get("dns") == V4_GW, \
+        f"loopback resolver: the gateway should be advertised: {kv}"
+    assert "tt.example" in kv.get("search", ""), kv
+    a6 = vm.one("ADDR6")
+    assert a6 != "none", f"no IPv6 address from SLAAC:\n{vm}"
+    assert ipaddress.ip_interface(a6).network == \
+        ipaddress.ip_interface(f"{V6_HOST}/64").network, a6
+
+    assert vm.tt("PING4") == ["ok"], vm
+    assert vm.tt("PING6") == ["ok"], vm
+    small = files["small"][1]
+    assert vm.one("SHA4") == small, vm
+    assert vm.one("SHA6") == small, vm
+    assert vm.one("BIGSHA") == files["big"][1], vm
+    assert set(vm.one("DNS").split()) >= {V4_SERVER, V6_SERVER}, vm
+    assert vm.one("SHANAME") == small, vm
+    with open(dns) as f:
+        assert f"QUERY {DNS_NAME} A" in f.read()
+    assert vm.one("EXIT") == "0", vm
+
+
+def listening(topo, port):
+    out = topo.ns_run(topo.host, ["ss", "-ltnH", f"sport = :{port}"],
+                      check=False).stdout
+    return bool(out.strip())
+
+
+FETCH = r"""
+import hashlib, socket, sys, time
+addr, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+h, got = hashlib.sha256(), 0
+s = socket.create_connection((addr, port), timeout=30)
+while got < size:
+    d = s.recv(65536)
+    if not d:
+        break
+    h.update(d)
+    got += len(d)
+s.close()
+print(h.hexdigest(), got)
+"""
+
+
+def test_vm_tcp_forward_into_guest(guest, passt, topo, workdir):
+    """-t: a server in the guest, reached from REMOTE through HOST's
+    address"""
+    p = passt().listen("-t", str(FWD_PORT))
+    if not wait_until(lambda: listening(topo, FWD_PORT), 3):
+        pytest.skip("passt -t opens no listener yet (port forwarding, "
+                    "issue 3)")
+    size = 256 * 1024
+    script = f"""
+dd if=/dev/urandom of=/tmp/payload bs=1024 count={size // 1024} 2>/dev/null
+echo "TT PAYLOAD $(sha256sum /tmp/payload | cut -d' ' -f1)"
+echo "TT LISTENING"
+timeout 60 nc -l -p {FWD_PORT} < /tmp/payload
+echo "TT SERVED $?"
+"""
+    fetched = {}
+
+    def on_line(line):
+        if line.endswith("TT LISTENING"):
+            time.sleep(0.5)     # nc is started right after the marker
+            for _ in range(10):
+                r = topo.ns_run(topo.remote, [sys.executable, "-c", FETCH,
+                                              V4_HOST, str(FWD_PORT),
+                                              str(size)], check=False,
+                                timeout=60)
+                if r.returncode == 0 and r.stdout.split()[1] != "0":
+                    break
+                time.sleep(1)
+            fetched["out"] = r.stdout + r.stderr
+
+    vm = run_vm(guest, p.sock, workdir, script, on_line=on_line)
+    assert p.alive(), p.output()
+    out = fetched.get("out", "")
+    assert out.split()[:2] == [vm.one("PAYLOAD"), str(size)], \
+        f"{out}\n{vm}"
+
+
+# ---- malformed streams, then a real guest ------------------------------
+
+def connect(path, timeout=5):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    return s
+
+
+def closed_by_peer(s, timeout=5):
+    """True if passt closes the connection (EOF or reset) in time"""
+    s.settimeout(timeout)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if not s.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+    return False
+
+
+def frame_bytes(n, seed):
+    r = __import__("random").Random(seed)
+    return bytes(r.getrandbits(8) for _ in range(n))
+
+
+def test_vm_malformed_stream_then_guest(guest, passt, files, workdir):
+    """Bad lengths, truncated frames and random bytes reset only that
+    connection; a second client is refused while one is connected; then
+    a real guest still gets DHCP, ping and HTTP"""
+    p = passt().listen()
+
+    # Impossible lengths: the connection is reset
+    for length in (0, 1, 13, 65536, 0x7fffffff, 0xffffffff):
+        s = connect(p.sock)
+        s.sendall(struct.pack("!I", length) + b"\0" * 64)
+        assert closed_by_peer(s), f"length {length} not reset"
+        s.close()
+        assert p.alive(), p.output()
+
+    # A good frame, then an impossible length in the same write
+    s = connect(p.sock)
+    s.sendall(struct.pack("!I", 60) + b"\xff" * 60 +
+              struct.pack("!I", 70000) + b"\0" * 100)
+    assert closed_by_peer(s)
+    s.close()
+
+    # Truncated frames: prefix cut, frame cut, then the client goes away
+    for data in (b"\0\0", struct.pack("!I", 1500) + b"\1" * 700,
+                 struct.pack("!I", 65535) + b"\2" * 65000):
+        s = connect(p.sock)
+        s.sendall(data)
+        time.sleep(0.1)
+        s.close()
+        assert p.alive(), p.output()
+
+    # Random bytes, many times: reset or garbage frames, never a crash
+    for seed in range(30):
+        s = connect(p.sock)
+        try:
+            s.sendall(frame_bytes(1000 + seed * 997, seed))
+        except OSError:
+            pass
+        time.sleep(0.02)
+        s.close()
+    # Well-framed garbage (random Ethernet payloads of legal lengths)
+    s = connect(p.sock)
+    for seed in range(200):
+        n = 14 + (seed * 331) % 1500
+        s.sendall(struct.pack("!I", n) + frame_bytes(n, 1000 + seed))
+    assert not closed_by_peer(s, timeout=1), "well-framed input was reset"
+
+    # A second client while one is connected: accepted and closed
+    s2 = connect(p.sock)
+    assert closed_by_peer(s2)
+    s2.close()
+    s.close()
+    assert p.alive(), p.output()
+
+    # Still serving: a real guest
+    vm = run_vm(guest, p.sock, workdir, f"""
+ping -c 2 -W 3 {V4_SERVER} >/dev/null 2>&1 && echo "TT PING4 ok"
+timeout 60 wget -q -O /tmp/f4 http://{V4_SERVER}:{PORT_HTTP}/small &&
+	echo "TT SHA4 $(sha256sum /tmp/f4 | cut -d' ' -f1)"
+""")
+    assert p.alive(), p.output()
+    check_dhcp(vm)
+    assert vm.tt("PING4") == ["ok"], vm
+    assert vm.one("SHA4") == files["small"][1], vm
+
+
+# ---- the stream socket without QEMU ------------------------------------
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+MAC = bytes.fromhex(GUEST_MAC.replace(":", ""))
+
+
+def dhcp_discover(xid):
+    bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128sI", 1, 1, 6, 0, xid, 0,
+                        0x8000, b"\0" * 4, b"\0" * 4, b"\0" * 4, b"\0" * 4,
+                        MAC, b"", b"", 0x63825363)
+    bootp += bytes([53, 1, 1, 55, 4, 1, 3, 6, 26, 80, 0, 255])
+    bootp += b"\0" * (300 - len(bootp))
+    src, dst = b"\0" * 4, b"\xff" * 4
+    udp = struct.pack("!HHHH", 68, 67, 8 + len(bootp), 0) + bootp
+    c = csum(src + dst + struct.pack("!BBH", 0, 17, len(udp)) + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17,
+                     0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\xff" * 6 + MAC + b"\x08\x00" + ip + udp
+
+
+def dhcpv6_solicit(xid):
+    src = ipaddress.ip_address("fe80::5054:ff:fe12:3456").packed
+    dst = ipaddress.ip_address("ff02::1:2").packed
+    duid = struct.pack("!HH", 3, 1) + MAC
+    msg = struct.pack("!I", (1 << 24) | xid)
+    msg += struct.pack("!HH", 1, len(duid)) + duid
+    msg += struct.pack("!HHIII", 3, 12, 0x1234, 0, 0)
+    msg += struct.pack("!HH", 14, 0)
+    udp = struct.pack("!HHHH", 546, 547, 8 + len(msg), 0) + msg
+    c = csum(src + dst + struct.pack("!IxxxB", len(udp), 17) + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    ip = struct.pack("!IHBB", 0x60000000, len(udp), 17, 1) + src + dst
+    return b"\x33\x33\x00\x01\x00\x02" + MAC + b"\x86\xdd" + ip + udp
+
+
+def read_frames(s, want, timeout=5):
+    """Read length-prefixed frames until want(frame) or timeout"""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    s.settimeout(0.5)
+    while time.monotonic() < deadline:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not d:
+            return None
+        buf += d
+        while len(buf) >= 4:
+            n = struct.unpack("!I", buf[:4])[0]
+            assert 14 <= n <= 65535, f"bad length {n} from passt"
+            if len(buf) < 4 + n:
+                break
+            f, buf = buf[4:4 + n], buf[4 + n:]
+            if want(f):
+                return f
+    return None
+
+
+def bootp_opts(f):
+    opts, i = {}, 14 + 20 + 8 + 240
+    while i < len(f) and f[i] != 255:
+        if f[i] == 0:
+            i += 1
+            continue
+        opts[f[i]] = f[i + 2:i + 2 + f[i + 1]]
+        i += 2 + f[i + 1]
+    return opts
+
+
+def test_vm_fd_one_off_dhcp(passt):
+    """-F: an inherited connected socket (as QEMU 10.1 passes it): DHCP
+    and DHCPv6 answer over it, and passt exits 0 when it's closed"""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    fd = theirs.fileno()
+    p = passt().start("-f", "-F", str(fd), wait_socket=False,
+                      pass_fds=(fd,))
+    theirs.close()
+    time.sleep(0.5)
+    assert p.alive(), p.output()
+
+    f = dhcp_discover(0x7e7e7e7e)
+    ours.sendall(struct.pack("!I", len(f)) + f)
+    r = read_frames(ours, lambda f: f[12:14] == b"\x08\x00" and f[23] == 17
+                    and f[34:38] == b"\x00\x43\x00\x44")
+    assert r, f"no DHCP reply:\n{p.output()}"
+    assert r[6:12] == OUR_MAC
+    assert r[42 + 4:42 + 8] == b"\x7e\x7e\x7e\x7e"
+    assert socket.inet_ntoa(r[42 + 16:42 + 20]) == V4_HOST
+    o = bootp_opts(r)
+    assert o[53] == b"\x05"                     # rapid commit: ACK
+    assert 80 in o
+    assert socket.inet_ntoa(o[3]) == V4_GW
+    assert struct.unpack("!H", o[26])[0] == 65520
+    assert o[51] == b"\xff\xff\xff\xff"
+
+    f = dhcpv6_solicit(0x424242)
+    ours.sendall(struct.pack("!I", len(f)) + f)
+    r = read_frames(ours, lambda f: f[12:14] == b"\x86\xdd" and f[20] == 17
+                    and f[54:58] == b"\x02\x23\x02\x22")
+    assert r, f"no DHCPv6 reply:\n{p.output()}"
+    m = r[62:]
+    assert m[0] == 7 and m[1:4] == b"\x42\x42\x42"   # REPLY (rapid)
+    assert ipaddress.ip_address(V6_HOST).packed in m
+
+    ours.close()
+    assert wait_until(lambda: not p.alive(), 10), "passt didn't exit"
+    assert p.proc.returncode == 0, p.output()
+
+
+def test_vm_daemon_default_socket(passt_bin, topo, workdir):
+    """Without -f: the parent exits 0 once the default socket
+    /tmp/passt_N.socket listens; -P holds the daemon's PID"""
+    t = Tether(passt_bin, run_as(), workdir, netns=topo.host)
+    pidfile = os.path.join(workdir, "rw", "passt-daemon.pid")
+    pid = path = None
+    try:
+        r = t.run(["-P", pidfile], timeout=20)
+        assert r.rc == 0, str(r)
+        m = re.search(r"UNIX domain socket bound at (\S+)", r.out + r.err)
+        assert m, str(r)
+        path = m.group(1)
+        assert re.fullmatch(r"/tmp/passt_\d+\.socket", path), path
+        with open(pidfile) as f:
+            pid = int(f.read().split()[0])
+        assert pid_alive(pid)
+        s = connect(path)       # accepts a client
+        s.close()
+        assert pid_alive(pid)
+    finally:
+        if pid and pid_alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            wait_until(lambda: not pid_alive(pid), 5)
+        t.cleanup()
+        if path and os.path.exists(path):
+            os.unlink(path)
