@@ -62,7 +62,10 @@
  * @listen_fd:	listening UNIX socket, -1 with -F
  * @fd:		connected client, -1 while waiting for one
  * @kick_fd:	eventfd: complete frames are still buffered
- * @one_off:	exit when the client goes away
+ * @one_off:	exit when the client goes away (-1, or -F)
+ * @spoke:	the client sent data: a guest, not a probe that only checks
+ *		whether something listens here (as stream_bind() does)
+ * @gone:	one-off and the client left: the link is gone for good
  * @path:	bound socket path
  * @start:	offset of the first byte not yet handed out in @buf
  * @have:	bytes of data in @buf
@@ -73,6 +76,8 @@ static struct stream {
 	int fd;
 	int kick_fd;
 	bool one_off;
+	bool spoke;
+	bool gone;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t start;
 	size_t have;
@@ -83,21 +88,26 @@ static const uint8_t stream_pad[STREAM_ETH_MIN];
 
 static const struct link_ops stream_ops;
 
-/* Forget the client: frames from a new one start a new stream */
+/*
+ * Forget the client: frames from a new one start a new stream. With
+ * --one-off, a client that never sent anything was only probing (another
+ * instance looking for a free path): keep waiting for the guest.
+ */
 static void stream_reset(const char *why)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 	if (st.fd < 0)
 		return;
+	st.gone = st.one_off && (st.spoke || st.listen_fd < 0);
 	info("QEMU client %s, %s", why,
-	     st.one_off ? "exiting" : "waiting for a new one");
+	     st.gone ? "exiting" : "waiting for a new one");
 	close(st.fd);		/* also leaves the epoll set */
 	st.fd = -1;
 	st.start = st.have = 0;
 	egress_guest_mac_set(bcast);
 	link_set(&stream_ops, -1);
-	if (st.one_off)
+	if (st.gone)
 		loop_stop(0);
 }
 
@@ -120,6 +130,7 @@ static int stream_attach(int fd)
 		return -errno;
 	stream_sock_tune(fd);
 	st.fd = fd;
+	st.spoke = false;
 	st.start = st.have = 0;
 	egress_guest_mac_set(bcast);	/* a new guest: MAC unknown */
 	link_set(&stream_ops, fd);
@@ -188,7 +199,7 @@ static int stream_rx(struct frame *f, int max)
 	int n = 0;
 
 	if (st.fd < 0)
-		return st.one_off ? -1 : 0;
+		return st.gone ? -1 : 0;
 
 	stream_kick(false);
 	stream_compact();
@@ -202,8 +213,9 @@ static int stream_rx(struct frame *f, int max)
 			break;
 		if (r <= 0) {
 			stream_reset(r ? strerror(errno) : "disconnected");
-			return st.one_off ? -1 : n;
+			return st.gone ? -1 : n;
 		}
+		st.spoke = true;
 		st.have += (size_t)r;
 		if (st.have == sizeof(st.buf)) {
 			n = stream_split(f, n, max);
@@ -212,7 +224,7 @@ static int stream_rx(struct frame *f, int max)
 	}
 	if (n < 0) {
 		stream_reset("sent an impossible frame length");
-		return st.one_off ? -1 : 0;
+		return st.gone ? -1 : 0;
 	}
 	if (stream_frame_pending())
 		stream_kick(true);
@@ -498,6 +510,7 @@ static void stream_listen(const struct conf *c)
 void link_stream_open(const struct conf *c)
 {
 	st.one_off = c->link.one_off || c->link.fd >= 0;
+	st.gone = false;
 	if (st.kick_fd < 0) {
 		st.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (st.kick_fd < 0)

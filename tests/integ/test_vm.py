@@ -589,3 +589,32 @@ def test_vm_daemon_default_socket(passt_bin, topo, workdir):
         t.cleanup()
         if path and os.path.exists(path):
             os.unlink(path)
+
+
+def test_vm_one_off_and_socket_in_use(passt):
+    """--one-off: exit 0 when the guest goes away (not when something
+    only probes the socket); a second passt on a socket path where one
+    listens refuses to start"""
+    p = passt().listen("--one-off")
+    q = passt()
+    q.sock = p.sock
+    q.start("-f", "-s", p.sock, wait_socket=False)
+    assert wait_until(lambda: not q.alive(), 10)
+    assert q.proc.returncode == 1, q.output()
+    assert "in use" in q.output(), q.output()
+
+    # A client that never sends anything only probed (as q just did)
+    s = connect(p.sock)
+    time.sleep(0.3)
+    s.close()
+    time.sleep(0.3)
+    assert p.alive(), p.output()
+
+    s = connect(p.sock)
+    f = dhcp_discover(1)
+    s.sendall(struct.pack("!I", len(f)) + f)
+    time.sleep(0.3)
+    assert p.alive(), p.output()
+    s.close()
+    assert wait_until(lambda: not p.alive(), 10), "--one-off didn't exit"
+    assert p.proc.returncode == 0, p.output()
