@@ -135,8 +135,10 @@ static void guest_seg(uint16_t sport, uint16_t dport, uint8_t flags,
 	struct pkt p = { .af = AF_INET, .proto = IPPROTO_TCP, .ttl = 64 };
 
 	tcp_hdr_fill(th, sport, dport, seq, ack, flags, wnd, optlen);
-	memcpy(th + TCP_HDR_LEN, opt, optlen);
-	memcpy(th + TCP_HDR_LEN + optlen, data, len);
+	if (optlen)
+		memcpy(th + TCP_HDR_LEN, opt, optlen);
+	if (len)
+		memcpy(th + TCP_HDR_LEN + optlen, data, len);
 	p.src = guest;
 	p.dst = gw;
 	p.l4 = th;
