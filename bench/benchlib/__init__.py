@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# __init__.py - benchmark helpers for bench/run

@@ -59,8 +59,9 @@ def _has_data(datafile):
 def _plot_cmd(datafile, groups, first_xtic=True):
     if not _has_data(datafile):
         return ("set label 1 'n/a' at graph 0.5,0.5 center font ',16'\n"
+                "unset ytics\nunset xtics\n"
                 "plot [0:1] [0:1] -1 notitle\nunset label 1\n"
-                "set yrange [0:*]")
+                "set yrange [0:*]\nset ytics\nset xtics format ''")
     parts = []
     for i, g in enumerate(groups):
         c = 2 + 3 * i
@@ -103,7 +104,7 @@ def draw(summary, outdir, subtitle):
     single("memory", "mem_1000", tools3)
     single("startup", "startup", ["tether", "pasta"])
     cpu = os.path.join(outdir, "chart-cpu.dat")
-    _datafile(cpu, [(SHORT[wk].replace("\\n", " "),
+    _datafile(cpu, [({"tcp_out": "ns→remote", "tcp_in": "remote→ns"}[wk],
                      {g: _stats(summary, wk, g, "cpu_s_per_gb")
                       for g in tools3})
                     for wk in ("tcp_out", "tcp_in") if wk in summary],
@@ -137,21 +138,21 @@ set xtics nomirror font ',11'
 unset key
 set size 0.2,0.42
 set origin 0.0,0.0
-{small}set title 'TCP req/resp latency, p50\\n(µs, RTT/2, lower is better)'
+{small}set title "TCP request/response\\nlatency p50, µs (RTT/2)\\nlower is better" font ',11'
 {_plot_cmd(files['latency'], all4, False)}
 set origin 0.2,0.0
-set title 'TCP connections per second\\n(higher is better)'
+set title "TCP connections\\nper second\\nhigher is better" font ',11'
 {_plot_cmd(files['connrate'], all4, False)}
 set origin 0.4,0.0
 set xrange [*:*]
 set xtics font ',10' format '%h'
-set title 'CPU per GB, TCP\\n(s/GB, lower is better)'
+set title "translator CPU per GB\\nTCP, s/GB\\nlower is better" font ',11'
 {_plot_cmd(cpu, tools3)}
 set origin 0.6,0.0
-{small}set title 'RSS with 1000 conns open\\n(MiB, lower is better)'
+{small}set title "translator RSS, 1000\\nconnections open, MiB\\nlower is better" font ',11'
 {_plot_cmd(files['memory'], tools3, False)}
 set origin 0.8,0.0
-set title 'start-up: --config-net -- true\\n(ms, lower is better)'
+set title "start-up time, ms\\n--config-net -- true\\nlower is better" font ',11'
 {_plot_cmd(files['startup'], ['tether', 'pasta'], False)}
 unset multiplot
 """

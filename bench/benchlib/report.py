@@ -75,17 +75,17 @@ def _f(v, fmt="{:.2f}"):
 def table(summary, workloads):
     """The text table: one line per workload and path."""
     fmts = {w.key: w.fmt for w in workloads}
-    lines = [f"{'workload':<32} {'path':<11} {'median':>9} {'min-max':>19} "
+    lines = [f"{'workload':<36} {'path':<11} {'median':>9} {'min-max':>19} "
              f"{'xkernel':>7} {'xpasta':>6} {'stable':>7} "
              f"{'retx R/H/N':>14}  notes",
-             "-" * 122]
+             "-" * 126]
     for key, e in summary.items():
         title = f"{e['title']} ({e['unit']})"
         fmt = fmts.get(key, "{:.2f}")
         for p, s in e["paths"].items():
             if "median" not in s:
                 why = s.get("error", "not run")
-                lines.append(f"{title:<32} {LABEL[p]:<11} {'n/a':>9}  "
+                lines.append(f"{title:<36} {LABEL[p]:<11} {'n/a':>9}  "
                              f"{why[:75]}")
                 title = ""
                 continue
@@ -105,7 +105,7 @@ def table(summary, workloads):
             if s["ok"] < s["runs"]:
                 notes.append(f"{s['runs'] - s['ok']} of {s['runs']} failed")
             lines.append(
-                f"{title:<32} {LABEL[p]:<11} {_f(s['median'], fmt):>9} "
+                f"{title:<36} {LABEL[p]:<11} {_f(s['median'], fmt):>9} "
                 f"{rng:>19} {_f(s.get('x_kernel')):>7} "
                 f"{_f(s.get('x_pasta')):>6} "
                 f"{_f(s.get('stability')):>7} {retx:>14}  "

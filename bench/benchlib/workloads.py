@@ -8,6 +8,7 @@ memory). Scripts bracket the measured part with sync points "start" and
 """
 
 import json
+import os
 import re
 import statistics
 
@@ -156,7 +157,7 @@ class IperfUdp(IperfTcp):
         ctx.topo.check_server("iperf")
         return ("sp start\n"
                 f"iperf3 -c {REMOTE_IP} -p {PORT_IPERF} -t {ctx.secs} -J "
-                f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate}\n"
+                f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate} -w 4M\n"
                 "rc=$?; sp end; exit $rc\n")
 
     def parse(self, ctx, run):
@@ -202,9 +203,12 @@ class SpliceIn(IperfTcp):
             "-t", str(ctx.secs), "-J", "--connect-timeout", "3000"),
             timeout=ctx.secs + 20)
         run.client_out = out
+        with open(os.path.join(run.rundir, "client.log"), "w") as f:
+            f.write(f"rc {rc}\n{out}\n{err}")
         run.sample("end")
-        if rc != 0:
-            run.client_err = why(rc, err + "\n" + _iperf_error(out))
+        if rc != 0 or _iperf_error(out):
+            run.client_err = (f"iperf3: {_iperf_error(out)}"
+                              if _iperf_error(out) else why(rc, err))
             ctx.procs.kill(run.proc)    # the server would wait in vain
 
     def check(self, ctx, run, rc):
