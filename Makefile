@@ -6,12 +6,19 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
+# CFLAGS/LDFLAGS are the user's (optimisation, sanitizers); the flags the
+# code needs are kept apart so that `make CFLAGS=...` can't drop them.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
-	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	   -Wno-unused-parameter -fstack-protector-strong -fPIE \
 	   -DTETHER_VERSION='"$(VERSION)"' -Isrc
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+ifeq ($(findstring -O0,$(CFLAGS)),)
+BASE_CFLAGS += -D_FORTIFY_SOURCE=2
+endif
+BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now
 LDLIBS  += -lmnl
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c src/*/*.c))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
@@ -23,22 +30,22 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean install check unit integ asan bench
+.PHONY: all clean install check unit integ asan bench demo
 all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt
 
 $(BUILD)/tether: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/pasta $(BUILD)/passt: $(BUILD)/tether
 	ln -sf tether $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-error=unused-function $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Wno-error=unused-function $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
@@ -57,6 +64,9 @@ asan:
 
 bench: all
 	bench/run
+
+demo: all
+	scripts/demo
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
