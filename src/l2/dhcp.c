@@ -112,6 +112,15 @@ static struct {
 	size_t used;
 } dh;
 
+/**
+ * dhcp_name_encode() - a domain name as uncompressed DNS labels
+ * @buf:	output
+ * @size:	room at @buf
+ * @name:	"host.example" or "host.example.", "" for the root
+ *
+ * Return: bytes written, -EINVAL for an empty or over-long label or name,
+ * -ENOSPC if @size is too small
+ */
 int dhcp_name_encode(uint8_t *buf, size_t size, const char *name)
 {
 	size_t n = 0, total = strlen(name);
@@ -472,6 +481,13 @@ static int dhcp_answer(const uint8_t *m, const struct dhcp_req *rq)
 	}
 }
 
+/**
+ * dhcp_from_tap() - answer a request from the guest to UDP port 67
+ * @p:		packet validated by ingress (UDP length consistent)
+ *
+ * Return: true if consumed (answered, ignored or dropped), false if DHCP
+ * is off or has no address to give
+ */
 bool dhcp_from_tap(const struct pkt *p)
 {
 	const uint8_t *m = p->l4 + DHCP_UDP_HDR;

@@ -436,6 +436,13 @@ static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
 		debug_rl("DHCPv6: egress queue full, reply dropped");
 }
 
+/**
+ * dhcpv6_from_tap() - answer a message from the guest to UDP port 547
+ * @p:		packet validated by ingress (UDP length consistent)
+ *
+ * Return: true if consumed (answered, ignored or dropped), false if
+ * DHCPv6 is off
+ */
 bool dhcpv6_from_tap(const struct pkt *p)
 {
 	static uint8_t buf[EGRESS_COPY_MAX];

@@ -17,6 +17,8 @@ The topology of topology.py, plus, for this module:
         HOST 192.0.2.2/24, 2001:db8::2/64 --- passt --- socket --- QEMU
 
 A guest boots in about 10 s here (TCG, no KVM). Every wait is bounded.
+Without qemu-system-x86, linux-image-amd64, busybox-static and cpio the
+guest tests skip, or fail when TT_REQUIRE_VM is set (for CI).
 """
 
 import hashlib
@@ -58,16 +60,24 @@ def passt_bin(tether_bin):
     return p
 
 
+def skip_or_fail(why):
+    """Missing guest tools skip the test, unless TT_REQUIRE_VM is set (CI
+    installs them: a silent skip there would hide the VM tests)"""
+    if os.environ.get("TT_REQUIRE_VM"):
+        pytest.fail(why)
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="module")
 def guest(workdir):
     """Kernel and initramfs of the test guest, built from Debian packages"""
     missing = [t for t in ("qemu-system-x86_64", "cpio", "gzip", "busybox")
                if not shutil.which(t)]
     if missing:
-        pytest.skip(f"missing {' '.join(missing)}: apt-get install "
-                    f"qemu-system-x86 cpio busybox-static")
+        skip_or_fail(f"missing {' '.join(missing)}: apt-get install "
+                     f"qemu-system-x86 cpio busybox-static")
     if not any(f.startswith("vmlinuz-") for f in os.listdir("/boot")):
-        pytest.skip("no kernel in /boot: apt-get install linux-image-amd64")
+        skip_or_fail("no kernel in /boot: apt-get install linux-image-amd64")
     out = os.path.join(workdir, "guest")
     p = run([os.path.join(GUEST_SRC, "build-initramfs.sh"), out],
             check=False, timeout=120)
@@ -618,3 +628,78 @@ def test_vm_one_off_and_socket_in_use(passt):
     s.close()
     assert wait_until(lambda: not p.alive(), 10), "--one-off didn't exit"
     assert p.proc.returncode == 0, p.output()
+
+
+# ---- the same services in a pasta namespace without --config-net -------
+
+UDHCPC_SCRIPT = """#!/bin/sh
+[ "$1" = bound ] && echo "LEASE ip=$ip mask=$mask router=$router mtu=$mtu"
+exit 0
+"""
+
+DHCPV6_CLIENT = r"""
+import socket, struct, sys, time
+ifname = sys.argv[1]
+idx = socket.if_nametoindex(ifname)
+duid = struct.pack("!HH6s", 3, 1, bytes.fromhex("5254000a0b0c"))
+msg = struct.pack("!I", (1 << 24) | 0x0a0b0c)
+msg += struct.pack("!HH", 1, len(duid)) + duid
+msg += struct.pack("!HHIII", 3, 12, 77, 0, 0) + struct.pack("!HH", 14, 0)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+s.bind(("::", 546))
+s.settimeout(1)
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
+    try:
+        s.sendto(msg, ("ff02::1:2", 547, 0, idx))
+        r = s.recv(4096)
+    except OSError:
+        time.sleep(0.5)     # link-local still tentative, or no reply yet
+        continue
+    if r[0] != 7 or r[1:4] != msg[1:4]:
+        continue
+    i = 4
+    while i + 4 <= len(r):
+        code, n = struct.unpack("!HH", r[i:i + 4])
+        if code == 3:
+            j = i + 16
+            while j + 4 <= i + 4 + n:
+                c2, n2 = struct.unpack("!HH", r[j:j + 4])
+                if c2 == 5:
+                    print("IAADDR", socket.inet_ntop(socket.AF_INET6,
+                                                     r[j + 4:j + 20]))
+                j += 4 + n2
+        i += 4 + n
+    sys.exit(0)
+sys.exit(1)
+"""
+
+
+def test_vm_services_in_pasta_namespace(tether, topo, workdir):
+    """pasta without --config-net: busybox udhcpc in the namespace gets
+    the host's address, gateway and MTU; a DHCPv6 client gets the
+    host's global address"""
+    if not shutil.which("busybox"):
+        skip_or_fail("busybox missing: apt-get install busybox-static")
+    script = os.path.join(workdir, "rw", "udhcpc.sh")
+    client = os.path.join(workdir, "rw", "dhcpv6_client.py")
+    with open(script, "w") as f:
+        f.write(UDHCPC_SCRIPT)
+    with open(client, "w") as f:
+        f.write(DHCPV6_CLIENT)
+    os.chmod(script, 0o755)
+    os.chmod(client, 0o644)
+    ifn = topo.ifname
+    r = tether.run(["--", "sh", "-c",
+                    f"ip link set {ifn} up && "
+                    f"busybox udhcpc -i {ifn} -q -n -t 5 -T 1 -O mtu "
+                    f"-s {script} && {sys.executable} {client} {ifn}"],
+                   timeout=60)
+    assert r.rc == 0, str(r)
+    lease = [w for w in r.out.split() if "=" in w]
+    assert f"ip={V4_HOST}" in lease, str(r)
+    assert f"mask={V4_PLEN}" in lease, str(r)
+    assert f"router={V4_GW}" in lease, str(r)
+    assert "mtu=65520" in lease, str(r)
+    assert r.lines("IAADDR") == [[V6_HOST]], str(r)
