@@ -231,22 +231,41 @@ static inline void t_start(const struct conf *c, bool with_loop)
  * up, with the "remote" addresses on lo and ping sockets allowed: nothing
  * a test sends can leave it. Return: false if namespaces are not allowed
  */
+static inline bool t_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
 static inline bool t_netns(void)
 {
-	int fd;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
 
-	if (unshare(CLONE_NEWNET) && unshare(CLONE_NEWUSER | CLONE_NEWNET))
-		return false;
+	if (unshare(CLONE_NEWNET)) {
+		/* not root: become root of a user namespace of our own */
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+			return false;
+		t_write("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+		t_write("/proc/self/uid_map", map);
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+		t_write("/proc/self/gid_map", map);
+	}
 	if (system("ip link set lo up && "
 		   "ip addr add " T_REMOTE4 "/32 dev lo && "
 		   "ip -6 addr add " T_REMOTE6 "/128 dev lo nodad"))
 		return false;
-	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "0 2147483647", 12) < 0)
-			perror("ping_group_range");
-		close(fd);
-	}
+	/* in a user namespace of ours, only group 0 is mapped */
+	if (!t_write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647"))
+		t_write("/proc/sys/net/ipv4/ping_group_range", "0 0");
 	return true;
 }
 

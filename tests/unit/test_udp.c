@@ -12,6 +12,9 @@ static struct conf conf;
 static bool netns;
 static uint8_t buf[L2_MAX_FRAME];
 
+/* cmocka can't skip from a setup function: tests call this first */
+#define NEED_NETNS()	do { if (!netns) skip(); } while (0)
+
 #define PUMP_MS	2000	/* longest wait for expected frames */
 
 /* A UDP socket bound to @addr:@port, with a receive timeout */
@@ -142,12 +145,14 @@ static void echo_test(const char *guest, const char *remote)
 static void test_echo_v4(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	echo_test(T_GUEST4, T_REMOTE4);
 }
 
 static void test_echo_v6(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	echo_test(T_GUEST6, T_REMOTE6);
 }
 
@@ -173,6 +178,7 @@ static void mapped_test(const char *guest, const char *gw, const char *lo,
 static void test_gateway_is_loopback(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	mapped_test(T_GUEST4, T_GW4, "127.0.0.1", T_GW4, 5003);
 	mapped_test(T_GUEST6, T_GW6, "::1", T_GW6, 5003);
 }
@@ -180,6 +186,7 @@ static void test_gateway_is_loopback(void **state)
 static void test_dns_forward(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	mapped_test(T_GUEST4, T_DNS4, T_REMOTE4, T_DNS4, 53);
 	mapped_test(T_GUEST6, T_DNS6, T_REMOTE6, T_DNS6, 53);
 }
@@ -187,11 +194,14 @@ static void test_dns_forward(void **state)
 /* The guest's port is taken on the host: another one, still answered */
 static void test_port_busy(void **state)
 {
-	int busy = server("0.0.0.0", 40300), s = server(T_REMOTE4, 5004);
+	int busy, s;
 	union sockaddr_inany from;
 	char data[64];
 
 	(void)state;
+	NEED_NETNS();
+	busy = server("0.0.0.0", 40300);
+	s = server(T_REMOTE4, 5004);
 	t_cap_reset();
 	guest_send(T_GUEST4, 40300, T_REMOTE4, 5004, "x", 1, 0);
 	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
@@ -207,11 +217,13 @@ static void test_port_busy(void **state)
 static void test_batch_order(void **state)
 {
 	static uint8_t frames[40][128];
-	int s = server(T_REMOTE4, 5005), next[2] = { 0, 0 }, i;
+	int s, next[2] = { 0, 0 }, i;
 	struct frame f[40];
 	struct timespec now;
 
 	(void)state;
+	NEED_NETNS();
+	s = server(T_REMOTE4, 5005);
 	for (i = 0; i < 40; i++) {
 		uint8_t l4[64], seq = (uint8_t)(i / 2);
 		struct t_pkt t = { T_GUEST4, T_REMOTE4, IPPROTO_UDP, 0, l4,
@@ -241,11 +253,13 @@ static void test_batch_order(void **state)
 static void test_large(void **state)
 {
 	static uint8_t data[65535], got[65535];
-	int s = server(T_REMOTE6, 5006);
+	int s;
 	union sockaddr_inany from;
 	size_t len = L2_MAX_FRAME - ETH_HDR_LEN - IP6_HDR_LEN - 8, i;
 
 	(void)state;
+	NEED_NETNS();
+	s = server(T_REMOTE6, 5006);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
 	t_cap_reset();
@@ -313,6 +327,7 @@ static void refused_test(const char *guest, const char *remote)
 static void test_refused(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	refused_test(T_GUEST4, T_REMOTE4);
 	refused_test(T_GUEST6, T_REMOTE6);
 }
@@ -320,32 +335,25 @@ static void test_refused(void **state)
 static void test_dropped(void **state)
 {
 	(void)state;
+	NEED_NETNS();
 	t_cap_reset();
 	guest_send(T_GUEST4, 0, T_REMOTE4, 5001, "x", 1, 0);	/* port 0 */
 	guest_send(T_GUEST4, 40800, T_REMOTE4, 0, "x", 1, 0);
 	assert_int_equal(t_pump(1, 100), 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	if (!netns)
-		skip();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_echo_v4, setup),
-		cmocka_unit_test_setup(test_echo_v6, setup),
-		cmocka_unit_test_setup(test_gateway_is_loopback, setup),
-		cmocka_unit_test_setup(test_dns_forward, setup),
-		cmocka_unit_test_setup(test_port_busy, setup),
-		cmocka_unit_test_setup(test_batch_order, setup),
-		cmocka_unit_test_setup(test_large, setup),
-		cmocka_unit_test_setup(test_refused, setup),
-		cmocka_unit_test_setup(test_dropped, setup),
+		cmocka_unit_test(test_echo_v4),
+		cmocka_unit_test(test_echo_v6),
+		cmocka_unit_test(test_gateway_is_loopback),
+		cmocka_unit_test(test_dns_forward),
+		cmocka_unit_test(test_port_busy),
+		cmocka_unit_test(test_batch_order),
+		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_dropped),
 	};
 
 	t_conf(&conf);
