@@ -62,6 +62,7 @@
  * @listen_fd:	listening UNIX socket, -1 with -F
  * @fd:		connected client, -1 while waiting for one
  * @kick_fd:	eventfd: complete frames are still buffered
+ * @kicked:	@kick_fd was written and not read since
  * @one_off:	exit when the client goes away (-1, or -F)
  * @spoke:	the client sent data: a guest, not a probe that only checks
  *		whether something listens here (as stream_bind() does)
@@ -75,6 +76,7 @@ static struct stream {
 	int listen_fd;
 	int fd;
 	int kick_fd;
+	bool kicked;
 	bool one_off;
 	bool spoke;
 	bool gone;
@@ -174,6 +176,9 @@ static void stream_kick(bool on)
 {
 	uint64_t v = 1;
 
+	if (on == st.kicked)
+		return;
+	st.kicked = on;
 	if (on) {
 		if (write(st.kick_fd, &v, sizeof(v)) < 0)
 			debug_rl("QEMU stream: eventfd write: %s",
