@@ -85,8 +85,13 @@ unsigned tcp_mtu(void)
 	return tt.mtu;
 }
 
-/* Slot allocation: the free list first, then never-used slots */
-static struct tcp_conn *tcp_conn_alloc(void)
+/**
+ * tcp_conn_alloc() - a zeroed slot: the free list first, then never-used
+ * slots
+ *
+ * Return: the slot, or NULL if the table is full
+ */
+struct tcp_conn *tcp_conn_alloc(void)
 {
 	struct tcp_conn *c;
 
@@ -194,8 +199,15 @@ void tcp_conn_close_check(struct tcp_conn *c)
 		tcp_conn_close(c);
 }
 
-/* RFC 6528: ISN = M + F(4-tuple, secret), M a clock (32 ns ticks here) */
-static uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now)
+/**
+ * tcp_isn() - initial sequence number toward the guest, RFC 6528:
+ * ISN = M + F(4-tuple, secret), M a clock (32 ns ticks here)
+ * @k:		flow key of the connection
+ * @now:	current time
+ *
+ * Return: the ISN
+ */
+uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now)
 {
 	uint64_t ns = (uint64_t)now->tv_sec * 1000000000ULL +
 		      (uint64_t)now->tv_nsec;
@@ -378,7 +390,9 @@ static void tcp_post(const struct timespec *now)
 		    c->state != TCPS_SYN_ACK_SENT)
 			continue;
 
-		tcp_data_to_tap(c, false);
+		/* edge-triggered sockets won't tell about data we held back */
+		if (c->flags & (TCPF_STALLED | TCPF_SOCK_EOF))
+			tcp_data_to_tap(c, false);
 		if (c->state == TCPS_ESTABLISHED && (c->flags & TCPF_ACK_DUE))
 			tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
 		tcp_conn_close_check(c);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "flow/flow.h"
 #include "l2/pkt.h"
 #include "lib/inany.h"
 #include "lib/log.h"
@@ -47,6 +48,9 @@ enum {
  * @TCPS_SYN_ACK_SENT:	host connect() done, SYN-ACK sent; waiting for the
  *			guest's ACK. Host data waits in the socket.
  * @TCPS_ESTABLISHED:	data both ways; half-closes are the FIN flags
+ * @TCPS_SYN_SENT:	inbound (tcp_inbound.c): a client was accepted on a
+ *			forwarded port, our SYN went to the guest; waiting
+ *			for its SYN-ACK. Client data waits in the socket.
  * @TCPS_CLOSED:		socket closed and flow removed; the slot goes back
  *			to the free list after the current batch, so that
  *			stale epoll events in the batch find it closed
@@ -56,6 +60,7 @@ enum tcp_state {
 	TCPS_CONNECTING,
 	TCPS_SYN_ACK_SENT,
 	TCPS_ESTABLISHED,
+	TCPS_SYN_SENT,
 	TCPS_CLOSED,
 	TCPS_STATE_NUM_,
 };
@@ -72,7 +77,7 @@ enum tcp_flag {
 	TCPF_REJECTED	= 1 << 7,  /* socket refused guest data: dup ACKs */
 	TCPF_WS		= 1 << 8,  /* window scaling agreed (RFC 7323) */
 	TCPF_RECOVERY	= 1 << 9,  /* fast retransmit done, await new ACK */
-	TCPF_STALLED	= 1 << 10, /* socket data waits for the guest window */
+	TCPF_STALLED	= 1 << 10, /* we held data back: try when window opens */
 	TCPF_TIMER	= 1 << 11, /* linked in the timer wheel */
 };
 
@@ -223,6 +228,8 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 
 /* tcp.c: connection table and life cycle */
 struct tcp_conn *tcp_conn_at(uint32_t idx);
+struct tcp_conn *tcp_conn_alloc(void);
+uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now);
 uint32_t tcp_conn_idx(const struct tcp_conn *c);
 void tcp_conn_pend(struct tcp_conn *c);
 void tcp_conn_close(struct tcp_conn *c);
@@ -267,6 +274,10 @@ void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s);
 uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames);
 int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd);
+
+/* tcp_inbound.c: connections from forwarded ports (TCPS_SYN_SENT) */
+int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s);
+void tcp_inbound_timeout(struct tcp_conn *c, const struct timespec *now);
 
 /* tcp_timer.c: retransmission timers on a wheel */
 void tcp_timer_init(const struct timespec *now);

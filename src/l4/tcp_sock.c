@@ -171,6 +171,7 @@ void tcp_rewind(struct tcp_conn *c)
 	if (c->flags & TCPF_FIN_SENT)
 		return;
 	c->seq_to_tap = c->seq_ack_from_tap;
+	c->flags |= TCPF_STALLED;	/* held back now: send again */
 	if (tcp_peek_off_ok() &&
 	    setsockopt(c->sock, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)))
 		tcp_dbg(c, "SO_PEEK_OFF: %s", strerror(errno));
