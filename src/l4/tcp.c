@@ -65,21 +65,43 @@ static struct tcp_table {
 	.closed_head = TCP_NONE,
 };
 
+/**
+ * tcp_conn_at() - connection in slot @idx
+ * @idx:	slot index, as epoll references and flow values carry it
+ *
+ * Return: the slot (in any state), or NULL if @idx is out of range
+ */
 struct tcp_conn *tcp_conn_at(uint32_t idx)
 {
 	return idx < TCP_MAX ? &tt.conn[idx] : NULL;
 }
 
+/**
+ * tcp_conn_idx() - slot index of @c
+ * @c:		connection
+ *
+ * Return: the index
+ */
 uint32_t tcp_conn_idx(const struct tcp_conn *c)
 {
 	return (uint32_t)(c - tt.conn);
 }
 
+/**
+ * tcp_peek_off_ok() - is SO_PEEK_OFF in use (probed at start-up)?
+ *
+ * Return: true if peeks start at the socket's peek offset
+ */
 bool tcp_peek_off_ok(void)
 {
 	return tt.peek_off;
 }
 
+/**
+ * tcp_mtu() - the link MTU from the configuration
+ *
+ * Return: MTU, 0 for the default
+ */
 unsigned tcp_mtu(void)
 {
 	return tt.mtu;
@@ -320,7 +342,11 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 	if (!rc)
 		rc = flow_insert(k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
 	if (rc) {
-		tcp_dbg(c, "can't connect: %s", strerror(-rc));
+		if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS ||
+		    rc == -ENOMEM)
+			tcp_warn(c, "no socket: %s", strerror(-rc));
+		else
+			tcp_dbg(c, "can't connect: %s", strerror(-rc));
 		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
 		if (c->sock >= 0)
 			close(c->sock);
