@@ -284,8 +284,12 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 			c->flags |= TCPF_SOCK_EOF;
 			break;
 		}
-		if (tcp_segs_queue(c, buf, (size_t)r, wraw))
-			break;	/* can't happen: room was checked */
+		if (tcp_segs_queue(c, buf, (size_t)r, wraw)) {
+			/* can't happen, room was checked: but the peek
+			 * offset moved past what we queued, so realign */
+			tcp_rewind(c);
+			break;
+		}
 		sent += (uint32_t)r;
 		avail -= (uint32_t)r;
 		if ((size_t)r < want)
