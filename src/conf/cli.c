@@ -740,9 +740,7 @@ void conf_parse_args(struct conf *c, int argc, char **argv)
 		    opt_addressing(c, &a, opt, arg) ||
 		    opt_services(c, opt, arg) || opt_mode(c, &a, opt, arg))
 			continue;
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			conf_name(c));
-		exit(EXIT_FAILURE);
+		exit(EXIT_FAILURE);	/* getopt printed the one line */
 	}
 	argv[0] = argv0;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* egress.c - build L2/L3 headers toward the guest; queue and flush frames */
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <string.h>
 
 #include "l2/egress.h"
@@ -13,6 +14,7 @@ static struct {
 	uint8_t our_mac[6];
 	uint8_t guest_mac[6];
 	struct iovec iov[EGRESS_FRAMES * EGRESS_IOV_MAX];
+	struct virtio_net_hdr vh[EGRESS_FRAMES];
 	int cnt[EGRESS_FRAMES];
 	int n;
 	uint8_t copy[EGRESS_FRAMES][EGRESS_COPY_MAX];
@@ -91,15 +93,72 @@ uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
 	return csum_fold(csum_iov(iov, cnt, 0, sum));
 }
 
-int egress_queue(const struct iovec *iov, int cnt)
+uint16_t egress_pseudo_csum(const union inany *src, const union inany *dst,
+			    uint8_t proto, size_t l4_len)
 {
-	ASSERT(cnt > 0 && cnt <= EGRESS_IOV_MAX);
+	uint32_t sum;
+
+	if (inany_is_v4(src))
+		sum = csum_pseudo4(src->v4.a4, dst->v4.a4, proto,
+				   (uint16_t)l4_len);
+	else
+		sum = csum_pseudo6(&src->a6, &dst->a6, proto,
+				   (uint32_t)l4_len);
+	return (uint16_t)~csum_fold(sum);
+}
+
+bool egress_offload_ok(void)
+{
+	const struct link_ops *ops = link_ops();
+
+	return ops && ops->vnet_hdr;
+}
+
+/* Fill the virtio-net header the link wants in front of the frame */
+static void egress_vnet_hdr(struct virtio_net_hdr *vh,
+			    const struct egress_offload *o)
+{
+	memset(vh, 0, sizeof(*vh));
+	if (!o)
+		return;
+	if (o->csum_start) {
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->csum_start = o->csum_start;
+		vh->csum_offset = o->csum_off;
+	}
+	if (o->gso_size) {
+		vh->gso_type = o->gso_v6 ? VIRTIO_NET_HDR_GSO_TCPV6
+					 : VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = o->gso_size;
+		vh->hdr_len = o->csum_start;	/* a hint: headers */
+	}
+}
+
+int egress_queue_offload(const struct iovec *iov, int cnt,
+			 const struct egress_offload *o)
+{
+	struct iovec *slot = &eg.iov[(size_t)eg.n * EGRESS_IOV_MAX];
+
+	ASSERT(cnt > 0 && cnt <= EGRESS_IOV_USER);
 	if (eg.n >= EGRESS_FRAMES)
 		return -ENOBUFS;
-	memcpy(&eg.iov[(size_t)eg.n * EGRESS_IOV_MAX], iov,
-	       sizeof(*iov) * (size_t)cnt);
+	if (egress_offload_ok()) {
+		egress_vnet_hdr(&eg.vh[eg.n], o);
+		slot->iov_base = &eg.vh[eg.n];
+		slot->iov_len = sizeof(eg.vh[eg.n]);
+		memcpy(slot + 1, iov, sizeof(*iov) * (size_t)cnt);
+		cnt++;
+	} else {
+		ASSERT(!o || (!o->csum_start && !o->gso_size));
+		memcpy(slot, iov, sizeof(*iov) * (size_t)cnt);
+	}
 	eg.cnt[eg.n++] = cnt;
 	return 0;
+}
+
+int egress_queue(const struct iovec *iov, int cnt)
+{
+	return egress_queue_offload(iov, cnt, NULL);
 }
 
 int egress_queue_copy(const void *frame, size_t len)

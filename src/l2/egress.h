@@ -14,7 +14,9 @@
 
 #define EGRESS_HDR_MAX	(ETH_HDR_LEN + IP6_HDR_LEN)	/* eth + IP */
 #define EGRESS_FRAMES	256	/* frames queued per loop iteration */
-#define EGRESS_IOV_MAX	4	/* iovecs per frame */
+#define EGRESS_IOV_MAX	4	/* iovecs per frame slot, stride for links */
+#define EGRESS_IOV_USER	(EGRESS_IOV_MAX - 1)	/* producers' maximum: one
+						 * is kept for a link header */
 
 void egress_init(const struct conf *c);
 
@@ -53,6 +55,34 @@ uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
  * Return: 0, or -ENOBUFS if the queue is full (flush, then queue again)
  */
 int egress_queue(const struct iovec *iov, int cnt);
+
+/**
+ * struct egress_offload - work a link can do for us (virtio-net header
+ * semantics, as the tap's IFF_VNET_HDR and vhost-user use)
+ * @csum_start:	offset of the L4 header from the Ethernet header; the L4
+ *		checksum field holds the pseudo-header sum, uncomplemented
+ *		(0: the checksum is complete)
+ * @csum_off:	offset of the checksum field inside the L4 header
+ * @gso_size:	TCP segmentation: payload bytes per segment (0: none)
+ * @gso_v6:	the frame is IPv6 (for @gso_size)
+ */
+struct egress_offload {
+	uint16_t csum_start;
+	uint16_t csum_off;
+	uint16_t gso_size;
+	bool gso_v6;
+};
+
+/* egress_offload_ok() - the link takes struct egress_offload (else
+ * producers finish checksums and segment to the MTU themselves) */
+bool egress_offload_ok(void);
+/* egress_queue_offload() - as egress_queue(), with @o for the link */
+int egress_queue_offload(const struct iovec *iov, int cnt,
+			 const struct egress_offload *o);
+/* egress_pseudo_csum() - the partial sum to leave in an offloaded L4
+ * checksum field, to be stored with wr16() */
+uint16_t egress_pseudo_csum(const union inany *src, const union inany *dst,
+			    uint8_t proto, size_t l4_len);
 
 /*
  * egress_queue_copy() - queue a small frame (<= EGRESS_COPY_MAX bytes),

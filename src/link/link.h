@@ -16,16 +16,21 @@
  *		Return: frames read, 0 if none, -1 when the link is gone
  * @tx:		write @n frames, frame i made of iov[i * EGRESS_IOV_MAX ...]
  *		with @cnt[i] entries. Return: frames written completely
+ * @vnet_hdr:	every frame, both ways, starts with a struct virtio_net_hdr
+ *		(egress adds it; @rx strips it): checksum and segmentation
+ *		offload
  */
 struct link_ops {
 	const char *name;
+	bool vnet_hdr;
 	int (*rx)(struct frame *f, int max);
 	int (*tx)(const struct iovec *iov, const int *cnt, int n);
 };
 
 #define LINK_RX_BATCH	256	/* frames handled per wake-up, at most */
 
-/* link_tun_open() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI */
+/* link_tun_use() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI, and
+ * IFF_VNET_HDR with offloads if the kernel allowed them */
 void link_tun_use(int fd);
 
 /* link_stream_open() - passt: listen on -s PATH (default: first free

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* tun.c - /dev/net/tun back-end (pasta): one frame per read() and write() */
 #include <errno.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -10,10 +14,31 @@
 #include "lib/util.h"
 #include "link/link.h"
 
+/*
+ * DOC: with IFF_VNET_HDR every frame, both ways, starts with a struct
+ * virtio_net_hdr. Reading, it says whether the namespace's kernel left
+ * the L4 checksum to us (NEEDS_CSUM: the packet never left the machine,
+ * nothing to verify) or checked it (DATA_VALID), and frames may be TCP
+ * segmentation super-packets of up to 64 KiB whatever the MTU. Writing,
+ * egress puts one in front of each frame, so we can hand the namespace
+ * large TCP segments and leave checksums undone (TUNSETOFFLOAD).
+ */
+
 #define TUN_BUF_BYTES	(8 << 20)	/* one batch of frames */
+#define TUN_READ_MAX	(L2_MAX_FRAME + 64)	/* a GSO frame may pass 64 KiB */
 
 static int tun_fd = -1;
+static size_t tun_hdr;		/* virtio_net_hdr bytes before each frame */
 static uint8_t tun_buf[TUN_BUF_BYTES] __attribute__((aligned(4096)));
+
+/* Does the header vouch for the L4 checksum? */
+static int tun_csum_ok(const uint8_t *p)
+{
+	const struct virtio_net_hdr *vh = (const struct virtio_net_hdr *)p;
+
+	return !!(vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+			       VIRTIO_NET_HDR_F_DATA_VALID));
+}
 
 /*
  * The kernel hands one frame per read(): read until EAGAIN, the frame
@@ -24,8 +49,9 @@ static int tun_rx(struct frame *f, int max)
 	size_t off = 0;
 	int n = 0;
 
-	while (n < max && off + L2_MAX_FRAME <= sizeof(tun_buf)) {
-		ssize_t r = read(tun_fd, tun_buf + off, L2_MAX_FRAME);
+	while (n < max && off + TUN_READ_MAX <= sizeof(tun_buf)) {
+		uint8_t *p = tun_buf + off;
+		ssize_t r = read(tun_fd, p, TUN_READ_MAX);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -37,9 +63,13 @@ static int tun_rx(struct frame *f, int max)
 		}
 		if (r == 0)
 			return n ? n : -1;
-		f[n].data = tun_buf + off;
-		f[n].len = (size_t)r;
-		f[n].csum_ok = 0;
+		if ((size_t)r <= tun_hdr || r == TUN_READ_MAX) {
+			debug_rl("tap: dropping a %zd-byte read", r);
+			continue;
+		}
+		f[n].data = p + tun_hdr;
+		f[n].len = (size_t)r - tun_hdr;
+		f[n].csum_ok = tun_hdr ? tun_csum_ok(p) : 0;
 		n++;
 		off += ROUND_DOWN((size_t)r + 63, 64);
 	}
@@ -67,7 +97,7 @@ static int tun_tx(const struct iovec *iov, const int *cnt, int n)
 	return done;
 }
 
-static const struct link_ops tun_ops = {
+static struct link_ops tun_ops = {
 	.name = "tap",
 	.rx = tun_rx,
 	.tx = tun_tx,
@@ -75,6 +105,13 @@ static const struct link_ops tun_ops = {
 
 void link_tun_use(int fd)
 {
+	struct ifreq ifr;
+
 	tun_fd = fd;
+	memset(&ifr, 0, sizeof(ifr));
+	if (!ioctl(fd, TUNGETIFF, &ifr) && (ifr.ifr_flags & IFF_VNET_HDR)) {
+		tun_hdr = sizeof(struct virtio_net_hdr);
+		tun_ops.vnet_hdr = true;
+	}
 	link_set(&tun_ops, fd);
 }

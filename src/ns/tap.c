@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #include "lib/log.h"
 #include "ns/netlink.h"
@@ -32,11 +33,28 @@ struct tap_open_arg {
 	const char *step;
 };
 
+/*
+ * Checksum and TCP segmentation offload: the namespace may send us 64 KiB
+ * TCP segments with the checksum left undone, and take the same from us,
+ * whatever the MTU (see link/tun.c). Without it frames still carry the
+ * virtio-net header, with no offload flags.
+ */
+static void tap_offload(int fd)
+{
+	int hdrsz = sizeof(struct virtio_net_hdr);
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz))	/* 10 is the default */
+		debug("tap header size: %s", strerror(errno));
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) &&
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
+		debug("tap offloads not available: %s", strerror(errno));
+}
+
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
 static int tap_open_ns(void *p)
 {
 	struct tap_open_arg *a = p;
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	char path[64 + IFNAMSIZ];
 	int fd, dad;
 
@@ -50,6 +68,7 @@ static int tap_open_ns(void *p)
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		goto fail_close;
 	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
+	tap_offload(fd);
 
 	a->step = "open netlink";
 	a->err = nl_open(&a->nl);
