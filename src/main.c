@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "flow/flow.h"
+#include "fwd/fwd.h"
 #include "l2/arp.h"
 #include "l2/dhcp.h"
 #include "l2/dhcpv6.h"
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 	tcp_init(&conf);
 	udp_init(&conf);
 	icmp_init(&conf);
+	fwd_init(&conf);	/* bind failures must reach the caller */
 	link_start();
 	loop_post_add(flush_hook);	/* last: after translators queued */
 

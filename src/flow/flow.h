@@ -22,6 +22,7 @@ enum flow_type {
 	FLOW_TCP_SPLICE,
 	FLOW_UDP,
 	FLOW_PING,
+	FLOW_UDP_IN,	/* forwarded UDP port, via the tap (udp_inbound.c) */
 	FLOW_TYPE_NUM_,
 };
 

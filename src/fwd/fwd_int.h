@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* fwd_int.h - port forwarding internals: don't include outside fwd/ */
+#ifndef TETHER_FWD_INT_H
+#define TETHER_FWD_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "conf/fwd_spec.h"
+
+#define FWD_LISTEN_MAX	(1U << 17)	/* listening sockets, all rules */
+#define FWD_SCAN_MS	500		/* "auto" scan and housekeeping */
+
+/* enum fwd_lflag - listener conditions */
+enum fwd_lflag {
+	FWD_L_PAUSED	= 1 << 0,	/* out of fds: not polled for now */
+};
+
+/**
+ * struct fwd_listener - one listening socket of a rule
+ * @fd:		socket, -1 if the slot is free
+ * @ino:	its inode, to recognise it in /proc/net
+ * @next:	next listener of the same kind and port (index + 1, 0:
+ *		none), or the free list
+ * @port:	port it listens on
+ * @kind:	enum conf_fwd_kind
+ * @rule:	index of the rule in conf->fwd.rule[kind]
+ * @af:		socket family
+ * @flags:	enum fwd_lflag
+ */
+struct fwd_listener {
+	int fd;
+	uint32_t ino;
+	uint32_t next;
+	uint16_t port;
+	uint8_t kind;
+	uint8_t rule;
+	uint8_t af;
+	uint8_t flags;
+};
+
+/**
+ * struct fwd_state - forwarding state shared by fwd/ files
+ * @c:		configuration (read-only, lives as long as we do)
+ * @pasta:	pasta mode: there is a namespace
+ * @splice:	loopback fast path on (pasta without --no-splice)
+ * @lo_to_lo:	--host-lo-to-ns-lo
+ * @v4, @v6:	families enabled
+ * @l:		listeners
+ * @head:	first listener per kind and port (index + 1, 0: none)
+ * @free_head:	free slots (index + 1, 0: none)
+ * @hwm:	slots from here on were never used
+ * @count:	listeners open
+ * @paused:	listeners with FWD_L_PAUSED
+ */
+struct fwd_state {
+	const struct conf *c;
+	bool pasta;
+	bool splice;
+	bool lo_to_lo;
+	bool v4;
+	bool v6;
+	struct fwd_listener l[FWD_LISTEN_MAX];
+	uint32_t head[FWD_KIND_NUM_][FWD_PORTS];
+	uint32_t free_head;
+	uint32_t hwm;
+	unsigned count;
+	unsigned paused;
+};
+
+extern struct fwd_state fwd;
+
+static inline bool fwd_kind_ns(unsigned kind)
+{
+	return kind == FWD_TCP_OUT || kind == FWD_UDP_OUT;
+}
+
+static inline bool fwd_kind_udp(unsigned kind)
+{
+	return kind == FWD_UDP_IN || kind == FWD_UDP_OUT;
+}
+
+static inline const struct fwd_spec *fwd_rule(unsigned kind, unsigned rule)
+{
+	return fwd.c->fwd.rule[kind][rule];
+}
+
+/* fwd.c */
+struct fwd_listener *fwd_listener_at(uint32_t idx, int fd);
+int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict);
+void fwd_unlisten(unsigned kind, unsigned rule, uint16_t port);
+bool fwd_listening(unsigned kind, unsigned rule, uint16_t port);
+bool fwd_is_ours(unsigned kind, uint16_t port, uint32_t ino);
+void fwd_pause(struct fwd_listener *l);
+
+/* fwd_conn.c */
+void fwd_conn_init(void);
+
+/* fwd_auto.c */
+void fwd_auto_init(void);
+void fwd_auto_scan(const struct timespec *now);
+
+#endif /* TETHER_FWD_INT_H */

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp_inbound.h - connections accepted on forwarded ports, via the tap */
+#ifndef TETHER_TCP_INBOUND_H
+#define TETHER_TCP_INBOUND_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "lib/inany.h"
+
+int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
+		       uint16_t gport, const struct timespec *now);
+
+#endif /* TETHER_TCP_INBOUND_H */

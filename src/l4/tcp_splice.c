@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/* tcp_splice.c - loopback fast path: two sockets joined by splice(2) */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "l4/tcp_splice.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "loop.h"
+
+/*
+ * DOC: a connection between host loopback and the namespace needs no TCP
+ * translation: both ends are kernel sockets. Side 0 is the accepted
+ * socket, side 1 the socket we connect on the other side. Bytes move
+ * kernel to kernel, socket -> pipe -> socket, one pipe per direction
+ * (pipe[d] carries what side d reads to side !d), and @pending[d] counts
+ * what sits in it. A read that finds the pipe full, or a write that
+ * can't drain it, waits for EPOLLOUT on the writer (OUTW); everything is
+ * edge-triggered, so each direction runs until its reader is dry, its
+ * writer is full, or it reaches EOF. EOF on side d becomes
+ * shutdown(SHUT_WR) on side !d once pipe[d] is empty; when both
+ * directions are shut, the connection closes and its pipes go back to
+ * the pool. An error on either side is an RST on the other (SO_LINGER
+ * 0). Slots closed during a batch are freed after it, so that stale
+ * events in the batch find them closed.
+ */
+
+#define TSP_MAX		4096	/* spliced connections */
+#define TSP_NONE	UINT32_MAX
+#define TSP_PIPES	16	/* pre-opened pipes kept */
+#define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we ask for */
+#define TSP_PIPE_MIN	(64U << 10)
+#define TSP_ROUNDS	16	/* read/write rounds per event and direction */
+
+/* Connection flags; (d) is a direction or side, 0 or 1 */
+#define TSP_USED	(1U << 0)	/* in use (else free or closed) */
+#define TSP_CONNECTING	(1U << 1)	/* side 1 connect() in progress */
+#define TSP_EOF(d)	(1U << (2 + (d)))	/* side d read EOF */
+#define TSP_SHUT(d)	(1U << (4 + (d)))	/* direction d done: side !d
+						 * shut for writing */
+#define TSP_OUTW(s)	(1U << (6 + (s)))	/* waiting EPOLLOUT on side s */
+
+/**
+ * struct tsp_pipe - a pipe and its capacity
+ * @r, @w:	read and write ends, -1 if none
+ * @size:	capacity in bytes (F_GETPIPE_SZ)
+ */
+struct tsp_pipe {
+	int r;
+	int w;
+	uint32_t size;
+};
+
+/**
+ * struct tsp_conn - a spliced connection
+ * @fd:		sockets: [0] accepted, [1] connected by us
+ * @pipe:	[d] carries bytes read from fd[d] to fd[!d]
+ * @pending:	bytes in pipe[d]
+ * @ev:		epoll mask set on fd[s]
+ * @flags:	TSP_* bits
+ * @next:	free list, or list of connections closed in this batch
+ */
+struct tsp_conn {
+	int fd[2];
+	struct tsp_pipe pipe[2];
+	uint32_t pending[2];
+	uint32_t ev[2];
+	uint32_t flags;
+	uint32_t next;
+};
+
+static struct {
+	struct tsp_conn conn[TSP_MAX];
+	uint32_t free_head;
+	uint32_t hwm;
+	uint32_t closed_head;
+	unsigned count;
+	struct tsp_pipe pool[TSP_PIPES];
+	int npool;
+	uint32_t pipe_max;
+} ts = { .free_head = TSP_NONE, .closed_head = TSP_NONE };
+
+/* ---- pipes ------------------------------------------------------------- */
+
+/* A new pipe, as large as we may have it; Return: 0 or -errno */
+static int tsp_pipe_open(struct tsp_pipe *p)
+{
+	uint32_t sz;
+	int fds[2], r;
+
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
+		return -errno;
+	for (sz = ts.pipe_max; sz >= TSP_PIPE_MIN; sz /= 2) {
+		if (fcntl(fds[1], F_SETPIPE_SZ, (int)sz) >= 0)
+			break;
+	}
+	r = fcntl(fds[1], F_GETPIPE_SZ);
+	p->r = fds[0];
+	p->w = fds[1];
+	p->size = r > 0 ? (uint32_t)r : 4096;
+	return 0;
+}
+
+static void tsp_pipe_close(struct tsp_pipe *p)
+{
+	if (p->r >= 0)
+		close(p->r);
+	if (p->w >= 0)
+		close(p->w);
+	p->r = p->w = -1;
+}
+
+static int tsp_pipe_get(struct tsp_pipe *p)
+{
+	if (ts.npool) {
+		*p = ts.pool[--ts.npool];
+		return 0;
+	}
+	return tsp_pipe_open(p);
+}
+
+/* Back to the pool if it is empty and there is room, else closed */
+static void tsp_pipe_put(struct tsp_pipe *p, bool empty)
+{
+	if (p->r < 0)
+		return;
+	if (empty && ts.npool < TSP_PIPES) {
+		ts.pool[ts.npool++] = *p;
+		p->r = p->w = -1;
+		return;
+	}
+	tsp_pipe_close(p);
+}
+
+/* Largest pipe size allowed, capped at TSP_PIPE_BYTES */
+static uint32_t tsp_pipe_max(void)
+{
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+	unsigned long v = TSP_PIPE_BYTES;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = TSP_PIPE_BYTES;
+		fclose(f);
+	}
+	return (uint32_t)MIN(v, (unsigned long)TSP_PIPE_BYTES);
+}
+
+/* ---- slots ------------------------------------------------------------- */
+
+static uint32_t tsp_idx(const struct tsp_conn *c)
+{
+	return (uint32_t)(c - ts.conn);
+}
+
+static struct tsp_conn *tsp_alloc(void)
+{
+	struct tsp_conn *c;
+
+	if (ts.free_head != TSP_NONE) {
+		c = &ts.conn[ts.free_head];
+		ts.free_head = c->next;
+	} else if (ts.hwm < TSP_MAX) {
+		c = &ts.conn[ts.hwm++];
+	} else {
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd[0] = c->fd[1] = -1;
+	c->pipe[0].r = c->pipe[0].w = c->pipe[1].r = c->pipe[1].w = -1;
+	c->next = TSP_NONE;
+	c->flags = TSP_USED;
+	ts.count++;
+	return c;
+}
+
+/* Close sockets and pipes; the slot is freed after the batch */
+static void tsp_close(struct tsp_conn *c, bool reset)
+{
+	int s;
+
+	if (!(c->flags & TSP_USED))
+		return;
+	for (s = 0; s < 2; s++) {
+		if (c->fd[s] < 0)
+			continue;
+		if (reset) {
+			struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(c->fd[s], SOL_SOCKET, SO_LINGER, &l,
+				   sizeof(l));
+		}
+		close(c->fd[s]);
+		c->fd[s] = -1;
+	}
+	tsp_pipe_put(&c->pipe[0], !c->pending[0]);
+	tsp_pipe_put(&c->pipe[1], !c->pending[1]);
+	c->flags = 0;
+	c->next = ts.closed_head;
+	ts.closed_head = tsp_idx(c);
+}
+
+/* ---- data -------------------------------------------------------------- */
+
+/* Epoll masks from the flags, changed only where needed */
+static int tsp_events(struct tsp_conn *c)
+{
+	int s, rc;
+
+	for (s = 0; s < 2; s++) {
+		uint32_t ev = EPOLLIN | EPOLLRDHUP | EPOLLET;
+		union ep_ref ref = ep_ref_make(EP_TCP_SPLICE, c->fd[s],
+					       tsp_idx(c));
+
+		if ((c->flags & TSP_OUTW(s)) ||
+		    (s && (c->flags & TSP_CONNECTING)))
+			ev |= EPOLLOUT;
+		if (ev == c->ev[s])
+			continue;
+		ref.side = (uint32_t)s;
+		rc = c->ev[s] ? loop_mod(c->fd[s], ev, ref) :
+				loop_add(c->fd[s], ev, ref);
+		if (rc)
+			return rc;
+		c->ev[s] = ev;
+	}
+	return 0;
+}
+
+/*
+ * Move what side @d has to side !d. A read that fails with EAGAIN while
+ * the pipe held data may have found the pipe full rather than the socket
+ * dry: drain, and read again.
+ * Return: 0, or -errno for a broken connection
+ */
+static int tsp_dir(struct tsp_conn *c, int d)
+{
+	struct tsp_pipe *p = &c->pipe[d];
+	int in = c->fd[d], out = c->fd[!d], round;
+	ssize_t n;
+
+	if (c->flags & (TSP_SHUT(d) | TSP_OUTW(!d)))
+		return 0;
+	for (round = 0; round < TSP_ROUNDS; round++) {
+		uint32_t before = c->pending[d];
+		bool dry = false;
+
+		if (!(c->flags & TSP_EOF(d)) && before < p->size) {
+			n = splice(in, NULL, p->w, NULL, p->size - before,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0)
+				c->pending[d] += (uint32_t)n;
+			else if (!n)
+				c->flags |= TSP_EOF(d);
+			else if (errno == EAGAIN)
+				dry = !before;
+			else if (errno != EINTR)
+				return -errno;
+		}
+		if (c->pending[d]) {
+			n = splice(p->r, NULL, out, NULL, c->pending[d],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0)
+				c->pending[d] -= (uint32_t)n;
+			else if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return -errno;
+			if (c->pending[d]) {
+				c->flags |= TSP_OUTW(!d);
+				return 0;
+			}
+		}
+		if (c->flags & TSP_EOF(d)) {
+			shutdown(out, SHUT_WR);
+			c->flags |= TSP_SHUT(d);
+			return 0;
+		}
+		if (dry)
+			return 0;
+	}
+	/* more to do: come back when the writer says it can take it */
+	c->flags |= TSP_OUTW(!d);
+	return 0;
+}
+
+/* connect() on side 1 finished: check it, then start moving data */
+static int tsp_connected(struct tsp_conn *c)
+{
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &sl))
+		err = errno;
+	if (err)
+		return -err;
+	c->flags &= ~TSP_CONNECTING;
+	return tsp_dir(c, 0) ?: tsp_dir(c, 1);
+}
+
+/* Events on one socket of a spliced connection */
+static void tsp_handler(union ep_ref ref, uint32_t events,
+			const struct timespec *now)
+{
+	struct tsp_conn *c = ref.idx < TSP_MAX ? &ts.conn[ref.idx] : NULL;
+	int s = ref.side, rc = 0;
+
+	(void)now;
+	if (!c || !(c->flags & TSP_USED) || c->fd[s] != ref.fd)
+		return;		/* stale: closed in this batch */
+
+	if (events & EPOLLERR) {
+		rc = -ECONNRESET;
+	} else if (c->flags & TSP_CONNECTING) {
+		if (s && (events & (EPOLLOUT | EPOLLHUP)))
+			rc = tsp_connected(c);
+	} else {
+		if (events & EPOLLOUT) {
+			c->flags &= ~TSP_OUTW(s);
+			rc = tsp_dir(c, !s);
+		}
+		if (!rc && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
+			rc = tsp_dir(c, s);
+	}
+	if (!rc && (c->flags & TSP_SHUT(0)) && (c->flags & TSP_SHUT(1))) {
+		tsp_close(c, false);
+		return;
+	}
+	if (!rc)
+		rc = tsp_events(c);
+	if (rc) {
+		debug_rl("tcp splice %u: %s, resetting", ref.idx,
+			 strerror(-rc));
+		tsp_close(c, true);
+	}
+}
+
+/**
+ * tcp_splice_new() - join an accepted socket to a new connection
+ * @fd:		accepted socket (loopback peer)
+ * @tfd:	fresh TCP socket on the other side, family of @dst
+ * @dst:	where @tfd connects
+ * @port:	to which port
+ *
+ * Both sockets are ours from here: on failure they are closed, @fd with
+ * an RST.
+ * Return: 0, or -errno
+ */
+int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	union sockaddr_inany sa;
+	struct tsp_conn *c;
+	int one = 1, rc;
+	socklen_t sl;
+
+	c = tsp_alloc();
+	if (!c) {
+		warn_rl("tcp splice: all %d connections in use, refusing",
+			TSP_MAX);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		close(tfd);
+		return -ENOSPC;
+	}
+	c->fd[0] = fd;
+	c->fd[1] = tfd;
+	rc = tsp_pipe_get(&c->pipe[0]);
+	if (!rc)
+		rc = tsp_pipe_get(&c->pipe[1]);
+	if (rc) {
+		warn_rl("tcp splice: no pipe: %s", strerror(-rc));
+		goto fail;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	sl = inany_to_sockaddr(&sa, dst, port, 0);
+	if (connect(tfd, &sa.sa, sl) && errno != EINPROGRESS) {
+		rc = -errno;
+		debug_rl("tcp splice: connect to port %u: %s", port,
+			 strerror(-rc));
+		goto fail;
+	}
+	c->flags |= TSP_CONNECTING;
+	rc = tsp_events(c);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	tsp_close(c, true);
+	return rc;
+}
+
+/* After every batch: free the slots closed in it */
+static void tsp_post(const struct timespec *now)
+{
+	(void)now;
+	while (ts.closed_head != TSP_NONE) {
+		struct tsp_conn *c = &ts.conn[ts.closed_head];
+
+		ts.closed_head = c->next;
+		c->next = ts.free_head;
+		ts.free_head = tsp_idx(c);
+		ts.count--;
+	}
+}
+
+/**
+ * tcp_splice_timer() - top the pipe pool up (periodic)
+ */
+void tcp_splice_timer(void)
+{
+	while (ts.npool < TSP_PIPES) {
+		if (tsp_pipe_open(&ts.pool[ts.npool]))
+			break;
+		ts.npool++;
+	}
+}
+
+/**
+ * tcp_splice_count() - spliced connections in use
+ *
+ * Return: the count
+ */
+unsigned tcp_splice_count(void)
+{
+	return ts.count;
+}
+
+/**
+ * tcp_splice_init() - register with the loop, fill the pipe pool
+ */
+void tcp_splice_init(void)
+{
+	ts.pipe_max = tsp_pipe_max();
+	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
+	loop_post_add(tsp_post);
+	tcp_splice_timer();
+}

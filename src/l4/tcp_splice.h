@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp_splice.h - loopback fast path: two sockets joined by splice(2) */
+#ifndef TETHER_TCP_SPLICE_H
+#define TETHER_TCP_SPLICE_H
+
+#include <stdint.h>
+
+#include "lib/inany.h"
+
+void tcp_splice_init(void);
+int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port);
+void tcp_splice_timer(void);
+unsigned tcp_splice_count(void);
+
+#endif /* TETHER_TCP_SPLICE_H */

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+/* udp_inbound.c - datagrams on forwarded UDP ports: to the guest, or spliced */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow/flow.h"
+#include "l2/egress.h"
+#include "l2/txpool.h"
+#include "l4/nat.h"
+#include "l4/udp_inbound.h"
+#include "l4/udp_splice.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/*
+ * DOC: a datagram reaching a forwarded port from a client that isn't on
+ * loopback (or from any client with --no-splice, or in passt mode) goes
+ * to the guest from the client's own address and port (nat_inbound()
+ * maps loopback and the host's address), to the target port. A flow,
+ * keyed by the tuple as the guest sees it, remembers the client: the
+ * guest's replies (udp_from_tap() asks udp_inbound_reply() first) leave
+ * through the listening socket itself, so the client hears from the
+ * port it sent to. Loopback clients are handed to udp_splice.c.
+ *
+ * Flows idle for UIN_IDLE_S are dropped; when the table is full, new
+ * clients' datagrams are dropped (rate-limited warning).
+ */
+
+#define UIN_FLOWS	1024	/* clients talking to the guest at once */
+#define UIN_IDLE_S	180	/* s without traffic before forgetting */
+#define UIN_RX_SLOTS	16	/* datagrams per recvmmsg(), frame slots */
+#define UIN_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
+#define UIN_SEND_MAX	64	/* replies per sendmmsg() */
+#define UDP_HDR		8
+
+#define UIN_ROOM	(((EGRESS_HDR_MAX + UDP_HDR) + 63) & ~63)
+#define UIN_PAYLOAD_MAX	(L2_MAX_FRAME - EGRESS_HDR_MAX - UDP_HDR)
+#define UIN_SLOT_SIZE	(UIN_ROOM + UIN_PAYLOAD_MAX)
+
+/**
+ * struct uin_flow - a client of a forwarded port, talking to the guest
+ * @lfd:	listening socket it sent to, -1 if the slot is free
+ * @lidx:	listener index
+ * @laf:	listener family
+ * @pport:	client's port
+ * @gport:	guest's (target) port
+ * @last:	last datagram either way, s (CLOCK_MONOTONIC)
+ * @peer:	client's address
+ * @raddr:	client's address as the guest sees it
+ * @gaddr:	guest's address
+ */
+struct uin_flow {
+	int lfd;
+	uint32_t lidx;
+	int laf;
+	uint16_t pport;
+	uint16_t gport;
+	time_t last;
+	union inany peer;
+	union inany raddr;
+	union inany gaddr;
+};
+
+static struct {
+	struct uin_flow f[UIN_FLOWS];
+	uint32_t free[UIN_FLOWS];
+	int nfree;
+	unsigned count;
+
+	struct mmsghdr rx_msg[UIN_RX_SLOTS];
+	struct iovec rx_iov[UIN_RX_SLOTS];
+	union sockaddr_inany rx_sa[UIN_RX_SLOTS];
+	int rx_used;
+	unsigned rx_gen;
+
+	struct mmsghdr tx_msg[UIN_SEND_MAX];
+	struct iovec tx_iov[UIN_SEND_MAX];
+} ui;
+
+static uint8_t uin_slots[UIN_RX_SLOTS][UIN_SLOT_SIZE]
+	__attribute__((aligned(64)));
+
+static void uin_key(struct flow_key *k, const struct uin_flow *f)
+{
+	flow_key_set(k, IPPROTO_UDP, &f->gaddr, f->gport, &f->raddr, f->pport);
+}
+
+static void uin_close(struct uin_flow *f)
+{
+	struct flow_key k;
+
+	uin_key(&k, f);
+	flow_remove(&k);
+	f->lfd = -1;
+	ui.free[ui.nfree++] = (uint32_t)(f - ui.f);
+	ui.count--;
+}
+
+/* The flow of a client, created if new; NULL if it can't be */
+static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
+				     const union inany *peer, uint16_t pport,
+				     const struct timespec *now)
+{
+	struct uin_flow *f, tmp;
+	struct flow_key k;
+	uint32_t v, slot;
+
+	nat_guest_addr(inany_af(peer), &tmp.gaddr);
+	nat_inbound(peer, &tmp.raddr);
+	if (inany_is_unspec(&tmp.gaddr) || !pport ||
+	    inany_is_v4(&tmp.gaddr) != inany_is_v4(&tmp.raddr))
+		return NULL;
+	tmp.gport = fw->tport;
+	tmp.pport = pport;
+	uin_key(&k, &tmp);
+	if (flow_lookup(&k, &v) && flow_val_type(v) == FLOW_UDP_IN) {
+		f = &ui.f[flow_val_slot(v)];
+	} else {
+		if (!ui.nfree) {
+			warn_rl("udp: all %d forwarded flows in use, datagram "
+				"dropped", UIN_FLOWS);
+			return NULL;
+		}
+		slot = ui.free[ui.nfree - 1];
+		if (flow_insert(&k, flow_val(FLOW_UDP_IN, slot)))
+			return NULL;
+		ui.nfree--;
+		ui.count++;
+		f = &ui.f[slot];
+		*f = tmp;
+	}
+	/* a second client that maps to the same tuple takes the flow over */
+	f->lfd = fw->lfd;
+	f->lidx = fw->lidx;
+	f->laf = fw->laf;
+	f->peer = *peer;
+	f->last = now->tv_sec;
+	return f;
+}
+
+/* Build and queue the frame for datagram @i, in its slot */
+static void uin_to_tap(const struct uin_flow *f, int i, size_t plen)
+{
+	uint8_t *uh = uin_slots[ui.rx_used + i] + UIN_ROOM - UDP_HDR;
+	size_t len = UDP_HDR + plen, hl;
+	struct iovec iov;
+
+	wr16(uh, f->pport);
+	wr16(uh + 2, f->gport);
+	wr16(uh + 4, (uint16_t)len);
+	wr16(uh + 6, 0);
+	iov.iov_base = uh;
+	iov.iov_len = len;
+	wr16(uh + 6, egress_l4_csum(&f->raddr, &f->gaddr, IPPROTO_UDP, &iov, 1,
+				    len) ?: 0xffff);
+	hl = egress_l2l3_len(&f->raddr);
+	egress_l2l3(uh - hl, &f->raddr, &f->gaddr, IPPROTO_UDP, len);
+	iov.iov_base = uh - hl;
+	iov.iov_len = hl + len;
+	txq(&iov, 1);
+}
+
+/* Free receive slots; when none is left, flush egress to get them back */
+static int uin_rx_room(void)
+{
+	if (ui.rx_gen != egress_flush_gen()) {
+		ui.rx_gen = egress_flush_gen();
+		ui.rx_used = 0;
+	}
+	if (ui.rx_used >= UIN_RX_SLOTS) {
+		egress_flush();
+		ui.rx_gen = egress_flush_gen();
+		ui.rx_used = 0;
+	}
+	return UIN_RX_SLOTS - ui.rx_used;
+}
+
+static bool uin_spliced(const struct udp_fwd *fw, const union inany *peer)
+{
+	return fw->out || (fw->splice && inany_is_loopback(peer));
+}
+
+/* Datagrams [@i, @n) of the last recvmmsg(): runs of one spliced client
+ * go out in one call; Return: the index after the run */
+static int uin_splice_run(const struct udp_fwd *fw, int i, int n,
+			  const struct timespec *now)
+{
+	union inany peer, p2;
+	uint16_t port, p2port;
+	int j, m;
+
+	inany_from_sockaddr(&peer, &port, &ui.rx_sa[i]);
+	for (j = i + 1; j < n; j++) {
+		if ((ui.rx_msg[j].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    ui.rx_sa[j].sa.sa_family != ui.rx_sa[i].sa.sa_family)
+			break;
+		inany_from_sockaddr(&p2, &p2port, &ui.rx_sa[j]);
+		if (p2port != port || !inany_equals(&p2, &peer))
+			break;
+	}
+	for (m = i; m < j; m++)
+		ui.rx_iov[m].iov_len = ui.rx_msg[m].msg_len;
+	udp_splice_send(fw, &peer, port, &ui.rx_iov[i], j - i, now);
+	return j;
+}
+
+/**
+ * udp_fwd_recv() - datagrams waiting on a forwarded port's socket
+ * @fw:		the listener
+ * @now:	current time
+ */
+void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
+{
+	int round, i, n;
+
+	for (round = 0; round < UIN_RX_ROUNDS; round++) {
+		int room = uin_rx_room();
+
+		for (i = 0; i < room; i++) {
+			struct msghdr *h = &ui.rx_msg[i].msg_hdr;
+
+			ui.rx_iov[i].iov_base = uin_slots[ui.rx_used + i] +
+						UIN_ROOM;
+			ui.rx_iov[i].iov_len = UIN_PAYLOAD_MAX;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &ui.rx_sa[i];
+			h->msg_namelen = sizeof(ui.rx_sa[i]);
+			h->msg_iov = &ui.rx_iov[i];
+			h->msg_iovlen = 1;
+		}
+		n = recvmmsg(fw->lfd, ui.rx_msg, (unsigned)room, MSG_DONTWAIT,
+			     NULL);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; ) {
+			const struct msghdr *h = &ui.rx_msg[i].msg_hdr;
+			struct uin_flow *f;
+			union inany peer;
+			uint16_t port;
+
+			if (h->msg_flags & MSG_TRUNC ||
+			    (ui.rx_sa[i].sa.sa_family != AF_INET &&
+			     ui.rx_sa[i].sa.sa_family != AF_INET6)) {
+				i++;
+				continue;
+			}
+			inany_from_sockaddr(&peer, &port, &ui.rx_sa[i]);
+			if (uin_spliced(fw, &peer)) {
+				i = uin_splice_run(fw, i, n, now);
+				continue;
+			}
+			f = uin_flow_get(fw, &peer, port, now);
+			if (f)
+				uin_to_tap(f, i, ui.rx_msg[i].msg_len);
+			i++;
+		}
+		ui.rx_used += n;
+		if (n < room)
+			break;
+	}
+}
+
+/**
+ * udp_inbound_reply() - datagrams from the guest that answer a client of
+ * a forwarded port: sent to the client through the listening socket
+ * @p:		datagrams of one tuple from the guest
+ * @n:		how many
+ * @now:	current time
+ *
+ * Return: true if they belonged to such a flow (and are consumed)
+ */
+bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
+{
+	union sockaddr_inany sa;
+	struct uin_flow *f;
+	struct flow_key k;
+	int i, m, j;
+	socklen_t sl;
+	uint32_t v;
+
+	if (!ui.count || n <= 0)
+		return false;
+	flow_key_set(&k, IPPROTO_UDP, &p->src, rd16(p->l4), &p->dst,
+		     rd16(p->l4 + 2));
+	if (!flow_lookup(&k, &v) || flow_val_type(v) != FLOW_UDP_IN)
+		return false;
+	f = &ui.f[flow_val_slot(v)];
+	f->last = now->tv_sec;
+	sl = udp_fwd_sockaddr(&sa, f->laf, &f->peer, f->pport);
+
+	for (i = 0; i < n; i += m) {
+		m = MIN(n - i, UIN_SEND_MAX);
+		for (j = 0; j < m; j++) {
+			const struct pkt *q = &p[i + j];
+			struct msghdr *h = &ui.tx_msg[j].msg_hdr;
+
+			ui.tx_iov[j].iov_base = (void *)(q->l4 + UDP_HDR);
+			ui.tx_iov[j].iov_len = q->l4_len - UDP_HDR;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &sa;
+			h->msg_namelen = sl;
+			h->msg_iov = &ui.tx_iov[j];
+			h->msg_iovlen = 1;
+		}
+		if (sendmmsg(f->lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0)
+			debug_rl("udp: reply to forwarded client: %s",
+				 strerror(errno));
+	}
+	return true;
+}
+
+/**
+ * udp_fwd_listener_gone() - a listening socket was closed: forget the
+ * flows that reply through it
+ * @lidx:	its index
+ */
+void udp_fwd_listener_gone(uint32_t lidx)
+{
+	int i;
+
+	for (i = 0; i < UIN_FLOWS && ui.count; i++) {
+		if (ui.f[i].lfd >= 0 && ui.f[i].lidx == lidx)
+			uin_close(&ui.f[i]);
+	}
+	udp_splice_listener_gone(lidx);
+}
+
+/**
+ * udp_inbound_timer() - forget idle flows (periodic)
+ * @now:	current time
+ */
+void udp_inbound_timer(const struct timespec *now)
+{
+	int i;
+
+	for (i = 0; i < UIN_FLOWS && ui.count; i++) {
+		if (ui.f[i].lfd >= 0 && now->tv_sec - ui.f[i].last > UIN_IDLE_S)
+			uin_close(&ui.f[i]);
+	}
+	udp_splice_timer(now);
+}
+
+/**
+ * udp_inbound_count() - flows to the guest in use
+ *
+ * Return: the count
+ */
+unsigned udp_inbound_count(void)
+{
+	return ui.count;
+}
+
+/**
+ * udp_inbound_init() - empty tables
+ */
+void udp_inbound_init(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < UIN_FLOWS; i++) {
+		ui.f[i].lfd = -1;
+		ui.free[i] = UIN_FLOWS - 1 - i;
+	}
+	ui.nfree = UIN_FLOWS;
+	udp_splice_init();
+}
