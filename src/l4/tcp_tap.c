@@ -248,6 +248,13 @@ static int tcp_tap_ack_apply(struct tcp_conn *c, const struct tcp_tap_batch *b,
 static int tcp_tap_seg(struct tcp_conn *c, const struct tcp_seg *s,
 		       struct tcp_tap_batch *b)
 {
+	if (c->state == TCPS_SYN_SENT) {	/* inbound: our SYN is out */
+		int rc = tcp_inbound_seg(c, s);
+
+		b->ack = c->seq_ack_from_tap;
+		b->expect = c->seq_from_tap;
+		return rc;
+	}
 	if (s->flags & TCPH_RST) {
 		if (!tcp_rst_ok(c, s))
 			return 0;

@@ -157,6 +157,10 @@ static void tcp_timer_backoff(struct tcp_conn *c, const struct timespec *now)
  */
 void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 {
+	if (c->state == TCPS_SYN_SENT) {
+		tcp_inbound_timeout(c, now);
+		return;
+	}
 	if (c->state != TCPS_SYN_ACK_SENT && c->state != TCPS_ESTABLISHED)
 		return;
 	if (c->state == TCPS_ESTABLISHED && c->seq_to_tap == c->seq_ack_from_tap) {

@@ -14,6 +14,7 @@
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/udp.h"
+#include "l4/udp_inbound.h"
 #include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -333,6 +334,8 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 
 	if (!ud.enabled || n <= 0)
 		return;
+	if (udp_inbound_reply(p, n, now))
+		return;		/* replies to a client of a forwarded port */
 	if (!gport || !dport || !nat_outbound(&p->dst, dport, IPPROTO_UDP,
 					      &host)) {
 		debug_rl("udp: datagram to port %u not allowed, dropped",
