@@ -66,6 +66,19 @@ static inline int txq(const struct iovec *iov, int cnt)
 	return rc;
 }
 
+/* txq_offload() - egress_queue_offload(), flushing once if the queue is full */
+static inline int txq_offload(const struct iovec *iov, int cnt,
+			      const struct egress_offload *o)
+{
+	int rc = egress_queue_offload(iov, cnt, o);
+
+	if (rc == -ENOBUFS) {
+		egress_flush();
+		rc = egress_queue_offload(iov, cnt, o);
+	}
+	return rc;
+}
+
 /* txq_copy() - egress_queue_copy(), flushing once if the queue is full */
 static inline int txq_copy(const void *frame, size_t len)
 {

@@ -381,6 +381,7 @@ static void udp_to_tap(const struct udp_bind *b, int i)
 	uint8_t *slot = udp_slots[ud.rx_used + i];
 	size_t len = UDP_HDR + mm->msg_len;
 	uint8_t *uh = slot + UDP_SLOT_ROOM - UDP_HDR;
+	struct egress_offload o = { 0 };
 	union inany src, gsrc;
 	struct iovec iov;
 	uint16_t sport;
@@ -398,16 +399,23 @@ static void udp_to_tap(const struct udp_bind *b, int i)
 	wr16(uh + 2, b->gport);
 	wr16(uh + 4, (uint16_t)len);
 	wr16(uh + 6, 0);
-	iov.iov_base = uh;
-	iov.iov_len = len;
-	wr16(uh + 6, egress_l4_csum(&gsrc, &b->gaddr, IPPROTO_UDP, &iov, 1,
-				    len) ?: 0xffff);
-
 	hl = egress_l2l3_len(&gsrc);
+	if (egress_offload_ok()) {	/* the link finishes the checksum */
+		o.csum_start = (uint16_t)hl;
+		o.csum_off = 6;
+		wr16(uh + 6, egress_pseudo_csum(&gsrc, &b->gaddr, IPPROTO_UDP,
+						len));
+	} else {
+		iov.iov_base = uh;
+		iov.iov_len = len;
+		wr16(uh + 6, egress_l4_csum(&gsrc, &b->gaddr, IPPROTO_UDP,
+					    &iov, 1, len) ?: 0xffff);
+	}
+
 	egress_l2l3(uh - hl, &gsrc, &b->gaddr, IPPROTO_UDP, len);
 	iov.iov_base = uh - hl;
 	iov.iov_len = hl + len;
-	txq(&iov, 1);
+	txq_offload(&iov, 1, &o);
 }
 
 /* Free receive slots; when none is left, flush egress to get them back */

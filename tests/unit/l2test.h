@@ -147,6 +147,11 @@ static const struct link_ops t_link = {
 	.name = "test", .rx = t_rx, .tx = t_tx,
 };
 
+/* The same, taking a virtio-net header (offloads) in front of frames */
+static const struct link_ops t_link_vnet = {
+	.name = "test-vnet", .vnet_hdr = true, .rx = t_rx, .tx = t_tx,
+};
+
 /* Flush egress and forget older captures */
 static inline void t_cap_reset(void)
 {

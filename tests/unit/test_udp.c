@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <linux/virtio_net.h>
+
 #include "l2test.h"
 
 static struct conf conf;
@@ -332,6 +334,45 @@ static void test_refused(void **state)
 	refused_test(T_GUEST6, T_REMOTE6);
 }
 
+/* With a link doing checksums, replies leave the UDP checksum to it */
+static void test_offload(void **state)
+{
+	size_t vl = sizeof(struct virtio_net_hdr), len;
+	const struct virtio_net_hdr *vh;
+	union sockaddr_inany from;
+	uint8_t *f, *l4;
+	char data[16];
+	int s;
+
+	(void)state;
+	NEED_NETNS();
+	s = server(T_REMOTE4, 5007);
+	link_set(&t_link_vnet, -1);
+	t_cap_reset();
+	guest_send(T_GUEST4, 40900, T_REMOTE4, 5007, "q", 1, 0);
+	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
+	assert_int_equal(sendto(s, "offloaded", 9, 0, &from.sa,
+				sizeof(from.sa4)), 9);
+	assert_int_equal(t_pump(1, PUMP_MS), 1);
+	link_set(&t_link, -1);
+	close(s);
+
+	vh = (const struct virtio_net_hdr *)t_cap[0];
+	assert_int_equal(vh->flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(vh->gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(vh->csum_start, ETH_HDR_LEN + IP4_HDR_LEN);
+	assert_int_equal(vh->csum_offset, 6);
+
+	/* finish the checksum as the kernel would, then check it */
+	f = t_cap[0] + vl;
+	len = t_cap_len[0] - vl;
+	l4 = f + vh->csum_start;
+	wr16(l4 + 6, csum_fold(csum_partial(l4, len - vh->csum_start, 0)));
+	memmove(t_cap[0], f, len);
+	t_cap_len[0] = len;
+	check_frame(0, T_REMOTE4, 5007, T_GUEST4, 40900, "offloaded", 9);
+}
+
 static void test_dropped(void **state)
 {
 	(void)state;
@@ -353,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_batch_order),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_dropped),
 	};
 
