@@ -1,0 +1,634 @@
+# SPDX-License-Identifier: MIT
+# test_fwd.py - port forwarding: -t/-u into the namespace, -T/-U out of it,
+# the loopback fast path, "auto", remapping, exclusions, start-up errors
+"""
+Topology as in topology.py. tether runs in HOST as the unprivileged user;
+servers and clients come from this file itself, run as a script
+("python3 test_fwd.py SUBCOMMAND ..."), copied where that user can read it:
+
+  in the namespace   srv-tcp / srv-udp, started by tether's command
+  in HOST            clients on loopback (the fast path), servers for -T/-U
+  in REMOTE          clients from 198.51.100.1 / 2001:db8:1::1 (the tap
+                     path: the server must see that address)
+
+Every transfer is checksummed; every wait is bounded.
+"""
+
+import hashlib
+import json
+import os
+import random
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+# ---- the tool: servers and clients ------------------------------------
+
+CHUNK = 1 << 20
+TIMEOUT = 60
+
+
+def tt_stream(size, seed):
+    """Deterministic bytes: size of them, in chunks"""
+    rng = random.Random(seed)
+    left = size
+    while left:
+        n = min(left, CHUNK)
+        yield rng.randbytes(n)
+        left -= n
+
+
+def tt_sha(size, seed):
+    h = hashlib.sha256()
+    for c in tt_stream(size, seed):
+        h.update(c)
+    return h.hexdigest()
+
+
+def result(**kw):
+    print("TTRESULT " + json.dumps(kw), flush=True)
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def plain(addr):
+    """IPv4-mapped IPv6 as dotted quad"""
+    return addr[7:] if addr.startswith("::ffff:") else addr
+
+
+def read_line(s, limit=256):
+    buf = b""
+    while not buf.endswith(b"\n") and len(buf) < limit:
+        c = s.recv(1)
+        if not c:
+            break
+        buf += c
+    return buf.decode(errors="replace").strip()
+
+
+def serve_tcp_conn(c, peer, lport):
+    """One connection: a command line, then the answer"""
+    try:
+        c.settimeout(TIMEOUT)
+        cmd = read_line(c).split()
+        if not cmd:
+            return
+        if cmd[0] == "PEER":
+            c.sendall(f"PEER {plain(peer[0])} {peer[1]} {lport}\n".encode())
+        elif cmd[0] == "PING":
+            c.sendall(f"PONG {lport}\n".encode())
+        elif cmd[0] == "SINK":
+            h, n = hashlib.sha256(), 0
+            while True:
+                d = c.recv(CHUNK)
+                if not d:
+                    break
+                h.update(d)
+                n += len(d)
+            c.sendall(f"SHA {h.hexdigest()} {n}\n".encode())
+        elif cmd[0] == "SOURCE":
+            for chunk in tt_stream(int(cmd[1]), int(cmd[2])):
+                c.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        c.close()
+
+
+def listen_tcp(addr, port):
+    s = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family_of(addr) == socket.AF_INET6 and addr == "::":
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind((addr, port))
+    s.listen(512)
+    return s
+
+
+def cmd_srv_tcp(addr, life, *ports):
+    """TCP servers on addr:port for each port; exit after life seconds"""
+    socks = [listen_tcp(addr, int(p)) for p in ports]
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    print(f"READY {time.time():.3f}", flush=True)
+    deadline = time.monotonic() + float(life)
+    while time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.2):
+            try:
+                c, peer = key.fileobj.accept()
+            except OSError:
+                continue
+            lport = key.fileobj.getsockname()[1]
+            threading.Thread(target=serve_tcp_conn, args=(c, peer, lport),
+                             daemon=True).start()
+    for s in socks:
+        s.close()
+    print(f"EXIT {time.time():.3f}", flush=True)
+
+
+def cmd_srv_udp(addr, life, *ports):
+    """UDP servers: each datagram comes back as 'PEER addr port lport|' +
+    its payload"""
+    socks = []
+    for p in ports:
+        s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+        if family_of(addr) == socket.AF_INET6 and addr == "::":
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind((addr, int(p)))
+        socks.append(s)
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    print(f"READY {time.time():.3f}", flush=True)
+    deadline = time.monotonic() + float(life)
+    while time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.2):
+            s = key.fileobj
+            try:
+                d, peer = s.recvfrom(65535)
+                hdr = f"PEER {plain(peer[0])} {peer[1]} {s.getsockname()[1]}|"
+                s.sendto(hdr.encode() + d, peer)
+            except OSError:
+                pass
+    print(f"EXIT {time.time():.3f}", flush=True)
+
+
+def connect(addr, port, src=None, timeout=TIMEOUT):
+    s = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    if src:
+        s.bind((src, 0))
+    s.connect((addr, int(port)))
+    return s
+
+
+def cmd_peer(addr, port, src=""):
+    """Which address and port does the server see us from?"""
+    try:
+        s = connect(addr, port, src or None)
+        s.sendall(b"PEER\n")
+        words = read_line(s).split()
+        result(ok=True, peer=words[1], pport=int(words[2]),
+               lport=int(words[3]), local=list(s.getsockname()[:2]))
+    except OSError as e:
+        result(ok=False, error=str(e))
+
+
+def cmd_ping(addr, port, timeout="10"):
+    """One connection: PING, expect PONG and the server's port"""
+    t0 = time.monotonic()
+    try:
+        s = connect(addr, port, timeout=float(timeout))
+        s.sendall(b"PING\n")
+        words = read_line(s).split()
+        result(ok=words[:1] == ["PONG"], port=int(words[1]) if
+               len(words) > 1 else None, elapsed=time.monotonic() - t0)
+    except OSError as e:
+        result(ok=False, error=type(e).__name__, errno=e.errno,
+               elapsed=time.monotonic() - t0)
+
+
+def cmd_many(addr, port, count):
+    """count connections in a row, each PING / PONG, then closed"""
+    ok, errors = 0, []
+    for _ in range(int(count)):
+        try:
+            s = connect(addr, port, timeout=10)
+            s.sendall(b"PING\n")
+            if read_line(s).startswith("PONG"):
+                ok += 1
+            s.close()
+        except OSError as e:
+            errors.append(str(e))
+    result(ok=ok, count=int(count), errors=errors[:5])
+
+
+def cmd_bulk(addr, port, size, seed):
+    """Upload size bytes (server checksums them), then download as many
+    (we checksum them)"""
+    size, seed = int(size), int(seed)
+    out = {"expect": tt_sha(size, seed)}
+    t0 = time.monotonic()
+    s = connect(addr, port)
+    s.sendall(b"SINK\n")
+    for chunk in tt_stream(size, seed):
+        s.sendall(chunk)
+    s.shutdown(socket.SHUT_WR)
+    words = read_line(s).split()
+    s.close()
+    out["up_sha"], out["up_len"] = words[1], int(words[2])
+    out["up_s"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    s = connect(addr, port)
+    s.sendall(f"SOURCE {size} {seed}\n".encode())
+    h, n = hashlib.sha256(), 0
+    while True:
+        d = s.recv(CHUNK)
+        if not d:
+            break
+        h.update(d)
+        n += len(d)
+    s.close()
+    out["down_sha"], out["down_len"] = h.hexdigest(), n
+    out["down_s"] = time.monotonic() - t0
+    result(**out)
+
+
+def cmd_udp(addr, port, src="", payload="hello"):
+    """One datagram, the reply: who the server saw, who answered"""
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    s.settimeout(5)
+    if src:
+        s.bind((src, 0))
+    try:
+        s.sendto(payload.encode(), (addr, int(port)))
+        d, frm = s.recvfrom(65535)
+        hdr, body = d.split(b"|", 1)
+        w = hdr.decode().split()
+        result(ok=body == payload.encode(), peer=w[1], pport=int(w[2]),
+               lport=int(w[3]), local_port=s.getsockname()[1],
+               reply_from=[plain(frm[0]), frm[1]])
+    except (OSError, ValueError, IndexError) as e:
+        result(ok=False, error=str(e))
+
+
+COMMANDS = {"srv-tcp": cmd_srv_tcp, "srv-udp": cmd_srv_udp,
+            "peer": cmd_peer, "ping": cmd_ping, "many": cmd_many,
+            "bulk": cmd_bulk, "udp": cmd_udp}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
+    sys.exit(0)
+
+# ---- the tests ----------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from tether import wait_until  # noqa: E402
+from topology import (V4_HOST, V6_HOST, V4_SERVER, V6_SERVER,  # noqa: E402
+                      kill_tree, run)
+
+BIG = int(os.environ.get("TT_BIG_MB") or 64) << 20
+LIFE = 120          # s, servers in the namespace
+
+
+@pytest.fixture(scope="module")
+def tool(workdir):
+    """This file, where the unprivileged user can read it"""
+    dst = os.path.join(workdir, "tt_fwd.py")
+    shutil.copy(os.path.abspath(__file__), dst)
+    os.chmod(dst, 0o755)
+    return dst
+
+
+class Running:
+    """tether in the background, its command's stdout read line by line"""
+
+    def __init__(self, tether, args, script):
+        self.t = tether
+        self.p = tether.popen(tether.argv(["--config-net"] + list(args) +
+                                          ["--", "sh", "-c", script]))
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.p.stdout, selectors.EVENT_READ)
+        self.lines = []
+
+    def wait_line(self, prefix, timeout=20):
+        """Words after prefix on the next stdout line starting with it"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.sel.select(timeout=0.2):
+                continue
+            line = self.p.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if line.startswith(prefix):
+                return line[len(prefix):].split()
+        raise AssertionError(f"no '{prefix}' line from tether's command "
+                             f"in {timeout} s:\n{''.join(self.lines)}\n"
+                             f"{self.stop()}")
+
+    def stop(self):
+        if self.p.poll() is None:
+            kill_tree(self.p.pid)
+        return self.t.finish(self.p, 10)
+
+
+def host_run(topo, ns, tool, *args, timeout=120):
+    """Run the tool in a namespace as root; its TTRESULT dict"""
+    p = run(topo.ns_argv(ns, [sys.executable, tool] + [str(a) for a in
+                                                       args]),
+            timeout=timeout, check=False)
+    for line in p.stdout.splitlines():
+        if line.startswith("TTRESULT "):
+            return json.loads(line.split(" ", 1)[1])
+    raise AssertionError(f"no result from {args}: {p.stdout} {p.stderr}")
+
+
+class HostServer:
+    """A server of this file in HOST (for -T / -U), stopped on exit"""
+
+    def __init__(self, topo, tool, kind, addr, *ports):
+        self.p = subprocess.Popen(
+            topo.ns_argv(topo.host, [sys.executable, tool, kind, addr,
+                                     str(LIFE)] + [str(p) for p in ports]),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        sel = selectors.DefaultSelector()
+        sel.register(self.p.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout=20) or \
+                not self.p.stdout.readline().startswith("READY"):
+            self.close()
+            raise AssertionError(f"{kind} {addr} {ports} did not start")
+
+    def close(self):
+        kill_tree(self.p.pid)
+        self.p.wait(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def ns_server(tool, kind, ports, life=LIFE, addr="::"):
+    return f"python3 {tool} {kind} {addr} {life} " + \
+        " ".join(str(p) for p in ports)
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+# -- inbound through the tap: the server sees the real client -----------
+
+@pytest.mark.parametrize("fam", ["v4", "v6"])
+def test_fwd_remote_tcp_client_seen_with_real_address(tether, topo, tool,
+                                                      fam):
+    dst, src = (V4_HOST, V4_SERVER) if fam == "v4" else (V6_HOST, V6_SERVER)
+    r = Running(tether, ["-t", "24001"],
+                ns_server(tool, "srv-tcp", [24001]))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.remote, tool, "peer", dst, 24001, src)
+        assert res["ok"], res
+        assert res["peer"] == src, res
+        assert res["pport"] == res["local"][1], res
+        res = host_run(topo, topo.remote, tool, "bulk", dst, 24001, 8 << 20,
+                       11)
+        assert res["up_sha"] == res["expect"] == res["down_sha"], res
+    finally:
+        r.stop()
+
+
+@pytest.mark.parametrize("fam", ["v4", "v6"])
+def test_fwd_remote_udp_client_seen_and_answered(tether, topo, tool, fam):
+    dst, src = (V4_HOST, V4_SERVER) if fam == "v4" else (V6_HOST, V6_SERVER)
+    r = Running(tether, ["-u", "24002"],
+                ns_server(tool, "srv-udp", [24002]))
+    try:
+        r.wait_line("READY")
+        for payload in ("one", "x" * 30000):
+            res = host_run(topo, topo.remote, tool, "udp", dst, 24002, src,
+                           payload)
+            assert res["ok"], res
+            assert res["peer"] == src, res
+            assert res["pport"] == res["local_port"], res
+            assert res["reply_from"] == [dst, 24002], res
+    finally:
+        r.stop()
+
+
+def test_fwd_host_loopback_via_tap_with_no_splice(tether, topo, tool):
+    """--no-splice: a loopback client appears from the gateway address"""
+    r = Running(tether, ["--no-splice", "-t", "24003"],
+                ns_server(tool, "srv-tcp", [24003]))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "peer", "127.0.0.1", 24003)
+        assert res["ok"], res
+        assert res["peer"] == "192.0.2.1", res      # map-host-loopback
+        res = host_run(topo, topo.host, tool, "bulk", "127.0.0.1", 24003,
+                       8 << 20, 12)
+        assert res["up_sha"] == res["expect"] == res["down_sha"], res
+    finally:
+        r.stop()
+
+
+# -- the loopback fast path ------------------------------------------------
+
+@pytest.mark.parametrize("fam", ["v4", "v6"])
+def test_fwd_host_loopback_spliced_64mib_both_ways(tether, topo, tool, fam):
+    lo = "127.0.0.1" if fam == "v4" else "::1"
+    ns_addr = V4_HOST if fam == "v4" else V6_HOST
+    r = Running(tether, ["-t", "24004"],
+                ns_server(tool, "srv-tcp", [24004]))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "peer", lo, 24004)
+        assert res["ok"], res
+        # spliced: from the namespace's own address, not through the tap
+        assert res["peer"] == ns_addr, res
+        res = host_run(topo, topo.host, tool, "bulk", lo, 24004, BIG, 13)
+        assert res["up_len"] == res["down_len"] == BIG, res
+        assert res["up_sha"] == res["expect"] == res["down_sha"], res
+    finally:
+        r.stop()
+
+
+def test_fwd_host_lo_to_ns_lo(tether, topo, tool):
+    r = Running(tether, ["--host-lo-to-ns-lo", "-t", "24005"],
+                ns_server(tool, "srv-tcp", [24005], addr="127.0.0.1"))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "peer", "127.0.0.1", 24005)
+        assert res["ok"], res
+        assert res["peer"] == "127.0.0.1", res
+    finally:
+        r.stop()
+
+
+@pytest.mark.parametrize("fam", ["v4", "v6"])
+def test_fwd_ns_to_host_loopback_64mib_both_ways(tether, topo, tool, fam):
+    lo = "127.0.0.1" if fam == "v4" else "::1"
+    with HostServer(topo, tool, "srv-tcp", lo, 24006):
+        script = (f"python3 {tool} peer {lo} 24006; "
+                  f"python3 {tool} bulk {lo} 24006 {BIG} 14")
+        res = tether.spawn(script, opts=["-T", "24006"])
+    assert res.rc == 0, res
+    peer, bulk = res.results
+    assert peer["ok"] and peer["peer"] == lo, res
+    assert bulk["up_len"] == bulk["down_len"] == BIG, bulk
+    assert bulk["up_sha"] == bulk["expect"] == bulk["down_sha"], bulk
+
+
+def test_fwd_udp_loopback_both_ways(tether, topo, tool):
+    """-u from host loopback and -U to it: source port kept, replies from
+    the port the client sent to"""
+    with HostServer(topo, tool, "srv-udp", "127.0.0.1", 24008):
+        r = Running(tether, ["-u", "24007", "-U", "24008"],
+                    ns_server(tool, "srv-udp", [24007]) + " & " +
+                    f"sleep 1; python3 {tool} udp 127.0.0.1 24008; wait")
+        try:
+            r.wait_line("READY")
+            res = host_run(topo, topo.host, tool, "udp", "127.0.0.1", 24007)
+            assert res["ok"], res
+            assert res["peer"] == V4_HOST, res          # spliced
+            assert res["pport"] == res["local_port"], res
+            assert res["reply_from"] == ["127.0.0.1", 24007], res
+            out = r.wait_line("TTRESULT ")
+            res = json.loads(" ".join(out))
+            assert res["ok"], res
+            assert res["peer"] == "127.0.0.1", res
+            assert res["pport"] == res["local_port"], res
+            assert res["reply_from"] == ["127.0.0.1", 24008], res
+        finally:
+            r.stop()
+
+
+# -- rules ----------------------------------------------------------------
+
+def test_fwd_remapped_range_lands_on_right_ports(tether, topo, tool):
+    r = Running(tether, ["-t", "24011-24013:25011-25013",
+                         "-u", "24011:25011"],
+                ns_server(tool, "srv-tcp", [25011, 25012, 25013]) + " & " +
+                ns_server(tool, "srv-udp", [25011]) + "; wait")
+    try:
+        r.wait_line("READY")
+        r.wait_line("READY")
+        for i in range(3):
+            res = host_run(topo, topo.host, tool, "ping", "127.0.0.1",
+                           24011 + i)
+            assert res["ok"] and res["port"] == 25011 + i, res
+            res = host_run(topo, topo.remote, tool, "ping", V4_HOST,
+                           24011 + i)
+            assert res["ok"] and res["port"] == 25011 + i, res
+        res = host_run(topo, topo.remote, tool, "udp", V4_HOST, 24011)
+        assert res["ok"] and res["lport"] == 25011, res
+        assert res["reply_from"] == [V4_HOST, 24011], res
+    finally:
+        r.stop()
+
+
+def test_fwd_excluded_port_not_forwarded(tether, topo, tool):
+    ports = [24021, 24022, 24023]
+    r = Running(tether, ["-t", "24021-24023,~24022"],
+                ns_server(tool, "srv-tcp", ports))
+    try:
+        r.wait_line("READY")
+        for p in ports:
+            res = host_run(topo, topo.host, tool, "ping", "127.0.0.1", p, 3)
+            if p == 24022:
+                assert not res["ok"] and res["errno"] == 111, res
+            else:
+                assert res["ok"] and res["port"] == p, res
+    finally:
+        r.stop()
+
+
+def test_fwd_auto_follows_namespace_within_a_second(tether, topo, tool):
+    """Default -t auto: a port bound in the namespace after start is
+    forwarded within a second, and released after the server exits"""
+    port = 24031
+    r = Running(tether, [], "sleep 1; " +
+                ns_server(tool, "srv-tcp", [port], life=4) + "; sleep 30")
+    try:
+        pre = host_run(topo, topo.host, tool, "ping", "127.0.0.1", port, 2)
+        assert not pre["ok"], pre
+        t_ready = float(r.wait_line("READY")[0])
+
+        def up():
+            return host_run(topo, topo.host, tool, "ping", "127.0.0.1",
+                            port, 2)["ok"]
+        assert wait_until(up, 5, step=0.05), "never forwarded"
+        assert time.time() - t_ready < 1.5, "forwarded too late"
+
+        t_exit = float(r.wait_line("EXIT", timeout=10)[0])
+
+        def down():
+            res = host_run(topo, topo.host, tool, "ping", "127.0.0.1", port,
+                           2)
+            return not res["ok"] and res["errno"] == 111
+        assert wait_until(down, 5, step=0.05), "never released"
+        assert time.time() - t_exit < 1.5, "released too late"
+    finally:
+        r.stop()
+
+
+def test_fwd_auto_ns_to_host_follows_host(tether, topo, tool):
+    """Default -T auto: a port bound on the host appears in the namespace"""
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24032):
+        res = tether.spawn(f"sleep 1.2; python3 {tool} ping 127.0.0.1 24032")
+    assert res.rc == 0, res
+    assert res.results[0]["ok"] and res.results[0]["port"] == 24032, res
+
+
+@pytest.mark.parametrize("spec,part", [
+    ("70000", "70000"), ("80-70", "80-70"), ("foo", "foo"),
+    ("22,22", "22"),
+])
+def test_fwd_bad_spec_fails_at_once(tether_cli, spec, part):
+    res = tether_cli.run(["-t", spec, "--", "true"], timeout=20)
+    assert res.rc == 1, res
+    lines = [x for x in res.err.splitlines() if x.strip()]
+    assert len(lines) == 1 and part in lines[0] and "-t" in lines[0], res
+
+
+def test_fwd_bound_port_fails_at_startup(tether, topo):
+    """-t 2222 with 2222 taken on the host: exit 1 at start-up, one line"""
+    holder = subprocess.Popen(
+        topo.ns_argv(topo.host, [sys.executable, "-c", (
+            "import socket, time\n"
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)\n"
+            "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"
+            "s.bind(('::', 2222)); s.listen(1)\n"
+            "print('READY', flush=True); time.sleep(60)\n")]),
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        start_new_session=True)
+    try:
+        assert holder.stdout.readline().startswith("READY")
+        t0 = time.monotonic()
+        res = tether.run(["--config-net", "-t", "2222", "--", "sleep", "20"],
+                         timeout=30)
+        assert time.monotonic() - t0 < 10, res
+        assert res.rc == 1, res
+        want = ("Failed to bind port 2222 (Address already in use) for "
+                "option '-t 2222', exiting")
+        assert [x for x in res.err.splitlines() if want in x], res
+        assert len([x for x in res.err.splitlines() if "2222" in x]) == 1, \
+            res
+    finally:
+        kill_tree(holder.pid)
+        holder.wait(timeout=10)
+
+
+# -- resources ------------------------------------------------------------
+
+def test_fwd_500_spliced_connections_leak_no_fd(tether, topo, tool):
+    r = Running(tether, ["-t", "24041"],
+                ns_server(tool, "srv-tcp", [24041]))
+    try:
+        r.wait_line("READY")
+        pid = r.p.pid
+        with open(f"/proc/{pid}/comm") as f:
+            assert f.read().strip() in ("pasta", "tether", "passt")
+        res = host_run(topo, topo.host, tool, "many", "127.0.0.1", 24041, 5)
+        assert res["ok"] == 5, res
+        time.sleep(1.5)                 # pools refilled
+        before = fd_count(pid)
+        res = host_run(topo, topo.host, tool, "many", "127.0.0.1", 24041,
+                       500)
+        assert res["ok"] == 500, res
+        assert wait_until(lambda: fd_count(pid) == before, 5), \
+            f"fds: {before} before, {fd_count(pid)} after"
+    finally:
+        r.stop()
