@@ -272,6 +272,7 @@ size_t tcp_frame_hdr(uint8_t *buf, const union inany *src,
 int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq);
 void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s);
 uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames);
+size_t tcp_buf_seg_max(const struct tcp_conn *c);
 int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd);
 

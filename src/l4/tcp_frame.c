@@ -385,34 +385,70 @@ uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames)
 }
 
 /**
- * tcp_buf_queue() - queue one data segment whose payload lies in the
+ * tcp_buf_seg_max() - payload bytes per data frame: the guest's MSS or,
+ * when the link takes segmentation offload, as many whole MSS as fit in a
+ * frame (the guest's kernel receives one large segment, as from GRO)
+ * @c:		connection
+ *
+ * Return: bytes
+ */
+size_t tcp_buf_seg_max(const struct tcp_conn *c)
+{
+	size_t max = L2_MAX_FRAME - egress_l2l3_len(&c->gaddr) - TCP_HDR_LEN;
+
+	if (!egress_offload_ok() || c->mss >= max)
+		return c->mss;
+	return max / c->mss * c->mss;
+}
+
+/**
+ * tcp_buf_queue() - queue one data frame whose payload lies in the
  * buffer, at the position tcp_buf_room() returned, in order
  * @c:		connection
  * @data:	payload
- * @len:	its length
+ * @len:	its length, at most tcp_buf_seg_max()
  * @seq:	its sequence number
  * @flags:	TCPH_ACK, plus TCPH_PSH on the last of a burst
  * @wnd:	window field
  *
+ * With offload, the link completes the checksum, and splits payloads
+ * longer than the guest's MSS (RFC 9293 3.7.1 still holds on the wire).
  * Return: 0, or -ENOBUFS if no slot is left (caller checked the room)
  */
 int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd)
 {
+	struct egress_offload o = { 0 };
+	size_t l4len = TCP_HDR_LEN + len;
 	struct iovec iov[2];
-	uint8_t *h;
+	uint8_t *h, *th;
 	int rc;
 
 	if (tb.nhdr >= TCP_FRAMES)
 		return -ENOBUFS;
 	h = tb.hdr[tb.nhdr];
+	if (egress_offload_ok()) {
+		o.csum_start = (uint16_t)egress_l2l3(h, &c->raddr, &c->gaddr,
+						     IPPROTO_TCP, l4len);
+		o.csum_off = 16;
+		o.gso_size = len > c->mss ? c->mss : 0;
+		o.gso_v6 = !inany_is_v4(&c->gaddr);
+		th = h + o.csum_start;
+		tcp_hdr_fill(th, c->rport, c->gport, seq, c->seq_from_tap,
+			     flags, wnd, 0);
+		wr16(th + 16, egress_pseudo_csum(&c->raddr, &c->gaddr,
+						 IPPROTO_TCP, l4len));
+		iov[0].iov_len = o.csum_start + TCP_HDR_LEN;
+	} else {
+		iov[0].iov_len = tcp_frame_hdr(h, &c->raddr, &c->gaddr,
+					       c->rport, c->gport, seq,
+					       c->seq_from_tap, flags, wnd,
+					       NULL, 0, data, len);
+	}
 	iov[0].iov_base = h;
-	iov[0].iov_len = tcp_frame_hdr(h, &c->raddr, &c->gaddr, c->rport,
-				       c->gport, seq, c->seq_from_tap, flags,
-				       wnd, NULL, 0, data, len);
 	iov[1].iov_base = data;
 	iov[1].iov_len = len;
-	rc = egress_queue(iov, 2);
+	rc = egress_queue_offload(iov, 2, egress_offload_ok() ? &o : NULL);
 	if (rc)
 		return rc;
 	tb.nhdr++;

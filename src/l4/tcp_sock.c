@@ -212,12 +212,12 @@ static ssize_t tcp_peek(struct tcp_conn *c, uint8_t *buf, size_t want,
 
 /* Cut @len peeked bytes at @buf into segments; Return: 0 or -ENOBUFS */
 static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
-			  uint16_t wnd)
+			  size_t seg, uint16_t wnd)
 {
 	size_t off;
 
-	for (off = 0; off < len; off += c->mss) {
-		size_t n = MIN(c->mss, len - off);
+	for (off = 0; off < len; off += seg) {
+		size_t n = MIN(seg, len - off);
 		uint8_t fl = TCPH_ACK | (off + n == len ? TCPH_PSH : 0);
 		int rc = tcp_buf_queue(c, buf + off, n, c->seq_to_tap, fl, wnd);
 
@@ -251,6 +251,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 	uint32_t wnd = c->wnd_from_tap, avail, before = c->seq_to_tap;
 	bool eof = false;
 	uint16_t wraw;
+	size_t seg;
 
 	if (c->state != TCPS_ESTABLISHED || (c->flags & TCPF_FIN_SENT))
 		return;
@@ -261,6 +262,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 	c->flags &= ~TCPF_STALLED;
 	avail = wnd > sent ? wnd - sent : 0;
 	wraw = tcp_wnd_to_tap(c, false);
+	seg = tcp_buf_seg_max(c);
 
 	while (avail) {
 		size_t room, want;
@@ -268,9 +270,9 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 		int frames;
 		ssize_t r;
 
-		buf = tcp_buf_room(MIN(avail, c->mss), &room, &frames);
+		buf = tcp_buf_room(MIN(avail, seg), &room, &frames);
 		want = MIN((size_t)avail, room);
-		want = MIN(want, (size_t)frames * c->mss);
+		want = MIN(want, (size_t)frames * seg);
 		r = tcp_peek(c, buf, want, sent);
 		if (r == -EAGAIN)
 			break;
@@ -284,7 +286,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 			c->flags |= TCPF_SOCK_EOF;
 			break;
 		}
-		if (tcp_segs_queue(c, buf, (size_t)r, wraw)) {
+		if (tcp_segs_queue(c, buf, (size_t)r, seg, wraw)) {
 			/* can't happen, room was checked: but the peek
 			 * offset moved past what we queued, so realign */
 			tcp_rewind(c);
