@@ -187,6 +187,24 @@ err:
 	return rc;
 }
 
+/*
+ * udp_evict_oldest() - the table is full: close the binding idle longest.
+ * A guest that opens bindings without end (or garbage with random ports)
+ * then recycles its own stale bindings instead of locking every new flow
+ * out until the idle timeout.
+ */
+static void udp_evict_oldest(void)
+{
+	uint32_t i, old = 0;
+
+	for (i = 1; i < UDP_BINDINGS; i++)
+		if (ud.b[i].fd >= 0 && ud.b[i].last < ud.b[old].last)
+			old = i;
+	warn_rl("udp: all %d bindings in use, closing the one idle longest "
+		"(port %u)", UDP_BINDINGS, ud.b[old].gport);
+	udp_close(old);
+}
+
 /* udp_bind_get() - binding of @gaddr:@gport, created if new; NULL if not */
 static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
 				     const struct timespec *now)
@@ -200,11 +218,8 @@ static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
 	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_UDP)
 		return &ud.b[flow_val_slot(val)];
 
-	if (!ud.nfree) {
-		warn_rl("udp: all %d bindings in use, datagram dropped",
-			UDP_BINDINGS);
-		return NULL;
-	}
+	if (!ud.nfree)
+		udp_evict_oldest();
 	fd = udp_socket(inany_af(gaddr), gport);
 	if (fd < 0) {
 		warn_rl("udp: socket for port %u: %s", gport, strerror(-fd));
