@@ -78,3 +78,8 @@ clean:
 	rm -rf $(BUILD) build-asan
 
 -include $(DEPS)
+
+# The option reference in doc/ is the --help text: regenerate after
+# changing options (a test checks they agree).
+doc/options.md: $(BUILD)/tether
+	scripts/gen-options $(BUILD) > $@
