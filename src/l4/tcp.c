@@ -65,6 +65,13 @@ static struct tcp_table {
 	.closed_head = TCP_NONE,
 };
 
+static const char *const tcp_state_str[] = {
+	[TCPS_FREE] = "free", [TCPS_CONNECTING] = "connecting",
+	[TCPS_SYN_ACK_SENT] = "SYN-ACK sent", [TCPS_ESTABLISHED] = "established",
+	[TCPS_SYN_SENT] = "SYN sent", [TCPS_CLOSED] = "closed",
+};
+_Static_assert(ARRAY_SIZE(tcp_state_str) == TCPS_STATE_NUM_, "state names");
+
 /**
  * tcp_conn_at() - connection in slot @idx
  * @idx:	slot index, as epoll references and flow values carry it
@@ -171,7 +178,8 @@ void tcp_conn_close(struct tcp_conn *c)
 
 	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
 		return;
-	tcp_dbg(c, "closed");
+	tcp_dbg(c, "closed in state %s, flags 0x%x", tcp_state_str[c->state],
+		c->flags);
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
