@@ -78,33 +78,28 @@ size_t egress_l2l3(uint8_t *buf, const union inany *src,
 	return ETH_HDR_LEN + IP6_HDR_LEN;
 }
 
+/* Pseudo-header partial sum for either family */
+static uint32_t egress_pseudo(const union inany *src, const union inany *dst,
+			      uint8_t proto, size_t l4_len)
+{
+	if (inany_is_v4(src))
+		return csum_pseudo4(src->v4.a4, dst->v4.a4, proto,
+				    (uint16_t)l4_len);
+	return csum_pseudo6(&src->a6, &dst->a6, proto, (uint32_t)l4_len);
+}
+
 uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
 			uint8_t proto, const struct iovec *iov, int cnt,
 			size_t l4_len)
 {
-	uint32_t sum;
-
-	if (inany_is_v4(src))
-		sum = csum_pseudo4(src->v4.a4, dst->v4.a4, proto,
-				   (uint16_t)l4_len);
-	else
-		sum = csum_pseudo6(&src->a6, &dst->a6, proto,
-				   (uint32_t)l4_len);
-	return csum_fold(csum_iov(iov, cnt, 0, sum));
+	return csum_fold(csum_iov(iov, cnt, 0,
+				  egress_pseudo(src, dst, proto, l4_len)));
 }
 
 uint16_t egress_pseudo_csum(const union inany *src, const union inany *dst,
 			    uint8_t proto, size_t l4_len)
 {
-	uint32_t sum;
-
-	if (inany_is_v4(src))
-		sum = csum_pseudo4(src->v4.a4, dst->v4.a4, proto,
-				   (uint16_t)l4_len);
-	else
-		sum = csum_pseudo6(&src->a6, &dst->a6, proto,
-				   (uint32_t)l4_len);
-	return (uint16_t)~csum_fold(sum);
+	return (uint16_t)~csum_fold(egress_pseudo(src, dst, proto, l4_len));
 }
 
 bool egress_offload_ok(void)
