@@ -45,6 +45,7 @@
 #define TSP_SHUT(d)	(1U << (4 + (d)))	/* direction d done: side !d
 						 * shut for writing */
 #define TSP_OUTW(s)	(1U << (6 + (s)))	/* waiting EPOLLOUT on side s */
+#define TSP_REPOLL(s)	(1U << (8 + (s)))	/* set side s's mask again */
 
 /**
  * struct tsp_pipe - a pipe and its capacity
@@ -208,7 +209,14 @@ static void tsp_close(struct tsp_conn *c, bool reset)
 
 /* ---- data -------------------------------------------------------------- */
 
-/* Epoll masks from the flags, changed only where needed */
+/*
+ * Epoll masks from the flags. Edge-triggered EPOLLOUT only comes when the
+ * socket becomes writeable again after a write ran out of memory; a
+ * short write for another reason, or a direction that stopped at its
+ * round limit, would wait forever. So whenever we start waiting, the
+ * mask is set again (TSP_REPOLL): that polls the socket, and reports
+ * EPOLLOUT at once if it is writeable already.
+ */
 static int tsp_events(struct tsp_conn *c)
 {
 	int s, rc;
@@ -221,7 +229,7 @@ static int tsp_events(struct tsp_conn *c)
 		if ((c->flags & TSP_OUTW(s)) ||
 		    (s && (c->flags & TSP_CONNECTING)))
 			ev |= EPOLLOUT;
-		if (ev == c->ev[s])
+		if (ev == c->ev[s] && !(c->flags & TSP_REPOLL(s)))
 			continue;
 		ref.side = (uint32_t)s;
 		rc = c->ev[s] ? loop_mod(c->fd[s], ev, ref) :
@@ -229,8 +237,15 @@ static int tsp_events(struct tsp_conn *c)
 		if (rc)
 			return rc;
 		c->ev[s] = ev;
+		c->flags &= ~TSP_REPOLL(s);
 	}
 	return 0;
+}
+
+/* Direction @d can't write now: wait for EPOLLOUT on side !d */
+static void tsp_out_wait(struct tsp_conn *c, int d)
+{
+	c->flags |= TSP_OUTW(!d) | TSP_REPOLL(!d);
 }
 
 /*
@@ -271,7 +286,7 @@ static int tsp_dir(struct tsp_conn *c, int d)
 			else if (n < 0 && errno != EAGAIN && errno != EINTR)
 				return -errno;
 			if (c->pending[d]) {
-				c->flags |= TSP_OUTW(!d);
+				tsp_out_wait(c, d);
 				return 0;
 			}
 		}
@@ -284,7 +299,7 @@ static int tsp_dir(struct tsp_conn *c, int d)
 			return 0;
 	}
 	/* more to do: come back when the writer says it can take it */
-	c->flags |= TSP_OUTW(!d);
+	tsp_out_wait(c, d);
 	return 0;
 }
 

@@ -92,6 +92,14 @@ def serve_tcp_conn(c, peer, lport):
                 h.update(d)
                 n += len(d)
             c.sendall(f"SHA {h.hexdigest()} {n}\n".encode())
+        elif cmd[0] == "ECHO":
+            left = int(cmd[1])
+            while left:
+                d = c.recv(min(left, CHUNK))
+                if not d:
+                    break
+                c.sendall(d)
+                left -= len(d)
         elif cmd[0] == "SOURCE":
             for chunk in tt_stream(int(cmd[1]), int(cmd[2])):
                 c.sendall(chunk)
@@ -242,6 +250,39 @@ def cmd_bulk(addr, port, size, seed):
     result(**out)
 
 
+def cmd_echo(addr, port, size, seed, timeout="20"):
+    """Send size bytes while reading them back, never half-closing: a
+    stalled direction can't be rescued by an EOF"""
+    size, seed = int(size), int(seed)
+    s = connect(addr, port, timeout=float(timeout))
+    s.sendall(f"ECHO {size}\n".encode())
+    got = {"n": 0, "h": hashlib.sha256(), "err": None}
+
+    def reader():
+        try:
+            while got["n"] < size:
+                d = s.recv(CHUNK)
+                if not d:
+                    break
+                got["h"].update(d)
+                got["n"] += len(d)
+        except OSError as e:
+            got["err"] = str(e)
+    t = threading.Thread(target=reader)
+    t0 = time.monotonic()
+    t.start()
+    try:
+        for chunk in tt_stream(size, seed):
+            s.sendall(chunk)
+    except OSError as e:
+        got["err"] = str(e)
+    t.join(float(timeout) + 5)
+    result(ok=got["n"] == size and got["h"].hexdigest() == tt_sha(size,
+                                                                    seed),
+           n=got["n"], error=got["err"], elapsed=time.monotonic() - t0)
+    s.close()
+
+
 def cmd_udp(addr, port, src="", payload="hello"):
     """One datagram, the reply: who the server saw, who answered"""
     s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
@@ -262,7 +303,7 @@ def cmd_udp(addr, port, src="", payload="hello"):
 
 COMMANDS = {"srv-tcp": cmd_srv_tcp, "srv-udp": cmd_srv_udp,
             "peer": cmd_peer, "ping": cmd_ping, "many": cmd_many,
-            "bulk": cmd_bulk, "udp": cmd_udp}
+            "bulk": cmd_bulk, "echo": cmd_echo, "udp": cmd_udp}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
@@ -386,6 +427,9 @@ def test_fwd_remote_tcp_client_seen_with_real_address(tether, topo, tool,
         res = host_run(topo, topo.remote, tool, "bulk", dst, 24001, 8 << 20,
                        11)
         assert res["up_sha"] == res["expect"] == res["down_sha"], res
+        res = host_run(topo, topo.remote, tool, "echo", dst, 24001, 8 << 20,
+                       1)
+        assert res["ok"], res
     finally:
         r.stop()
 
@@ -441,6 +485,36 @@ def test_fwd_host_loopback_spliced_64mib_both_ways(tether, topo, tool, fam):
         res = host_run(topo, topo.host, tool, "bulk", lo, 24004, BIG, 13)
         assert res["up_len"] == res["down_len"] == BIG, res
         assert res["up_sha"] == res["expect"] == res["down_sha"], res
+        # both ways at once, no EOF to wake a stalled direction up
+        for seed in range(3):
+            res = host_run(topo, topo.host, tool, "echo", lo, 24004,
+                           32 << 20, seed)
+            assert res["ok"], res
+    finally:
+        r.stop()
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["up", "down"])
+def test_fwd_spliced_iperf3_never_stalls(tether, topo, reverse):
+    """At full speed, no half-second without progress (a lost wake-up
+    shows as intervals of 0 bytes until the end)"""
+    iperf3 = shutil.which("iperf3")
+    if not iperf3:
+        pytest.skip("iperf3 not installed")
+    r = Running(tether, ["-t", "24014"],
+                f"{iperf3} -s -1 -p 24014 & for i in $(seq 100); do "
+                f"ss -ltnH 'sport = :24014' | grep -q . && break; "
+                f"sleep 0.05; done; echo READY; wait")
+    try:
+        r.wait_line("READY")
+        argv = [iperf3, "-c", "127.0.0.1", "-p", "24014", "-t", "3",
+                "-i", "0.5", "-J"] + (["-R"] if reverse else [])
+        p = run(topo.ns_argv(topo.host, argv), check=False, timeout=30)
+        assert p.returncode == 0, p.stdout[-2000:]
+        out = json.loads(p.stdout)
+        iv = [i["sum"]["bytes"] for i in out["intervals"]]
+        assert iv and min(iv) > 0, \
+            f"stalled: bytes per 0.5 s {iv} {out.get('error')}"
     finally:
         r.stop()
 
@@ -469,6 +543,16 @@ def test_fwd_ns_to_host_loopback_64mib_both_ways(tether, topo, tool, fam):
     assert peer["ok"] and peer["peer"] == lo, res
     assert bulk["up_len"] == bulk["down_len"] == BIG, bulk
     assert bulk["up_sha"] == bulk["expect"] == bulk["down_sha"], bulk
+
+
+def test_fwd_ns_to_host_echo_no_stall(tether, topo, tool):
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24010):
+        script = "; ".join(f"python3 {tool} echo 127.0.0.1 24010 "
+                           f"{32 << 20} {seed}" for seed in range(3))
+        res = tether.spawn(script, opts=["-T", "24010"])
+    assert res.rc == 0, res
+    assert len(res.results) == 3, res
+    assert all(r["ok"] for r in res.results), res
 
 
 def test_fwd_udp_loopback_both_ways(tether, topo, tool):
