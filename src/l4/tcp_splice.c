@@ -21,9 +21,10 @@
  * kernel to kernel, socket -> pipe -> socket, one pipe per direction
  * (pipe[d] carries what side d reads to side !d), and @pending[d] counts
  * what sits in it. A read that finds the pipe full, or a write that
- * can't drain it, waits for EPOLLOUT on the writer (OUTW); everything is
- * edge-triggered, so each direction runs until its reader is dry, its
- * writer is full, or it reaches EOF. EOF on side d becomes
+ * can't drain it, waits for EPOLLOUT on the writer (OUTW), and the reader
+ * isn't polled meanwhile; everything is edge-triggered, so each
+ * direction runs until its reader is dry, its writer is full, or it
+ * reaches EOF (setting a mask polls the socket again: no edge is lost). EOF on side d becomes
  * shutdown(SHUT_WR) on side !d once pipe[d] is empty; when both
  * directions are shut, the connection closes and its pipes go back to
  * the pool. An error on either side is an RST on the other (SO_LINGER
@@ -222,10 +223,13 @@ static int tsp_events(struct tsp_conn *c)
 	int s, rc;
 
 	for (s = 0; s < 2; s++) {
-		uint32_t ev = EPOLLIN | EPOLLRDHUP | EPOLLET;
 		union ep_ref ref = ep_ref_make(EP_TCP_SPLICE, c->fd[s],
 					       tsp_idx(c));
+		uint32_t ev = EPOLLET;
 
+		/* a reader whose writer is blocked would only wake us up */
+		if (!(c->flags & (TSP_CONNECTING | TSP_OUTW(!s))))
+			ev |= EPOLLIN | EPOLLRDHUP;
 		if ((c->flags & TSP_OUTW(s)) ||
 		    (s && (c->flags & TSP_CONNECTING)))
 			ev |= EPOLLOUT;
