@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# test_cli.py - command line behaviour scripts and clients rely on
+
+
+def test_version_exits_0_and_prints_to_stdout(tether_cli):
+    res = tether_cli.run(["--version"], timeout=20)
+    assert res.rc == 0, res
+    assert res.out.strip(), res
+
+
+def test_unknown_option_exits_1_with_one_line_on_stderr(tether_cli):
+    res = tether_cli.run(["--no-such-option"], timeout=20)
+    assert res.rc == 1, res
+    lines = [line for line in res.err.splitlines() if line.strip()]
+    # Podman looks for this text to detect options an old pasta lacks
+    assert "unrecognized option '--no-such-option'" in res.err, res
+    assert len(lines) == 1, res
+
+
+def test_bad_mtu_value_exits_1(tether_cli):
+    res = tether_cli.run(["--config-net", "-m", "70000", "--", "true"],
+                         timeout=20)
+    assert res.rc == 1, res
+    assert res.err.strip(), res
+
+
+def test_help_exits_0_and_lists_options(tether_cli):
+    res = tether_cli.run(["--help"], timeout=20)
+    assert res.rc == 0, res
+    for opt in ("--config-net", "--netns", "--userns", "--mtu",
+                "--foreground", "--version", "--help"):
+        assert opt in res.out, f"{opt} missing from --help:\n{res.out}"
