@@ -131,7 +131,7 @@ missing bar = n/a (see table)\\n{subtitle}" font ',14'
 set origin 0,0.44
 set size 1,0.50
 set title 'Throughput (Gbit/s, higher is better)'
-set key top right
+set key horizontal outside top center
 set xtics nomirror font ',11'
 {_plot_cmd(tp, all4)}
 

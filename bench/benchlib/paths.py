@@ -225,6 +225,15 @@ class SlirpPath(Path):
 
     def start(self, script, rundir, mtu=None, fwd=None):
         run = Run(self, rundir)
+        try:
+            self._start(run, script, mtu, fwd)
+        except BaseException:
+            run.stop()
+            raise
+        return run
+
+    def _start(self, run, script, mtu, fwd):
+        rundir = run.rundir
         sleeper = self.procs.spawn(self.as_user("unshare", "-Urn", "sleep",
                                                 "86400"))
         run.extra_procs.append(sleeper)
@@ -256,7 +265,6 @@ class SlirpPath(Path):
         run.ns_pid = sleeper.pid
         self._spawn_script(run, ["nsenter", "-t", str(sleeper.pid), "-n",
                                  "sh", "-c", script])
-        return run
 
     @staticmethod
     def _api(path, req):

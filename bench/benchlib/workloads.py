@@ -24,7 +24,7 @@ class Workload:
 
     def __init__(self, key, title, unit, better="higher", baseline="veth",
                  paths=("tether", "pasta", "slirp", "veth"), mtu=None,
-                 fwd=None, fmt="{:.2f}"):
+                 fwd=None, fmt="{:.2f}", server=None):
         self.key = key
         self.title = title
         self.unit = unit
@@ -34,6 +34,10 @@ class Workload:
         self.mtu = mtu
         self.fwd = fwd
         self.fmt = fmt
+        self.server = server    # long-running server this one talks to
+
+    def server_for(self, path):
+        return self.server
 
     def script(self, ctx, path):
         raise NotImplementedError
@@ -58,6 +62,18 @@ class Workload:
 
     def execute(self, ctx, path, rundir):
         """Run once through @path. Return: dict(value=..., extra=...)."""
+        server = self.server_for(path)
+        if server:
+            ctx.topo.check_server(server)
+        try:
+            return self._execute(ctx, path, rundir)
+        except RunFailed:
+            # A half-finished test can wedge a server: restart it.
+            if server:
+                ctx.topo.start_server(server)
+            raise
+
+    def _execute(self, ctx, path, rundir):
         script = self.script(ctx, path)
         run = path.start(ctx.prelude(rundir, self.timeout(ctx)) + script,
                          rundir, mtu=self.mtu, fwd=self.fwd_for(path))
@@ -117,12 +133,12 @@ class IperfTcp(Workload):
     """iperf3 TCP, client in the namespace, server in REMOTE."""
 
     def __init__(self, key, title, reverse=False, streams=1, **kw):
+        kw.setdefault("server", "iperf")
         super().__init__(key, title, "Gbit/s", **kw)
         self.reverse = reverse
         self.streams = streams
 
     def script(self, ctx, path):
-        ctx.topo.check_server("iperf")
         opts = (" -R" if self.reverse else "") + \
             (f" -P {self.streams}" if self.streams > 1 else "")
         return ("sp start\n"
@@ -138,13 +154,6 @@ class IperfTcp(Workload):
                           "sender_retransmits":
                               end["sum_sent"].get("retransmits")}}
 
-    def execute(self, ctx, path, rundir):
-        try:
-            return super().execute(ctx, path, rundir)
-        except RunFailed:
-            # A half-finished test can wedge iperf3's server: restart it.
-            ctx.topo.start_server("iperf")
-            raise
 
 
 class IperfUdp(IperfTcp):
@@ -154,7 +163,6 @@ class IperfUdp(IperfTcp):
         super().__init__(key, title, **kw)
 
     def script(self, ctx, path):
-        ctx.topo.check_server("iperf")
         return ("sp start\n"
                 f"iperf3 -c {REMOTE_IP} -p {PORT_IPERF} -t {ctx.secs} -J "
                 f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate} -w 4M\n"
@@ -178,9 +186,12 @@ class SpliceIn(IperfTcp):
                          paths=("tether", "pasta", "slirp", "loopback"),
                          fwd={"-t": str(PORT_SPLICE_IN)}, **kw)
 
+    def server_for(self, path):
+        # Translators: a one-off server inside the namespace.
+        return None if path.kind == "tool" else "iperf_lo"
+
     def script(self, ctx, path):
         if path.kind != "tool":
-            ctx.topo.check_server("iperf_lo")
             return super().script(ctx, path).replace(
                 f"-c {REMOTE_IP} -p {PORT_IPERF}",
                 f"-c 127.0.0.1 -p {PORT_IPERF_LO}")
@@ -216,9 +227,6 @@ class SpliceIn(IperfTcp):
             raise RunFailed(run.client_err)
         super().check(ctx, run, rc)
 
-    def execute(self, ctx, path, rundir):
-        return Workload.execute(self, ctx, path, rundir)
-
     def parse(self, ctx, run):
         if run.path.kind != "tool":
             return super().parse(ctx, run)
@@ -236,20 +244,14 @@ class SpliceOut(IperfTcp):
     def __init__(self, key, title, **kw):
         super().__init__(key, title, baseline="loopback",
                          paths=("tether", "pasta", "slirp", "loopback"),
-                         fwd={"-T": str(PORT_IPERF_LO)}, **kw)
+                         fwd={"-T": str(PORT_IPERF_LO)}, server="iperf_lo",
+                         **kw)
 
     def script(self, ctx, path):
-        ctx.topo.check_server("iperf_lo")
         return super().script(ctx, path).replace(
             f"-c {REMOTE_IP} -p {PORT_IPERF}",
             f"-c 127.0.0.1 -p {PORT_IPERF_LO}")
 
-    def execute(self, ctx, path, rundir):
-        try:
-            return Workload.execute(self, ctx, path, rundir)
-        except RunFailed:
-            ctx.topo.start_server("iperf_lo")
-            raise
 
 
 class Latency(Workload):
@@ -257,10 +259,9 @@ class Latency(Workload):
 
     def __init__(self, key, title, **kw):
         super().__init__(key, title, "us", better="lower", fmt="{:.1f}",
-                         **kw)
+                         server="sockperf", **kw)
 
     def script(self, ctx, path):
-        ctx.topo.check_server("sockperf")
         return ("sp start\n"
                 f"sockperf ping-pong --tcp -i {REMOTE_IP} -p {PORT_SOCKPERF} "
                 f"-t {ctx.secs} 2>&1\n"
@@ -282,10 +283,10 @@ class ConnRate(Workload):
     """Short connections per second: connect, 1 byte each way, close."""
 
     def __init__(self, key, title, **kw):
-        super().__init__(key, title, "conn/s", fmt="{:.0f}", **kw)
+        super().__init__(key, title, "conn/s", fmt="{:.0f}",
+                         server="connrate", **kw)
 
     def script(self, ctx, path):
-        ctx.topo.check_server("connrate")
         return ("sp start\n"
                 f"{ctx.connrate} -c {REMOTE_IP} -p {PORT_CONNRATE} "
                 f"-n 1000000 -t {ctx.secs}\n"
@@ -309,13 +310,13 @@ class Memory(Workload):
 
     def __init__(self, key, title, **kw):
         super().__init__(key, title, "MiB", better="lower", fmt="{:.1f}",
-                         paths=("tether", "pasta", "slirp"), **kw)
+                         paths=("tether", "pasta", "slirp"),
+                         server="connrate", **kw)
 
     def timeout(self, ctx):
         return 60
 
     def script(self, ctx, path):
-        ctx.topo.check_server("connrate")
         return ("sp start\n"
                 f"{ctx.connrate} -c {REMOTE_IP} -p {PORT_CONNRATE} "
                 f"-n {self.COUNT} -t 30 -H \"$D/sync.held\"\n"
@@ -345,12 +346,12 @@ class Startup(Workload):
                          paths=("tether", "pasta"), **kw)
 
     def timeout(self, ctx):
-        return ctx.startup_n * 10 + 10
+        return ctx.startup_n * 12 + 10
 
     def execute(self, ctx, path, rundir):
         # bash's $EPOCHREALTIME: no fork for the clock itself.
         loop = ("for i in $(seq %d); do t0=$EPOCHREALTIME; "
-                "timeout 10 %s --config-net -- true >/dev/null 2>&1 "
+                "timeout -k 2 10 %s --config-net -- true >/dev/null 2>&1 "
                 "|| { echo FAIL $?; exit 1; }; t1=$EPOCHREALTIME; "
                 "echo $t0 $t1; done" % (ctx.startup_n, path.binary))
         rc, out, err = ctx.procs.run(path.as_user("bash", "-c", loop),
