@@ -38,7 +38,8 @@ import pytest
 
 from tether import Tether, check_sanitizer, wait_until
 from topology import (V4_GW, V4_HOST, V4_PLEN, V4_SERVER, V6_HOST,
-                      V6_SERVER, PORT_HTTP, kill_tree, pid_alive, run)
+                      V6_SERVER, PORT_HTTP, PORT_SHA, kill_tree, pid_alive,
+                      run)
 from conftest import REPO, run_as
 
 GUEST_SRC = os.path.join(REPO, "tests", "guest")
@@ -267,13 +268,17 @@ echo "TT DNS $(nslookup {DNS_NAME} 2>&1 | awk '/^Address: / {{ print $2 }}' | tr
 timeout 60 wget -q -O /tmp/fn http://{DNS_NAME}:{PORT_HTTP}/small &&
 	echo "TT SHANAME $(sha256sum /tmp/fn | cut -d' ' -f1)"
 echo "TT BIGSHA $(timeout 120 wget -q -O - http://{V4_SERVER}:{PORT_HTTP}/big | sha256sum | cut -d' ' -f1)"
+dd if=/dev/urandom of=/tmp/up bs=1M count=8 2>/dev/null
+echo "TT UPSHA $(sha256sum /tmp/up | cut -d' ' -f1)"
+echo "TT UP4 $(timeout 120 nc {V4_SERVER} {PORT_SHA} < /tmp/up)"
+echo "TT UP6 $(timeout 120 nc {V6_SERVER} {PORT_SHA} < /tmp/up)"
 """
 
 
 def test_vm_guest_gets_service(guest, passt, dns, files, workdir):
     """A QEMU guest on passt: DHCP (host's address, gateway, MTU 65520),
-    SLAAC, ping, HTTP over IPv4 and IPv6 with matching SHA-256, a name
-    through the DNS forwarder"""
+    SLAAC, ping, downloads and uploads over IPv4 and IPv6 with matching
+    SHA-256, a name through the DNS forwarder"""
     p = passt().listen()
     vm = run_vm(guest, p.sock, workdir, GUEST_SERVICES)
     assert p.alive(), p.output()
@@ -295,6 +300,9 @@ def test_vm_guest_gets_service(guest, passt, dns, files, workdir):
     assert vm.one("BIGSHA") == files["big"][1], vm
     assert set(vm.one("DNS").split()) >= {V4_SERVER, V6_SERVER}, vm
     assert vm.one("SHANAME") == small, vm
+    up = f"{vm.one('UPSHA')} {8 << 20}"
+    assert vm.one("UP4") == up, vm
+    assert vm.one("UP6") == up, vm
     with open(dns) as f:
         assert f"QUERY {DNS_NAME} A" in f.read()
     assert vm.one("EXIT") == "0", vm
