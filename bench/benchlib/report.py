@@ -125,7 +125,8 @@ def targets(summary, who="tether"):
     def ratio(name, wk, key, op, limit, extra_ok=True, extra=""):
         v = _get(summary, wk, who, key)
         if v is None:
-            out.append(("n/a", f"{name}: no {who} figure"))
+            out.append(("n/a", f"{name}: " + (
+                f"no {who} figure" if wk in summary else "not run")))
             return
         good = (v >= limit if op == ">=" else v <= limit) and extra_ok
         out.append(("PASS" if good else "FAIL",
@@ -154,8 +155,8 @@ def targets(summary, who="tether"):
         if mm is not None and wk not in ("mem_1000", "startup") and \
            (worst is None or mm < worst[0]):
             worst = (mm, wk, s["ok"])
-    if worst is None:
-        out.append(("n/a", "stability: no figures"))
+    if worst is None or worst[2] < 3:
+        out.append(("n/a", "stability: needs 3 or more repetitions"))
     else:
         out.append(("PASS" if worst[0] >= 0.7 else "FAIL",
                      f"stability: worst run/median {worst[0]:.2f} in "
