@@ -133,6 +133,7 @@ static int fwd_binds(unsigned kind, const struct fwd_spec *fs,
 	struct in_addr lo4 = { htonl(INADDR_LOOPBACK) }, any4 = { 0 };
 	int n = 0;
 
+	memset(b, 0, 2 * sizeof(*b));
 	if (fs->has_addr) {
 		b[0].af = inany_af(&fs->addr);
 		b[0].v6only = true;
