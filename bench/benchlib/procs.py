@@ -100,10 +100,14 @@ class Procs:
                     os.kill(x, signal.SIGKILL)
                 except OSError:
                     pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline:
+                try:
+                    if os.waitpid(pid, os.WNOHANG)[0]:
+                        break
+                except ChildProcessError:
+                    break
+                time.sleep(0.01)
 
     def spawn(self, argv, **kw):
         kw.setdefault("env", BASE_ENV)
