@@ -21,6 +21,7 @@ import random
 import selectors
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -100,6 +101,19 @@ def serve_tcp_conn(c, peer, lport):
                     break
                 c.sendall(d)
                 left -= len(d)
+        elif cmd[0] == "RST":
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+        elif cmd[0] == "WAIT":
+            c.sendall(b"WAITING\n")
+            try:
+                d = c.recv(100)
+                what = "data" if d else "eof"
+            except ConnectionResetError:
+                what = "reset"
+            except OSError as e:
+                what = type(e).__name__
+            print(f"WAITRESULT {what}", flush=True)
         elif cmd[0] == "SOURCE":
             for chunk in tt_stream(int(cmd[1]), int(cmd[2])):
                 c.sendall(chunk)
@@ -283,10 +297,33 @@ def cmd_echo(addr, port, size, seed, timeout="20"):
     s.close()
 
 
-def cmd_udp(addr, port, src="", payload="hello"):
+def cmd_reset(addr, port, who):
+    """who=server: the server resets, what do we see? who=client: we
+    reset, after the server is waiting (it prints what it saw)"""
+    t0 = time.monotonic()
+    try:
+        s = connect(addr, port, timeout=10)
+        if who == "server":
+            s.sendall(b"RST\n")
+            d = s.recv(100)
+            what = "data" if d else "eof"
+        else:
+            s.sendall(b"WAIT\n")
+            what = read_line(s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+        s.close()
+    except ConnectionResetError:
+        what = "reset"
+    except OSError as e:
+        what = type(e).__name__
+    result(seen=what, elapsed=time.monotonic() - t0)
+
+
+def cmd_udp(addr, port, src="", payload="hello", timeout="5"):
     """One datagram, the reply: who the server saw, who answered"""
     s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
-    s.settimeout(5)
+    s.settimeout(float(timeout))
     if src:
         s.bind((src, 0))
     try:
@@ -303,7 +340,8 @@ def cmd_udp(addr, port, src="", payload="hello"):
 
 COMMANDS = {"srv-tcp": cmd_srv_tcp, "srv-udp": cmd_srv_udp,
             "peer": cmd_peer, "ping": cmd_ping, "many": cmd_many,
-            "bulk": cmd_bulk, "echo": cmd_echo, "udp": cmd_udp}
+            "bulk": cmd_bulk, "echo": cmd_echo, "reset": cmd_reset,
+            "udp": cmd_udp}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
@@ -579,6 +617,107 @@ def test_fwd_udp_loopback_both_ways(tether, topo, tool):
             r.stop()
 
 
+# -- resets and refusals -------------------------------------------------
+
+PATHS = pytest.mark.parametrize("path", ["splice", "tap"])
+
+
+def client_ns(topo, path):
+    """Where the client runs and what it connects to, per path"""
+    return (topo.host, "127.0.0.1") if path == "splice" else \
+        (topo.remote, V4_HOST)
+
+
+@PATHS
+def test_fwd_server_reset_reaches_client(tether, topo, tool, path):
+    r = Running(tether, ["-t", "24051"], ns_server(tool, "srv-tcp", [24051]))
+    try:
+        r.wait_line("READY")
+        ns, addr = client_ns(topo, path)
+        res = host_run(topo, ns, tool, "reset", addr, 24051, "server")
+        assert res["seen"] == "reset" and res["elapsed"] < 5, res
+    finally:
+        r.stop()
+
+
+@PATHS
+def test_fwd_client_reset_reaches_server(tether, topo, tool, path):
+    r = Running(tether, ["-t", "24052"], ns_server(tool, "srv-tcp", [24052]))
+    try:
+        r.wait_line("READY")
+        ns, addr = client_ns(topo, path)
+        res = host_run(topo, ns, tool, "reset", addr, 24052, "client")
+        assert res["seen"] == "WAITING", res
+        assert r.wait_line("WAITRESULT ", timeout=10) == ["reset"]
+    finally:
+        r.stop()
+
+
+def test_fwd_reset_crosses_ns_to_host(tether, topo, tool):
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24053):
+        res = tether.spawn(f"python3 {tool} reset 127.0.0.1 24053 server",
+                           opts=["-T", "24053"])
+    assert res.rc == 0, res
+    assert res.results[0]["seen"] == "reset", res
+
+
+@PATHS
+def test_fwd_nothing_listening_client_is_reset_at_once(tether, topo, tool,
+                                                       path):
+    """Our listener accepts; nobody behind it: RST, not a hang"""
+    r = Running(tether, ["-t", "24054"], "echo READY; sleep 60")
+    try:
+        r.wait_line("READY")
+        ns, addr = client_ns(topo, path)
+        res = host_run(topo, ns, tool, "reset", addr, 24054, "server")
+        assert res["seen"] in ("reset", "eof"), res
+        assert res["elapsed"] < 3, res
+    finally:
+        r.stop()
+
+
+# -- listening addresses and families --------------------------------------
+
+def test_fwd_spec_address_binds_only_there(tether, topo, tool):
+    r = Running(tether, ["-t", "127.0.0.1/24061"],
+                ns_server(tool, "srv-tcp", [24061]))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "ping", "127.0.0.1", 24061)
+        assert res["ok"], res
+        res = host_run(topo, topo.remote, tool, "ping", V4_HOST, 24061, 3)
+        assert not res["ok"] and res["errno"] == 111, res
+    finally:
+        r.stop()
+
+
+def test_fwd_spec_interface_binds_only_there(tether, topo, tool):
+    r = Running(tether, ["-t", "%lo/24062"],
+                ns_server(tool, "srv-tcp", [24062]))
+    try:
+        r.wait_line("READY")
+        for lo in ("127.0.0.1", "::1"):
+            res = host_run(topo, topo.host, tool, "ping", lo, 24062)
+            assert res["ok"], res
+        res = host_run(topo, topo.remote, tool, "ping", V4_HOST, 24062, 3)
+        assert not res["ok"], res
+    finally:
+        r.stop()
+
+
+def test_fwd_ipv4_only_listens_on_ipv4_only(tether, topo, tool):
+    r = Running(tether, ["-4", "-t", "24063"],
+                ns_server(tool, "srv-tcp", [24063], addr="0.0.0.0"))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "ping", "127.0.0.1", 24063)
+        assert res["ok"], res
+        res = host_run(topo, topo.host, tool, "ping", "::1", 24063, 3)
+        assert not res["ok"] and res["errno"] == 111, res
+    finally:
+        r.stop()
+
+
 # -- rules ----------------------------------------------------------------
 
 def test_fwd_remapped_range_lands_on_right_ports(tether, topo, tool):
@@ -644,6 +783,21 @@ def test_fwd_auto_follows_namespace_within_a_second(tether, topo, tool):
             return not res["ok"] and res["errno"] == 111
         assert wait_until(down, 5, step=0.05), "never released"
         assert time.time() - t_exit < 1.5, "released too late"
+    finally:
+        r.stop()
+
+
+def test_fwd_auto_udp_follows_namespace(tether, topo, tool):
+    port = 24033
+    r = Running(tether, [], "sleep 1; " +
+                ns_server(tool, "srv-udp", [port], life=30))
+    try:
+        r.wait_line("READY")
+
+        def up():
+            return host_run(topo, topo.host, tool, "udp", "127.0.0.1",
+                            port, "", "hello", 0.3)["ok"]
+        assert wait_until(up, 5, step=0.05), "never forwarded"
     finally:
         r.stop()
 
