@@ -433,13 +433,15 @@ unsigned fwd_listeners(void)
 	return fwd.count;
 }
 
-/* Does any rule of @kind forward something? */
-static bool fwd_kind_used(const struct conf *c, unsigned kind)
+/* Does any rule of @kind forward something (@explicit: not just auto)? */
+static bool fwd_kind_used(const struct conf *c, unsigned kind, bool explicit)
 {
 	int i;
 
 	for (i = 0; i < c->fwd.n[kind]; i++) {
-		if (c->fwd.rule[kind][i]->mode != FWD_MODE_NONE)
+		enum fwd_mode m = c->fwd.rule[kind][i]->mode;
+
+		if (m != FWD_MODE_NONE && (!explicit || m != FWD_MODE_AUTO))
 			return true;
 	}
 	return false;
@@ -451,8 +453,8 @@ static bool fwd_kind_used(const struct conf *c, unsigned kind)
  */
 void fwd_init(const struct conf *c)
 {
-	bool tcp_in = fwd_kind_used(c, FWD_TCP_IN);
-	bool udp_in = fwd_kind_used(c, FWD_UDP_IN);
+	bool tcp_in = fwd_kind_used(c, FWD_TCP_IN, false);
+	bool udp_in = fwd_kind_used(c, FWD_UDP_IN, false);
 	unsigned k;
 	int i;
 
@@ -473,7 +475,7 @@ void fwd_init(const struct conf *c)
 
 	for (k = 0; k < FWD_KIND_NUM_; k++) {
 		if (fwd_kind_ns(k) && (!fwd.pasta || !fwd.splice)) {
-			if (fwd_kind_used(c, k))
+			if (fwd_kind_used(c, k, true))
 				warn("%s needs the loopback fast path: ignored "
 				     "%s", fwd_opt[k], fwd.pasta ?
 				     "with --no-splice" : "in passt mode");
