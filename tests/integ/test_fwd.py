@@ -849,6 +849,59 @@ def test_fwd_bound_port_fails_at_startup(tether, topo):
         holder.wait(timeout=10)
 
 
+def attached_server(tether, tool, port):
+    """A server in a user+net namespace of the unprivileged user, which
+    tether will attach to; the Popen of unshare (its pid is the target)"""
+    p = tether.popen(tether.user_argv(
+        ["unshare", "--user", "--map-root-user", "--net", "sh", "-c",
+         f"ip link set lo up; exec python3 {tool} srv-tcp 0.0.0.0 {LIFE} "
+         f"{port}"]), stderr=subprocess.DEVNULL)
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    assert sel.select(timeout=20) and p.stdout.readline().startswith("READY")
+    return p
+
+
+def test_fwd_attach_daemon_forwards_and_reports_bind_failure(tether, topo,
+                                                             tool, workdir):
+    """Attached to a PID, tether daemonizes: a port that can't be bound
+    must still fail the command the user ran, with exit 1"""
+    ns = attached_server(tether, tool, 24091)
+    holder = subprocess.Popen(
+        topo.ns_argv(topo.host, [sys.executable, "-c", (
+            "import socket, time\n"
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)\n"
+            "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"
+            "s.bind(('::', 24092)); s.listen(1)\n"
+            "print('READY', flush=True); time.sleep(60)\n")]),
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        start_new_session=True)
+    try:
+        assert holder.stdout.readline().startswith("READY")
+        res = tether.run(["--config-net", "-t", "24091,24092",
+                          str(ns.pid)], timeout=30)
+        assert res.rc == 1 and not res.timed_out, res
+        assert "Failed to bind port 24092 (Address already in use) for " \
+            "option '-t 24091,24092', exiting" in res.err, res
+
+        pidfile = os.path.join(workdir, "rw", "fwd-attach.pid")
+        res = tether.run(["--config-net", "-P", pidfile, "-t", "24091",
+                          str(ns.pid)], timeout=30)
+        assert res.rc == 0 and not res.timed_out, res
+        assert wait_until(lambda: os.path.exists(pidfile) and
+                          open(pidfile).read().strip(), 10), "no PID file"
+        tether.track_pid(int(open(pidfile).read()))
+        res = host_run(topo, topo.host, tool, "peer", "127.0.0.1", 24091)
+        assert res["ok"] and res["peer"] == V4_HOST, res
+        res = host_run(topo, topo.remote, tool, "peer", V4_HOST, 24091,
+                       V4_SERVER)
+        assert res["ok"] and res["peer"] == V4_SERVER, res
+    finally:
+        kill_tree(holder.pid)
+        holder.wait(timeout=10)
+        kill_tree(ns.pid)
+
+
 # -- resources ------------------------------------------------------------
 
 def test_fwd_500_spliced_connections_leak_no_fd(tether, topo, tool):
