@@ -47,6 +47,17 @@ static struct {
 } nsbulk;
 
 /**
+ * fwd_opt_name() - the option of a kind of rule, for messages
+ * @kind:	enum conf_fwd_kind
+ *
+ * Return: "-t", "-u", "-T" or "-U"
+ */
+const char *fwd_opt_name(unsigned kind)
+{
+	return kind < FWD_KIND_NUM_ ? fwd_opt[kind] : "?";
+}
+
+/**
  * fwd_listener_at() - listener for an epoll reference
  * @idx:	slot
  * @fd:		the fd the event was for

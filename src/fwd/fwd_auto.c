@@ -153,13 +153,12 @@ static void fwd_auto_rule(unsigned kind, unsigned rule)
 				if (fwd_listen(kind, rule, port, false))
 					bit_set(sc.failed[kind], port);
 				else
-					debug("auto: forwarding %s port %u",
-					      fwd_kind_udp(kind) ? "UDP" : "TCP",
-					      port);
+					debug("auto: %s port %u forwarded",
+					      fwd_opt_name(kind), port);
 			} else if (!want && have) {
 				fwd_unlisten(kind, rule, port);
 				debug("auto: %s port %u released",
-				      fwd_kind_udp(kind) ? "UDP" : "TCP", port);
+				      fwd_opt_name(kind), port);
 			}
 		}
 	}

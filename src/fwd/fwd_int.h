@@ -88,6 +88,7 @@ static inline const struct fwd_spec *fwd_rule(unsigned kind, unsigned rule)
 }
 
 /* fwd.c */
+const char *fwd_opt_name(unsigned kind);
 struct fwd_listener *fwd_listener_at(uint32_t idx, int fd);
 int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict);
 void fwd_unlisten(unsigned kind, unsigned rule, uint16_t port);

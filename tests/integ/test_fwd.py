@@ -802,6 +802,23 @@ def test_fwd_auto_udp_follows_namespace(tether, topo, tool):
         r.stop()
 
 
+def test_fwd_auto_never_forwards_back(tether, topo, tool):
+    """-t auto and -T auto together: a host port forwarded into the
+    namespace (our listener there) must not come back out, and the other
+    way round"""
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24035):
+        res = tether.spawn(
+            f"sleep 1.2; python3 {tool} ping 127.0.0.1 24035; " +
+            ns_server(tool, "srv-tcp", [24036], life=2.5), opts=["-d"])
+    assert res.rc == 0, res
+    assert res.results[0]["ok"] and res.results[0]["port"] == 24035, res
+    assert "auto: -T port 24035 forwarded" in res.err, res
+    assert "auto: -t port 24036 forwarded" in res.err, res
+    for bad in ("-t port 24035", "-u port 24035", "-T port 24036",
+                "-U port 24036"):
+        assert f"auto: {bad} forwarded" not in res.err, res
+
+
 def test_fwd_auto_ns_to_host_follows_host(tether, topo, tool):
     """Default -T auto: a port bound on the host appears in the namespace"""
     with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24032):
