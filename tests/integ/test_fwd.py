@@ -919,6 +919,118 @@ def test_fwd_attach_daemon_forwards_and_reports_bind_failure(tether, topo,
         kill_tree(ns.pid)
 
 
+# -- passt mode: a fake guest on the stream socket --------------------------
+
+GUEST_MAC = bytes.fromhex("525400123456")
+OUR_MAC = bytes.fromhex("9a559a559a55")
+
+
+def inet_csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp4_frame(src, sport, dst, dport, payload):
+    """Ethernet + IPv4 + UDP from the guest, checksums filled"""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = inet_csum(s + d + struct.pack("!BBH", 0, 17, len(udp)) + udp)
+    udp = udp[:6] + struct.pack("!H", c or 0xffff) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64,
+                     17, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", inet_csum(ip)) + ip[12:]
+    return OUR_MAC + GUEST_MAC + b"\x08\x00" + ip + udp
+
+
+def parse_udp4(f):
+    """(src, sport, dst, dport, payload) of an IPv4 UDP frame, checked"""
+    if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17:
+        return None
+    ihl = (f[14] & 0xf) * 4
+    ip, udp = f[14:14 + ihl], f[14 + ihl:14 + struct.unpack("!H", f[16:18])[0]]
+    assert inet_csum(ip) == 0, "bad IPv4 header checksum from passt"
+    ph = ip[12:20] + struct.pack("!BBH", 0, 17, len(udp))
+    assert inet_csum(ph + udp) == 0, "bad UDP checksum from passt"
+    sport, dport = struct.unpack("!HH", udp[:4])
+    return (socket.inet_ntoa(ip[12:16]), sport, socket.inet_ntoa(ip[16:20]),
+            dport, udp[8:])
+
+
+class StreamGuest:
+    """The QEMU side of passt's socket: 4-byte length, then a frame"""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(5)
+        self.s.connect(path)
+        self.buf = b""
+
+    def send(self, frame):
+        self.s.sendall(struct.pack("!I", len(frame)) + frame)
+
+    def recv_udp(self, dport, timeout=5):
+        deadline = time.monotonic() + timeout
+        self.s.settimeout(0.2)
+        while time.monotonic() < deadline:
+            while len(self.buf) >= 4:
+                n = struct.unpack("!I", self.buf[:4])[0]
+                if len(self.buf) < 4 + n:
+                    break
+                f, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
+                u = parse_udp4(f)
+                if u and u[3] == dport:
+                    return u
+            try:
+                d = self.s.recv(65536)
+            except socket.timeout:
+                continue
+            if not d:
+                break
+            self.buf += d
+        return None
+
+
+def test_fwd_passt_udp_forward_through_stream(tether_bin, topo, tool,
+                                              workdir):
+    """passt -u: a remote client's datagram reaches the guest from the
+    client's address; the guest's reply reaches the client from the
+    forwarded port"""
+    from conftest import run_as
+    from tether import Tether
+
+    passt_bin = os.path.join(os.path.dirname(tether_bin), "passt")
+    t = Tether(passt_bin, run_as(), workdir, netns=topo.host)
+    sock = os.path.join(workdir, "rw", "fwd-passt.sock")
+    p = t.popen(t.argv(["-f", "-s", sock, "-u", "24111:24112"]))
+    try:
+        assert wait_until(lambda: os.path.exists(sock) or
+                          p.poll() is not None, 10), "no socket"
+        assert p.poll() is None, t.finish(p, 5)
+        g = StreamGuest(sock)
+        client = subprocess.Popen(
+            topo.ns_argv(topo.remote, [sys.executable, tool, "udp", V4_HOST,
+                                       "24111", V4_SERVER, "ping"]),
+            stdout=subprocess.PIPE, text=True)
+        got = g.recv_udp(24112)
+        assert got, "nothing reached the guest"
+        src, sport, dst, dport, payload = got
+        assert (src, dst, payload) == (V4_SERVER, V4_HOST, b"ping"), got
+        reply = f"PEER {src} {sport} {dport}|".encode() + payload
+        g.send(udp4_frame(V4_HOST, 24112, src, sport, reply))
+        out, _ = client.communicate(timeout=20)
+        res = json.loads(out.split("TTRESULT ", 1)[1])
+        assert res["ok"], res
+        assert res["reply_from"] == [V4_HOST, 24111], res
+        assert res["pport"] == res["local_port"], res
+    finally:
+        kill_tree(p.pid)
+        t.finish(p, 10)
+
+
 # -- resources ------------------------------------------------------------
 
 def test_fwd_500_spliced_connections_leak_no_fd(tether, topo, tool):
