@@ -4,6 +4,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -174,9 +176,10 @@ static int fwd_binds(unsigned kind, const struct fwd_spec *fs,
 	return 1;
 }
 
-/* One listening socket; Return: fd, or -errno */
+/* One listening socket (@strict: may use the fd reserve);
+ * Return: fd, or -errno */
 static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
-		    const struct fwd_bind *b, uint16_t port)
+		    const struct fwd_bind *b, uint16_t port, bool strict)
 {
 	int type = fwd_kind_udp(kind) ? SOCK_DGRAM : SOCK_STREAM, one = 1;
 	int v6only = b->v6only, fd, rc = 0;
@@ -189,6 +192,10 @@ static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
 		fd = socket(b->af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fwd_kind_ns(kind) ? fd : -errno;
+	if (!strict && fd >= fwd.fd_cap) {
+		close(fd);
+		return -EMFILE;
+	}
 
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    (b->af == AF_INET6 &&
@@ -271,7 +278,7 @@ int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict)
 
 	n = fwd_binds(kind, fs, b);
 	for (i = 0; i < n; i++) {
-		fd = fwd_sock(kind, fs, &b[i], port);
+		fd = fwd_sock(kind, fs, &b[i], port, strict);
 		rc = fd < 0 ? fd : fwd_add(kind, rule, port, b[i].af, fd);
 		if (!rc) {
 			ok++;
@@ -397,25 +404,32 @@ static void fwd_listen_static(unsigned kind, unsigned rule)
 {
 	const struct fwd_spec *fs = fwd_rule(kind, rule);
 	bool strict = fs->mode == FWD_MODE_LIST;
-	unsigned port, ok = 0, tried = 0;
-	int rc = 0;
+	unsigned port, ok = 0, total;
+	int rc = 0, err = 0;
 
 	if (fs->mode != FWD_MODE_LIST && fs->mode != FWD_MODE_ALL)
 		return;
+	total = fwd_spec_count(fs);
 	for (port = 1; port < FWD_PORTS; port++) {
 		if (!fwd_spec_has(fs, (uint16_t)port))
 			continue;
-		tried++;
 		rc = fwd_listen(kind, rule, (uint16_t)port, strict);
-		if (!rc)
+		if (!rc) {
 			ok++;
-		else if (rc == -EMFILE || rc == -ENFILE || rc == -ENOSPC)
+			continue;
+		}
+		err = rc;
+		if (rc == -EMFILE || rc == -ENFILE || rc == -ENOSPC)
 			break;
 	}
-	if (ok < tried)
-		warn("%s '%s': %u of %u ports forwarded%s%s", fwd_opt[kind],
-		     fwd.c->fwd.spec[kind][rule], ok, tried,
-		     rc ? ", last error: " : "", rc ? strerror(-rc) : "");
+	if (rc == -EMFILE || rc == -ENFILE)
+		warn("%s '%s': %u of %u ports forwarded, then out of file "
+		     "descriptors (raise the limit: ulimit -n)", fwd_opt[kind],
+		     fwd.c->fwd.spec[kind][rule], ok, total);
+	else if (ok < total)
+		warn("%s '%s': %u of %u ports forwarded (last error: %s)",
+		     fwd_opt[kind], fwd.c->fwd.spec[kind][rule], ok, total,
+		     strerror(-err));
 	else
 		debug("%s '%s': %u ports forwarded", fwd_opt[kind],
 		      fwd.c->fwd.spec[kind][rule], ok);
@@ -442,6 +456,19 @@ static void fwd_timer(const struct timespec *now)
 unsigned fwd_listeners(void)
 {
 	return fwd.count;
+}
+
+/* Highest fd for implicit listeners: a quarter of the limit is kept */
+static int fwd_fd_cap(void)
+{
+	struct rlimit rl;
+	rlim_t keep;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT_MAX)
+		return INT_MAX;
+	keep = MAX(rl.rlim_cur / 4, (rlim_t)FWD_FD_RESERVE_MIN);
+	return rl.rlim_cur > keep ? (int)(rl.rlim_cur - keep) : 0;
 }
 
 /* Does any rule of @kind forward something (@explicit: not just auto)? */
@@ -475,6 +502,7 @@ void fwd_init(const struct conf *c)
 	fwd.lo_to_lo = c->ns.host_lo_to_ns_lo;
 	fwd.v4 = c->ip4.enabled;
 	fwd.v6 = c->ip6.enabled;
+	fwd.fd_cap = fwd_fd_cap();
 
 	udp_inbound_init();
 	fwd_conn_init();

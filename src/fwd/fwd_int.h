@@ -12,6 +12,7 @@
 
 #define FWD_LISTEN_MAX	(1U << 17)	/* listening sockets, all rules */
 #define FWD_SCAN_MS	500		/* "auto" scan and housekeeping */
+#define FWD_FD_RESERVE_MIN	256	/* fds kept from implicit listeners */
 
 /* enum fwd_lflag - listener conditions */
 enum fwd_lflag {
@@ -54,6 +55,8 @@ struct fwd_listener {
  * @hwm:	slots from here on were never used
  * @count:	listeners open
  * @paused:	listeners with FWD_L_PAUSED
+ * @fd_cap:	"all" and "auto" listeners don't take fds from here on: the
+ *		rest is kept for connections and the loop
  */
 struct fwd_state {
 	const struct conf *c;
@@ -68,6 +71,7 @@ struct fwd_state {
 	uint32_t hwm;
 	unsigned count;
 	unsigned paused;
+	int fd_cap;
 };
 
 extern struct fwd_state fwd;

@@ -742,6 +742,28 @@ def test_fwd_remapped_range_lands_on_right_ports(tether, topo, tool):
         r.stop()
 
 
+def test_fwd_all_binds_what_it_can_and_keeps_working(tether, topo, tool):
+    """-t all: every non-ephemeral port it can get, without starving
+    the loop of file descriptors (ports are taken from 1 up, so ports past
+    the fd budget are not forwarded); ports it may not bind are skipped"""
+    r = Running(tether, ["-t", "all", "-u", "none", "-T", "none", "-U",
+                         "none"],
+                ns_server(tool, "srv-tcp", [2121, 2122], life=30))
+    try:
+        r.wait_line("READY")
+        for port in (2121, 2122):
+            for ns, addr in ((topo.host, "127.0.0.1"),
+                             (topo.remote, V4_HOST)):
+                res = host_run(topo, ns, tool, "ping", addr, port)
+                assert res["ok"] and res["port"] == port, res
+        res = host_run(topo, topo.host, tool, "many", "127.0.0.1", 2121,
+                       50)
+        assert res["ok"] == 50, res
+    finally:
+        res = r.stop()
+    assert "Failed to bind" not in res.err, res
+
+
 def test_fwd_excluded_port_not_forwarded(tether, topo, tool):
     ports = [24021, 24022, 24023]
     r = Running(tether, ["-t", "24021-24023,~24022"],
