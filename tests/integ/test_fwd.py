@@ -1053,6 +1053,55 @@ def test_fwd_passt_udp_forward_through_stream(tether_bin, topo, tool,
         t.finish(p, 10)
 
 
+def test_fwd_podman_command_line(tether, topo, tool):
+    """What Podman runs for 'podman run -p 8080:80' (clients.md): remapped
+    port, attach by netns path, daemon; the host's own address shows up as
+    --map-guest-addr, loopback is spliced, remote clients keep theirs"""
+    ns = tether.popen(tether.user_argv(
+        ["unshare", "--user", "--map-root-user", "--net", "sh", "-c",
+         f"ip link set lo up; exec python3 {tool} srv-tcp 0.0.0.0 {LIFE} "
+         f"80"]), stderr=subprocess.DEVNULL)
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(ns.stdout, selectors.EVENT_READ)
+        assert sel.select(timeout=20) and \
+            ns.stdout.readline().startswith("READY")
+        res = tether.run(["--config-net", "-t", "8080-8080:80-80",
+                          "--dns-forward", "169.254.1.1", "-u", "none",
+                          "-T", "none", "-U", "none", "--no-map-gw",
+                          "--quiet", "--userns", f"/proc/{ns.pid}/ns/user",
+                          "--netns", f"/proc/{ns.pid}/ns/net",
+                          "--map-guest-addr", "169.254.1.2"], timeout=30)
+        assert res.rc == 0 and not res.timed_out, res
+        assert not res.out and not res.err, res        # --quiet
+        for ns_, addr, src, seen in (
+                (topo.host, "127.0.0.1", "", V4_HOST),
+                (topo.host, V4_HOST, "", "169.254.1.2"),
+                (topo.remote, V4_HOST, V4_SERVER, V4_SERVER)):
+            r = host_run(topo, ns_, tool, "peer", addr, 8080, src)
+            assert r["ok"] and r["lport"] == 80, r
+            assert r["peer"] == seen, (addr, r)
+    finally:
+        mark = f"/proc/{ns.pid}/ns/net".encode()
+        kill_tree(ns.pid)
+
+        def daemons():
+            out = []
+            for d in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{d}/cmdline", "rb") as f:
+                        if mark in f.read():
+                            out.append(int(d))
+                except OSError:
+                    pass
+            return out
+        # it should quit with the namespace; never leave it behind
+        if not wait_until(lambda: not daemons(), 10):
+            for pid in daemons():
+                kill_tree(pid)
+            raise AssertionError("daemon still running without its netns")
+
+
 # -- resources ------------------------------------------------------------
 
 def test_fwd_500_spliced_connections_leak_no_fd(tether, topo, tool):
