@@ -20,11 +20,11 @@
  * socket, side 1 the socket we connect on the other side. Bytes move
  * kernel to kernel, socket -> pipe -> socket, one pipe per direction
  * (pipe[d] carries what side d reads to side !d), and @pending[d] counts
- * what sits in it. A read that finds the pipe full, or a write that
- * can't drain it, waits for EPOLLOUT on the writer (OUTW), and the reader
- * isn't polled meanwhile; everything is edge-triggered, so each
- * direction runs until its reader is dry, its writer is full, or it
- * reaches EOF (setting a mask polls the socket again: no edge is lost). EOF on side d becomes
+ * what sits in it. A write that can't drain the pipe waits for EPOLLOUT
+ * on the writer (OUTW), and the reader isn't polled meanwhile. Sockets
+ * are edge-triggered, so each direction runs until its reader is dry,
+ * its writer is full, or it reaches EOF; setting a mask polls the socket
+ * again, so no edge is lost. EOF on side d becomes
  * shutdown(SHUT_WR) on side !d once pipe[d] is empty; when both
  * directions are shut, the connection closes and its pipes go back to
  * the pool. An error on either side is an RST on the other (SO_LINGER
