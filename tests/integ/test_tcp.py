@@ -41,10 +41,11 @@ def test_tcp_download_big_file_checksum_matches(tether, files, server):
 @FAMILIES
 def test_tcp_upload_big_file_server_checksum_matches(tether, files, server):
     path, sha, size = files["big"]
-    script = (f"{CURL} -T {path} {url(server, 'upload')} | "
-              f"sed 's/^/REPLY /'; echo CURLRC $?")
+    script = (f"exec 3>&1; {{ {CURL} -T {path} {url(server, 'upload')}; "
+              f"echo CURLRC $? >&3; }} | sed 's/^/REPLY /'")
     res = tether.spawn(script)
     assert res.rc == 0, res
+    assert res.lines("CURLRC ") == [["0"]], res
     assert res.lines("REPLY ") == [[sha, str(size)]], res
 
 

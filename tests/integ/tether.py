@@ -146,6 +146,7 @@ class Tether:
             except subprocess.TimeoutExpired:
                 out, err = "", ""
             res = Result(p.args, None, out or "", err or "", timed_out=True)
+        print(res)     # pytest shows it in full when the test fails
         check_sanitizer(res.out + res.err, "tether")
         return res
 

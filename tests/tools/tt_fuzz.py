@@ -83,7 +83,8 @@ class Fuzzer:
         dst = self.gw_mac if self.r.random() < 0.8 else \
             self.r.choice([b"\xff" * 6, b"\x33\x33\0\0\0\1",
                            self.r.randbytes(6)])
-        src = self.mac if self.r.random() < 0.97 else self.r.randbytes(6)
+        src = self.mac if self.a.keep_src_mac or self.r.random() < 0.97 \
+            else self.r.randbytes(6)
         return dst + src + struct.pack("!H", etype) + payload
 
     def maybe_break(self, data):
@@ -306,8 +307,11 @@ class Fuzzer:
     def gen_other(self):
         r = self.r
         x = r.random()
-        if x < 0.3:  # pure random bytes, any length
-            return self.junk(0, r.choice([14, 64, 1514, 9000, 65000]))
+        if x < 0.3:  # random bytes, any length
+            f = self.junk(0, r.choice([14, 64, 1514, 9000, 65000]))
+            if self.a.keep_src_mac and len(f) >= 12:
+                f = f[:6] + self.mac + f[12:]
+            return f
         if x < 0.45:  # short frames: truncated Ethernet header
             return self.junk(0, 13)
         if x < 0.6:  # unknown ethertypes
@@ -350,6 +354,8 @@ def main():
     p.add_argument("--ports", type=int, action="append", default=[])
     p.add_argument("--src-mac")
     p.add_argument("--dst-mac", default="ff:ff:ff:ff:ff:ff")
+    p.add_argument("--keep-src-mac", action="store_true",
+                   help="always use --src-mac as source address")
     p.add_argument("--pace", type=int, default=256,
                    help="sleep 1 ms after this many frames")
     a = p.parse_args()
