@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <time.h>
 #include <linux/errqueue.h>
+#include <linux/udp.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,7 +27,10 @@
  * datagram. It gets one unconnected host socket, bound to the same port
  * when the host lets us (else an ephemeral one), through which it may
  * reach any destination: datagrams of one batch go out with a single
- * sendmmsg(), pointing into the guest's frames. Whatever comes back to
+ * sendmmsg(), pointing into the guest's frames, and each run of equal
+ * sizes in it is one message with UDP_SEGMENT (GSO: the kernel routes and
+ * queues the run once and splits it at the device or the receiving
+ * socket; boundaries are kept). Whatever comes back to
  * that socket, from any source, is the guest's: a DNS query to several
  * servers, or a server that answers from another port (TFTP, STUN), just
  * works. Replies are read with recvmmsg() into slots that have room in
@@ -49,6 +54,9 @@
 #define UDP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UDP_ERR_MAX	16	/* error queue entries per wake-up */
 #define UDP_HDR		8
+#define UDP_GSO_SEGS	64	/* datagrams per UDP_SEGMENT send (kernel max) */
+#define UDP_GSO_BYTES	(65535 - 8 - 40)	/* payload of one such send */
+#define UDP_GSO_SIZE_MAX 1472	/* larger ones may need fragments: alone */
 
 /* Room in front of a received payload: Ethernet, IP, UDP headers */
 #define UDP_ROOM	(EGRESS_HDR_MAX + UDP_HDR)
@@ -73,6 +81,7 @@ struct udp_map {
  * @fd:		socket, -1 if the slot is free
  * @gport:	the guest's port
  * @ttl:	TTL / hop limit last set on the socket (0: default)
+ * @no_gso:	the kernel refused a UDP_SEGMENT send: datagrams one by one
  * @nmap:	entries used in @map
  * @map_next:	entry to replace next when @map is full
  * @last:	last activity either way, s (CLOCK_MONOTONIC)
@@ -83,6 +92,7 @@ struct udp_bind {
 	int fd;
 	uint16_t gport;
 	uint8_t ttl;
+	bool no_gso;
 	uint8_t nmap;
 	uint8_t map_next;
 	time_t last;
@@ -98,8 +108,12 @@ static struct {
 	int nfree;
 
 	/* Guest to host */
+	bool gso;
 	struct mmsghdr tx_msg[UDP_SEND_MAX];
 	struct iovec tx_iov[UDP_SEND_MAX];
+	int tx_niov;
+	uint8_t tx_cmsg[UDP_SEND_MAX][CMSG_SPACE(sizeof(uint16_t))]
+		__attribute__((aligned(8)));
 
 	/* Host to guest: slots in use until egress flushes */
 	struct mmsghdr rx_msg[UDP_RX_SLOTS];
@@ -316,13 +330,40 @@ static bool udp_errno_pending(int e)
 	       e == EPROTO || e == ENOPROTOOPT;
 }
 
-/* Send @n prepared messages; a pending socket error costs one retry */
-static void udp_sendmmsg(int fd, int n)
+/* Did the kernel refuse a UDP_SEGMENT send as such (size over the route
+ * MTU, no segmentation support)? The datagrams can still go one by one. */
+static bool udp_gso_refused(int e)
 {
+	return e == EINVAL || e == EIO || e == ENOPROTOOPT || e == EMSGSIZE;
+}
+
+/* Send the datagrams of a refused UDP_SEGMENT message separately */
+static void udp_send_one_by_one(int fd, const struct mmsghdr *mm)
+{
+	struct mmsghdr one[UDP_GSO_SEGS];
+	size_t x, k = mm->msg_hdr.msg_iovlen;
+
+	ASSERT(k <= UDP_GSO_SEGS);
+	memset(one, 0, sizeof(one));
+	for (x = 0; x < k; x++) {
+		one[x].msg_hdr.msg_name = mm->msg_hdr.msg_name;
+		one[x].msg_hdr.msg_namelen = mm->msg_hdr.msg_namelen;
+		one[x].msg_hdr.msg_iov = &mm->msg_hdr.msg_iov[x];
+		one[x].msg_hdr.msg_iovlen = 1;
+	}
+	if (sendmmsg(fd, one, (unsigned)k, MSG_DONTWAIT) < 0)
+		debug_rl("udp: send: %s, %zu datagrams dropped",
+			 strerror(errno), k);
+}
+
+/* Send @n prepared messages; a pending socket error costs one retry */
+static void udp_sendmmsg(struct udp_bind *b, struct mmsghdr *msg, int n)
+{
+	int fd = b->fd;
 	int done = 0, retried = 0;
 
 	while (done < n) {
-		int r = sendmmsg(fd, ud.tx_msg + done, (unsigned)(n - done),
+		int r = sendmmsg(fd, msg + done, (unsigned)(n - done),
 				 MSG_DONTWAIT);
 
 		if (r < 0) {
@@ -330,11 +371,78 @@ static void udp_sendmmsg(int fd, int n)
 				continue;
 			if (udp_errno_pending(errno) && !retried++)
 				continue;
-			debug_rl("udp: send: %s, %d datagrams dropped",
+			if (msg[done].msg_hdr.msg_controllen &&
+			    udp_gso_refused(errno)) {
+				debug_rl("udp: UDP_SEGMENT refused (%s), "
+					 "one by one from now on",
+					 strerror(errno));
+				b->no_gso = true;
+				udp_send_one_by_one(fd, &msg[done]);
+				done++;
+				continue;
+			}
+			debug_rl("udp: send: %s, %d messages dropped",
 				 strerror(errno), n - done);
 			return;
 		}
 		done += r;
+	}
+}
+
+/*
+ * Datagrams in @p[@i...] that one UDP_SEGMENT send can carry: the same
+ * payload size, the last possibly shorter, and 64 KiB in all.
+ * Return: how many (1: send it alone)
+ */
+static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
+		       int n)
+{
+	size_t size = p[i].l4_len - UDP_HDR, total = size;
+	int k;
+
+	if (!ud.gso || b->no_gso || !size || size > UDP_GSO_SIZE_MAX)
+		return 1;
+	for (k = 1; i + k < n && k < UDP_GSO_SEGS; k++) {
+		size_t len = p[i + k].l4_len - UDP_HDR;
+
+		if (len > size || !len || total + len > UDP_GSO_BYTES)
+			break;
+		total += len;
+		if (len < size) {
+			k++;
+			break;
+		}
+	}
+	return k;
+}
+
+/* Prepare message @j carrying the @k payloads at @p, to @sa */
+static void udp_msg_fill(int j, const struct pkt *p, int k,
+			 union sockaddr_inany *sa, socklen_t sl)
+{
+	struct msghdr *h = &ud.tx_msg[j].msg_hdr;
+	int x;
+
+	memset(h, 0, sizeof(*h));
+	for (x = 0; x < k; x++) {
+		ud.tx_iov[ud.tx_niov + x].iov_base = (void *)(p[x].l4 + UDP_HDR);
+		ud.tx_iov[ud.tx_niov + x].iov_len = p[x].l4_len - UDP_HDR;
+	}
+	h->msg_name = sa;
+	h->msg_namelen = sl;
+	h->msg_iov = &ud.tx_iov[ud.tx_niov];
+	h->msg_iovlen = (size_t)k;
+	ud.tx_niov += k;
+	if (k > 1) {
+		struct cmsghdr *cm = (struct cmsghdr *)ud.tx_cmsg[j];
+
+		h->msg_control = cm;
+		h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+		cm->cmsg_level = IPPROTO_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		*(uint16_t *)(void *)CMSG_DATA(cm) =
+			(uint16_t)(p[0].l4_len - UDP_HDR);
 	}
 }
 
@@ -345,7 +453,7 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 	struct udp_bind *b;
 	union inany host;
 	socklen_t sl;
-	int i, m;
+	int i, m, k;
 
 	if (!ud.enabled || n <= 0)
 		return;
@@ -367,23 +475,14 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 
 	sl = inany_to_sockaddr(&sa, &host, dport,
 			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud.scope6 : 0);
-	for (i = 0; i < n; i += m) {
-		int j;
-
-		m = MIN(n - i, UDP_SEND_MAX);
-		for (j = 0; j < m; j++) {
-			const struct pkt *q = &p[i + j];
-			struct msghdr *h = &ud.tx_msg[j].msg_hdr;
-
-			ud.tx_iov[j].iov_base = (void *)(q->l4 + UDP_HDR);
-			ud.tx_iov[j].iov_len = q->l4_len - UDP_HDR;
-			memset(h, 0, sizeof(*h));
-			h->msg_name = &sa;
-			h->msg_namelen = sl;
-			h->msg_iov = &ud.tx_iov[j];
-			h->msg_iovlen = 1;
+	/* runs of equal sizes go as one UDP_SEGMENT send each */
+	for (i = 0; i < n; ) {
+		ud.tx_niov = 0;
+		for (m = 0; i < n && m < UDP_SEND_MAX; m++, i += k) {
+			k = udp_gso_run(b, p, i, n);
+			udp_msg_fill(m, p + i, k, &sa, sl);
 		}
-		udp_sendmmsg(b->fd, m);
+		udp_sendmmsg(b, ud.tx_msg, m);
 	}
 }
 
@@ -619,6 +718,7 @@ void udp_init(const struct conf *c)
 	uint32_t i;
 
 	ud.enabled = c->svc.udp;
+	ud.gso = !getenv("TETHER_UDP_NO_GSO");
 	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
 	for (i = 0; i < UDP_BINDINGS; i++) {
 		ud.b[i].fd = -1;

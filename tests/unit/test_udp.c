@@ -251,6 +251,66 @@ static void test_batch_order(void **state)
 	close(s);
 }
 
+/*
+ * One flow, a batch of datagrams of mixed sizes: runs of equal sizes go
+ * out as UDP_SEGMENT sends, yet every datagram arrives alone, whole, in
+ * order (64 of 1000 bytes, 1 of 300 closing a run, 10 of 1000, one too
+ * large to be segmented, 5 of 7)
+ */
+static void gso_runs(const char *guest, const char *remote)
+{
+	static uint8_t frames[81][2200];
+	static const size_t sz[] = { 1000, 300, 1000, 2000, 7 };
+	static const int cnt[] = { 64, 1, 10, 1, 5 };
+	struct frame f[81];
+	struct timespec now;
+	int s, i = 0, g, k;
+
+	s = server(remote, 5007);
+	for (g = 0; g < 5; g++) {
+		for (k = 0; k < cnt[g]; k++, i++) {
+			uint8_t l4[2100], data[2048];
+			struct t_pkt t = { guest, remote, IPPROTO_UDP, 0, l4,
+					   0, false };
+
+			memset(data, i, sz[g]);
+			t.l4_len = t_udp(l4, 40700, 5007, data, sz[g]);
+			f[i].len = t_build(frames[i], &t);
+			f[i].data = frames[i];
+			f[i].csum_ok = 0;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ingress_batch(f, i, &now);
+	for (i = 0, g = 0; g < 5; g++) {
+		for (k = 0; k < cnt[g]; k++, i++) {
+			uint8_t got[2048], want[2048];
+			union sockaddr_inany from;
+
+			memset(want, i, sz[g]);
+			assert_int_equal(srv_recv(s, got, sizeof(got), &from,
+						  NULL), (ssize_t)sz[g]);
+			assert_memory_equal(got, want, sz[g]);
+			assert_int_equal(sa_port(&from), 40700);
+		}
+	}
+	close(s);
+}
+
+static void test_gso_runs_v4(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	gso_runs(T_GUEST4, T_REMOTE4);
+}
+
+static void test_gso_runs_v6(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	gso_runs(T_GUEST6, T_REMOTE6);
+}
+
 /* Large datagrams both ways, up to what a frame can carry */
 static void test_large(void **state)
 {
@@ -392,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_dns_forward),
 		cmocka_unit_test(test_port_busy),
 		cmocka_unit_test(test_batch_order),
+		cmocka_unit_test(test_gso_runs_v4),
+		cmocka_unit_test(test_gso_runs_v6),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_offload),
