@@ -58,10 +58,14 @@ class Run:
         self.hooks = {}
 
     def ns_anchor(self):
+        """A process in the namespace: the translator's child that is in
+        another network namespace than the translator itself."""
         if self.ns_pid is None and self.tool_pid is not None:
-            kids = children_of(self.tool_pid)
-            if kids:
-                self.ns_pid = kids[0]
+            mine = _netns(self.tool_pid)
+            for kid in children_of(self.tool_pid):
+                if mine and _netns(kid) not in (None, mine):
+                    self.ns_pid = kid
+                    break
         return self.ns_pid
 
     def sample(self, name):
@@ -300,6 +304,13 @@ class LoopbackPath(Path):
         run.ns_pid = self.topo.anchor["host"]
         self._spawn_script(run, self.topo.nsexec("host", "sh", "-c", script))
         return run
+
+
+def _netns(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
 
 
 def why(rc, err):
