@@ -26,6 +26,7 @@
 #define TCP_WND_SYN		65535	/* window in SYN-ACK: never scaled */
 
 #define TCP_RTO_INIT_MS		1000	/* RFC 6298 2.1 */
+#define TCP_RTO_MIN_MS		200	/* as Linux: RFC 6298 2.4 allows it */
 #define TCP_RTO_MAX_MS		60000
 #define TCP_RETRIES_MAX		7	/* RTO expiries in a row, then RST */
 #define TCP_DUPACK_THRESH	3	/* RFC 5681 3.2 fast retransmit */
@@ -79,6 +80,7 @@ enum tcp_flag {
 	TCPF_RECOVERY	= 1 << 9,  /* fast retransmit done, await new ACK */
 	TCPF_STALLED	= 1 << 10, /* we held data back: try when window opens */
 	TCPF_TIMER	= 1 << 11, /* linked in the timer wheel */
+	TCPF_RTT_ON	= 1 << 12, /* timing rtt_seq for an RTT sample */
 };
 
 /**
@@ -110,6 +112,10 @@ enum tcp_flag {
  * @t_tick:		wheel tick whose bucket holds us (if TCPF_TIMER)
  * @t_next, @t_prev:	timer wheel bucket links
  * @seq_max_to_tap:	highest sequence number sent to the guest
+ * @rtt_seq:		an ACK at or past it completes the RTT sample
+ * @rtt_ts:		when the timed segment was sent (tcp_ms() clock)
+ * @srtt8:		smoothed RTT to the guest, 1/8 ms (0: no sample yet)
+ * @rttvar4:		RTT variation, 1/4 ms
  * @next:		free list, or list of slots closed in this batch
  * @pend_next:		post-batch service list
  */
@@ -141,6 +147,10 @@ struct tcp_conn {
 	uint32_t t_next;
 	uint32_t t_prev;
 	uint32_t seq_max_to_tap;
+	uint32_t rtt_seq;
+	uint32_t rtt_ts;
+	uint32_t srtt8;
+	uint32_t rttvar4;
 	uint32_t next;
 	uint32_t pend_next;
 };
@@ -287,5 +297,9 @@ void tcp_timer_set(struct tcp_conn *c, uint32_t ms,
 void tcp_timer_stop(struct tcp_conn *c);
 void tcp_timer_unlink(struct tcp_conn *c);
 void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now);
+void tcp_rtt_start(struct tcp_conn *c, uint32_t seq,
+		   const struct timespec *now);
+void tcp_rtt_ack(struct tcp_conn *c, uint32_t ack,
+		 const struct timespec *now);
 
 #endif /* TETHER_TCP_CONN_H */

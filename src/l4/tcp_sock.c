@@ -172,6 +172,7 @@ void tcp_rewind(struct tcp_conn *c)
 		return;
 	c->seq_to_tap = c->seq_ack_from_tap;
 	c->flags |= TCPF_STALLED;	/* held back now: send again */
+	c->flags &= ~TCPF_RTT_ON;	/* Karn: no sample from a resend */
 	if (tcp_peek_off_ok() &&
 	    setsockopt(c->sock, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)))
 		tcp_dbg(c, "SO_PEEK_OFF: %s", strerror(errno));
@@ -214,6 +215,7 @@ static ssize_t tcp_peek(struct tcp_conn *c, uint8_t *buf, size_t want,
 static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
 			  size_t seg, uint16_t wnd)
 {
+	bool fresh = c->seq_to_tap == c->seq_max_to_tap;
 	size_t off;
 
 	for (off = 0; off < len; off += seg) {
@@ -227,6 +229,8 @@ static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
 	}
 	if (SEQ_GT(c->seq_to_tap, c->seq_max_to_tap))
 		c->seq_max_to_tap = c->seq_to_tap;
+	if (fresh && len)
+		tcp_rtt_start(c, c->seq_to_tap, loop_now());
 	return 0;
 }
 
@@ -328,6 +332,7 @@ static void tcp_connect_done(struct tcp_conn *c, uint32_t events)
 	c->state = TCPS_SYN_ACK_SENT;
 	tcp_sock_events_set(c, TCP_BASE_EVENTS);
 	tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
+	tcp_rtt_start(c, c->seq_to_tap, loop_now());
 	tcp_timer_set(c, c->rto_ms, loop_now());
 }
 

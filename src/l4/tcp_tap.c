@@ -62,6 +62,7 @@ static void tcp_tap_syn(struct tcp_conn *c, const struct tcp_seg *s)
 	if (c->state == TCPS_SYN_ACK_SENT && !(s->flags & TCPH_ACK) &&
 	    s->seq + 1 == c->seq_from_tap) {
 		/* the guest didn't get our SYN-ACK: send it again */
+		c->flags &= ~TCPF_RTT_ON;	/* Karn */
 		tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
 		return;
 	}
@@ -81,7 +82,7 @@ static bool tcp_tap_established(struct tcp_conn *c, const struct tcp_seg *s)
 	c->seq_ack_from_tap = s->ack;
 	c->wnd_from_tap = (uint32_t)s->wnd << c->ws_from_tap;
 	c->retries = 0;
-	c->rto_ms = TCP_RTO_INIT_MS;
+	tcp_rtt_ack(c, s->ack, loop_now());	/* first sample: handshake */
 	tcp_timer_stop(c);
 	/* the peer may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
@@ -221,7 +222,7 @@ static int tcp_tap_ack_apply(struct tcp_conn *c, const struct tcp_tap_batch *b,
 		c->seq_ack_from_tap = b->ack;
 		if (SEQ_GT(b->ack, c->seq_to_tap))	/* ACKed past a rewind */
 			c->seq_to_tap = b->ack;
-		c->rto_ms = TCP_RTO_INIT_MS;
+		tcp_rtt_ack(c, b->ack, now);
 		if (c->seq_to_tap != c->seq_ack_from_tap)
 			tcp_timer_set(c, c->rto_ms, now);
 		else

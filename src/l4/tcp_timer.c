@@ -20,6 +20,11 @@
  *
  * On expiry (RFC 6298 5.4-5.6): rewind and send again, double the RTO,
  * give up after TCP_RETRIES_MAX expiries without any ACK in between.
+ *
+ * The RTO comes from the RTT to the guest (RFC 6298 2): one segment per
+ * round trip is timed, from the SYN-ACK on, never a retransmitted one
+ * (Karn), with TCP_RTO_MIN_MS as a floor, as Linux has it. Until the
+ * first sample it is TCP_RTO_INIT_MS.
  */
 
 #define TCP_TICK_MS	10
@@ -143,6 +148,65 @@ void tcp_timer_stop(struct tcp_conn *c)
 	c->deadline_ms = 0;
 }
 
+/**
+ * tcp_rtt_start() - time the segment ending at @seq, unless one is timed
+ * @c:		connection
+ * @seq:	sequence number after the segment (or SYN-ACK)
+ * @now:	current time
+ *
+ * Call only for segments sent for the first time (Karn's algorithm).
+ */
+void tcp_rtt_start(struct tcp_conn *c, uint32_t seq, const struct timespec *now)
+{
+	if (c->flags & TCPF_RTT_ON)
+		return;
+	c->flags |= TCPF_RTT_ON;
+	c->rtt_seq = seq;
+	c->rtt_ts = tcp_ms(now);
+}
+
+/* RTO from the estimates (RFC 6298 2.3), clock granularity one tick */
+static uint32_t tcp_rto_calc(const struct tcp_conn *c)
+{
+	uint32_t rto;
+
+	if (!c->srtt8)
+		return TCP_RTO_INIT_MS;
+	rto = c->srtt8 / 8 + MAX((uint32_t)TCP_TICK_MS, c->rttvar4);
+	return MIN(MAX(rto, (uint32_t)TCP_RTO_MIN_MS), (uint32_t)TCP_RTO_MAX_MS);
+}
+
+/**
+ * tcp_rtt_ack() - new data ACKed: take an RTT sample if the timed
+ * segment is covered, and reset the RTO from the estimates (RFC 6298 5.7
+ * undoes the backoff once an ACK for new data arrives)
+ * @c:		connection
+ * @ack:	the ACK number
+ * @now:	current time
+ */
+void tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct timespec *now)
+{
+	if ((c->flags & TCPF_RTT_ON) && SEQ_GE(ack, c->rtt_seq)) {
+		uint32_t r = tcp_ms(now) - c->rtt_ts;
+
+		c->flags &= ~TCPF_RTT_ON;
+		r = MIN(r, (uint32_t)TCP_RTO_MAX_MS);
+		if (!c->srtt8) {
+			c->srtt8 = MAX(r * 8, 1U);	/* 0 means none */
+			c->rttvar4 = r * 2;
+		} else {
+			uint32_t s = c->srtt8 / 8;
+			uint32_t d = r > s ? r - s : s - r;
+
+			/* RTTVAR first, with the old SRTT (RFC 6298 2.3) */
+			c->rttvar4 = c->rttvar4 - c->rttvar4 / 4 + d;
+			c->srtt8 = c->srtt8 - c->srtt8 / 8 + r;
+			c->srtt8 = MAX(c->srtt8, 1U);
+		}
+	}
+	c->rto_ms = tcp_rto_calc(c);
+}
+
 /* Exponential backoff (RFC 6298 5.5), then re-arm */
 static void tcp_timer_backoff(struct tcp_conn *c, const struct timespec *now)
 {
@@ -185,6 +249,7 @@ void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 		return;
 	}
 	tcp_dbg(c, "retransmission timeout, retry %u", c->retries);
+	c->flags &= ~TCPF_RTT_ON;	/* Karn: no sample from a resend */
 	if (c->state == TCPS_SYN_ACK_SENT) {
 		tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
 	} else if (c->flags & TCPF_FIN_SENT) {

@@ -334,15 +334,26 @@ static void test_bad_ack(void **state)
 static void test_syn_retransmitted(void **state)
 {
 	uint32_t isn;
-	int cli, fd;
+	int cli, fd, i;
 
 	(void)state;
 	isn = open_inbound(&cli, &fd);
 	ncap = 0;
-	step_until(1, 1500);
-	assert_int_equal(cap[0].flags, TCPH_SYN);
-	assert_int_equal(cap[0].seq, isn);
-	assert_int_equal(cap[0].sport, rport);
+	/* connections of earlier tests may resend their FIN meanwhile (the
+	 * RTO follows the RTT): skip their frames */
+	for (i = 0; i < 1500; i++) {
+		struct pollfd pfd = { .fd = -1 };
+
+		step();
+		while (ncap && cap[ncap - 1].sport != rport)
+			ncap--;
+		if (ncap)
+			break;
+		poll(&pfd, 0, 1);
+	}
+	assert_true(ncap > 0);
+	assert_int_equal(cap[ncap - 1].flags, TCPH_SYN);
+	assert_int_equal(cap[ncap - 1].seq, isn);
 	close(cli);
 }
 

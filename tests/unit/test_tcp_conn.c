@@ -426,6 +426,75 @@ static void test_rto(void **state)
 	assert_int_equal(cap[0].flags, TCPH_ACK);
 	assert_int_equal(cap[0].seq, seq + 3);
 	(void)buf;
+	/* reset: no FIN to resend into the next tests' captures */
+	guest_seg(41004, port, TCPH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	step();
+	close(srv);
+	close(l);
+}
+
+/* The established connection from guest port @gport */
+static struct tcp_conn *conn_of(uint16_t gport)
+{
+	uint32_t i;
+
+	for (i = 0; i < TCP_MAX; i++) {
+		struct tcp_conn *c = tcp_conn_at(i);
+
+		if (c->state == TCPS_FREE && !c->gport)
+			break;		/* never used from here on */
+		if (c->state == TCPS_ESTABLISHED && c->gport == gport)
+			return c;
+	}
+	fail();
+	return NULL;
+}
+
+/* RFC 6298: the RTO follows the measured RTT (the handshake gives the
+ * first sample), backs off on expiry, a resent segment gives no sample
+ * (Karn) and the next ACK for new data undoes the backoff */
+static void test_rto_rtt(void **state)
+{
+	uint16_t port;
+	int l = listener(&port), srv, i;
+	struct tcp_conn *c;
+	uint32_t seq;
+
+	(void)state;
+	seq = handshake(41006, port, l, &srv);
+	c = conn_of(41006);
+	assert_true(c->srtt8 > 0);
+	assert_true(c->rto_ms >= TCP_RTO_MIN_MS && c->rto_ms < TCP_RTO_INIT_MS);
+	assert_false(c->flags & TCPF_RTT_ON);
+
+	ncap = 0;
+	assert_int_equal(send(srv, "abcd", 4, 0), 4);
+	step_until(1);
+	assert_true(c->flags & TCPF_RTT_ON);	/* new data is timed */
+	assert_int_equal(c->rtt_seq, seq + 4);
+
+	/* no ACK: resent after the RTO, which doubles */
+	ncap = 0;
+	for (i = 0; i < 300 && !ncap; i++) {
+		struct pollfd pfd = { .fd = -1 };
+
+		poll(&pfd, 0, 10);
+		step();
+	}
+	assert_int_equal(ncap, 1);
+	assert_int_equal(cap[0].seq, seq);
+	assert_int_equal(cap[0].len, 4);
+	assert_false(c->flags & TCPF_RTT_ON);	/* Karn */
+	assert_true(c->rto_ms >= 2 * TCP_RTO_MIN_MS);
+
+	/* the ACK for it: no sample from a resend, backoff undone */
+	i = (int)c->srtt8;
+	guest_seg(41006, port, TCPH_ACK, 1001, seq + 4, 512, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal((int)c->srtt8, i);
+	assert_true(c->rto_ms < TCP_RTO_INIT_MS);
+	guest_seg(41006, port, TCPH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	step();
 	close(srv);
 	close(l);
 }
@@ -535,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_data_both_ways),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rto),
+		cmocka_unit_test(test_rto_rtt),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_fuzz),	/* last: leaves flows behind */
 	};
