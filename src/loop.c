@@ -30,7 +30,7 @@ struct loop_timer {
 
 static struct {
 	int epfd;
-	bool running;
+	bool stopped;
 	int status;
 	struct timespec now;
 	ep_handler_fn handlers[EP_TYPE_NUM_];
@@ -99,7 +99,7 @@ const struct timespec *loop_now(void)
 
 void loop_stop(int status)
 {
-	lp.running = false;
+	lp.stopped = true;
 	lp.status = status;
 }
 
@@ -140,8 +140,9 @@ void loop_run(void)
 {
 	struct epoll_event ev[LOOP_EVENTS];
 
-	lp.running = true;
-	while (lp.running) {
+	/* loop_stop() may come before we start: the command that ended
+	 * before its namespace was released (start-up race) */
+	while (!lp.stopped) {
 		int n, i;
 
 		n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, loop_timeout());

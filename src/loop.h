@@ -59,7 +59,7 @@ int loop_add(int fd, uint32_t events, union ep_ref ref);
 int loop_mod(int fd, uint32_t events, union ep_ref ref);
 void loop_del(int fd);
 
-/* loop_run() - dispatch events until loop_stop() or forever */
+/* loop_run() - dispatch events until loop_stop(), even one called before */
 void loop_run(void);
 void loop_stop(int status);
 int loop_status(void);
