@@ -317,20 +317,22 @@ static void tcp_connect_done(struct tcp_conn *c, uint32_t events)
 	socklen_t sl = sizeof(int);
 	int err = 0;
 
-	if (getsockopt(c->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
-		err = errno;
-	if (!err && !(events & EPOLLOUT)) {
-		if (!(events & (EPOLLERR | EPOLLHUP)))
+	if (!(events & (EPOLLERR | EPOLLHUP))) {
+		if (!(events & EPOLLOUT))
 			return;
-		err = ECONNRESET;
-	}
-	if (err) {
+		/* writable without error: connected, no SO_ERROR to read */
+	} else {
+		if (getsockopt(c->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
+			err = errno;
+		if (!err)
+			err = ECONNRESET;
 		tcp_dbg(c, "connect: %s", strerror(err));
 		tcp_conn_reset(c, true);
 		return;
 	}
+	/* EPOLLOUT stays in the mask (no epoll_ctl here): the handler
+	 * ignores it unless TCPF_WND_WAIT, and it comes with other events */
 	c->state = TCPS_SYN_ACK_SENT;
-	tcp_sock_events_set(c, TCP_BASE_EVENTS);
 	tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
 	tcp_rtt_start(c, c->seq_to_tap, loop_now());
 	tcp_timer_set(c, c->rto_ms, loop_now());

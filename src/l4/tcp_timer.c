@@ -12,8 +12,10 @@
  * DOC: a connection has a timer only while something it sent to the
  * guest is unacknowledged (SYN-ACK, data, FIN) or a zero window holds
  * data back. Deadlines sit in a wheel of TCP_WHEEL buckets of
- * TCP_TICK_MS; one timerfd ticks only while any connection is linked,
- * so an idle process is never woken. Re-arming is lazy: a later deadline
+ * TCP_TICK_MS; one timerfd ticks only while any connection is linked
+ * and TCP_IDLE_TICKS after, so an idle process is not woken for long
+ * (and short connections in a row don't re-arm it each time). Re-arming
+ * is lazy: a later deadline
  * leaves the connection in its bucket, where it is moved on when the
  * bucket comes round; stopping only clears the deadline. So the data
  * path pays a store per ACK, and no system call.
@@ -29,6 +31,7 @@
 
 #define TCP_TICK_MS	10
 #define TCP_WHEEL	512	/* buckets: 5.12 s per turn */
+#define TCP_IDLE_TICKS	100	/* empty ticks before the timerfd stops */
 
 /**
  * struct tcp_wheel - timer wheel
@@ -37,6 +40,7 @@
  * @linked:	connections in buckets
  * @fd:		timerfd
  * @armed:	@fd is ticking
+ * @idle_ticks:	ticks in a row with no connection linked
  */
 static struct tcp_wheel {
 	uint32_t head[TCP_WHEEL];
@@ -44,6 +48,7 @@ static struct tcp_wheel {
 	unsigned linked;
 	int fd;
 	bool armed;
+	unsigned idle_ticks;
 } tw;
 
 static void tcp_wheel_arm(bool on)
@@ -313,7 +318,11 @@ static void tcp_timer_handler(union ep_ref ref, uint32_t events,
 				 now);
 	}
 	tw.tick = now_tick;
-	if (!tw.linked)
+	/* stop ticking once idle for a while, not at once: short
+	 * connections one after another would re-arm it every time */
+	if (tw.linked)
+		tw.idle_ticks = 0;
+	else if (++tw.idle_ticks >= TCP_IDLE_TICKS)
 		tcp_wheel_arm(false);
 }
 
