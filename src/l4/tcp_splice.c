@@ -358,6 +358,23 @@ static void tsp_handler(union ep_ref ref, uint32_t events,
 	}
 }
 
+/*
+ * Options for both sockets. No Nagle: we write what we have. Reno as the
+ * congestion control: both connections run over loopback, where nothing
+ * is lost, and a pacing one (BBR, a common default) only holds data
+ * back on timers, which fire on the other CPU and reorder segments
+ * (measured: spurious retransmits, about a third less throughput).
+ * Reno is built in and allowed to everyone; failures change nothing.
+ */
+static void tsp_sock_opts(int fd)
+{
+	static const char cc[] = "reno";
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
+}
+
 /**
  * tcp_splice_new() - join an accepted socket to a new connection
  * @fd:		accepted socket (loopback peer)
@@ -374,8 +391,8 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	union sockaddr_inany sa;
 	struct tsp_conn *c;
-	int one = 1, rc;
 	socklen_t sl;
+	int rc;
 
 	c = tsp_alloc();
 	if (!c) {
@@ -395,8 +412,8 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 		warn_rl("tcp splice: no pipe: %s", strerror(-rc));
 		goto fail;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(tfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tsp_sock_opts(fd);
+	tsp_sock_opts(tfd);
 
 	sl = inany_to_sockaddr(&sa, dst, port, 0);
 	if (connect(tfd, &sa.sa, sl) && errno != EINPROGRESS) {
