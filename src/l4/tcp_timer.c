@@ -178,7 +178,8 @@ static uint32_t tcp_rto_calc(const struct tcp_conn *c)
 	if (!c->srtt8)
 		return TCP_RTO_INIT_MS;
 	rto = c->srtt8 / 8 + MAX((uint32_t)TCP_TICK_MS, c->rttvar4);
-	return MIN(MAX(rto, (uint32_t)TCP_RTO_MIN_MS), (uint32_t)TCP_RTO_MAX_MS);
+	rto = MAX(rto, (uint32_t)TCP_RTO_MIN_MS);
+	return MIN(rto, (uint32_t)TCP_RTO_MAX_MS);
 }
 
 /**

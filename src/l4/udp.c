@@ -54,7 +54,7 @@
 #define UDP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UDP_ERR_MAX	16	/* error queue entries per wake-up */
 #define UDP_HDR		8
-#define UDP_GSO_SEGS	64	/* datagrams per UDP_SEGMENT send (kernel max) */
+#define UDP_GSO_SEGS	64	/* datagrams per UDP_SEGMENT send (kernel) */
 #define UDP_GSO_BYTES	(65535 - 8 - 40)	/* payload of one such send */
 #define UDP_GSO_SIZE_MAX 1472	/* larger ones may need fragments: alone */
 
@@ -425,8 +425,10 @@ static void udp_msg_fill(int j, const struct pkt *p, int k,
 
 	memset(h, 0, sizeof(*h));
 	for (x = 0; x < k; x++) {
-		ud.tx_iov[ud.tx_niov + x].iov_base = (void *)(p[x].l4 + UDP_HDR);
-		ud.tx_iov[ud.tx_niov + x].iov_len = p[x].l4_len - UDP_HDR;
+		struct iovec *v = &ud.tx_iov[ud.tx_niov + x];
+
+		v->iov_base = (void *)(p[x].l4 + UDP_HDR);
+		v->iov_len = p[x].l4_len - UDP_HDR;
 	}
 	h->msg_name = sa;
 	h->msg_namelen = sl;
@@ -478,8 +480,10 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 	/* runs of equal sizes go as one UDP_SEGMENT send each */
 	for (i = 0; i < n; ) {
 		ud.tx_niov = 0;
-		for (m = 0; i < n && m < UDP_SEND_MAX; m++, i += k) {
+		/* messages use one iovec or more: bounded by the iovecs */
+		for (m = 0; i < n && ud.tx_niov < UDP_SEND_MAX; m++, i += k) {
 			k = udp_gso_run(b, p, i, n);
+			k = MIN(k, UDP_SEND_MAX - ud.tx_niov);
 			udp_msg_fill(m, p + i, k, &sa, sl);
 		}
 		udp_sendmmsg(b, ud.tx_msg, m);
