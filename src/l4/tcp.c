@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* tcp.c - TCP translator: connection table, set-up and tear-down */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -263,10 +264,41 @@ static void tcp_conn_opts(struct tcp_conn *c, const struct tcp_seg *s)
 	}
 }
 
+/**
+ * tcp_sock_opts() - options for every host socket of a tap connection
+ * @fd:		socket
+ *
+ * TCP_NODELAY: segments from the guest are already sized by its own
+ * stack. SO_PEEK_OFF: see tcp_sock.c. SO_SNDBUF: the window we offer the
+ * guest is the socket's free send space, and must cover the round trip to
+ * the guest (a VM can take milliseconds to answer), while the kernel
+ * sizes an autotuned buffer for the round trip to the peer only, and
+ * never grows it for a sender that never fills it, which tether never
+ * does: as autotuned, the guest crawled (8 MiB from a QEMU guest took
+ * 22 s). Ask for the largest buffer allowed (net.core.wmem_max).
+ *
+ * Return: 0 or -errno
+ */
+int tcp_sock_opts(int fd)
+{
+	int one = 1, big = INT_MAX / 2;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (tt.peek_off) {
+		int zero = 0;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero,
+			       sizeof(zero)))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Non-blocking connect to the host destination; Return: 0 or -errno */
 static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 {
-	int af = inany_af(dst), one = 1, rc;
+	int af = inany_af(dst), rc;
 	union sockaddr_inany sa;
 	uint32_t scope = 0;
 	socklen_t sl;
@@ -275,14 +307,9 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 			 IPPROTO_TCP);
 	if (c->sock < 0)
 		return -errno;
-	setsockopt(c->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tt.peek_off) {
-		int zero = 0;
-
-		if (setsockopt(c->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
-			       sizeof(zero)))
-			return -errno;
-	}
+	rc = tcp_sock_opts(c->sock);
+	if (rc)
+		return rc;
 	rc = nat_sock_prepare(c->sock, af, 0);
 	if (rc)
 		return rc;

@@ -246,6 +246,7 @@ void tcp_conn_close(struct tcp_conn *c);
 void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap);
 void tcp_conn_close_check(struct tcp_conn *c);
 bool tcp_peek_off_ok(void);
+int tcp_sock_opts(int fd);
 unsigned tcp_mtu(void);
 
 /* tcp_tap.c: guest segments for a known connection */

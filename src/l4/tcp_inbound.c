@@ -54,7 +54,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	union inany gaddr, raddr;
 	struct tcp_conn *c;
 	struct flow_key k;
-	int one = 1, rc;
+	int rc;
 	uint32_t isn, v;
 
 	nat_guest_addr(inany_af(peer), &gaddr);
@@ -92,12 +92,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
 	c->rto_ms = TCP_RTO_INIT_MS;
 
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tcp_peek_off_ok()) {
-		int zero = 0;
-
-		setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	}
+	tcp_sock_opts(fd);
 	rc = flow_insert(&k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
 	if (rc)
 		goto close;
