@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
 # test_cli.py - command line behaviour scripts and clients rely on
+import os
+import subprocess
 
 
 def test_version_exits_0_and_prints_to_stdout(tether_cli):
@@ -30,3 +32,16 @@ def test_help_exits_0_and_lists_options(tether_cli):
     for opt in ("--config-net", "--netns", "--userns", "--mtu",
                 "--foreground", "--version", "--help"):
         assert opt in res.out, f"{opt} missing from --help:\n{res.out}"
+
+
+def test_options_reference_matches_help(tether_bin):
+    """doc/options.md (linked from README) is what --help prints"""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    bindir = os.path.dirname(os.path.abspath(tether_bin))
+    got = subprocess.run([os.path.join(repo, "scripts", "gen-options"),
+                          bindir], capture_output=True, text=True,
+                         timeout=20, check=True).stdout
+    with open(os.path.join(repo, "doc", "options.md")) as f:
+        assert f.read() == got, \
+            "doc/options.md is stale: run 'make doc/options.md'"
