@@ -38,8 +38,7 @@
  */
 
 /**
- * struct tcp_table - every connection and the lists threading them
- * @conn:	slots
+ * struct tcp_table - the lists threading tcp_conns[]
  * @free_head:	free list (through tcp_conn.next)
  * @hwm:	slots from here on were never used
  * @pend_head:	connections to service after the batch (pend_next)
@@ -50,8 +49,9 @@
  * @mtu:	link MTU (0: default)
  * @ifindex6:	scope for link-local IPv6 destinations
  */
+static struct tcp_conn tcp_conns[TCP_MAX];	/* apart: stays in .bss */
+
 static struct tcp_table {
-	struct tcp_conn conn[TCP_MAX];
 	uint32_t free_head;
 	uint32_t hwm;
 	uint32_t pend_head;
@@ -81,7 +81,7 @@ _Static_assert(ARRAY_SIZE(tcp_state_str) == TCPS_STATE_NUM_, "state names");
  */
 struct tcp_conn *tcp_conn_at(uint32_t idx)
 {
-	return idx < TCP_MAX ? &tt.conn[idx] : NULL;
+	return idx < TCP_MAX ? &tcp_conns[idx] : NULL;
 }
 
 /**
@@ -92,7 +92,7 @@ struct tcp_conn *tcp_conn_at(uint32_t idx)
  */
 uint32_t tcp_conn_idx(const struct tcp_conn *c)
 {
-	return (uint32_t)(c - tt.conn);
+	return (uint32_t)(c - tcp_conns);
 }
 
 /**
@@ -126,10 +126,10 @@ struct tcp_conn *tcp_conn_alloc(void)
 	struct tcp_conn *c;
 
 	if (tt.free_head != TCP_NONE) {
-		c = &tt.conn[tt.free_head];
+		c = &tcp_conns[tt.free_head];
 		tt.free_head = c->next;
 	} else if (tt.hwm < TCP_MAX) {
-		c = &tt.conn[tt.hwm++];
+		c = &tcp_conns[tt.hwm++];
 	} else {
 		return NULL;
 	}
@@ -442,7 +442,7 @@ static void tcp_post(const struct timespec *now)
 {
 	(void)now;
 	while (tt.pend_head != TCP_NONE) {
-		struct tcp_conn *c = &tt.conn[tt.pend_head];
+		struct tcp_conn *c = &tcp_conns[tt.pend_head];
 
 		tt.pend_head = c->pend_next;
 		c->pend_next = TCP_NONE;
@@ -460,7 +460,7 @@ static void tcp_post(const struct timespec *now)
 	}
 
 	while (tt.closed_head != TCP_NONE) {
-		struct tcp_conn *c = &tt.conn[tt.closed_head];
+		struct tcp_conn *c = &tcp_conns[tt.closed_head];
 
 		tt.closed_head = c->next;
 		tcp_conn_free(c);

@@ -68,9 +68,8 @@
  *		whether something listens here (as stream_bind() does)
  * @gone:	one-off and the client left: the link is gone for good
  * @path:	bound socket path
- * @start:	offset of the first byte not yet handed out in @buf
- * @have:	bytes of data in @buf
- * @buf:	received stream data
+ * @start:	offset of the first byte not yet handed out in stream_buf
+ * @have:	bytes of data in stream_buf
  */
 static struct stream {
 	int listen_fd;
@@ -83,8 +82,10 @@ static struct stream {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t start;
 	size_t have;
-	uint8_t buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
 } st = { .listen_fd = -1, .fd = -1, .kick_fd = -1 };
+
+/* Received stream data: apart from st, so that it stays in .bss */
+static uint8_t stream_buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
 
 static const uint8_t stream_pad[STREAM_ETH_MIN];
 
@@ -143,7 +144,7 @@ static int stream_attach(int fd)
 static int stream_split(struct frame *f, int n, int max)
 {
 	while (n < max && st.have - st.start >= STREAM_LEN_BYTES) {
-		const uint8_t *p = st.buf + st.start;
+		const uint8_t *p = stream_buf + st.start;
 		uint32_t len = rd32(p);
 
 		if (len < ETH_HDR_LEN || len > L2_MAX_FRAME) {
@@ -168,7 +169,7 @@ static bool stream_frame_pending(void)
 	size_t left = st.have - st.start;
 
 	return left >= STREAM_LEN_BYTES &&
-	       left >= STREAM_LEN_BYTES + (size_t)rd32(st.buf + st.start);
+	       left >= STREAM_LEN_BYTES + (size_t)rd32(stream_buf + st.start);
 }
 
 /* Wake the loop again, for frames that didn't fit in this batch */
@@ -194,7 +195,7 @@ static void stream_compact(void)
 	size_t left = st.have - st.start;
 
 	if (st.start && left)
-		memmove(st.buf, st.buf + st.start, left);
+		memmove(stream_buf, stream_buf + st.start, left);
 	st.have = left;
 	st.start = 0;
 }
@@ -209,8 +210,8 @@ static int stream_rx(struct frame *f, int max)
 	stream_kick(false);
 	stream_compact();
 	while ((n = stream_split(f, n, max)) >= 0 && n < max) {
-		ssize_t r = recv(st.fd, st.buf + st.have,
-				 sizeof(st.buf) - st.have, MSG_DONTWAIT);
+		ssize_t r = recv(st.fd, stream_buf + st.have,
+				 sizeof(stream_buf) - st.have, MSG_DONTWAIT);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -222,7 +223,7 @@ static int stream_rx(struct frame *f, int max)
 		}
 		st.spoke = true;
 		st.have += (size_t)r;
-		if (st.have == sizeof(st.buf)) {
+		if (st.have == sizeof(stream_buf)) {
 			n = stream_split(f, n, max);
 			break;
 		}
