@@ -30,11 +30,18 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean install check unit integ asan bench demo
+.PHONY: all clean install check unit integ asan bench demo FORCE
 all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt
 
 $(BUILD)/tether: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# help.c prints the version: rebuild it when `git describe` changes
+$(BUILD)/version: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/obj/src/conf/help.o: $(BUILD)/version
+FORCE:
 
 $(BUILD)/pasta $(BUILD)/passt: $(BUILD)/tether
 	ln -sf tether $@
