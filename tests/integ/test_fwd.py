@@ -378,19 +378,32 @@ class Running:
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.p.stdout, selectors.EVENT_READ)
         self.lines = []
+        self.buf = ""   # read but not yet split into lines
 
     def wait_line(self, prefix, timeout=20):
-        """Words after prefix on the next stdout line starting with it"""
+        """Words after prefix on the next stdout line starting with it
+
+        Reads the pipe itself (os.read) and keeps what it read: with
+        readline(), two lines arriving together left the second one in
+        the file object's buffer, where select() can't see it.
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.sel.select(timeout=0.2):
-                continue
-            line = self.p.stdout.readline()
-            if not line:
+        fd = self.p.stdout.fileno()
+        while True:
+            while "\n" in self.buf:
+                line, self.buf = self.buf.split("\n", 1)
+                self.lines.append(line + "\n")
+                if line.startswith(prefix):
+                    return line[len(prefix):].split()
+            left = deadline - time.monotonic()
+            if left <= 0:
                 break
-            self.lines.append(line)
-            if line.startswith(prefix):
-                return line[len(prefix):].split()
+            if not self.sel.select(timeout=min(0.2, left)):
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            self.buf += data.decode(errors="replace")
         raise AssertionError(f"no '{prefix}' line from tether's command "
                              f"in {timeout} s:\n{''.join(self.lines)}\n"
                              f"{self.stop()}")
