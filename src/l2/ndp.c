@@ -5,6 +5,7 @@
 
 #include "l2/egress.h"
 #include "l2/ndp.h"
+#include "loop.h"
 #include "l2/txpool.h"
 #include "l4/nat.h"
 #include "lib/log.h"
@@ -46,6 +47,10 @@
 #define IPV6_MIN_MTU	1280
 #define DNSSL_MAX	512		/* bytes of encoded search list */
 #define RA_MAX		1024		/* largest RA we build */
+#define RA_INITIAL	3		/* MAX_INITIAL_RTR_ADVERTISEMENTS */
+#define RA_INITIAL_INTERVAL_S 16	/* MAX_INITIAL_RTR_ADVERT_INTERVAL */
+#define RA_INTERVAL_MIN_S 200		/* MinRtrAdvInterval, default */
+#define RA_INTERVAL_MAX_S 600		/* MaxRtrAdvInterval, default */
 
 static struct {
 	bool ndp;
@@ -58,6 +63,8 @@ static struct {
 	int dns_n;
 	uint8_t dnssl[DNSSL_MAX];	/* names, encoded, padded to 8 */
 	size_t dnssl_len;
+	time_t ra_next;			/* next unsolicited RA, s */
+	unsigned ra_initial;		/* initial RAs sent */
 } ndp;
 
 /* Encode @name as DNS labels at @out (RFC 1035 3.1). Return: bytes or 0 */
@@ -104,6 +111,7 @@ static void ndp_dnssl_init(const struct conf *c)
 
 void ndp_init(const struct conf *c)
 {
+	static bool timer_added;
 	int i;
 
 	memset(&ndp, 0, sizeof(ndp));
@@ -122,6 +130,12 @@ void ndp_init(const struct conf *c)
 			ndp.dns[ndp.dns_n++] = c->ip6.dns[i];
 	}
 	ndp_dnssl_init(c);
+
+	ndp.ra_next = loop_now()->tv_sec + 1;
+	if (ndp.ra && !timer_added) {
+		loop_timer_add(ndp_timer, 1000);
+		timer_added = true;
+	}
 }
 
 /* Options from @off to the end of the message: lengths valid? */
@@ -237,13 +251,14 @@ static size_t ra_opts(uint8_t *o)
 	return len + 8;
 }
 
-/* 6.2.3: a Router Advertisement in answer to @p, a solicitation */
-static void ndp_ra(const struct pkt *p)
+static const struct in6_addr all_nodes = {
+	.s6_addr = { 0xff, 0x02, [15] = 0x01 } };
+
+/* 6.2.3: a Router Advertisement to @dst */
+static void ndp_ra(const union inany *dst)
 {
-	static const struct in6_addr all_nodes = {
-		.s6_addr = { 0xff, 0x02, [15] = 0x01 } };
 	uint8_t ra[RA_MAX] = { ND_RA, 0 };
-	union inany src, dst;
+	union inany src;
 	size_t len = 16;
 
 	ra[4] = RA_HOP_LIMIT;
@@ -265,11 +280,46 @@ static void ndp_ra(const struct pkt *p)
 	len += ra_opts(ra + len);
 
 	inany_from_v6(&src, &ndp.our_ll);
+	ndp_send(&src, dst, ra, len);
+}
+
+/* 6.2.6: answer a solicitation, to its source (all-nodes if unspecified) */
+static void ndp_ra_solicited(const struct pkt *p)
+{
+	union inany dst;
+
 	if (inany_is_unspec(&p->src))
 		inany_from_v6(&dst, &all_nodes);
 	else
 		dst = p->src;
-	ndp_send(&src, &dst, ra, len);
+	ndp_ra(&dst);
+}
+
+/**
+ * ndp_timer() - unsolicited Router Advertisements to all nodes
+ * @now:	current time
+ *
+ * RFC 4861 6.2.4: the first MAX_INITIAL_RTR_ADVERTISEMENTS (3) at most
+ * MAX_INITIAL_RTR_ADVERT_INTERVAL (16 s) apart, then every
+ * MinRtrAdvInterval..MaxRtrAdvInterval (200..600 s by default, 6.2.1),
+ * chosen at random so that advertisements don't synchronise.
+ */
+void ndp_timer(const struct timespec *now)
+{
+	unsigned span = RA_INTERVAL_MAX_S - RA_INTERVAL_MIN_S + 1;
+	union inany dst;
+
+	if (!ndp.ra || now->tv_sec < ndp.ra_next)
+		return;
+	inany_from_v6(&dst, &all_nodes);
+	ndp_ra(&dst);
+	if (ndp.ra_initial < RA_INITIAL) {
+		ndp.ra_initial++;
+		ndp.ra_next = now->tv_sec + RA_INITIAL_INTERVAL_S;
+	} else {
+		ndp.ra_next = now->tv_sec + RA_INTERVAL_MIN_S +
+			      (time_t)((unsigned long)now->tv_nsec % span);
+	}
 }
 
 _Static_assert(16 + 32 + 8 + 8 + 16 * CONF_MAXNS + 8 + DNSSL_MAX + 8 <=
@@ -295,7 +345,7 @@ bool ndp_from_tap(const struct pkt *p, const struct timespec *now)
 		if (!ndp_opts_ok(p, 8))
 			return false;
 		if (ndp.ra)
-			ndp_ra(p);
+			ndp_ra_solicited(p);
 		return true;
 	case ND_NA:
 		return p->l4_len >= 24 && ndp_opts_ok(p, 24);

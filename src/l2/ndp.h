@@ -12,5 +12,8 @@
 void ndp_init(const struct conf *c);
 /* ndp_from_tap() - ICMPv6 types 133..137; Return: true if consumed */
 bool ndp_from_tap(const struct pkt *p, const struct timespec *now);
+/* ndp_timer() - periodic unsolicited Router Advertisements (registered
+ * with the loop by ndp_init() when RAs are on) */
+void ndp_timer(const struct timespec *now);
 
 #endif /* TETHER_NDP_H */

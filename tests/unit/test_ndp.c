@@ -232,6 +232,40 @@ static void test_rs_ra(void **state)
 	ndp_init(&conf);
 }
 
+/* Unsolicited RAs: 3 initial ones 16 s apart, then every 200..600 s */
+static void test_ra_periodic(void **state)
+{
+	struct timespec t = { .tv_sec = loop_now()->tv_sec + 1 };
+	struct conf c = conf;
+	int i;
+
+	(void)state;
+	ndp_init(&conf);
+	for (i = 0; i < 4; i++) {
+		t_cap_reset();
+		ndp_timer(&t);
+		assert_int_equal(t_flush(), 1);
+		check_ra("ff02::1");
+		t_cap_reset();
+		t.tv_sec += 15;
+		ndp_timer(&t);			/* not due yet */
+		assert_int_equal(t_flush(), 0);
+		t.tv_sec += i < 3 ? 1 : 185;
+	}
+	t.tv_sec += 400;			/* past 600 s: due again */
+	t_cap_reset();
+	ndp_timer(&t);
+	assert_int_equal(t_flush(), 1);
+
+	c.ns.config_net = true;			/* RA off: none sent */
+	ndp_init(&c);
+	t_cap_reset();
+	t.tv_sec += 1000;
+	ndp_timer(&t);
+	assert_int_equal(t_flush(), 0);
+	ndp_init(&conf);
+}
+
 static void test_other_nd(void **state)
 {
 	uint8_t body[40] = { 0 };
@@ -255,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_ns_ignored),
 		cmocka_unit_test(test_ns_invalid),
 		cmocka_unit_test(test_rs_ra),
+		cmocka_unit_test(test_ra_periodic),
 		cmocka_unit_test(test_other_nd),
 	};
 
