@@ -16,6 +16,7 @@
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/udp.h"
+#include "l4/udp_slots.h"
 #include "l4/udp_inbound.h"
 #include "lib/checksum.h"
 #include "lib/log.h"
@@ -53,16 +54,11 @@
 #define UDP_RX_SLOTS	32	/* datagrams per recvmmsg(), frame slots */
 #define UDP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UDP_ERR_MAX	16	/* error queue entries per wake-up */
-#define UDP_HDR		8
 #define UDP_GSO_SEGS	64	/* datagrams per UDP_SEGMENT send (kernel) */
 #define UDP_GSO_BYTES	(65535 - 8 - 40)	/* payload of one such send */
 #define UDP_GSO_SIZE_MAX 1472	/* larger ones may need fragments: alone */
 
 /* Room in front of a received payload: Ethernet, IP, UDP headers */
-#define UDP_ROOM	(EGRESS_HDR_MAX + UDP_HDR)
-#define UDP_SLOT_ROOM	((UDP_ROOM + 63) & ~63)
-#define UDP_PAYLOAD_MAX	(L2_MAX_FRAME - EGRESS_HDR_MAX - UDP_HDR)
-#define UDP_SLOT_SIZE	(UDP_SLOT_ROOM + UDP_PAYLOAD_MAX)
 
 /**
  * struct udp_map - a destination nat_outbound() rewrote
@@ -558,18 +554,8 @@ static void udp_sock_recv(struct udp_bind *b)
 	for (round = 0; round < UDP_RX_ROUNDS; round++) {
 		int i, n, room = udp_rx_room();
 
-		for (i = 0; i < room; i++) {
-			struct msghdr *h = &ud.rx_msg[i].msg_hdr;
-
-			ud.rx_iov[i].iov_base = udp_slots[ud.rx_used + i] +
-						UDP_SLOT_ROOM;
-			ud.rx_iov[i].iov_len = UDP_PAYLOAD_MAX;
-			memset(h, 0, sizeof(*h));
-			h->msg_name = &ud.rx_sa[i];
-			h->msg_namelen = sizeof(ud.rx_sa[i]);
-			h->msg_iov = &ud.rx_iov[i];
-			h->msg_iovlen = 1;
-		}
+		udp_slots_prep(ud.rx_msg, ud.rx_iov, ud.rx_sa,
+			       udp_slots + ud.rx_used, room);
 		n = recvmmsg(b->fd, ud.rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n < 0) {

@@ -10,6 +10,7 @@
 #include "l2/txpool.h"
 #include "l4/nat.h"
 #include "l4/udp_inbound.h"
+#include "l4/udp_slots.h"
 #include "l4/udp_splice.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -33,11 +34,7 @@
 #define UIN_RX_SLOTS	16	/* datagrams per recvmmsg(), frame slots */
 #define UIN_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UIN_SEND_MAX	64	/* replies per sendmmsg() */
-#define UDP_HDR		8
 
-#define UIN_ROOM	(((EGRESS_HDR_MAX + UDP_HDR) + 63) & ~63)
-#define UIN_PAYLOAD_MAX	(L2_MAX_FRAME - EGRESS_HDR_MAX - UDP_HDR)
-#define UIN_SLOT_SIZE	(UIN_ROOM + UIN_PAYLOAD_MAX)
 
 /**
  * struct uin_flow - a client of a forwarded port, talking to the guest
@@ -79,7 +76,7 @@ static struct {
 	struct iovec tx_iov[UIN_SEND_MAX];
 } ui;
 
-static uint8_t uin_slots[UIN_RX_SLOTS][UIN_SLOT_SIZE]
+static uint8_t uin_slots[UIN_RX_SLOTS][UDP_SLOT_SIZE]
 	__attribute__((aligned(64)));
 
 static void uin_key(struct flow_key *k, const struct uin_flow *f)
@@ -143,7 +140,7 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 /* Build and queue the frame for datagram @i, in its slot */
 static void uin_to_tap(const struct uin_flow *f, int i, size_t plen)
 {
-	uint8_t *uh = uin_slots[ui.rx_used + i] + UIN_ROOM - UDP_HDR;
+	uint8_t *uh = uin_slots[ui.rx_used + i] + UDP_SLOT_ROOM - UDP_HDR;
 	size_t len = UDP_HDR + plen, hl;
 	struct iovec iov;
 
@@ -218,18 +215,8 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 	for (round = 0; round < UIN_RX_ROUNDS; round++) {
 		int room = uin_rx_room();
 
-		for (i = 0; i < room; i++) {
-			struct msghdr *h = &ui.rx_msg[i].msg_hdr;
-
-			ui.rx_iov[i].iov_base = uin_slots[ui.rx_used + i] +
-						UIN_ROOM;
-			ui.rx_iov[i].iov_len = UIN_PAYLOAD_MAX;
-			memset(h, 0, sizeof(*h));
-			h->msg_name = &ui.rx_sa[i];
-			h->msg_namelen = sizeof(ui.rx_sa[i]);
-			h->msg_iov = &ui.rx_iov[i];
-			h->msg_iovlen = 1;
-		}
+		udp_slots_prep(ui.rx_msg, ui.rx_iov, ui.rx_sa,
+			       uin_slots + ui.rx_used, room);
 		n = recvmmsg(fw->lfd, ui.rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n <= 0)
