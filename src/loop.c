@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* loop.c - the epoll loop: typed references, dispatch table, periodic work */
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "loop.h"
+#include "loop_poll.h"
 
 #define LOOP_EVENTS	64	/* events taken per epoll_wait() */
 #define LOOP_HOOKS	16	/* post-batch and timer hooks */
@@ -38,6 +40,7 @@ static struct {
 	int npost;
 	struct loop_timer timers[LOOP_HOOKS];
 	int ntimers;
+	struct loop_poll poll;
 } lp = { .epfd = -1 };
 
 void loop_init(void)
@@ -90,6 +93,44 @@ int loop_mod(int fd, uint32_t events, union ep_ref ref)
 void loop_del(int fd)
 {
 	epoll_ctl(lp.epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void loop_poll_max(unsigned usec)
+{
+	lp.poll.max_ns = (int64_t)usec * 1000;
+	lp.poll.ns = 0;
+}
+
+static int64_t ts_ns_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(a->tv_sec - b->tv_sec) * 1000000000 +
+	       (a->tv_nsec - b->tv_nsec);
+}
+
+/* loop_wait() - epoll_wait(), polling first while the window is open */
+static int loop_wait(struct epoll_event *ev, int timeout)
+{
+	struct timespec t0, t;
+	int n;
+
+	if (timeout && lp.poll.ns) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, 0);
+			if (n)
+				return n;
+			sched_yield();
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while (ts_ns_diff(&t, &t0) < lp.poll.ns);
+	}
+	if (!timeout || !lp.poll.max_ns)
+		return epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	loop_poll_update(&lp.poll, ts_ns_diff(&t, &t0), n > 0);
+	return n;
 }
 
 const struct timespec *loop_now(void)
@@ -146,8 +187,7 @@ void loop_run(void)
 	do {
 		int n, i;
 
-		n = epoll_wait(lp.epfd, ev, LOOP_EVENTS,
-			       lp.stopped ? 0 : loop_timeout());
+		n = loop_wait(ev, lp.stopped ? 0 : loop_timeout());
 		if (n < 0 && errno != EINTR)
 			die_perror("epoll_wait");
 		clock_gettime(CLOCK_MONOTONIC, &lp.now);

@@ -62,6 +62,8 @@ void loop_del(int fd);
 /* loop_run() - dispatch events until loop_stop(), even one called before */
 void loop_run(void);
 void loop_stop(int status);
+/* loop_poll_max() - poll at most @usec before sleeping (adaptive), 0: never */
+void loop_poll_max(unsigned usec);
 int loop_status(void);
 /* loop_now() - time taken at the start of the current batch */
 const struct timespec *loop_now(void);

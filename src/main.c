@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	pidfile = proc_pidfile_open(&conf.proc);
 
 	loop_init();
+	loop_poll_max(conf.proc.busy_poll_us);
 	flow_init();
 
 	/* 1. The link back-end */

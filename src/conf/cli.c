@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ enum {
 	OPT_MAP_HOST_LO, OPT_MAP_GUEST, OPT_NO_MAP_GW, OPT_NO_TCP, OPT_NO_UDP,
 	OPT_NO_ICMP, OPT_NO_DHCP, OPT_NO_DHCPV6, OPT_NO_NDP, OPT_NO_RA,
 	/* passt */
-	OPT_VHOST_USER, OPT_PRINT_CAPS,
+	OPT_VHOST_USER, OPT_PRINT_CAPS, OPT_BUSY_POLL,
 	/* pasta */
 	OPT_USERNS, OPT_NETNS, OPT_NETNS_ONLY, OPT_NO_NETNS_QUIT,
 	OPT_CONFIG_NET, OPT_NO_COPY_ROUTES, OPT_NO_COPY_ADDRS, OPT_NS_MAC,
@@ -45,6 +46,7 @@ static const struct option options[] = {
 	{ "pid", required_argument, NULL, 'P' },
 	{ "pcap", required_argument, NULL, 'p' },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "mtu", required_argument, NULL, 'm' },
@@ -187,6 +189,17 @@ static void put_addr(const union inany *a, struct in_addr *v4,
 		*v6 = a->a6;
 }
 
+/* CPUs this process may run on: polling on the only one would starve the
+ * very peer it waits for */
+static int cpus_usable(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 /**
  * set_defaults() - everything the options can change, for the personality
  * @c:		configuration, zeroed
@@ -195,6 +208,7 @@ static void set_defaults(struct conf *c)
 {
 	c->log.level = LOG_LVL_INFO;
 	c->log.ident = conf_name(c);
+	c->proc.busy_poll_us = cpus_usable() > 1 ? BUSY_POLL_DEFAULT_US : 0;
 	c->proc.uid = getuid();
 	c->proc.gid = getgid();
 	c->ip4.enabled = c->ip6.enabled = true;
@@ -250,6 +264,12 @@ static bool opt_log_proc(struct conf *c, struct args *a, int opt,
 	case OPT_STATS:
 		if (conf_parse_uint(arg, UINT_MAX, &n))
 			die("invalid --stats interval '%s': need seconds", arg);
+		break;
+	case OPT_BUSY_POLL:
+		if (conf_parse_uint(arg, BUSY_POLL_MAX_US, &n))
+			die("invalid --busy-poll '%s': need microseconds, "
+			    "0 to %u", arg, BUSY_POLL_MAX_US);
+		c->proc.busy_poll_us = n;
 		break;
 	case 'h':
 		conf_usage(c, stdout);

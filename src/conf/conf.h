@@ -16,6 +16,8 @@
 #define CONF_SEARCH_MAX		6	/* search domains */
 #define CONF_MTU_DEFAULT	65520	/* 65535 - 14 (Ethernet) rounded to 4 */
 #define CONF_MTU_MAX		65521
+#define BUSY_POLL_DEFAULT_US	200	/* KVM's halt_poll_ns default, too */
+#define BUSY_POLL_MAX_US	10000
 #define CONF_FWD_SPECS_MAX	64	/* -t/-u/-T/-U options kept */
 
 enum conf_mode {
@@ -168,6 +170,7 @@ struct conf_ns {
  * @pidfile:	-P
  * @uid, @gid:	--runas, or where started as root, "nobody"
  * @runas:	switch to @uid/@gid
+ * @busy_poll_us: --busy-poll, longest adaptive poll before sleeping
  */
 struct conf_proc {
 	bool foreground;
@@ -175,6 +178,7 @@ struct conf_proc {
 	uid_t uid;
 	gid_t gid;
 	bool runas;
+	unsigned busy_poll_us;
 };
 
 enum conf_fwd_kind {

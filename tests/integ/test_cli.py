@@ -45,3 +45,17 @@ def test_options_reference_matches_help(tether_bin):
     with open(os.path.join(repo, "doc", "options.md")) as f:
         assert f.read() == got, \
             "doc/options.md is stale: run 'make doc/options.md'"
+
+
+def test_busy_poll_bad_value_exits_1_with_one_line(tether_cli):
+    res = tether_cli.run(["--busy-poll", "lots", "--config-net", "--",
+                          "true"], timeout=20)
+    assert res.rc == 1, res
+    lines = [line for line in res.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--busy-poll" in lines[0], res
+
+
+def test_busy_poll_off_still_runs_the_command(tether_cli):
+    res = tether_cli.run(["--busy-poll", "0", "--config-net", "--",
+                          "sh", "-c", "exit 7"], timeout=20)
+    assert res.rc == 7, res
