@@ -137,10 +137,14 @@ def targets(summary, who="tether"):
     ratio("TCP host lo->ns vs loopback", "splice_in", "x_kernel", ">=", 0.6)
     ratio("TCP ns->host lo vs loopback", "splice_out", "x_kernel", ">=", 0.6)
     ratio("TCP latency vs veth", "rr_lat", "x_kernel", "<=", 1.3)
-    loss = _get(summary, "udp_out", who, "loss_pct")
-    ratio("UDP vs veth", "udp_out", "x_kernel", ">=", 0.6,
-          extra_ok=loss is not None and loss <= 1.0,
-          extra=f", loss {_f(loss)}% (target <= 1%)")
+    ratio("UDP vs veth, at <= 1% loss", "udp_1pct", "x_kernel", ">=", 0.6)
+    if "udp_out" in summary:
+        loss = {p: _get(summary, "udp_out", p, "loss_pct")
+                for p in ("tether", "pasta", "slirp", "veth")}
+        out.append(("note", "UDP unlimited sender (-b 0): loss " + ", ".join(
+            f"{LABEL[p]} {_f(v)}%" for p, v in loss.items()
+            if v is not None) + "; no tap path can be lossless there "
+            "(bench/README.md)"))
     ratio("connection rate vs pasta", "conn_rate", "x_pasta", ">=", 1.5)
     ratio("TCP ns->remote MTU 1500 vs own 65520", "tcp_out_1500",
           "x_own_65520", ">=", 0.7)
