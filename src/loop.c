@@ -107,14 +107,18 @@ static int64_t ts_ns_diff(const struct timespec *a, const struct timespec *b)
 	       (a->tv_nsec - b->tv_nsec);
 }
 
-/* loop_wait() - epoll_wait(), polling first while the window is open */
+/* loop_wait() - epoll_wait(), polling first while the window is open; the
+ * window adapts to how long the wait took in all, polling included */
 static int loop_wait(struct epoll_event *ev, int timeout)
 {
 	struct timespec t0, t;
 	int n;
 
-	if (timeout && lp.poll.ns) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!timeout || !lp.poll.max_ns)
+		return epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (lp.poll.ns) {
 		do {
 			n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, 0);
 			if (n)
@@ -123,10 +127,6 @@ static int loop_wait(struct epoll_event *ev, int timeout)
 			clock_gettime(CLOCK_MONOTONIC, &t);
 		} while (ts_ns_diff(&t, &t0) < lp.poll.ns);
 	}
-	if (!timeout || !lp.poll.max_ns)
-		return epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	loop_poll_update(&lp.poll, ts_ns_diff(&t, &t0), n > 0);

@@ -33,7 +33,7 @@ struct loop_poll {
 /**
  * loop_poll_update() - Adapt the window after a sleep in epoll_wait()
  * @p:		Window
- * @slept_ns:	How long the loop slept
+ * @slept_ns:	How long the wait took, polling included
  * @woken:	The sleep ended with events (not a timeout)
  */
 static inline void loop_poll_update(struct loop_poll *p, int64_t slept_ns,
