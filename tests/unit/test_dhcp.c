@@ -10,40 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "conf/conf.h"
 #include "l2/dhcp.h"
-#include "l2/egress.h"
-#include "lib/checksum.h"
-#include "lib/util.h"
-#include "link/link.h"
-
-/* ---- capture what egress sends ------------------------------------ */
-
-#define CAP_MAX	8
-static uint8_t cap[CAP_MAX][EGRESS_COPY_MAX];
-static size_t cap_len[CAP_MAX];
-static int ncap;
-
-static int cap_tx(const struct iovec *iov, const int *cnt, int n)
-{
-	int i, j;
-
-	for (i = 0; i < n && ncap < CAP_MAX; i++, ncap++) {
-		size_t off = 0;
-
-		for (j = 0; j < cnt[i]; j++) {
-			const struct iovec *v = &iov[i * EGRESS_IOV_MAX + j];
-
-			assert_true(off + v->iov_len <= EGRESS_COPY_MAX);
-			memcpy(cap[ncap] + off, v->iov_base, v->iov_len);
-			off += v->iov_len;
-		}
-		cap_len[ncap] = off;
-	}
-	return n;
-}
-
-static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
+#include "l2test.h"		/* t_link: captures what egress sends */
 
 static struct conf c;
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -79,9 +47,9 @@ static int setup(void **state)
 	(void)state;
 	conf_default();
 	egress_init(&c);
-	link_set(&cap_ops, -1);
+	link_set(&t_link, -1);
 	dhcp_init(&c);
-	ncap = 0;
+	t_ncap = 0;
 	return 0;
 }
 
@@ -158,11 +126,15 @@ static size_t rp_len;
 
 static int flush_one(void)
 {
-	ncap = 0;
-	egress_flush();
-	rp = ncap ? cap[0] : NULL;
-	rp_len = ncap ? cap_len[0] : 0;
-	return ncap;
+	int i;
+
+	t_ncap = 0;
+	t_flush();
+	for (i = 0; i < t_ncap; i++)
+		assert_true(t_cap_len[i] <= EGRESS_COPY_MAX);
+	rp = t_ncap ? t_cap[0] : NULL;
+	rp_len = t_ncap ? t_cap_len[0] : 0;
+	return t_ncap;
 }
 
 static const uint8_t *rp_msg(void)

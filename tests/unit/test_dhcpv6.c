@@ -10,37 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "conf/conf.h"
 #include "l2/dhcpv6.h"
-#include "l2/egress.h"
-#include "lib/checksum.h"
-#include "lib/util.h"
-#include "link/link.h"
-
-#define CAP_MAX	8
-static uint8_t cap[CAP_MAX][EGRESS_COPY_MAX];
-static size_t cap_len[CAP_MAX];
-static int ncap;
-
-static int cap_tx(const struct iovec *iov, const int *cnt, int n)
-{
-	int i, j;
-
-	for (i = 0; i < n && ncap < CAP_MAX; i++, ncap++) {
-		size_t off = 0;
-
-		for (j = 0; j < cnt[i]; j++) {
-			const struct iovec *v = &iov[i * EGRESS_IOV_MAX + j];
-
-			memcpy(cap[ncap] + off, v->iov_base, v->iov_len);
-			off += v->iov_len;
-		}
-		cap_len[ncap] = off;
-	}
-	return n;
-}
-
-static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
+#include "l2test.h"		/* t_link: captures what egress sends */
 
 static struct conf c;
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -72,9 +43,9 @@ static int setup(void **state)
 	c.svc.search_n = 1;
 	strcpy(c.svc.fqdn, "vm.example.org");
 	egress_init(&c);
-	link_set(&cap_ops, -1);
+	link_set(&t_link, -1);
 	dhcpv6_init(&c);
-	ncap = 0;
+	t_ncap = 0;
 	return 0;
 }
 
@@ -155,11 +126,11 @@ static size_t rp_len;
 
 static int flush_one(void)
 {
-	ncap = 0;
-	egress_flush();
-	rp = ncap ? cap[0] : NULL;
-	rp_len = ncap ? cap_len[0] : 0;
-	return ncap;
+	t_ncap = 0;
+	t_flush();
+	rp = t_ncap ? t_cap[0] : NULL;
+	rp_len = t_ncap ? t_cap_len[0] : 0;
+	return t_ncap;
 }
 
 /* Find option @code within [from, to); Return: value or NULL */
