@@ -19,6 +19,7 @@
 #include "l4/udp.h"
 #include "lib/log.h"
 #include "link/link.h"
+#include "link/pcap.h"
 #include "loop.h"
 #include "ns/ns.h"
 #include "ns/proc.h"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
 	log_setup(&conf.log);
 	raise_nofile();
 	pidfile = proc_pidfile_open(&conf.proc);
+	if (conf.link.pcap)	/* host side, before namespaces and sandbox */
+		pcap_open(conf.link.pcap);
 
 	loop_init();
 	loop_poll_max(conf.proc.busy_poll_us);

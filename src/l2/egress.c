@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
+#include "link/pcap.h"
 
 static struct {
 	uint8_t our_mac[6];
@@ -183,6 +184,8 @@ void egress_flush(void)
 		eg.gen++;
 		return;
 	}
+	if (ops && pcap_on())	/* a virtio-net header leads each frame */
+		pcap_tx(eg.iov, eg.cnt, eg.n, EGRESS_IOV_MAX, !!ops->vnet_hdr);
 	if (ops)
 		ops->tx(eg.iov, eg.cnt, eg.n);
 	eg.n = 0;

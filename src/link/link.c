@@ -5,6 +5,7 @@
 
 #include "lib/log.h"
 #include "link/link.h"
+#include "link/pcap.h"
 #include "loop.h"
 
 static const struct link_ops *cur_ops;
@@ -43,6 +44,8 @@ static void link_handler(union ep_ref ref, uint32_t events,
 		loop_stop(0);
 		return;
 	}
+	if (n && pcap_on())
+		pcap_rx(f, n);
 	if (n)
 		ingress_batch(f, n, now);
 }
