@@ -1,32 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* test_fwd_inbound.c - TCP connections from forwarded ports, via the tap */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
-#include <linux/virtio_net.h>
 
-#include "conf/conf.h"
-#include "flow/flow.h"
-#include "l2/egress.h"
-#include "l4/nat.h"
-#include "l4/tcp.h"
-#include "l4/tcp_conn.h"
 #include "l4/tcp_inbound.h"
-#include "lib/checksum.h"
-#include "lib/util.h"
-#include "link/link.h"
-#include "loop.h"
+#include "tcptest.h"
 
 /*
  * A client (a loopback socket pair stands in for the accepted socket) is
@@ -62,29 +43,14 @@ static uint16_t rport = RPORT0;
 /* Fake link: check checksums, keep the TCP fields of each frame */
 static int cap_tx(const struct iovec *iov, const int *cnt, int n)
 {
-	static uint8_t f[65536 + 64];
-	int i, j;
+	const uint8_t *f = tt_frame, *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
+	int i;
 
 	for (i = 0; i < n; i++) {
-		const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
-		const uint8_t *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
 		struct virtio_net_hdr vh;
-		size_t len = 0, doff, l4;
+		size_t len = tt_frame_get(iov, cnt, i, &vh), doff, l4;
 		struct cap *c;
 
-		for (j = 0; j < cnt[i]; j++) {
-			memcpy(f + len, fi[j].iov_base, fi[j].iov_len);
-			len += fi[j].iov_len;
-		}
-		if (link_ops()->vnet_hdr) {
-			memcpy(&vh, f, sizeof(vh));
-			len -= sizeof(vh);
-			memmove(f, f + sizeof(vh), len);
-			if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-				wr16(f + vh.csum_start + vh.csum_offset,
-				     csum_fold(csum_partial(f + vh.csum_start,
-						len - vh.csum_start, 0)));
-		}
 		assert_int_equal(rd16(f + 12), 0x0800);
 		assert_int_equal(f[ETH_HDR_LEN + 9], IPPROTO_TCP);
 		l4 = len - ETH_HDR_LEN - IP4_HDR_LEN;
@@ -93,9 +59,7 @@ static int cap_tx(const struct iovec *iov, const int *cnt, int n)
 		c = &cap[ncap++];
 		memcpy(&c->src, f + ETH_HDR_LEN + 12, 4);
 		memcpy(&c->dst, f + ETH_HDR_LEN + 16, 4);
-		assert_int_equal(csum_fold(csum_partial(th, l4,
-			csum_pseudo4(c->src, c->dst, IPPROTO_TCP,
-				     (uint16_t)l4))), 0);
+		assert_int_equal(tt_tcp4_csum(f, len), 0);
 		doff = (size_t)(th[12] >> 4) * 4;
 		c->sport = rd16(th);
 		c->dport = rd16(th + 2);
@@ -111,18 +75,6 @@ static int cap_tx(const struct iovec *iov, const int *cnt, int n)
 }
 
 static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
-
-static void stop_hook(const struct timespec *now)
-{
-	(void)now;
-	loop_stop(0);
-}
-
-static void flush_hook(const struct timespec *now)
-{
-	(void)now;
-	egress_flush();
-}
 
 /* One batch of the loop */
 static void step(void)
@@ -150,39 +102,13 @@ static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack,
 		      uint16_t wnd, const uint8_t *opt, size_t optlen,
 		      const void *data, size_t len)
 {
-	static uint8_t th[TCP_HDR_LEN + 40 + 1024];
-	struct pkt p = { .af = AF_INET, .proto = IPPROTO_TCP, .ttl = 64 };
+	struct tt_seg s = {
+		.src = &guest, .dst = &remote, .sport = GPORT, .dport = rport,
+		.flags = flags, .seq = seq, .ack = ack, .wnd = wnd,
+		.opt = opt, .optlen = optlen, .data = data, .len = len,
+	};
 
-	tcp_hdr_fill(th, GPORT, rport, seq, ack, flags, wnd, optlen);
-	if (optlen)
-		memcpy(th + TCP_HDR_LEN, opt, optlen);
-	if (len)
-		memcpy(th + TCP_HDR_LEN + optlen, data, len);
-	p.src = guest;
-	p.dst = remote;
-	p.l4 = th;
-	p.l4_len = TCP_HDR_LEN + optlen + len;
-	tcp_from_tap(&p, 1, loop_now());
-}
-
-/* A connected loopback pair: *cli is the client, the other end is ours */
-static int pair(int *cli)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), fd;
-
-	assert_true(l >= 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(l, 1), 0);
-	getsockname(l, (struct sockaddr *)&a, &sl);
-	*cli = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(*cli, (struct sockaddr *)&a, sizeof(a)), 0);
-	fd = accept4(l, NULL, NULL, SOCK_NONBLOCK);
-	assert_true(fd >= 0);
-	close(l);
-	return fd;
+	tt_seg_send(&s);
 }
 
 /* A client accepted and handed over: check our SYN; Return: its seq */
@@ -190,7 +116,7 @@ static uint32_t open_inbound(int *cli, int *fd)
 {
 	uint32_t isn;
 
-	*fd = pair(cli);
+	*fd = tt_pair(cli);
 	ncap = 0;
 	rport++;
 	assert_int_equal(tcp_inbound_accept(*fd, &remote, rport, GPORT,
@@ -220,25 +146,10 @@ static void synack(uint32_t isn, uint32_t gisn, bool ws)
 static int setup(void **state)
 {
 	(void)state;
-	memset(&conf, 0, sizeof(conf));
-	conf.mode = MODE_PASTA;
-	conf.ip4.enabled = true;
-	conf.ip4.addr.s_addr = inet_addr(GUEST);
-	conf.ip4.our_addr.s_addr = inet_addr(GW);
-	conf.ip4.map_host_lo.s_addr = inet_addr(GW);
-	conf.link.mtu = 1500;
-	memcpy(conf.link.our_mac, "\x9a\x55\x9a\x55\x9a\x55", 6);
+	tt_conf(&conf, GUEST, GW);
 	inany_from_v4(&guest, conf.ip4.addr);
 	inany_from_v4(&remote, (struct in_addr){ inet_addr(REMOTE) });
-
-	loop_init();
-	flow_init();
-	egress_init(&conf);
-	nat_init(&conf);
-	tcp_init(&conf);
-	link_set(&cap_ops, -1);
-	loop_post_add(flush_hook);
-	loop_timer_add(stop_hook, 0);
+	tt_start(&conf, &cap_ops);
 	return 0;
 }
 

@@ -1,31 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* test_tcp_conn.c - TCP translator state machine against loopback servers */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
-#include <linux/virtio_net.h>
 
-#include "conf/conf.h"
-#include "flow/flow.h"
-#include "l2/egress.h"
-#include "l4/nat.h"
-#include "l4/tcp.h"
-#include "l4/tcp_conn.h"
-#include "lib/checksum.h"
-#include "lib/util.h"
-#include "link/link.h"
-#include "loop.h"
+#include "tcptest.h"
 
 /*
  * The guest 192.0.2.2 connects to 192.0.2.254, the address mapped to the
@@ -59,41 +40,19 @@ static union inany guest, gw;
 /* Fake link: parse and check every frame egress flushes */
 static int cap_tx(const struct iovec *iov, const int *cnt, int n)
 {
-	int i, j;
+	const uint8_t *f = tt_frame, *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
+	int i;
 
 	for (i = 0; i < n; i++) {
-		const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
-		static uint8_t f[65536];
-		const uint8_t *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
-		size_t len = 0, doff, l4;
-		struct in_addr s, d;
+		struct virtio_net_hdr vh;
+		size_t len = tt_frame_get(iov, cnt, i, &vh), doff, l4;
 		struct cap *c;
 
-		struct virtio_net_hdr vh = { 0 };
-
-		for (j = 0; j < cnt[i]; j++) {
-			memcpy(f + len, fi[j].iov_base, fi[j].iov_len);
-			len += fi[j].iov_len;
-		}
-		if (link_ops()->vnet_hdr) {
-			/* strip the header, do the checksum the link would */
-			assert_true(len > sizeof(vh));
-			memcpy(&vh, f, sizeof(vh));
-			len -= sizeof(vh);
-			memmove(f, f + sizeof(vh), len);
-			if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-				wr16(f + vh.csum_start + vh.csum_offset,
-				     csum_fold(csum_partial(f + vh.csum_start,
-						len - vh.csum_start, 0)));
-		}
 		assert_int_equal(rd16(f + 12), 0x0800);
 		assert_int_equal(csum_fold(csum_partial(f + ETH_HDR_LEN,
 						       IP4_HDR_LEN, 0)), 0);
 		l4 = len - ETH_HDR_LEN - IP4_HDR_LEN;
-		memcpy(&s, f + ETH_HDR_LEN + 12, 4);
-		memcpy(&d, f + ETH_HDR_LEN + 16, 4);
-		assert_int_equal(csum_fold(csum_partial(th, l4,
-			csum_pseudo4(s, d, IPPROTO_TCP, (uint16_t)l4))), 0);
+		assert_int_equal(tt_tcp4_csum(f, len), 0);
 		if (ncap == CAP_MAX || (cap_only && rd16(th + 2) != cap_only))
 			continue;
 		c = &cap[ncap++];
@@ -115,18 +74,6 @@ static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
 static const struct link_ops cap_vnet_ops = {
 	.name = "capture (vnet)", .tx = cap_tx, .vnet_hdr = true,
 };
-
-static void stop_hook(const struct timespec *now)
-{
-	(void)now;
-	loop_stop(0);
-}
-
-static void flush_hook(const struct timespec *now)
-{
-	(void)now;
-	egress_flush();
-}
 
 /* One batch of the loop: socket events, post-batch work, flush */
 static void step(void)
@@ -153,58 +100,22 @@ static void guest_seg(uint16_t sport, uint16_t dport, uint8_t flags,
 		      const uint8_t *opt, size_t optlen,
 		      const void *data, size_t len)
 {
-	static uint8_t th[TCP_HDR_LEN + 40 + 4096];
-	struct pkt p = { .af = AF_INET, .proto = IPPROTO_TCP, .ttl = 64 };
+	struct tt_seg s = {
+		.src = &guest, .dst = &gw, .sport = sport, .dport = dport,
+		.flags = flags, .seq = seq, .ack = ack, .wnd = wnd,
+		.opt = opt, .optlen = optlen, .data = data, .len = len,
+	};
 
-	tcp_hdr_fill(th, sport, dport, seq, ack, flags, wnd, optlen);
-	if (optlen)
-		memcpy(th + TCP_HDR_LEN, opt, optlen);
-	if (len)
-		memcpy(th + TCP_HDR_LEN + optlen, data, len);
-	p.src = guest;
-	p.dst = gw;
-	p.l4 = th;
-	p.l4_len = TCP_HDR_LEN + optlen + len;
-	tcp_from_tap(&p, 1, loop_now());
-}
-
-static int listener(uint16_t *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s, 16), 0);
-	getsockname(s, (struct sockaddr *)&a, &sl);
-	*port = ntohs(a.sin_port);
-	return s;
+	tt_seg_send(&s);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	memset(&conf, 0, sizeof(conf));
-	conf.mode = MODE_PASTA;
-	conf.ip4.enabled = true;
-	conf.ip4.addr.s_addr = inet_addr("192.0.2.2");
-	conf.ip4.our_addr.s_addr = inet_addr("192.0.2.254");
-	conf.ip4.map_host_lo.s_addr = inet_addr("192.0.2.254");
-	conf.link.mtu = 1500;
-	memcpy(conf.link.our_mac, "\x9a\x55\x9a\x55\x9a\x55", 6);
+	tt_conf(&conf, "192.0.2.2", "192.0.2.254");
 	inany_from_v4(&guest, conf.ip4.addr);
 	inany_from_v4(&gw, conf.ip4.our_addr);
-
-	loop_init();
-	flow_init();
-	egress_init(&conf);
-	nat_init(&conf);
-	tcp_init(&conf);
-	link_set(&cap_ops, -1);
-	loop_post_add(flush_hook);
-	loop_timer_add(stop_hook, 0);
+	tt_start(&conf, &cap_ops);
 	return 0;
 }
 
@@ -258,7 +169,7 @@ static void test_unknown_rst(void **state)
 static void test_refused(void **state)
 {
 	uint16_t port;
-	int l = listener(&port);
+	int l = tt_listener(&port);
 
 	(void)state;
 	close(l);		/* nobody listens there now */
@@ -274,7 +185,7 @@ static void test_data_both_ways(void **state)
 {
 	uint8_t big[3000], buf[4096];
 	uint16_t port;
-	int l = listener(&port), srv, i;
+	int l = tt_listener(&port), srv, i;
 	uint32_t seq, g = 1001;
 	ssize_t r;
 
@@ -352,7 +263,7 @@ static void test_out_of_order(void **state)
 {
 	uint8_t buf[64];
 	uint16_t port;
-	int l = listener(&port), srv;
+	int l = tt_listener(&port), srv;
 	uint32_t seq;
 
 	(void)state;
@@ -398,7 +309,7 @@ static void test_rto(void **state)
 {
 	uint8_t buf[64];
 	uint16_t port;
-	int l = listener(&port), srv, i;
+	int l = tt_listener(&port), srv, i;
 	uint32_t seq;
 
 	(void)state;
@@ -460,7 +371,7 @@ static struct tcp_conn *conn_of(uint16_t gport)
 static void test_rto_rtt(void **state)
 {
 	uint16_t port;
-	int l = listener(&port), srv, i;
+	int l = tt_listener(&port), srv, i;
 	struct tcp_conn *c;
 	uint32_t seq;
 
@@ -520,7 +431,7 @@ static void test_fuzz(void **state)
 	static uint8_t data[2048], opt[40];
 	unsigned seed = 4242, i;
 	uint16_t port;
-	int l = listener(&port), srv;
+	int l = tt_listener(&port), srv;
 	uint32_t seq;
 
 	(void)state;
@@ -563,7 +474,7 @@ static void test_offload(void **state)
 {
 	uint8_t big[5000], buf[64];
 	uint16_t port;
-	int l = listener(&port), srv, i;
+	int l = tt_listener(&port), srv, i;
 	uint32_t seq;
 
 	(void)state;
