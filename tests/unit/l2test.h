@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* l2test.h - shared by the ingress/ARP/NDP/UDP unit tests: a test
+/* l2test.h - shared by the ingress/ARP/NDP/UDP/DHCP unit tests: a test
  * configuration, a capturing link, a frame builder, a private netns */
 #ifndef TETHER_L2TEST_H
 #define TETHER_L2TEST_H

@@ -94,6 +94,21 @@ static void step_until(int n)
 	assert_true(ncap >= n);
 }
 
+/* No ACK from the guest: step every 10 ms until something is sent again,
+ * for about 3 seconds at most */
+static void wait_resend(void)
+{
+	int i;
+
+	ncap = 0;
+	for (i = 0; i < 300 && !ncap; i++) {
+		struct pollfd pfd = { .fd = -1 };
+
+		poll(&pfd, 0, 10);
+		step();
+	}
+}
+
 /* A guest segment to port @dport from guest port @sport */
 static void guest_seg(uint16_t sport, uint16_t dport, uint8_t flags,
 		      uint32_t seq, uint32_t ack, uint16_t wnd,
@@ -309,7 +324,7 @@ static void test_rto(void **state)
 {
 	uint8_t buf[64];
 	uint16_t port;
-	int l = tt_listener(&port), srv, i;
+	int l = tt_listener(&port), srv;
 	uint32_t seq;
 
 	(void)state;
@@ -320,13 +335,7 @@ static void test_rto(void **state)
 	assert_int_equal(cap[0].len, 3);
 
 	/* no ACK: the same bytes again after about a second */
-	ncap = 0;
-	for (i = 0; i < 300 && !ncap; i++) {
-		struct pollfd pfd = { .fd = -1 };
-
-		poll(&pfd, 0, 10);
-		step();
-	}
+	wait_resend();
 	assert_int_equal(ncap, 1);
 	assert_int_equal(cap[0].seq, seq);
 	assert_int_equal(cap[0].len, 3);
@@ -389,13 +398,7 @@ static void test_rto_rtt(void **state)
 	assert_int_equal(c->rtt_seq, seq + 4);
 
 	/* no ACK: resent after the RTO, which doubles */
-	ncap = 0;
-	for (i = 0; i < 300 && !ncap; i++) {
-		struct pollfd pfd = { .fd = -1 };
-
-		poll(&pfd, 0, 10);
-		step();
-	}
+	wait_resend();
 	assert_int_equal(ncap, 1);
 	assert_int_equal(cap[0].seq, seq);
 	assert_int_equal(cap[0].len, 4);
