@@ -2,11 +2,14 @@
 /* fwd_auto.c - "auto" forwarding: follow what is bound on the other side */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fwd/fwd_int.h"
 #include "fwd/procnet.h"
+#include "fwd/sockdiag.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "loop.h"
@@ -15,14 +18,21 @@
 /*
  * DOC: an "auto" rule listens on a candidate port while its target port
  * is bound on the other side: -t/-u follow the namespace, -T/-U the host.
- * Every FWD_SCAN_MS we read the other side's /proc/net/{tcp,tcp6} (TCP
- * sockets in LISTEN) and, for UDP rules, {udp,udp6} (unconnected bound
- * sockets) as well as the TCP listeners (servers such as iperf3 use both
- * protocols on one port). Files of the namespace were opened from inside
- * it at start-up: reading them later needs no namespace switch.
+ * Every FWD_SCAN_MS we list the other side's TCP sockets in LISTEN and,
+ * for UDP rules, its unconnected bound UDP sockets as well as the TCP
+ * listeners (servers such as iperf3 use both protocols on one port).
+ *
+ * The lists come from a sock_diag dump (sockdiag.c), which walks only the
+ * listening hash for TCP, where /proc/net/tcp walks every connection. The
+ * files /proc/net/{tcp,tcp6,udp,udp6} are the fallback, per protocol and
+ * family: when the kernel can't do the dump (no inet_diag or udp_diag),
+ * for good; after any other error, for that scan (a partial dump plus the
+ * file is still the right set: ports are bits). The netlink socket and the
+ * files of the namespace were opened from inside it at start-up: using
+ * them later needs no namespace switch, and the loop opens nothing.
  *
  * A port bound only because we listen there for the opposite direction
- * must not be forwarded back: /proc/net gives each socket's inode, and
+ * must not be forwarded back: both sources give each socket's inode, and
  * sockets that are our own listeners (fwd_is_ours()) are skipped. A port
  * that fails to bind is not tried again for FWD_RETRY_TICKS scans.
  */
@@ -44,6 +54,8 @@ struct fwd_scan_arg {
 /**
  * struct fwd_scan - scanner state
  * @fd:		/proc/net files per side, [0] TCP, [1] UDP, then [v6]; -1
+ * @diag:	sock_diag socket per side (fd -1 if none)
+ * @diag_off:	like @fd: the kernel can't dump these, use the file
  * @need:	side must be scanned
  * @any:	some rule is "auto"
  * @ticks:	scans done
@@ -53,6 +65,8 @@ struct fwd_scan_arg {
  */
 static struct fwd_scan {
 	int fd[2][2][2];
+	struct sockdiag diag[2];
+	bool diag_off[2][2][2];
 	bool need[2];
 	bool any;
 	unsigned ticks;
@@ -76,18 +90,18 @@ static void bit_set(uint8_t *m, unsigned n)
 	m[n / 8] |= (uint8_t)(1U << (n % 8));
 }
 
-/* Open the four files of the side we're on (runs in the netns too) */
+/* Open the sock_diag socket and the four files of the side we're on (runs
+ * in the netns too): Return: sockdiag_open()'s result */
 static int fwd_auto_open(void *arg)
 {
-	int (*fd)[2] = arg;
-	unsigned u, v6;
+	unsigned side = (unsigned)(uintptr_t)arg, u, v6;
 
 	for (u = 0; u < 2; u++) {
 		for (v6 = 0; v6 < 2; v6++)
-			fd[u][v6] = open(procnet_path[u][v6],
-					 O_RDONLY | O_CLOEXEC);
+			sc.fd[side][u][v6] = open(procnet_path[u][v6],
+						  O_RDONLY | O_CLOEXEC);
 	}
-	return 0;
+	return sockdiag_open(&sc.diag[side]);
 }
 
 /* A bound socket in the other side's table */
@@ -105,6 +119,46 @@ static void fwd_seen(uint16_t port, uint32_t ino, void *arg)
 	bit_set(a->udp ? sc.seen_udp[a->side] : sc.seen_tcp[a->side], port);
 }
 
+/* Sockets of one protocol and family by sock_diag; Return: true if done */
+static bool fwd_auto_diag(unsigned side, unsigned u, unsigned v6,
+			  struct fwd_scan_arg *a)
+{
+	struct sockdiag_want w = {
+		.family = v6 ? AF_INET6 : AF_INET,
+		.state = u ? PROCNET_UDP_UNCONN : PROCNET_TCP_LISTEN,
+		.fn = fwd_seen, .arg = a,
+	};
+	int rc;
+
+	if (sc.diag[side].fd < 0 || sc.diag_off[side][u][v6])
+		return false;
+	rc = sockdiag_dump(&sc.diag[side], u ? IPPROTO_UDP : IPPROTO_TCP, &w);
+	if (w.bad)
+		debug_rl("auto: %u malformed sock_diag messages dropped",
+			 w.bad);
+	if (!rc)
+		return true;
+	if (sockdiag_missing(rc)) {
+		static bool told;
+
+		sc.diag_off[side][u][v6] = true;
+		if (!told)
+			info("auto forwarding: this kernel can't list %s "
+			     "sockets through sock_diag (%s): reading %s",
+			     u ? "UDP" : "TCP", strerror(-rc),
+			     procnet_path[u][v6]);
+		else
+			debug("auto forwarding: no sock_diag for %s, reading "
+			      "%s", side ? "the namespace" : "the host",
+			      procnet_path[u][v6]);
+		told = true;
+	} else {
+		warn_rl("auto forwarding: sock_diag dump failed: %s",
+			strerror(-rc));
+	}
+	return false;
+}
+
 static void fwd_auto_read(unsigned side)
 {
 	unsigned u, v6;
@@ -117,7 +171,7 @@ static void fwd_auto_read(unsigned side)
 		for (v6 = 0; v6 < 2; v6++) {
 			int fd = sc.fd[side][u][v6], rc;
 
-			if (fd < 0)
+			if (fwd_auto_diag(side, u, v6, &a) || fd < 0)
 				continue;
 			rc = procnet_scan(fd, u ? PROCNET_UDP_UNCONN :
 					  PROCNET_TCP_LISTEN, fwd_seen, &a);
@@ -201,6 +255,7 @@ void fwd_auto_init(void)
 	int i;
 
 	memset(sc.fd, -1, sizeof(sc.fd));
+	sc.diag[FWD_SIDE_HOST].fd = sc.diag[FWD_SIDE_NS].fd = -1;
 	for (k = 0; k < FWD_KIND_NUM_; k++) {
 		if (fwd_kind_ns(k) && !fwd.splice)
 			continue;
@@ -220,13 +275,18 @@ void fwd_auto_init(void)
 		if (!sc.need[side])
 			continue;
 		if (side == FWD_SIDE_NS)
-			rc = ns_call(fwd_auto_open, sc.fd[side]);
+			rc = ns_call(fwd_auto_open, (void *)(uintptr_t)side);
 		else
-			rc = fwd_auto_open(sc.fd[side]);
-		if (rc < 0 || sc.fd[side][0][0] < 0)
-			warn("auto forwarding: can't read %s's /proc/net/tcp: "
-			     "%s", side ? "the namespace" : "the host",
-			     strerror(rc < 0 ? -rc : errno));
+			rc = fwd_auto_open((void *)(uintptr_t)side);
+		if (rc < 0 && sc.fd[side][0][0] < 0)
+			warn("auto forwarding: can't list %s's TCP listeners: "
+			     "no sock_diag (%s), no /proc/net/tcp",
+			     side ? "the namespace" : "the host",
+			     strerror(-rc));
+		else if (rc < 0)
+			debug("auto forwarding: no sock_diag on %s (%s), "
+			      "reading /proc/net", side ? "the namespace" :
+			      "the host", strerror(-rc));
 	}
 	fwd_auto_scan(loop_now());
 }
