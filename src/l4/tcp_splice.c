@@ -35,8 +35,9 @@
 #define TSP_MAX		4096	/* spliced connections */
 #define TSP_NONE	UINT32_MAX
 #define TSP_PIPES	16	/* pre-opened pipes kept */
-#define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we ask for */
-#define TSP_PIPE_MIN	(64U << 10)
+#define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we grow to */
+#define TSP_GROW_SHIFT	2		/* grow 4x when a pipe fills */
+#define TSP_GROW_DEFAULT (64ULL << 20)	/* budget without a soft limit */
 #define TSP_ROUNDS	16	/* read/write rounds per event and direction */
 
 /* Connection flags; (d) is a direction or side, 0 or 1 */
@@ -52,11 +53,13 @@
  * struct tsp_pipe - a pipe and its capacity
  * @r, @w:	read and write ends, -1 if none
  * @size:	capacity in bytes (F_GETPIPE_SZ)
+ * @base:	capacity it was created with (the kernel's default)
  */
 struct tsp_pipe {
 	int r;
 	int w;
 	uint32_t size;
+	uint32_t base;
 };
 
 /**
@@ -86,27 +89,60 @@ static struct {
 	struct tsp_pipe pool[TSP_PIPES];
 	int npool;
 	uint32_t pipe_max;
+	uint64_t grown;
+	uint64_t grow_budget;
 } ts = { .free_head = TSP_NONE, .closed_head = TSP_NONE };
 
 /* ---- pipes ------------------------------------------------------------- */
 
-/* A new pipe, as large as we may have it; Return: 0 or -errno */
+/*
+ * Pipe sizes. Every pipe buffer slot counts against the user's
+ * pipe-user-pages-soft (16384 pages by default) whether it holds data or
+ * not, and past that limit every new pipe of that user, in any program,
+ * gets 2 pages. So pipes start at the kernel's default size, and only one
+ * that fills up (a bulk transfer) grows, 4x at a time up to @pipe_max,
+ * while the bytes grown by all our pipes stay within @grow_budget (a
+ * quarter of the soft limit). Pipes shrink back when they return to the
+ * pool.
+ */
+
+/* A new pipe, default size; Return: 0 or -errno */
 static int tsp_pipe_open(struct tsp_pipe *p)
 {
-	uint32_t sz;
 	int fds[2], r;
 
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
 		return -errno;
-	for (sz = ts.pipe_max; sz >= TSP_PIPE_MIN; sz /= 2) {
-		if (fcntl(fds[1], F_SETPIPE_SZ, (int)sz) >= 0)
-			break;
-	}
 	r = fcntl(fds[1], F_GETPIPE_SZ);
 	p->r = fds[0];
 	p->w = fds[1];
-	p->size = r > 0 ? (uint32_t)r : 4096;
+	p->size = p->base = r > 0 ? (uint32_t)r : 4096;
 	return 0;
+}
+
+/* Set @p's capacity to @sz (not below what it holds), and account it */
+static void tsp_pipe_resize(struct tsp_pipe *p, uint32_t sz)
+{
+	int r = fcntl(p->w, F_SETPIPE_SZ, (int)sz);
+
+	if (r <= 0)
+		return;
+	ts.grown -= p->size - p->base;
+	p->size = (uint32_t)r;
+	if (p->size < p->base)
+		p->base = p->size;
+	ts.grown += p->size - p->base;
+}
+
+/* @p filled up: it carries bulk data, give it room if the budget allows */
+static void tsp_pipe_grow(struct tsp_pipe *p)
+{
+	uint32_t want = MIN((uint64_t)p->size << TSP_GROW_SHIFT,
+			    (uint64_t)ts.pipe_max);
+
+	if (want <= p->size || ts.grown + (want - p->size) > ts.grow_budget)
+		return;
+	tsp_pipe_resize(p, want);
 }
 
 static void tsp_pipe_close(struct tsp_pipe *p)
@@ -115,7 +151,10 @@ static void tsp_pipe_close(struct tsp_pipe *p)
 		close(p->r);
 	if (p->w >= 0)
 		close(p->w);
+	if (p->r >= 0 || p->w >= 0)
+		ts.grown -= p->size - p->base;
 	p->r = p->w = -1;
+	p->size = p->base = 0;
 }
 
 static int tsp_pipe_get(struct tsp_pipe *p)
@@ -127,12 +166,15 @@ static int tsp_pipe_get(struct tsp_pipe *p)
 	return tsp_pipe_open(p);
 }
 
-/* Back to the pool if it is empty and there is room, else closed */
+/* Back to the pool, at its first size, if it is empty and there is room;
+ * else closed */
 static void tsp_pipe_put(struct tsp_pipe *p, bool empty)
 {
 	if (p->r < 0)
 		return;
 	if (empty && ts.npool < TSP_PIPES) {
+		if (p->size > p->base)
+			tsp_pipe_resize(p, p->base);
 		ts.pool[ts.npool++] = *p;
 		p->r = p->w = -1;
 		return;
@@ -140,18 +182,18 @@ static void tsp_pipe_put(struct tsp_pipe *p, bool empty)
 	tsp_pipe_close(p);
 }
 
-/* Largest pipe size allowed, capped at TSP_PIPE_BYTES */
-static uint32_t tsp_pipe_max(void)
+/* A number from a /proc/sys file, or @dflt */
+static unsigned long tsp_sysctl(const char *path, unsigned long dflt)
 {
-	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
-	unsigned long v = TSP_PIPE_BYTES;
+	FILE *f = fopen(path, "re");
+	unsigned long v = dflt;
 
 	if (f) {
 		if (fscanf(f, "%lu", &v) != 1)
-			v = TSP_PIPE_BYTES;
+			v = dflt;
 		fclose(f);
 	}
-	return (uint32_t)MIN(v, (unsigned long)TSP_PIPE_BYTES);
+	return v;
 }
 
 /* ---- slots ------------------------------------------------------------- */
@@ -273,14 +315,19 @@ static int tsp_dir(struct tsp_conn *c, int d)
 		if (!(c->flags & TSP_EOF(d)) && before < p->size) {
 			n = splice(in, NULL, p->w, NULL, p->size - before,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0)
+			if (n > 0) {
 				c->pending[d] += (uint32_t)n;
-			else if (!n)
+				/* half full (by bytes: pages may be
+				 * partly used) means bulk */
+				if (c->pending[d] >= p->size / 2)
+					tsp_pipe_grow(p);
+			} else if (!n) {
 				c->flags |= TSP_EOF(d);
-			else if (errno == EAGAIN)
+			} else if (errno == EAGAIN) {
 				dry = !before;
-			else if (errno != EINTR)
+			} else if (errno != EINTR) {
 				return -errno;
+			}
 		}
 		if (c->pending[d]) {
 			n = splice(p->r, NULL, out, NULL, c->pending[d],
@@ -473,7 +520,14 @@ unsigned tcp_splice_count(void)
  */
 void tcp_splice_init(void)
 {
-	ts.pipe_max = tsp_pipe_max();
+	unsigned long soft = tsp_sysctl("/proc/sys/fs/pipe-user-pages-soft",
+					0);
+
+	ts.pipe_max = (uint32_t)MIN(tsp_sysctl("/proc/sys/fs/pipe-max-size",
+					       TSP_PIPE_BYTES),
+				    (unsigned long)TSP_PIPE_BYTES);
+	ts.grow_budget = soft ? (uint64_t)soft * (uint64_t)getpagesize() / 4 :
+				TSP_GROW_DEFAULT;
 	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(tsp_post);
 	tcp_splice_timer();

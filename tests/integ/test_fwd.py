@@ -338,10 +338,52 @@ def cmd_udp(addr, port, src="", payload="hello", timeout="5"):
         result(ok=False, error=str(e))
 
 
+def cmd_parbulk(addr, port, count, size):
+    """count transfers at once, half uploads (the server checksums them),
+    half downloads (we do): ok counts the intact ones"""
+    count, size = int(count), int(size)
+    ok, errors, lock = [0], [], threading.Lock()
+
+    def one(i):
+        try:
+            s = connect(addr, port, timeout=60)
+            if i % 2:
+                s.sendall(b"SINK\n")
+                for chunk in tt_stream(size, i):
+                    s.sendall(chunk)
+                s.shutdown(socket.SHUT_WR)
+                w = read_line(s).split()
+                good = w[1] == tt_sha(size, i) and int(w[2]) == size
+            else:
+                s.sendall(f"SOURCE {size} {i}\n".encode())
+                h, n = hashlib.sha256(), 0
+                while True:
+                    d = s.recv(CHUNK)
+                    if not d:
+                        break
+                    h.update(d)
+                    n += len(d)
+                good = n == size and h.hexdigest() == tt_sha(size, i)
+            s.close()
+        except (OSError, IndexError, ValueError) as e:
+            good = False
+            with lock:
+                errors.append(str(e))
+        if good:
+            with lock:
+                ok[0] += 1
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    result(ok=ok[0], count=count, errors=errors[:5])
+
+
 COMMANDS = {"srv-tcp": cmd_srv_tcp, "srv-udp": cmd_srv_udp,
             "peer": cmd_peer, "ping": cmd_ping, "many": cmd_many,
             "bulk": cmd_bulk, "echo": cmd_echo, "reset": cmd_reset,
-            "udp": cmd_udp}
+            "udp": cmd_udp, "parbulk": cmd_parbulk}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
@@ -1134,5 +1176,42 @@ def test_fwd_500_spliced_connections_leak_no_fd(tether, topo, tool):
         assert res["ok"] == 500, res
         assert wait_until(lambda: fd_count(pid) == before, 5), \
             f"fds: {before} before, {fd_count(pid)} after"
+    finally:
+        r.stop()
+
+
+def test_fwd_idle_instances_leave_the_users_pipe_quota_alone(tether, topo,
+                                                             tool):
+    """Every pipe slot counts against the user's pipe-user-pages-soft
+    (16384 pages) whether it holds data or not, and past it every new pipe
+    of that user, in any program, is cut to 2 pages. Five idle instances
+    (five containers) must leave the user room for a 1 MiB pipe."""
+    runs = [Running(tether, ["-t", str(24050 + i)],
+                    ns_server(tool, "srv-tcp", [24050 + i]))
+            for i in range(5)]
+    try:
+        for r in runs:
+            r.wait_line("READY")
+        time.sleep(1.5)                 # pipe pools topped up
+        code = ("import fcntl, os; r, w = os.pipe(); "
+                "print(fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20))")
+        p = run(tether.user_argv([sys.executable, "-c", code]),
+                timeout=30, check=False)
+        assert p.returncode == 0 and p.stdout.strip() == str(1 << 20), \
+            f"a 1 MiB pipe for the same user: {p.stdout} {p.stderr}"
+    finally:
+        for r in runs:
+            r.stop()
+
+
+def test_fwd_40_spliced_bulk_connections_at_once(tether, topo, tool):
+    """More spliced bulk transfers at once than the pipe budget gives
+    large pipes to: all complete, intact"""
+    r = Running(tether, ["-t", "24060"], ns_server(tool, "srv-tcp", [24060]))
+    try:
+        r.wait_line("READY")
+        res = host_run(topo, topo.host, tool, "parbulk", "127.0.0.1", 24060,
+                       40, 4 << 20)
+        assert res["ok"] == 40, res
     finally:
         r.stop()
