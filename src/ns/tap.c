@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
@@ -14,6 +15,10 @@
 #include "lib/log.h"
 #include "ns/netlink.h"
 #include "ns/ns.h"
+
+#ifndef TAP_TXQLEN
+#define TAP_TXQLEN	4096	/* frames; the kernel's default is 1000 */
+#endif
 
 /**
  * struct tap_open_arg - work done inside the namespace by tap_open_ns()
@@ -50,6 +55,24 @@ static void tap_offload(int fd)
 		debug("tap offloads not available: %s", strerror(errno));
 }
 
+/*
+ * The tap's queue toward us: the tun driver drops a frame when it is full
+ * (the sender is never blocked), so it has to hold what arrives while the
+ * loop is busy elsewhere for a moment.
+ */
+static void tap_txqlen(const char *name)
+{
+	struct ifreq ifr = { .ifr_qlen = TAP_TXQLEN };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr))
+		debug("tap queue length: %s", strerror(errno));
+	close(s);
+}
+
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
 static int tap_open_ns(void *p)
 {
@@ -69,6 +92,7 @@ static int tap_open_ns(void *p)
 		goto fail_close;
 	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
 	tap_offload(fd);
+	tap_txqlen(a->name);
 
 	a->step = "open netlink";
 	a->err = nl_open(&a->nl);
