@@ -232,24 +232,18 @@ def cmd_many(addr, port, count):
     result(ok=ok, count=int(count), errors=errors[:5])
 
 
-def cmd_bulk(addr, port, size, seed):
-    """Upload size bytes (server checksums them), then download as many
-    (we checksum them)"""
-    size, seed = int(size), int(seed)
-    out = {"expect": tt_sha(size, seed)}
-    t0 = time.monotonic()
-    s = connect(addr, port)
+def sink(s, size, seed):
+    """Upload on @s (SINK): the server's (sha, length) of what it got"""
     s.sendall(b"SINK\n")
     for chunk in tt_stream(size, seed):
         s.sendall(chunk)
     s.shutdown(socket.SHUT_WR)
     words = read_line(s).split()
-    s.close()
-    out["up_sha"], out["up_len"] = words[1], int(words[2])
-    out["up_s"] = time.monotonic() - t0
+    return words[1], int(words[2])
 
-    t0 = time.monotonic()
-    s = connect(addr, port)
+
+def source(s, size, seed):
+    """Download on @s (SOURCE): our (sha, length) of what we got"""
     s.sendall(f"SOURCE {size} {seed}\n".encode())
     h, n = hashlib.sha256(), 0
     while True:
@@ -258,8 +252,24 @@ def cmd_bulk(addr, port, size, seed):
             break
         h.update(d)
         n += len(d)
+    return h.hexdigest(), n
+
+
+def cmd_bulk(addr, port, size, seed):
+    """Upload size bytes (server checksums them), then download as many
+    (we checksum them)"""
+    size, seed = int(size), int(seed)
+    out = {"expect": tt_sha(size, seed)}
+    t0 = time.monotonic()
+    s = connect(addr, port)
+    out["up_sha"], out["up_len"] = sink(s, size, seed)
     s.close()
-    out["down_sha"], out["down_len"] = h.hexdigest(), n
+    out["up_s"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    s = connect(addr, port)
+    out["down_sha"], out["down_len"] = source(s, size, seed)
+    s.close()
     out["down_s"] = time.monotonic() - t0
     result(**out)
 
@@ -347,23 +357,8 @@ def cmd_parbulk(addr, port, count, size):
     def one(i):
         try:
             s = connect(addr, port, timeout=60)
-            if i % 2:
-                s.sendall(b"SINK\n")
-                for chunk in tt_stream(size, i):
-                    s.sendall(chunk)
-                s.shutdown(socket.SHUT_WR)
-                w = read_line(s).split()
-                good = w[1] == tt_sha(size, i) and int(w[2]) == size
-            else:
-                s.sendall(f"SOURCE {size} {i}\n".encode())
-                h, n = hashlib.sha256(), 0
-                while True:
-                    d = s.recv(CHUNK)
-                    if not d:
-                        break
-                    h.update(d)
-                    n += len(d)
-                good = n == size and h.hexdigest() == tt_sha(size, i)
+            got = sink(s, size, i) if i % 2 else source(s, size, i)
+            good = got == (tt_sha(size, i), size)
             s.close()
         except (OSError, IndexError, ValueError) as e:
             good = False
