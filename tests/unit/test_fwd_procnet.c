@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fwd/procnet.h"
+#include "fwdtest.h"
 
 static const char hdr[] =
 	"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
@@ -33,24 +34,6 @@ static const char l6[] =
 	"00000000000000000000000000000000:0000 0A 00000000:00000000 "
 	"00:00000000 00000000  1500        0 4294967295 1 0000000000000000 "
 	"100 0 0 10 0\n";
-
-#define SEEN_MAX	16
-
-static struct {
-	uint16_t port[SEEN_MAX];
-	uint32_t ino[SEEN_MAX];
-	int n;
-} seen;
-
-static void cb(uint16_t port, uint32_t ino, void *arg)
-{
-	(void)arg;
-	if (seen.n < SEEN_MAX) {
-		seen.port[seen.n] = port;
-		seen.ino[seen.n] = ino;
-	}
-	seen.n++;
-}
 
 static void line_ok(const char *line, uint16_t port, unsigned state,
 		    uint32_t ino)

@@ -22,26 +22,9 @@
 
 #include "fwd/fwd_int.h"
 #include "fwd/sockdiag.h"
+#include "fwdtest.h"
 
 #define SEQ		42
-#define SEEN_MAX	64
-
-static struct {
-	uint16_t port[SEEN_MAX];
-	uint32_t ino[SEEN_MAX];
-	int n;
-} seen;
-
-static void cb(uint16_t port, uint32_t ino, void *arg)
-{
-	(void)arg;
-	if (seen.n < SEEN_MAX) {
-		seen.port[seen.n] = port;
-		seen.ino[seen.n] = ino;
-	}
-	seen.n++;
-}
-
 /* What fwd_auto.c does with a socket of the namespace: skip our own */
 static void cb_not_ours(uint16_t port, uint32_t ino, void *arg)
 {
