@@ -24,7 +24,8 @@ enum {
 	OPT_MAP_HOST_LO, OPT_MAP_GUEST, OPT_NO_MAP_GW, OPT_NO_TCP, OPT_NO_UDP,
 	OPT_NO_ICMP, OPT_NO_DHCP, OPT_NO_DHCPV6, OPT_NO_NDP, OPT_NO_RA,
 	/* passt */
-	OPT_VHOST_USER, OPT_PRINT_CAPS, OPT_BUSY_POLL,
+	OPT_VHOST_USER, OPT_PRINT_CAPS, OPT_BUSY_POLL, OPT_FREEBIND,
+	OPT_REPAIR_PATH,
 	/* pasta */
 	OPT_USERNS, OPT_NETNS, OPT_NETNS_ONLY, OPT_NO_NETNS_QUIT,
 	OPT_CONFIG_NET, OPT_NO_COPY_ROUTES, OPT_NO_COPY_ADDRS, OPT_NS_MAC,
@@ -82,6 +83,7 @@ static const struct option options[] = {
 	{ "no-ra", no_argument, NULL, OPT_NO_RA },
 	{ "tcp-ports", required_argument, NULL, 't' },
 	{ "udp-ports", required_argument, NULL, 'u' },
+	{ "freebind", no_argument, NULL, OPT_FREEBIND },
 	/* passt only */
 	{ "socket", required_argument, NULL, 's' },
 	{ "socket-path", required_argument, NULL, 's' },
@@ -89,6 +91,7 @@ static const struct option options[] = {
 	{ "one-off", no_argument, NULL, '1' },
 	{ "vhost-user", no_argument, NULL, OPT_VHOST_USER },
 	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
+	{ "repair-path", required_argument, NULL, OPT_REPAIR_PATH },
 	/* pasta only */
 	{ "ns-ifname", required_argument, NULL, 'I' },
 	{ "tcp-ns", required_argument, NULL, 'T' },
@@ -556,7 +559,9 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 	switch (opt) {
 	case 't': fwd_add(c, FWD_TCP_IN, arg); return true;
 	case 'u': fwd_add(c, FWD_UDP_IN, arg); return true;
+	case OPT_FREEBIND: c->fwd.freebind = true; return true;
 	case 's': case 'F': case '1': case OPT_VHOST_USER: case OPT_PRINT_CAPS:
+	case OPT_REPAIR_PATH:
 		only(c, MODE_PASST, opt);
 		break;
 	case 'T': case 'U': case 'I': case OPT_USERNS: case OPT_NETNS:
@@ -588,6 +593,12 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 	case OPT_VHOST_USER:
 		die("--vhost-user is not supported yet: use the stream "
 		    "socket (-s) with QEMU -netdev stream");
+	case OPT_REPAIR_PATH:
+		/* no migration, so no TCP_REPAIR helper to talk to */
+		if (strcmp(arg, "none"))
+			info("--repair-path %s ignored: migration is not "
+			     "supported", arg);
+		break;
 	case OPT_PRINT_CAPS:
 		printf("{\n  \"type\": \"net\"\n}\n");
 		exit(EXIT_SUCCESS);

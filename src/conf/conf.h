@@ -193,6 +193,7 @@ struct fwd_spec;	/* conf/fwd_spec.h */
 
 /**
  * struct conf_fwd - port forwarding specs as given (parsed in issue 3)
+ * @freebind:	--freebind: listeners may bind addresses not (yet) configured
  * @spec:	option arguments per kind, in order
  * @n:		count per kind
  * @rule:	@spec parsed (allocated at start-up, never freed), same order;
@@ -202,6 +203,7 @@ struct fwd_spec;	/* conf/fwd_spec.h */
  *		overlap (same port on the same address/interface).
  */
 struct conf_fwd {
+	bool freebind;
 	const char *spec[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
 	int n[FWD_KIND_NUM_];
 	struct fwd_spec *rule[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];

@@ -78,7 +78,9 @@ static const char usage_spec[] =
 "                           PORT[-LAST][:TO[-TOLAST]] and ~PORT[-LAST]\n"
 "                           (excluded), optionally after ADDR/, ADDR%%IF/\n"
 "                           or %%IF/ (listen there), e.g. 8080:80,\n"
-"                           ::1/5000-5010, all,~22; repeatable\n";
+"                           ::1/5000-5010, all,~22; repeatable\n"
+"      --freebind           Let ADDR/ listeners bind addresses the host\n"
+"                           doesn't have (yet)\n";
 
 static const char usage_passt[] =
 "  -t, --tcp-ports SPEC     TCP ports to forward to the guest\n"
@@ -90,7 +92,8 @@ static const char usage_passt[] =
 "  -F, --fd FD              Use FD, an already connected socket (implies -1)\n"
 "  -1, --one-off            Quit when the client disconnects\n"
 "      --vhost-user         vhost-user back-end (not supported yet)\n"
-"      --print-capabilities Print vhost-user capabilities (JSON) and exit\n";
+"      --print-capabilities Print vhost-user capabilities (JSON) and exit\n"
+"      --repair-path PATH   Accepted for compatibility (no migration)\n";
 
 static const char usage_pasta[] =
 "  -t, --tcp-ports SPEC     TCP ports to forward to the namespace\n"

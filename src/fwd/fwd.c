@@ -203,7 +203,11 @@ static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
 			sizeof(v6only))) ||
 	    (fs->ifname[0] &&
 	     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, fs->ifname,
-			(socklen_t)strlen(fs->ifname))))
+			(socklen_t)strlen(fs->ifname))) ||
+	    (fwd.freebind && fs->has_addr &&
+	     (b->af == AF_INET6 ?
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) :
+	      setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)))))
 		rc = -errno;
 	sl = inany_to_sockaddr(&sa, &b->addr, port, 0);
 	if (!rc && b->af == AF_INET6 && inany_is_v4(&b->addr))
@@ -502,6 +506,7 @@ void fwd_init(const struct conf *c)
 	fwd.lo_to_lo = c->ns.host_lo_to_ns_lo;
 	fwd.v4 = c->ip4.enabled;
 	fwd.v6 = c->ip6.enabled;
+	fwd.freebind = c->fwd.freebind;
 	fwd.fd_cap = fwd_fd_cap();
 
 	udp_inbound_init();

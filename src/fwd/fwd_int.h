@@ -49,6 +49,7 @@ struct fwd_listener {
  * @splice:	loopback fast path on (pasta without --no-splice)
  * @lo_to_lo:	--host-lo-to-ns-lo
  * @v4, @v6:	families enabled
+ * @freebind:	--freebind: IP_FREEBIND on listeners bound to an address
  * @l:		listeners
  * @head:	first listener per kind and port (index + 1, 0: none)
  * @free_head:	free slots (index + 1, 0: none)
@@ -65,6 +66,7 @@ struct fwd_state {
 	bool lo_to_lo;
 	bool v4;
 	bool v6;
+	bool freebind;
 	struct fwd_listener l[FWD_LISTEN_MAX];
 	uint32_t head[FWD_KIND_NUM_][FWD_PORTS];
 	uint32_t free_head;

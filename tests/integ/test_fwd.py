@@ -741,6 +741,29 @@ def test_fwd_spec_address_binds_only_there(tether, topo, tool):
         r.stop()
 
 
+def test_fwd_freebind_listens_on_an_address_the_host_lacks(tether, topo,
+                                                           tool):
+    """QEMU's -netdev passt passes --freebind: an ADDR/ listener may bind
+    an address the host doesn't have yet, and serves once it appears"""
+    addr = "192.0.2.77"
+    res = tether.run(["--quiet", "--config-net", "-t", f"{addr}/24063",
+                      "--", "true"],
+                     timeout=30)
+    assert res.rc == 1 and len(res.err.strip().splitlines()) == 1, res
+    r = Running(tether, ["--freebind", "-t", f"{addr}/24063"],
+                ns_server(tool, "srv-tcp", [24063]))
+    ip = ["ip", "addr", "add", f"{addr}/32", "dev", "lo"]
+    try:
+        r.wait_line("READY")
+        run(topo.ns_argv(topo.host, ip), timeout=30)
+        res = host_run(topo, topo.host, tool, "ping", addr, 24063)
+        assert res["ok"], res
+    finally:
+        r.stop()
+        ip[1:3] = ["addr", "del"]
+        run(topo.ns_argv(topo.host, ip), timeout=30, check=False)
+
+
 def test_fwd_spec_interface_binds_only_there(tether, topo, tool):
     r = Running(tether, ["-t", "%lo/24062"],
                 ns_server(tool, "srv-tcp", [24062]))

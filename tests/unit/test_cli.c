@@ -364,6 +364,15 @@ static void test_passt_opts(void **state)
 	parse(ARGV("passt", "-F", "2"));
 	assert_int_equal(c.link.fd, 2);
 	assert_true(c.link.one_off);
+	assert_false(c.fwd.freebind);
+
+	/* QEMU 10.1 -netdev passt,freebind=on; vhost-user launchers */
+	parse(ARGV("passt", "--freebind", "--repair-path", "none",
+		   "--search", "a.example b.example", "--fd", "2"));
+	assert_true(c.fwd.freebind);
+	assert_int_equal(c.link.fd, 2);
+	fails(ARGV("pasta", "--repair-path", "none"),
+	      "--repair-path is only available in passt");
 }
 
 /* Podman >= 5.3, as clients.md shows it */
