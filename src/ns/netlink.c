@@ -729,6 +729,20 @@ int nl_link_set(struct nl_handle *h, unsigned ifindex, unsigned mtu,
 	return nl_talk(h, nlh, NULL, NULL);
 }
 
+/* nl_link_txqlen() - set the transmit queue length of link @ifindex */
+int nl_link_txqlen(struct nl_handle *h, unsigned ifindex, unsigned qlen)
+{
+	uint8_t buf[NL_REQ_BYTES];
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+
+	nlh = nl_req(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), (void **)&ifi);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, qlen);
+	return nl_talk(h, nlh, NULL, NULL);
+}
+
 /**
  * nl_addr_add() - add an address (IPv6: without duplicate detection)
  * @h:		handle

@@ -44,6 +44,8 @@ int nl_link_get(struct nl_handle *h, unsigned ifindex, char name[IFNAMSIZ],
 /* nl_ifindex() - if_nametoindex() through this handle's namespace */
 int nl_ifindex(struct nl_handle *h, const char *name, unsigned *ifindex);
 
+/* nl_link_txqlen() - set the transmit queue length of a link */
+int nl_link_txqlen(struct nl_handle *h, unsigned ifindex, unsigned qlen);
 /* nl_link_set() - set @mtu (0: leave), @mac (NULL: leave), bring it up */
 int nl_link_set(struct nl_handle *h, unsigned ifindex, unsigned mtu,
 		const uint8_t *mac, bool up);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
@@ -55,24 +54,6 @@ static void tap_offload(int fd)
 		debug("tap offloads not available: %s", strerror(errno));
 }
 
-/*
- * The tap's queue toward us: the tun driver drops a frame when it is full
- * (the sender is never blocked), so it has to hold what arrives while the
- * loop is busy elsewhere for a moment.
- */
-static void tap_txqlen(const char *name)
-{
-	struct ifreq ifr = { .ifr_qlen = TAP_TXQLEN };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		return;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(s, SIOCSIFTXQLEN, &ifr))
-		debug("tap queue length: %s", strerror(errno));
-	close(s);
-}
-
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
 static int tap_open_ns(void *p)
 {
@@ -92,7 +73,6 @@ static int tap_open_ns(void *p)
 		goto fail_close;
 	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
 	tap_offload(fd);
-	tap_txqlen(a->name);
 
 	a->step = "open netlink";
 	a->err = nl_open(&a->nl);
@@ -280,6 +260,11 @@ int ns_tap_open(const struct conf *c)
 	if (rc)
 		die("tap %s vanished from the namespace: %s", a.name,
 		    strerror(-rc));
+	/* The tun driver drops a frame when the tap's queue toward us is
+	 * full (the sender is never blocked): make it hold what arrives
+	 * while the loop is busy for a moment */
+	if ((rc = nl_link_txqlen(&a.nl, tap_if, TAP_TXQLEN)))
+		debug("tap queue length: %s", strerror(-rc));
 	if (c->link.ns_mac_set &&
 	    (rc = nl_link_set(&a.nl, tap_if, 0, c->link.ns_mac, false)))
 		die("cannot set the tap's MAC address: %s", strerror(-rc));
