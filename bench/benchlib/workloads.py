@@ -190,6 +190,9 @@ UDP_SEARCH = r"""
 import json, subprocess, sys, time
 SERVER, PORT, SECS, STEPS, MAXLOSS = "%s", %d, %d, %d, %.2f
 def probe(rate):
+    why = "?"
+    # a busy server (still closing the last test) or a test cut short:
+    # try again, a bounded number of times
     for attempt in range(20):
         r = subprocess.run(["iperf3", "-c", SERVER, "-p", str(PORT),
                             "-t", str(SECS), "-J", "--connect-timeout",
@@ -199,21 +202,23 @@ def probe(rate):
                            timeout=SECS + 30)
         try:
             d = json.loads(r.stdout)
-        except ValueError:
-            sys.exit("iperf3 printed no JSON")
-        if "busy" in d.get("error", ""):
-            time.sleep(0.2)
+            if "error" in d:
+                raise ValueError("iperf3: " + d["error"])
+            end = d["end"]
+            recv = end.get("sum_received") or end["sum"]
+            p = {"offered": rate,
+                 "sent": end["sum_sent"]["bits_per_second"],
+                 "got": recv["bits_per_second"], "bytes": recv["bytes"],
+                 "loss": recv["lost_percent"]}
+        except (ValueError, KeyError, TypeError) as e:
+            why = str(e) or "iperf3 printed no JSON"
+            if attempt >= 3 and "busy" not in why:
+                break
+            time.sleep(0.3)
             continue
-        if "error" in d:
-            sys.exit("iperf3: " + d["error"])
-        end = d["end"]
-        recv = end.get("sum_received") or end["sum"]
-        p = {"offered": rate, "sent": end["sum_sent"]["bits_per_second"],
-             "got": recv["bits_per_second"], "bytes": recv["bytes"],
-             "loss": recv["lost_percent"]}
         probes.append(p)
         return p
-    sys.exit("iperf3 server stayed busy")
+    sys.exit("UDP probe failed: " + why)
 probes = []
 p = probe(0)
 best = p["got"] if p["loss"] <= MAXLOSS else 0
