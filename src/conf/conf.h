@@ -16,6 +16,8 @@
 #define CONF_SEARCH_MAX		6	/* search domains */
 #define CONF_MTU_DEFAULT	65520	/* 65535 - 14 (Ethernet) rounded to 4 */
 #define CONF_MTU_MAX		65521
+#define CONF_LOCAL_ADDR4	0xa9fe0201	/* 169.254.2.1, local mode */
+#define CONF_LOCAL_GW4		0xa9fe0202	/* 169.254.2.2 */
 #define BUSY_POLL_DEFAULT_US	200	/* KVM's halt_poll_ns default, too */
 #define BUSY_POLL_MAX_US	10000
 #define CONF_FWD_SPECS_MAX	64	/* -t/-u/-T/-U options kept */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* discover.c - template interfaces, addresses and gateways from the host */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -136,13 +137,37 @@ static bool discover(struct nl_handle *nl, const struct fam *f)
 	return true;
 }
 
+/*
+ * Local mode: the host has no interface with a route (an offline machine,
+ * a sandbox). The guest still gets IPv4 with link-local addresses (RFC
+ * 3927), and reaches the host's loopback through the gateway address.
+ */
+static void local_mode(struct conf_ip4 *ip4)
+{
+	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+
+	ip4->enabled = true;
+	if (!ip4->addr.s_addr)
+		ip4->addr.s_addr = htonl(CONF_LOCAL_ADDR4);
+	if (!ip4->prefix_len)
+		ip4->prefix_len = 16;
+	if (!ip4->gw.s_addr)
+		ip4->gw.s_addr = htonl(CONF_LOCAL_GW4);
+	ip4->ifname[0] = '\0';
+	inet_ntop(AF_INET, &ip4->addr, a, sizeof(a));
+	inet_ntop(AF_INET, &ip4->gw, g, sizeof(g));
+	info("no host interface with a route: local mode, guest %s/%d, "
+	     "gateway %s", a, ip4->prefix_len, g);
+}
+
 /**
  * conf_discover() - fill what the options left open from the host's
  * interfaces, addresses and routes (host network namespace)
  * @c:		configuration, options parsed
  *
  * A family without a usable interface (and no -a) is disabled with an
- * info line; dies if neither family is left.
+ * info line; if neither is left, IPv4 runs in local mode (dies if IPv4
+ * was turned off with -6).
  */
 void conf_discover(struct conf *c)
 {
@@ -159,6 +184,8 @@ void conf_discover(struct conf *c)
 	struct nl_handle nl;
 	int rc;
 
+	bool want4 = c->ip4.enabled;
+
 	if ((rc = nl_open(&nl)))
 		die("cannot open a netlink socket to read the host's "
 		    "interfaces: %s", strerror(-rc));
@@ -168,9 +195,13 @@ void conf_discover(struct conf *c)
 		discover(&nl, &f6);
 	nl_close(&nl);
 
-	if (!c->ip4.enabled && !c->ip6.enabled)
-		die("no usable host interface for IPv4 or IPv6: give one with "
-		    "-i, or the guest's address and gateway with -a and -g");
+	if (!c->ip4.enabled && !c->ip6.enabled) {
+		if (!want4)
+			die("no usable host interface for IPv6: give one with "
+			    "-i, or the guest's address and gateway with -a "
+			    "and -g");
+		local_mode(&c->ip4);
+	}
 }
 
 /**
