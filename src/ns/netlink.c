@@ -698,6 +698,18 @@ int nl_ifindex(struct nl_handle *h, const char *name, unsigned *ifindex)
 	return 0;
 }
 
+/* An RTM_NEWLINK request for link @ifindex in @buf; @ifi: its header */
+static struct nlmsghdr *nl_link_req(uint8_t *buf, unsigned ifindex,
+				    struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = nl_req(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(**ifi), (void **)ifi);
+	(*ifi)->ifi_family = AF_UNSPEC;
+	(*ifi)->ifi_index = (int)ifindex;
+	return nlh;
+}
+
 /**
  * nl_link_set() - set MTU and MAC address, bring the link up
  * @h:		handle
@@ -713,11 +725,8 @@ int nl_link_set(struct nl_handle *h, unsigned ifindex, unsigned mtu,
 {
 	uint8_t buf[NL_REQ_BYTES];
 	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = nl_link_req(buf, ifindex, &ifi);
 
-	nlh = nl_req(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), (void **)&ifi);
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)ifindex;
 	if (up) {
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
@@ -734,11 +743,8 @@ int nl_link_txqlen(struct nl_handle *h, unsigned ifindex, unsigned qlen)
 {
 	uint8_t buf[NL_REQ_BYTES];
 	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = nl_link_req(buf, ifindex, &ifi);
 
-	nlh = nl_req(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), (void **)&ifi);
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)ifindex;
 	mnl_attr_put_u32(nlh, IFLA_TXQLEN, qlen);
 	return nl_talk(h, nlh, NULL, NULL);
 }
