@@ -101,12 +101,6 @@ void loop_poll_max(unsigned usec)
 	lp.poll.ns = 0;
 }
 
-static int64_t ts_ns_diff(const struct timespec *a, const struct timespec *b)
-{
-	return (int64_t)(a->tv_sec - b->tv_sec) * 1000000000 +
-	       (a->tv_nsec - b->tv_nsec);
-}
-
 /* loop_wait() - epoll_wait(), polling first while the window is open; the
  * window adapts to how long the wait took in all, polling included */
 static int loop_wait(struct epoll_event *ev, int timeout)

@@ -181,10 +181,9 @@ void conf_discover(struct conf *c)
 		&c->ip6.prefix_len, &c->ip6.gw, &c->ip6.addr_ll, c->ip6.ifname,
 		c->ip6.outbound_if, sizeof(struct in6_addr),
 	};
+	bool want4 = c->ip4.enabled;
 	struct nl_handle nl;
 	int rc;
-
-	bool want4 = c->ip4.enabled;
 
 	if ((rc = nl_open(&nl)))
 		die("cannot open a netlink socket to read the host's "

@@ -55,6 +55,14 @@ static inline int64_t ts_ms_diff(const struct timespec *a,
 	       (a->tv_nsec - b->tv_nsec) / 1000000;
 }
 
+/* Nanoseconds between two CLOCK_MONOTONIC readings. */
+static inline int64_t ts_ns_diff(const struct timespec *a,
+				 const struct timespec *b)
+{
+	return (int64_t)(a->tv_sec - b->tv_sec) * 1000000000 +
+	       (a->tv_nsec - b->tv_nsec);
+}
+
 /* TCP sequence comparisons, RFC 9293 section 3.4 (modulo 2^32). */
 #define SEQ_LT(a, b)	((int32_t)((a) - (b)) < 0)
 #define SEQ_LE(a, b)	((int32_t)((a) - (b)) <= 0)
