@@ -119,6 +119,14 @@ def _iperf_error(text):
         return ""
 
 
+def _last_json(run, what):
+    """The JSON object a helper printed as its last line of output"""
+    try:
+        return json.loads(run.output().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RunFailed(f"{what} printed no result")
+
+
 def _iperf_json(text):
     try:
         d = json.loads(text)
@@ -221,12 +229,14 @@ def probe(rate):
     sys.exit("UDP probe failed: " + why)
 probes = []
 p = probe(0)
-best = p["got"] if p["loss"] <= MAXLOSS else 0
+best = p if p["loss"] <= MAXLOSS else None
 lo, hi = 0.0, p["sent"]
 for i in range(STEPS if p["loss"] > MAXLOSS else 0):
     q = probe((lo + hi) / 2)
     if q["loss"] <= MAXLOSS:
-        lo, best = q["offered"], max(best, q["got"])
+        lo = q["offered"]
+        if not best or q["got"] > best["got"]:
+            best = q
     else:
         hi = q["offered"]
 print(json.dumps({"best": best, "unlimited_loss": p["loss"],
@@ -266,14 +276,9 @@ class IperfUdpSearch(Workload):
                 "rc=$?; sp end; exit $rc\n")
 
     def parse(self, ctx, run):
-        try:
-            d = json.loads(run.output().strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            raise RunFailed("UDP search printed no result")
-        best = d["probes"] and max(
-            (p for p in d["probes"] if p["loss"] <= self.MAXLOSS),
-            key=lambda p: p["got"], default=None)
-        return {"value": d["best"] / GBIT,
+        d = _last_json(run, "UDP search")
+        best = d["best"]
+        return {"value": best["got"] / GBIT if best else 0.0,
                 "extra": {"bytes": d["bytes"],
                           "loss_pct": best["loss"] if best else None,
                           "unlimited_loss_pct": d["unlimited_loss"],
@@ -389,10 +394,7 @@ class ConnRate(Workload):
                 "rc=$?; sp end; exit $rc\n")
 
     def parse(self, ctx, run):
-        try:
-            d = json.loads(run.output().strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            raise RunFailed("connrate printed no result")
+        d = _last_json(run, "connrate")
         if d["errors"] and not d["conns"]:
             raise RunFailed(f"connrate: {d['first_error']}")
         return {"value": d["rate"], "extra": {"conns": d["conns"],
