@@ -14,6 +14,7 @@
 #include "fwd/fwd_int.h"
 #include "fwd/nspool.h"
 #include "l4/tcp_splice.h"
+#include "l4/udp.h"
 #include "l4/udp_inbound.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -214,6 +215,8 @@ static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
 		rc = -EAFNOSUPPORT;
 	if (!rc && bind(fd, &sa.sa, sl))
 		rc = -errno;
+	if (!rc && type == SOCK_DGRAM)
+		udp_sock_rcvbuf(fd);
 	if (!rc && type == SOCK_STREAM && listen(fd, SOMAXCONN))
 		rc = -errno;
 	if (rc) {

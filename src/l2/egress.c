@@ -110,6 +110,17 @@ bool egress_offload_ok(void)
 	return ops && ops->vnet_hdr;
 }
 
+bool egress_udp_gso_ok(void)
+{
+	const struct link_ops *ops = link_ops();
+
+	return ops && ops->vnet_hdr && ops->udp_gso;
+}
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4	/* uapi headers before Linux 6.2 */
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+
 /* Fill the virtio-net header the link wants in front of the frame */
 static void egress_vnet_hdr(struct virtio_net_hdr *vh,
 			    const struct egress_offload *o)
@@ -122,7 +133,11 @@ static void egress_vnet_hdr(struct virtio_net_hdr *vh,
 		vh->csum_start = o->csum_start;
 		vh->csum_offset = o->csum_off;
 	}
-	if (o->gso_size) {
+	if (o->gso_size && o->gso_udp) {
+		vh->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+		vh->gso_size = o->gso_size;
+		vh->hdr_len = (uint16_t)(o->csum_start + 8);
+	} else if (o->gso_size) {
 		vh->gso_type = o->gso_v6 ? VIRTIO_NET_HDR_GSO_TCPV6
 					 : VIRTIO_NET_HDR_GSO_TCPV4;
 		vh->gso_size = o->gso_size;

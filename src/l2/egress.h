@@ -63,19 +63,24 @@ int egress_queue(const struct iovec *iov, int cnt);
  *		checksum field holds the pseudo-header sum, uncomplemented
  *		(0: the checksum is complete)
  * @csum_off:	offset of the checksum field inside the L4 header
- * @gso_size:	TCP segmentation: payload bytes per segment (0: none)
+ * @gso_size:	segmentation: payload bytes per segment (0: none)
  * @gso_v6:	the frame is IPv6 (for @gso_size)
+ * @gso_udp:	UDP datagrams of @gso_size bytes (the last may be shorter),
+ *		not TCP segments: only if egress_udp_gso_ok()
  */
 struct egress_offload {
 	uint16_t csum_start;
 	uint16_t csum_off;
 	uint16_t gso_size;
 	bool gso_v6;
+	bool gso_udp;
 };
 
 /* egress_offload_ok() - the link takes struct egress_offload (else
  * producers finish checksums and segment to the MTU themselves) */
 bool egress_offload_ok(void);
+/* egress_udp_gso_ok() - the link also takes UDP GSO frames (@gso_udp) */
+bool egress_udp_gso_ok(void);
 /* egress_queue_offload() - as egress_queue(), with @o for the link */
 int egress_queue_offload(const struct iovec *iov, int cnt,
 			 const struct egress_offload *o);

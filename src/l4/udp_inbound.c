@@ -138,25 +138,36 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 }
 
 /* Build and queue the frame for datagram @i, in its slot */
-static void uin_to_tap(const struct uin_flow *f, int i, size_t plen)
+static void uin_to_tap(const struct uin_flow *f, int i, size_t plen,
+		       size_t gso_size)
 {
 	uint8_t *uh = uin_slots[ui.rx_used + i] + UDP_SLOT_ROOM - UDP_HDR;
-	size_t len = UDP_HDR + plen, hl;
+	size_t len = UDP_HDR + plen, hl = egress_l2l3_len(&f->raddr);
+	struct egress_offload o = { 0 };
 	struct iovec iov;
 
 	wr16(uh, f->pport);
 	wr16(uh + 2, f->gport);
 	wr16(uh + 4, (uint16_t)len);
 	wr16(uh + 6, 0);
-	iov.iov_base = uh;
-	iov.iov_len = len;
-	wr16(uh + 6, egress_l4_csum(&f->raddr, &f->gaddr, IPPROTO_UDP, &iov, 1,
-				    len) ?: 0xffff);
-	hl = egress_l2l3_len(&f->raddr);
+	if (egress_offload_ok()) {	/* the link finishes the checksum */
+		o.csum_start = (uint16_t)hl;
+		o.csum_off = 6;
+		o.gso_size = (uint16_t)gso_size;
+		o.gso_udp = !!gso_size;
+		o.gso_v6 = !inany_is_v4(&f->raddr);
+		wr16(uh + 6, egress_pseudo_csum(&f->raddr, &f->gaddr,
+						IPPROTO_UDP, len));
+	} else {
+		iov.iov_base = uh;
+		iov.iov_len = len;
+		wr16(uh + 6, egress_l4_csum(&f->raddr, &f->gaddr, IPPROTO_UDP,
+					    &iov, 1, len) ?: 0xffff);
+	}
 	egress_l2l3(uh - hl, &f->raddr, &f->gaddr, IPPROTO_UDP, len);
 	iov.iov_base = uh - hl;
 	iov.iov_len = hl + len;
-	txq(&iov, 1);
+	txq_offload(&iov, 1, &o);
 }
 
 /* Free receive slots; when none is left, flush egress to get them back */
@@ -210,7 +221,8 @@ static int uin_splice_run(const struct udp_fwd *fw, int i, int n,
  */
 void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 {
-	int round, i, n;
+	int round, i, n, k;
+	size_t plen;
 
 	for (round = 0; round < UIN_RX_ROUNDS; round++) {
 		int room = uin_rx_room();
@@ -239,9 +251,12 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 				continue;
 			}
 			f = uin_flow_get(fw, &peer, port, now);
+			k = udp_slots_run(ui.rx_msg, ui.rx_sa,
+					  uin_slots + ui.rx_used, i, n, &plen);
 			if (f)
-				uin_to_tap(f, i, ui.rx_msg[i].msg_len);
-			i++;
+				uin_to_tap(f, i, plen,
+					   k > 1 ? ui.rx_msg[i].msg_len : 0);
+			i += k;
 		}
 		ui.rx_used += n;
 		if (n < room)

@@ -21,6 +21,8 @@
 #define UDP_SLOT_ROOM	(((EGRESS_HDR_MAX + UDP_HDR) + 63) & ~63)
 #define UDP_PAYLOAD_MAX	(L2_MAX_FRAME - EGRESS_HDR_MAX - UDP_HDR)
 #define UDP_SLOT_SIZE	(UDP_SLOT_ROOM + UDP_PAYLOAD_MAX)
+#define UDP_GSO_SEGS	64	/* datagrams in one GSO send or frame (kernel) */
+#define UDP_GSO_SIZE_MAX 1472	/* larger ones may need fragments: alone */
 
 /**
  * udp_slots_prep() - aim @n recvmmsg() entries at consecutive slots
@@ -47,6 +49,64 @@ static inline void udp_slots_prep(struct mmsghdr *msg, struct iovec *iov,
 		h->msg_iov = &iov[i];
 		h->msg_iovlen = 1;
 	}
+}
+
+/* Do received datagrams @i and @j come from one source (@sa)? */
+static inline bool udp_slots_same_src(const union sockaddr_inany *sa, int i,
+				      int j)
+{
+	const union sockaddr_inany *a = &sa[i], *b = &sa[j];
+
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->sa4.sin_port == b->sa4.sin_port &&
+		       a->sa4.sin_addr.s_addr == b->sa4.sin_addr.s_addr;
+	return a->sa6.sin6_port == b->sa6.sin6_port &&
+	       a->sa6.sin6_scope_id == b->sa6.sin6_scope_id &&
+	       !memcmp(&a->sa6.sin6_addr, &b->sa6.sin6_addr, 16);
+}
+
+/**
+ * udp_slots_run() - received datagrams that reach the guest as one UDP GSO
+ * frame: from @i on (of @n), the same source, the same size but for a
+ * shorter last one, as UDP_SEGMENT makes them. Their payloads are copied
+ * behind @i's, in its slot (a slot holds any datagram, so it holds the
+ * run): a copy of the payload saves a write, a frame and the guest's IP
+ * and UDP receive path per datagram. Only if egress_udp_gso_ok().
+ * @msg, @sa:	the recvmmsg() messages and their sources
+ * @slot:	their slots
+ * @i, @n:	first datagram, datagrams received
+ * @total:	payload bytes in the run (out)
+ *
+ * Return: datagrams in the run (1: alone)
+ */
+static inline int udp_slots_run(const struct mmsghdr *msg,
+				const union sockaddr_inany *sa,
+				uint8_t (*slot)[UDP_SLOT_SIZE], int i, int n,
+				size_t *total)
+{
+	size_t size = msg[i].msg_len;
+	uint8_t *dst = slot[i] + UDP_SLOT_ROOM;
+	int k = 1;
+
+	*total = size;
+	if (!egress_udp_gso_ok() || !size || size > UDP_GSO_SIZE_MAX ||
+	    msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+		return 1;
+	for (; i + k < n && k < UDP_GSO_SEGS; k++) {
+		size_t len = msg[i + k].msg_len;
+
+		if (len > size || !len || *total + len > UDP_PAYLOAD_MAX ||
+		    msg[i + k].msg_hdr.msg_flags & MSG_TRUNC ||
+		    !udp_slots_same_src(sa, i, i + k))
+			break;
+		memcpy(dst + *total, slot[i + k] + UDP_SLOT_ROOM, len);
+		*total += len;
+		if (len < size)
+			return k + 1;
+	}
+	return k;
 }
 
 #endif /* TETHER_UDP_SLOTS_H */

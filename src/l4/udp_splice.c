@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fwd/nspool.h"
+#include "l4/udp.h"
 #include "l4/udp_splice.h"
 #include "lib/log.h"
 #include "lib/siphash.h"
@@ -162,6 +163,7 @@ static struct usp_flow *usp_open(const struct udp_fwd *fw,
 							     -fd));
 		return NULL;
 	}
+	udp_sock_rcvbuf(fd);
 	rc = usp_bind(fd, af, fw->out, k->pport);
 	sl = inany_to_sockaddr(&sa, dst, fw->tport, 0);
 	if (!rc && connect(fd, &sa.sa, sl))

@@ -19,10 +19,13 @@
  * @vnet_hdr:	every frame, both ways, starts with a struct virtio_net_hdr
  *		(egress adds it; @rx strips it): checksum and segmentation
  *		offload
+ * @udp_gso:	with @vnet_hdr, frames toward the guest may also be UDP GSO
+ *		(VIRTIO_NET_HDR_GSO_UDP_L4: many datagrams, one header)
  */
 struct link_ops {
 	const char *name;
 	bool vnet_hdr;
+	bool udp_gso;
 	int (*rx)(struct frame *f, int max);
 	int (*tx)(const struct iovec *iov, const int *cnt, int n);
 };
@@ -30,8 +33,9 @@ struct link_ops {
 #define LINK_RX_BATCH	256	/* frames handled per wake-up, at most */
 
 /* link_tun_use() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI, and
- * IFF_VNET_HDR with offloads if the kernel allowed them */
-void link_tun_use(int fd);
+ * IFF_VNET_HDR with offloads if the kernel allowed them; @udp_gso: it
+ * takes VIRTIO_NET_HDR_GSO_UDP_L4 frames */
+void link_tun_use(int fd, bool udp_gso);
 
 /* link_stream_open() - passt: listen on -s PATH (default: first free
  * /tmp/passt_N.socket) or adopt the -F socket; dies on failure */

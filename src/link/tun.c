@@ -103,7 +103,7 @@ static struct link_ops tun_ops = {
 	.tx = tun_tx,
 };
 
-void link_tun_use(int fd)
+void link_tun_use(int fd, bool udp_gso)
 {
 	struct ifreq ifr;
 
@@ -112,6 +112,7 @@ void link_tun_use(int fd)
 	if (!ioctl(fd, TUNGETIFF, &ifr) && (ifr.ifr_flags & IFF_VNET_HDR)) {
 		tun_hdr = sizeof(struct virtio_net_hdr);
 		tun_ops.vnet_hdr = true;
+		tun_ops.udp_gso = udp_gso;
 	}
 	link_set(&tun_ops, fd);
 }

@@ -26,9 +26,10 @@ int ns_call(int (*fn)(void *arg), void *arg);
  * ns_tap_open() - create the tap (IFF_TAP | IFF_NO_PI, non-blocking) named
  * c->link.ns_ifname inside the target netns, bring lo up, set the MAC if
  * --ns-mac-addr; with --config-net copy addresses/routes and set the MTU.
+ * *@udp_gso tells if the kernel takes UDP GSO frames on it (Linux 6.2).
  * Return: the tap fd (dies on failure)
  */
-int ns_tap_open(const struct conf *c);
+int ns_tap_open(const struct conf *c, bool *udp_gso);
 
 /*
  * ns_release_child() - let the spawned command exec (tether is ready).

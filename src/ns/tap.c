@@ -15,6 +15,12 @@
 #include "ns/netlink.h"
 #include "ns/ns.h"
 
+/* UDP segmentation offload (Linux 6.2), newer than some uapi headers */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
+#endif
+
 #ifndef TAP_TXQLEN
 #define TAP_TXQLEN	4096	/* frames; the kernel's default is 1000 */
 #endif
@@ -25,6 +31,7 @@
  * @fd:		the tap (out)
  * @name:	its name as the kernel gave it (out)
  * @nl:		netlink handle opened in the namespace (out)
+ * @udp_gso:	the kernel takes UDP GSO frames from us (out)
  * @err:	-errno of the failed step (out)
  * @step:	what failed (out)
  */
@@ -33,6 +40,7 @@ struct tap_open_arg {
 	int fd;
 	char name[IFNAMSIZ];
 	struct nl_handle nl;
+	bool udp_gso;
 	int err;
 	const char *step;
 };
@@ -42,16 +50,29 @@ struct tap_open_arg {
  * TCP segments with the checksum left undone, and take the same from us,
  * whatever the MTU (see link/tun.c). Without it frames still carry the
  * virtio-net header, with no offload flags.
+ *
+ * UDP: a kernel that knows the USO flags (6.2) also takes frames of type
+ * VIRTIO_NET_HDR_GSO_UDP_L4 from us, many datagrams in one write. We don't
+ * take such frames from it (ingress reads one datagram per UDP frame), so
+ * the flags are only a probe and are set back.
+ * Return: true if UDP GSO frames may be written to the tap
  */
-static void tap_offload(int fd)
+static bool tap_offload(int fd)
 {
+	const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 	int hdrsz = sizeof(struct virtio_net_hdr);
+	bool uso;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz))	/* 10 is the default */
 		debug("tap header size: %s", strerror(errno));
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) &&
-	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
-		debug("tap offloads not available: %s", strerror(errno));
+	uso = !ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6);
+	if (ioctl(fd, TUNSETOFFLOAD, tso)) {
+		uso = false;
+		if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
+			debug("tap offloads not available: %s",
+			      strerror(errno));
+	}
+	return uso;
 }
 
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
@@ -72,7 +93,7 @@ static int tap_open_ns(void *p)
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		goto fail_close;
 	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
-	tap_offload(fd);
+	a->udp_gso = tap_offload(fd);
 
 	a->step = "open netlink";
 	a->err = nl_open(&a->nl);
@@ -233,10 +254,11 @@ static void tap_config_net(const struct conf *c, struct nl_handle *ns,
 /**
  * ns_tap_open() - create and set up the tap in the namespace (see ns.h)
  * @c:		configuration
+ * @udp_gso:	set if the tap takes UDP GSO frames (see tap_offload())
  *
  * Return: the tap fd, non-blocking (dies on failure)
  */
-int ns_tap_open(const struct conf *c)
+int ns_tap_open(const struct conf *c, bool *udp_gso)
 {
 	struct tap_open_arg a = { .c = c, .fd = -1 };
 	unsigned tap_if, lo_if;
@@ -275,7 +297,9 @@ int ns_tap_open(const struct conf *c)
 		die("cannot bring up the tap: %s", strerror(-rc));
 	}
 	nl_close(&a.nl);
-	debug("tap %s ready in the namespace%s", a.name,
-	     c->ns.config_net ? ", configured" : "");
+	debug("tap %s ready in the namespace%s%s", a.name,
+	     c->ns.config_net ? ", configured" : "",
+	     a.udp_gso ? ", takes UDP GSO" : "");
+	*udp_gso = a.udp_gso;
 	return a.fd;
 }

@@ -14,3 +14,20 @@ def test_udp_echo_datagram_contents_intact(tether, server):
     assert res.rc == 0, res
     bad = [r for r in res.results[0]["results"] if r["status"] != "ok"]
     assert not bad, bad
+
+
+# Runs of equal sizes, a shorter one closing a run, sizes too large to be
+# segmented (alone), tiny ones: tether may pass runs of replies to the
+# namespace as UDP GSO frames (Linux >= 6.2), which its kernel must split
+# back into exactly these datagrams
+BURST = "1400x20,700,1400x10,1472x8,1473,4000x2,100x30,9000,1200x20"
+
+
+@pytest.mark.parametrize("server", [V4_SERVER, V6_SERVER], ids=["v4", "v6"])
+def test_udp_burst_datagrams_intact(tether, server):
+    res = tether.spawn(tether.tool("tt_client.py", "udp-burst", server,
+                                   PORT_ECHO, 7, BURST))
+    assert res.rc == 0, res
+    r = res.results[0]
+    assert not r["bad"], r
+    assert r["received"] == r["sent"], r

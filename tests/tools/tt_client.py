@@ -11,6 +11,9 @@
 #                                    sends SIZE bytes, checks the echo and
 #                                    closes
 #   udp-echo ADDR PORT SIZE...       one datagram per size, echo checked
+#   udp-burst ADDR PORT SEED SPEC    ask the echo server for a burst of
+#                                    datagrams (tt_servers.burst_sizes),
+#                                    check each one whole and in bounds
 #   sha-upload ADDR PORT SIZE SEED   send tt_data(SIZE, SEED), shut down
 #                                    the write side, read the server's sha
 #   halfclose ADDR PORT SIZE SEED    ask for SIZE bytes, shut down the
@@ -28,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tt_servers import tt_data  # noqa: E402
+from tt_servers import burst_datagrams, tt_data  # noqa: E402
 
 TIMEOUT = 60
 
@@ -173,6 +176,35 @@ def cmd_udp_echo(addr, port, *sizes):
     result(results=out)
 
 
+def cmd_udp_burst(addr, port, seed, spec):
+    """Bursts arrive back to back: tether may pass runs of them to the
+    namespace as one UDP GSO frame, which the kernel splits again. Every
+    datagram must come out alone and intact. A lost one (UDP may lose)
+    is asked for again with the whole burst, a bounded number of times."""
+    want = burst_datagrams(int(seed), spec)
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    s.settimeout(2)
+    s.connect((addr, int(port)))
+    got, bad = {}, []
+    for attempt in range(4):
+        if len(got) == len(want):
+            break
+        s.send(f"BURST {seed} {spec}".encode())
+        while len(got) < len(want):
+            try:
+                d = s.recv(65535)
+            except socket.timeout:
+                break
+            k = int.from_bytes(d[:4], "big") if len(d) >= 4 else -1
+            if not 0 <= k < len(want) or d != want[k]:
+                bad.append({"index": k, "len": len(d)})
+            else:
+                got[k] = True
+    result(sent=len(want), received=len(got), bad=bad[:10],
+           attempts=attempt + 1)
+
+
 def cmd_sha_upload(addr, port, size, seed):
     data = tt_data(int(size), int(seed))
     try:
@@ -243,6 +275,7 @@ def cmd_banner(addr, port, proto):
 COMMANDS = {
     "echo-many": cmd_echo_many,
     "udp-echo": cmd_udp_echo,
+    "udp-burst": cmd_udp_burst,
     "sha-upload": cmd_sha_upload,
     "halfclose": cmd_halfclose,
     "connect": cmd_connect,

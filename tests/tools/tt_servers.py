@@ -12,7 +12,9 @@
 #   --http PORT      GET /NAME serves file NAME from --root;
 #                    PUT/POST reads the body, replies "<sha256> <length>\n"
 #   --echo PORT      TCP echo until EOF
-#   --udp-echo PORT  UDP echo, one reply per datagram
+#   --udp-echo PORT  UDP echo, one reply per datagram; a datagram
+#                    "BURST SEED SPEC" is answered with burst_datagrams()
+#                    back to back instead (SPEC: "1400x40,700,100x30")
 #   --sha PORT       TCP: reads until EOF, replies "<sha256> <length>\n"
 #   --halfclose PORT TCP: reads "SIZE SEED\n" until EOF, then sends SIZE
 #                    bytes of tt_data(SIZE, SEED) and closes
@@ -189,6 +191,21 @@ class HTTPServer(http.server.ThreadingHTTPServer):
         pass
 
 
+def burst_sizes(spec):
+    """"1400x3,700" -> [1400, 1400, 1400, 700]"""
+    out = []
+    for part in spec.split(","):
+        size, _, count = part.partition("x")
+        out += [int(size)] * int(count or 1)
+    return out
+
+
+def burst_datagrams(seed, spec):
+    """Datagram k: its index (4 bytes), then tt_data() of the rest"""
+    return [k.to_bytes(4, "big") + tt_data(size - 4, seed * 1000 + k)
+            for k, size in enumerate(burst_sizes(spec))]
+
+
 def udp_server(addr, port, prefix):
     s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -198,6 +215,18 @@ def udp_server(addr, port, prefix):
     def run():
         while True:
             data, peer = s.recvfrom(65535)
+            if not prefix and data.startswith(b"BURST "):
+                try:
+                    _, seed, spec = data.decode().split()
+                    burst = burst_datagrams(int(seed), spec)
+                except ValueError:
+                    continue
+                for d in burst:     # built first: sent back to back
+                    try:
+                        s.sendto(d, peer)
+                    except OSError:
+                        pass
+                continue
             try:
                 s.sendto(prefix + data if prefix else data, peer)
             except OSError:

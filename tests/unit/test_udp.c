@@ -433,6 +433,107 @@ static void test_offload(void **state)
 	check_frame(0, T_REMOTE4, 5007, T_GUEST4, 40900, "offloaded", 9);
 }
 
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+
+/* A link taking UDP GSO frames, as a tap on Linux >= 6.2 */
+static const struct link_ops t_link_uso = {
+	.name = "test-uso", .vnet_hdr = true, .udp_gso = true,
+	.rx = t_rx, .tx = t_tx,
+};
+
+/*
+ * uso_frame() - captured frame @i is UDP GSO (@gso: segment size, 0 for a
+ * plain datagram) from @sport, carrying datagrams @first... of @sz[] bytes
+ * each filled with its index; Return: datagrams it carries
+ */
+static int uso_frame(int i, const char *src, uint16_t sport, const char *dst,
+		     size_t gso, const size_t *sz, int first, int n)
+{
+	const struct virtio_net_hdr *vh = (const void *)t_cap[i];
+	const uint8_t *f = t_cap[i] + sizeof(*vh), *l4, *d;
+	union inany s = t_any(src), g = t_any(dst);
+	size_t hl = ETH_HDR_LEN + (inany_is_v4(&s) ? IP4_HDR_LEN : IP6_HDR_LEN);
+	size_t len = t_cap_len[i] - sizeof(*vh), off = 0;
+	int k;
+
+	assert_true(i < t_ncap);
+	assert_int_equal(vh->flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(vh->csum_start, hl);
+	assert_int_equal(vh->csum_offset, 6);
+	assert_int_equal(vh->gso_type, gso ? VIRTIO_NET_HDR_GSO_UDP_L4 :
+					     VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(vh->gso_size, gso);
+	l4 = f + hl;
+	assert_int_equal(rd16(l4), sport);
+	assert_int_equal(rd16(l4 + 4), len - hl);	/* the whole run */
+	assert_int_equal(rd16(l4 + 6), egress_pseudo_csum(&s, &g, IPPROTO_UDP,
+							  len - hl));
+	if (inany_is_v4(&s))
+		assert_int_equal(rd16(f + ETH_HDR_LEN + 2), len - ETH_HDR_LEN);
+	else
+		assert_int_equal(rd16(f + ETH_HDR_LEN + 4), len - hl);
+	d = l4 + 8;
+	for (k = 0; k < n && off < len - hl - 8; k++) {
+		uint8_t want[2048];
+
+		if (gso)
+			assert_true(sz[first + k] <= gso);
+		memset(want, first + k, sz[first + k]);
+		assert_memory_equal(d + off, want, sz[first + k]);
+		off += sz[first + k];
+	}
+	assert_int_equal(off, len - hl - 8);	/* nothing more, nothing less */
+	return k;
+}
+
+/*
+ * Replies queued together go to the guest as UDP GSO frames when the link
+ * takes them: a run ends at a shorter datagram, another source, or a size
+ * too large to be segmented; the kernel splits each frame back into
+ * the datagrams it was made of
+ */
+static void uso_test(const char *guest, const char *remote)
+{
+	static const size_t sz[] = { 1000, 1000, 1000, 1000, 1000, 300,
+				     1000, 1000, 1000, 1000, 2000, 64, 64 };
+	int s1 = server(remote, 5011), s2 = server(remote, 5012), i;
+	union inany r = t_any(remote);
+	union sockaddr_inany from;
+	socklen_t sl;
+	uint8_t data[2048];
+
+	link_set(&t_link_uso, -1);
+	t_cap_reset();
+	guest_send(guest, 41100, remote, 5011, "q", 1, 0);
+	assert_int_equal(srv_recv(s1, data, sizeof(data), &from, NULL), 1);
+	sl = inany_is_v4(&r) ? sizeof(from.sa4) : sizeof(from.sa6);
+	for (i = 0; i < 13; i++) {	/* #9 from another port */
+		memset(data, i, sz[i]);
+		assert_int_equal(sendto(i == 9 ? s2 : s1, data, sz[i], 0,
+					&from.sa, sl), (ssize_t)sz[i]);
+	}
+	assert_int_equal(t_pump(5, PUMP_MS), 5);
+	link_set(&t_link, -1);
+	close(s1);
+	close(s2);
+
+	assert_int_equal(uso_frame(0, remote, 5011, guest, 1000, sz, 0, 6), 6);
+	assert_int_equal(uso_frame(1, remote, 5011, guest, 1000, sz, 6, 3), 3);
+	assert_int_equal(uso_frame(2, remote, 5012, guest, 0, sz, 9, 1), 1);
+	assert_int_equal(uso_frame(3, remote, 5011, guest, 0, sz, 10, 1), 1);
+	assert_int_equal(uso_frame(4, remote, 5011, guest, 64, sz, 11, 2), 2);
+}
+
+static void test_uso(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	uso_test(T_GUEST4, T_REMOTE4);
+	uso_test(T_GUEST6, T_REMOTE6);
+}
+
 static void test_dropped(void **state)
 {
 	(void)state;
@@ -457,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_offload),
+		cmocka_unit_test(test_uso),
 		cmocka_unit_test(test_dropped),
 	};
 
