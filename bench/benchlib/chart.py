@@ -14,13 +14,14 @@ TITLES = {"tether": "tether", "pasta": "pasta (Debian)",
           "slirp": "slirp4netns", "kernel": "kernel: veth / plain loopback"}
 
 THROUGHPUT = ["tcp_out", "tcp_in", "tcp_out_1500", "tcp_in_1500", "tcp_p32",
-              "udp_out", "udp_1pct", "splice_in", "splice_out"]
+              "udp_out", "udp_1pct", "udp_in", "splice_in", "splice_out"]
 SHORT = {"tcp_out": "TCP ns→remote", "tcp_in": "TCP remote→ns",
          "tcp_out_1500": "TCP ns→remote\\nMTU 1500",
          "tcp_in_1500": "TCP remote→ns\\nMTU 1500",
          "tcp_p32": "TCP ns→remote\\n32 streams",
          "udp_out": "UDP ns→remote\\n1400 B, -b 0",
          "udp_1pct": "UDP ns→remote\\n≤ 1% loss",
+         "udp_in": "UDP remote→ns\\n1400 B, -b 0",
          "splice_in": "TCP host lo→ns\\n(-t)",
          "splice_out": "TCP ns→host lo\\n(-T)",
          "rr_lat": "latency p50", "conn_rate": "connections",

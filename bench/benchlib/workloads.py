@@ -176,9 +176,11 @@ class IperfUdp(IperfTcp):
     """
 
     def script(self, ctx, path):
+        opts = " -R" if self.reverse else ""
         return ("sp start\n"
                 f"iperf3 -c {REMOTE_IP} -p {PORT_IPERF} -t {ctx.secs} -J "
-                f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate} -w 4M\n"
+                f"--connect-timeout 3000 -u -l 1400 -b {ctx.udp_rate} -w 4M"
+                f"{opts}\n"
                 "rc=$?; sp end; exit $rc\n")
 
     def parse(self, ctx, run):
@@ -482,6 +484,7 @@ def all_workloads():
         IperfTcp("tcp_p32", "TCP ns->remote, 32 streams", streams=32),
         IperfUdp("udp_out", "UDP ns->remote, 1400 B"),
         IperfUdpSearch("udp_1pct", "UDP ns->remote, <=1% loss"),
+        IperfUdp("udp_in", "UDP remote->ns, 1400 B", reverse=True),
         SpliceIn("splice_in", "TCP host lo->ns (-t)"),
         SpliceOut("splice_out", "TCP ns->host lo (-T)"),
         Latency("rr_lat", "TCP req/resp latency p50"),
