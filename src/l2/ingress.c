@@ -71,6 +71,7 @@ static const char *const cnt_str[] = {
 	[IN_DROP_PROTO] = "unsupported protocol",
 	[IN_DROP_L4_HDR] = "bad L4 header",
 	[IN_DROP_L4_CSUM] = "bad L4 checksum",
+	[IN_DROP_GSO] = "bad UDP GSO",
 	[IN_DROP_SVC_OFF] = "protocol disabled",
 	[IN_DROP_DHCP] = "DHCP disabled",
 	[IN_DROP_NDP] = "NDP not handled",
@@ -386,6 +387,28 @@ static enum ingress_cnt check_l4(struct pkt *p, bool csum_ok)
 	return IN_PASS;
 }
 
+/*
+ * check_gso() - a frame the link says is UDP GSO (@gso: datagram payload
+ * size): many datagrams behind one UDP header, whose length is the total.
+ * One that holds a single datagram is just that; more segments than any
+ * kernel makes is not from a kernel. TCP needs no size: it is a stream.
+ */
+static enum ingress_cnt check_gso(struct pkt *p, uint16_t gso)
+{
+	size_t payload;
+
+	p->gso = 0;
+	if (!gso || p->proto != IPPROTO_UDP)
+		return IN_PASS;
+	payload = p->l4_len - 8;
+	if (payload <= gso)
+		return IN_PASS;
+	if (payload > (size_t)gso * PKT_GSO_SEGS_MAX)
+		return IN_DROP_GSO;
+	p->gso = gso;
+	return IN_PASS;
+}
+
 /* ---- TCP / UDP grouping --------------------------------------------- */
 
 static bool same_flow(const struct pkt *a, const struct pkt *b)
@@ -488,8 +511,12 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 		return IN_TO_TCP;
 	case IPPROTO_UDP:
 		if (udp_is_dhcp(p)) {
-			bool done = p->af == AF_INET ? dhcp_from_tap(p) :
-						       dhcpv6_from_tap(p);
+			bool done;
+
+			if (p->gso)	/* one message per datagram, always */
+				return IN_DROP_GSO;
+			done = p->af == AF_INET ? dhcp_from_tap(p) :
+						  dhcpv6_from_tap(p);
 
 			return done ? IN_TO_DHCP : IN_DROP_DHCP;
 		}
@@ -541,6 +568,9 @@ static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
 		return r;
 
 	r = check_l4(&p, f->csum_ok);
+	if (r != IN_PASS)
+		return r;
+	r = check_gso(&p, f->gso_udp);
 	if (r != IN_PASS)
 		return r;
 	r = check_addrs(&p);

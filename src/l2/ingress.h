@@ -14,11 +14,14 @@
  * @data:	Ethernet header onward
  * @len:	bytes
  * @csum_ok:	the link vouches for L4 checksums (offload); else verify
+ * @gso_udp:	the link says the frame is UDP GSO (many datagrams behind
+ *		one header): their payload size, 0 if not (ingress checks)
  */
 struct frame {
 	const uint8_t *data;
 	size_t len;
 	int csum_ok;
+	uint16_t gso_udp;
 };
 
 void ingress_init(const struct conf *c);

@@ -32,6 +32,7 @@ enum ingress_cnt {
 	IN_DROP_PROTO,		/* unknown L4 protocol, no next header */
 	IN_DROP_L4_HDR,		/* L4 header too short or inconsistent */
 	IN_DROP_L4_CSUM,	/* L4 checksum */
+	IN_DROP_GSO,		/* UDP GSO frame: bad size, or to a service */
 	IN_DROP_SVC_OFF,	/* --no-tcp, --no-udp, --no-icmp */
 	IN_DROP_DHCP,		/* DHCP / DHCPv6 server disabled */
 	IN_DROP_NDP,		/* NDP message not consumed */

@@ -24,6 +24,10 @@
  * @l4:		start of the L4 header
  * @l4_len:	L4 header + payload length, from the IP length fields,
  *		checked to lie within the frame
+ * @gso:	UDP only, 0 for one datagram: the payload is datagrams of
+ *		@gso bytes, the last possibly shorter (a UDP GSO frame, as a
+ *		guest's UDP_SEGMENT send reaches a tap with USO offload);
+ *		then 1 < payload / @gso <= PKT_GSO_SEGS_MAX, rounded up
  *
  * Ingress guarantees: @l4 + @l4_len lies inside the frame (Ethernet
  * padding trimmed), the IP header is consistent, the packet is not a
@@ -43,6 +47,9 @@ struct pkt {
 	union inany dst;
 	const uint8_t *l4;
 	size_t l4_len;
+	uint16_t gso;
 };
+
+#define PKT_GSO_SEGS_MAX	128	/* UDP_MAX_SEGMENTS, Linux 6.10 on */
 
 #endif /* TETHER_PKT_H */

@@ -5,6 +5,7 @@
 #include <linux/errqueue.h>
 #include <linux/udp.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -349,19 +350,38 @@ static bool udp_gso_refused(int e)
 	return e == EINVAL || e == EIO || e == ENOPROTOOPT || e == EMSGSIZE;
 }
 
-/* Send the datagrams of a refused UDP_SEGMENT message separately */
+/*
+ * udp_send_one_by_one() - send the datagrams of a refused UDP_SEGMENT
+ * message separately: each iovec cut every segment size (a run of the
+ * guest's datagrams has one iovec each, a guest's GSO frame one for all)
+ */
 static void udp_send_one_by_one(int fd, const struct mmsghdr *mm)
 {
-	struct mmsghdr one[UDP_GSO_SEGS];
-	size_t x, k = mm->msg_hdr.msg_iovlen;
+	static struct mmsghdr one[PKT_GSO_SEGS_MAX];
+	static struct iovec iov[PKT_GSO_SEGS_MAX];
+	const struct msghdr *h = &mm->msg_hdr;
+	const struct cmsghdr *cm = CMSG_FIRSTHDR(h);
+	size_t x, k = 0, seg = SIZE_MAX;
 
-	ASSERT(k <= UDP_GSO_SEGS);
+	if (cm && cm->cmsg_level == IPPROTO_UDP &&
+	    cm->cmsg_type == UDP_SEGMENT)
+		seg = *(const uint16_t *)(const void *)CMSG_DATA(cm);
 	memset(one, 0, sizeof(one));
-	for (x = 0; x < k; x++) {
-		one[x].msg_hdr.msg_name = mm->msg_hdr.msg_name;
-		one[x].msg_hdr.msg_namelen = mm->msg_hdr.msg_namelen;
-		one[x].msg_hdr.msg_iov = &mm->msg_hdr.msg_iov[x];
-		one[x].msg_hdr.msg_iovlen = 1;
+	for (x = 0; x < h->msg_iovlen; x++) {
+		const uint8_t *d = h->msg_iov[x].iov_base;
+		size_t left = h->msg_iov[x].iov_len;
+
+		do {
+			ASSERT(k < PKT_GSO_SEGS_MAX);
+			iov[k].iov_base = (void *)d;
+			iov[k].iov_len = MIN(seg, left);
+			one[k].msg_hdr.msg_name = h->msg_name;
+			one[k].msg_hdr.msg_namelen = h->msg_namelen;
+			one[k].msg_hdr.msg_iov = &iov[k];
+			one[k].msg_hdr.msg_iovlen = 1;
+			d += iov[k].iov_len;
+			left -= iov[k++].iov_len;
+		} while (left);
 	}
 	if (sendmmsg(fd, one, (unsigned)k, MSG_DONTWAIT) < 0)
 		debug_rl("udp: send: %s, %zu datagrams dropped",
@@ -403,7 +423,8 @@ static void udp_sendmmsg(struct udp_bind *b, struct mmsghdr *msg, int n)
 
 /*
  * Datagrams in @p[@i...] that one UDP_SEGMENT send can carry: the same
- * payload size, the last possibly shorter, and 64 KiB in all.
+ * payload size, the last possibly shorter, and 64 KiB in all. A GSO frame
+ * from the guest goes alone: it is such a send already.
  * Return: how many (1: send it alone)
  */
 static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
@@ -412,12 +433,14 @@ static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
 	size_t size = p[i].l4_len - UDP_HDR, total = size;
 	int k;
 
-	if (!ud.gso || b->no_gso || !size || size > UDP_GSO_SIZE_MAX)
+	if (!ud.gso || b->no_gso || !size || size > UDP_GSO_SIZE_MAX ||
+	    p[i].gso)
 		return 1;
 	for (k = 1; i + k < n && k < UDP_GSO_SEGS; k++) {
 		size_t len = p[i + k].l4_len - UDP_HDR;
 
-		if (len > size || !len || total + len > UDP_GSO_BYTES)
+		if (len > size || !len || total + len > UDP_GSO_BYTES ||
+		    p[i + k].gso)
 			break;
 		total += len;
 		if (len < size) {
@@ -428,7 +451,8 @@ static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
 	return k;
 }
 
-/* Prepare message @j carrying the @k payloads at @p, to @sa */
+/* Prepare message @j carrying the @k payloads at @p, to @sa: with
+ * UDP_SEGMENT for a run, or for a GSO frame from the guest (@k is 1) */
 static void udp_msg_fill(int j, const struct pkt *p, int k,
 			 union sockaddr_inany *sa, socklen_t sl)
 {
@@ -447,7 +471,7 @@ static void udp_msg_fill(int j, const struct pkt *p, int k,
 	h->msg_iov = &ud.tx_iov[ud.tx_niov];
 	h->msg_iovlen = (size_t)k;
 	ud.tx_niov += k;
-	if (k > 1) {
+	if (k > 1 || p->gso) {
 		struct cmsghdr *cm = (struct cmsghdr *)ud.tx_cmsg[j];
 
 		h->msg_control = cm;
@@ -455,7 +479,7 @@ static void udp_msg_fill(int j, const struct pkt *p, int k,
 		cm->cmsg_level = IPPROTO_UDP;
 		cm->cmsg_type = UDP_SEGMENT;
 		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-		*(uint16_t *)(void *)CMSG_DATA(cm) =
+		*(uint16_t *)(void *)CMSG_DATA(cm) = p->gso ? p->gso :
 			(uint16_t)(p[0].l4_len - UDP_HDR);
 	}
 }

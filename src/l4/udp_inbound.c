@@ -264,6 +264,14 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 	}
 }
 
+/* Send @m prepared replies through listening socket @lfd */
+static void uin_reply_send(int lfd, int m)
+{
+	if (sendmmsg(lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0)
+		debug_rl("udp: reply to forwarded client: %s",
+			 strerror(errno));
+}
+
 /**
  * udp_inbound_reply() - datagrams from the guest that answer a client of
  * a forwarded port: sent to the client through the listening socket
@@ -278,8 +286,8 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 	union sockaddr_inany sa;
 	struct uin_flow *f;
 	struct flow_key k;
-	int i, m, j;
 	socklen_t sl;
+	int i, m;
 	uint32_t v;
 
 	if (!ui.count || n <= 0)
@@ -292,24 +300,32 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 	f->last = now->tv_sec;
 	sl = udp_fwd_sockaddr(&sa, f->laf, &f->peer, f->pport);
 
-	for (i = 0; i < n; i += m) {
-		m = MIN(n - i, UIN_SEND_MAX);
-		for (j = 0; j < m; j++) {
-			const struct pkt *q = &p[i + j];
-			struct msghdr *h = &ui.tx_msg[j].msg_hdr;
+	/* one message per datagram: a GSO frame from the guest is cut */
+	for (i = 0, m = 0; i < n; i++) {
+		const uint8_t *d = p[i].l4 + UDP_HDR;
+		size_t left = p[i].l4_len - UDP_HDR;
+		size_t seg = p[i].gso ? p[i].gso : left;
 
-			ui.tx_iov[j].iov_base = (void *)(q->l4 + UDP_HDR);
-			ui.tx_iov[j].iov_len = q->l4_len - UDP_HDR;
+		do {
+			struct msghdr *h = &ui.tx_msg[m].msg_hdr;
+
+			ui.tx_iov[m].iov_base = (void *)d;
+			ui.tx_iov[m].iov_len = MIN(seg, left);
 			memset(h, 0, sizeof(*h));
 			h->msg_name = &sa;
 			h->msg_namelen = sl;
-			h->msg_iov = &ui.tx_iov[j];
+			h->msg_iov = &ui.tx_iov[m];
 			h->msg_iovlen = 1;
-		}
-		if (sendmmsg(f->lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0)
-			debug_rl("udp: reply to forwarded client: %s",
-				 strerror(errno));
+			d += ui.tx_iov[m].iov_len;
+			left -= ui.tx_iov[m].iov_len;
+			if (++m == UIN_SEND_MAX) {
+				uin_reply_send(f->lfd, m);
+				m = 0;
+			}
+		} while (left);
 	}
+	if (m)
+		uin_reply_send(f->lfd, m);
 	return true;
 }
 

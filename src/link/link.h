@@ -19,7 +19,7 @@
  * @vnet_hdr:	every frame, both ways, starts with a struct virtio_net_hdr
  *		(egress adds it; @rx strips it): checksum and segmentation
  *		offload
- * @udp_gso:	with @vnet_hdr, frames toward the guest may also be UDP GSO
+ * @udp_gso:	with @vnet_hdr, frames may also be UDP GSO, both ways
  *		(VIRTIO_NET_HDR_GSO_UDP_L4: many datagrams, one header)
  */
 struct link_ops {

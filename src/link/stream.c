@@ -157,6 +157,7 @@ static int stream_split(struct frame *f, int n, int max)
 		f[n].data = p + STREAM_LEN_BYTES;
 		f[n].len = len;
 		f[n].csum_ok = 0;
+		f[n].gso_udp = 0;
 		n++;
 		st.start += STREAM_LEN_BYTES + len;
 	}

@@ -31,6 +31,21 @@ static int tun_fd = -1;
 static size_t tun_hdr;		/* virtio_net_hdr bytes before each frame */
 static uint8_t tun_buf[TUN_BUF_BYTES] __attribute__((aligned(4096)));
 
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4	/* uapi headers before Linux 6.2 */
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+
+/* UDP GSO frame (USO offload): datagram payload size, else 0 */
+static uint16_t tun_gso_udp(const uint8_t *p)
+{
+	const struct virtio_net_hdr *vh = (const struct virtio_net_hdr *)p;
+
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+	    VIRTIO_NET_HDR_GSO_UDP_L4)
+		return 0;
+	return vh->gso_size;
+}
+
 /* Does the header vouch for the L4 checksum? */
 static int tun_csum_ok(const uint8_t *p)
 {
@@ -70,6 +85,7 @@ static int tun_rx(struct frame *f, int max)
 		f[n].data = p + tun_hdr;
 		f[n].len = (size_t)r - tun_hdr;
 		f[n].csum_ok = tun_hdr ? tun_csum_ok(p) : 0;
+		f[n].gso_udp = tun_hdr ? tun_gso_udp(p) : 0;
 		n++;
 		off += ROUND_DOWN((size_t)r + 63, 64);
 	}

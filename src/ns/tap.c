@@ -51,28 +51,24 @@ struct tap_open_arg {
  * whatever the MTU (see link/tun.c). Without it frames still carry the
  * virtio-net header, with no offload flags.
  *
- * UDP: a kernel that knows the USO flags (6.2) also takes frames of type
- * VIRTIO_NET_HDR_GSO_UDP_L4 from us, many datagrams in one write. We don't
- * take such frames from it (ingress reads one datagram per UDP frame), so
- * the flags are only a probe and are set back.
+ * UDP segmentation (USO, Linux 6.2): the same for UDP, both ways. A
+ * program in the namespace that sends with UDP_SEGMENT (QUIC stacks do)
+ * hands us up to 64 KiB of datagrams in one frame, which go on with one
+ * UDP_SEGMENT send; and we may write runs of datagrams as one frame.
  * Return: true if UDP GSO frames may be written to the tap
  */
 static bool tap_offload(int fd)
 {
 	const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 	int hdrsz = sizeof(struct virtio_net_hdr);
-	bool uso;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz))	/* 10 is the default */
 		debug("tap header size: %s", strerror(errno));
-	uso = !ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6);
-	if (ioctl(fd, TUNSETOFFLOAD, tso)) {
-		uso = false;
-		if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
-			debug("tap offloads not available: %s",
-			      strerror(errno));
-	}
-	return uso;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		return true;
+	if (ioctl(fd, TUNSETOFFLOAD, tso) && ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
+		debug("tap offloads not available: %s", strerror(errno));
+	return false;
 }
 
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
@@ -299,7 +295,7 @@ int ns_tap_open(const struct conf *c, bool *udp_gso)
 	nl_close(&a.nl);
 	debug("tap %s ready in the namespace%s%s", a.name,
 	     c->ns.config_net ? ", configured" : "",
-	     a.udp_gso ? ", takes UDP GSO" : "");
+	     a.udp_gso ? ", UDP GSO both ways" : "");
 	*udp_gso = a.udp_gso;
 	return a.fd;
 }

@@ -31,3 +31,18 @@ def test_udp_burst_datagrams_intact(tether, server):
     r = res.results[0]
     assert not r["bad"], r
     assert r["received"] == r["sent"], r
+
+
+# A program in the namespace sending with UDP_SEGMENT (QUIC stacks do):
+# with USO on the tap (Linux >= 6.2) tether gets one frame for all of
+# them and must send them on as separate datagrams
+@pytest.mark.parametrize("server", [V4_SERVER, V6_SERVER], ids=["v4", "v6"])
+@pytest.mark.parametrize("seg,count", [(1200, 40), (1400, 5), (500, 64)])
+def test_udp_gso_send_datagrams_intact(tether, server, seg, count):
+    res = tether.spawn(tether.tool("tt_client.py", "udp-gso", server,
+                                   PORT_ECHO, seg, count))
+    assert res.rc == 0, res
+    r = res.results[0]
+    assert "error" not in r, r
+    assert not r["bad"], r
+    assert r["received"] == r["sent"], r

@@ -14,6 +14,9 @@
 #   udp-burst ADDR PORT SEED SPEC    ask the echo server for a burst of
 #                                    datagrams (tt_servers.burst_sizes),
 #                                    check each one whole and in bounds
+#   udp-gso ADDR PORT SEG N          one UDP_SEGMENT send of N datagrams
+#                                    of SEG bytes to the echo server,
+#                                    each echo checked
 #   sha-upload ADDR PORT SIZE SEED   send tt_data(SIZE, SEED), shut down
 #                                    the write side, read the server's sha
 #   halfclose ADDR PORT SIZE SEED    ask for SIZE bytes, shut down the
@@ -186,10 +189,9 @@ def cmd_udp_burst(addr, port, seed, spec):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     s.settimeout(2)
     s.connect((addr, int(port)))
-    got, bad = {}, []
-    for attempt in range(4):
-        if len(got) == len(want):
-            break
+    got, bad, sends = {}, [], 0
+    while len(got) < len(want) and sends < 4:
+        sends += 1
         s.send(f"BURST {seed} {spec}".encode())
         while len(got) < len(want):
             try:
@@ -202,7 +204,43 @@ def cmd_udp_burst(addr, port, seed, spec):
             else:
                 got[k] = True
     result(sent=len(want), received=len(got), bad=bad[:10],
-           attempts=attempt + 1)
+           attempts=sends)
+
+
+def cmd_udp_gso(addr, port, seg, count):
+    """A UDP_SEGMENT send (as QUIC stacks make): with USO on the tap the
+    kernel hands tether one frame for all of them. Each echo must be one
+    of the datagrams, whole; lost ones are sent again, a bounded number of
+    times."""
+    seg, count = int(seg), int(count)
+    want = [k.to_bytes(4, "big") + tt_data(seg - 4, 500 + k)
+            for k in range(count)]
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    s.setsockopt(socket.IPPROTO_UDP, getattr(socket, "UDP_SEGMENT", 103),
+                 seg)
+    s.settimeout(2)
+    s.connect((addr, int(port)))
+    got, bad, sends = {}, [], 0
+    while len(got) < count and sends < 4:
+        sends += 1
+        try:
+            s.send(b"".join(want))
+        except OSError as e:
+            result(error=errno_name(e.errno))
+            return
+        while len(got) < count:
+            try:
+                d = s.recv(65535)
+            except socket.timeout:
+                break
+            k = int.from_bytes(d[:4], "big") if len(d) >= 4 else -1
+            if not 0 <= k < count or d != want[k]:
+                bad.append({"index": k, "len": len(d)})
+            else:
+                got[k] = True
+    result(sent=count, received=len(got), bad=bad[:10],
+           attempts=sends)
 
 
 def cmd_sha_upload(addr, port, size, seed):
@@ -276,6 +314,7 @@ COMMANDS = {
     "echo-many": cmd_echo_many,
     "udp-echo": cmd_udp_echo,
     "udp-burst": cmd_udp_burst,
+    "udp-gso": cmd_udp_gso,
     "sha-upload": cmd_sha_upload,
     "halfclose": cmd_halfclose,
     "connect": cmd_connect,

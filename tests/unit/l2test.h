@@ -366,14 +366,22 @@ static inline size_t t_udp(uint8_t *l4, uint16_t sport, uint16_t dport,
 	return 8 + plen;
 }
 
-/* Feed one frame to ingress */
-static inline void t_feed(const uint8_t *buf, size_t len, int csum_ok)
+/* Feed one frame to ingress, the link saying it is UDP GSO of @gso */
+static inline void t_feed_gso(const uint8_t *buf, size_t len, int csum_ok,
+			      uint16_t gso)
 {
-	struct frame f = { .data = buf, .len = len, .csum_ok = csum_ok };
+	struct frame f = { .data = buf, .len = len, .csum_ok = csum_ok,
+			   .gso_udp = gso };
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ingress_batch(&f, 1, &now);
+}
+
+/* Feed one frame to ingress */
+static inline void t_feed(const uint8_t *buf, size_t len, int csum_ok)
+{
+	t_feed_gso(buf, len, csum_ok, 0);
 }
 
 /* Is the L4 checksum of captured IP frame @f (@len bytes) right? */

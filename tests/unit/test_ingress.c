@@ -21,7 +21,7 @@ static enum ingress_cnt to_tcp, to_udp, to_icmp;
 static uint8_t buf[2048];
 
 /* Feed @len bytes of buf; the only outcome counted must be @want */
-static void expect_n(const uint8_t *b, size_t len, int csum_ok,
+static void expect_g(const uint8_t *b, size_t len, int csum_ok, uint16_t gso,
 		     enum ingress_cnt want, int line)
 {
 	uint64_t before[IN_CNT_NUM_];
@@ -29,7 +29,7 @@ static void expect_n(const uint8_t *b, size_t len, int csum_ok,
 
 	for (i = 0; i < IN_CNT_NUM_; i++)
 		before[i] = ingress_count(i);
-	t_feed(b, len, csum_ok);
+	t_feed_gso(b, len, csum_ok, gso);
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++) {
 		uint64_t d = ingress_count(i) - before[i];
 
@@ -40,6 +40,8 @@ static void expect_n(const uint8_t *b, size_t len, int csum_ok,
 				 ingress_count_name(want));
 	}
 }
+#define expect_n(b, len, csum_ok, want, line) \
+	expect_g((b), (len), (csum_ok), 0, (want), (line))
 #define expect(len, want)	expect_n(buf, (len), 0, (want), __LINE__)
 
 /* Recompute the IPv4 header checksum of the frame in buf */
@@ -260,6 +262,34 @@ static void test_udp_header(void **state)
 	expect(len, IN_DROP_L4_CSUM);
 }
 
+/*
+ * A frame the link calls UDP GSO: datagrams of gso bytes behind one
+ * header; no more segments than a kernel makes, never to DHCP; the size
+ * means nothing on TCP
+ */
+static void test_udp_gso(void **state)
+{
+	uint8_t l4[8 + 300], data[300];
+	struct t_pkt t = { T_GUEST4, T_REMOTE4, IPPROTO_UDP, 0, l4, 0, false };
+	size_t len;
+
+	(void)state;
+	memset(data, 0x5a, sizeof(data));
+	t.l4_len = t_udp(l4, 40000, 9, data, 300);
+	len = t_build(buf, &t);
+	expect_g(buf, len, 1, 100, to_udp, __LINE__);	/* 3 datagrams */
+	expect_g(buf, len, 1, 3, to_udp, __LINE__);	/* 100 */
+	expect_g(buf, len, 1, 2, IN_DROP_GSO, __LINE__);	/* 150 */
+	expect_g(buf, len, 1, 1, IN_DROP_GSO, __LINE__);
+	expect_g(buf, len, 1, 300, to_udp, __LINE__);	/* just one */
+	expect_g(buf, len, 1, 9000, to_udp, __LINE__);
+
+	len = udp4(T_GUEST4, T_REMOTE4, 67);		/* DHCP */
+	expect_g(buf, len, 1, 2, IN_DROP_GSO, __LINE__);
+	len = tcp_seg(T_GUEST4, T_REMOTE4, 32, 8);
+	expect_g(buf, len, 0, 2, to_tcp, __LINE__);
+}
+
 static void test_tcp_header(void **state)
 {
 	uint8_t *l4 = buf + ETH_HDR_LEN + IP4_HDR_LEN;
@@ -461,6 +491,7 @@ static void test_grouping(void **state)
 		f[i].len = t_build(frames[i], &t);
 		f[i].data = frames[i];
 		f[i].csum_ok = 0;
+		f[i].gso_udp = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	calls = ingress_count(IN_CALL_UDP);
@@ -488,6 +519,7 @@ static void test_grouping(void **state)
 		memcpy(frames[i], buf, f[i].len);
 		f[i].data = frames[i];
 		f[i].csum_ok = 0;
+		f[i].gso_udp = 0;
 	}
 	ingress_batch(f, 300, &now);
 	assert_int_equal(ingress_count(IN_CALL_TCP) - tcalls, 2);
@@ -544,6 +576,8 @@ static void test_random_bytes(void **state)
 				wr16(frames[i] + 12, i & 2 ? 0x0800 : 0x86dd);
 			f[i].data = frames[i];
 			f[i].csum_ok = (int)(random() & 1);
+			f[i].gso_udp = random() % 4 ? 0 :
+				       (uint16_t)(random() % 300);
 		}
 		feed_counted(f, 16);
 	}
@@ -605,6 +639,8 @@ static void test_fuzz_mutations(void **state)
 			f[i].data = frames[i];
 			f[i].len = len;
 			f[i].csum_ok = !(random() % 3);
+			f[i].gso_udp = random() % 4 ? 0 :
+				       (uint16_t)(random() % 8);
 		}
 		feed_counted(f, 16);
 		egress_flush();
@@ -650,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_ip4_options),
 		cmocka_unit_test(test_ip4_addresses),
 		cmocka_unit_test(test_udp_header),
+		cmocka_unit_test(test_udp_gso),
 		cmocka_unit_test(test_tcp_header),
 		cmocka_unit_test(test_icmp_header),
 		cmocka_unit_test(test_unknown_proto),

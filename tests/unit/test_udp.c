@@ -235,6 +235,7 @@ static void test_batch_order(void **state)
 		f[i].len = t_build(frames[i], &t);
 		f[i].data = frames[i];
 		f[i].csum_ok = 0;
+		f[i].gso_udp = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ingress_batch(f, 40, &now);
@@ -278,6 +279,7 @@ static void gso_runs(const char *guest, const char *remote)
 			f[i].len = t_build(frames[i], &t);
 			f[i].data = frames[i];
 			f[i].csum_ok = 0;
+			f[i].gso_udp = 0;
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -534,6 +536,53 @@ static void test_uso(void **state)
 	uso_test(T_GUEST6, T_REMOTE6);
 }
 
+/*
+ * gso_from_guest() - the guest's kernel hands over one UDP GSO frame (a
+ * UDP_SEGMENT send, with USO on the tap): @n datagrams of @seg bytes, the
+ * last of @last, each filled with its number. REMOTE must get them as
+ * @n datagrams, whole, in order.
+ */
+static void gso_from_guest(const char *guest, const char *remote,
+			   uint16_t port, size_t seg, int n, size_t last)
+{
+	static uint8_t l4[L2_MAX_FRAME], data[L2_MAX_FRAME];
+	static uint8_t got[L2_MAX_FRAME];
+	size_t plen = seg * (size_t)(n - 1) + last, x;
+	struct t_pkt t = { guest, remote, IPPROTO_UDP, 0, l4, 0, false };
+	union sockaddr_inany from;
+	int s = server(remote, port), i;
+
+	for (x = 0; x < plen; x++)
+		data[x] = (uint8_t)(x / seg + 1);
+	t.l4_len = t_udp(l4, 41300, port, data, plen);
+	t_feed_gso(buf, t_build(buf, &t), 1, (uint16_t)seg);
+	for (i = 0; i < n; i++) {
+		size_t want = i < n - 1 ? seg : last;
+
+		assert_int_equal(srv_recv(s, got, sizeof(got), &from, NULL),
+				 (ssize_t)want);
+		for (x = 0; x < want; x++)
+			assert_int_equal(got[x], i + 1);
+		assert_int_equal(sa_port(&from), 41300);
+	}
+	close(s);
+}
+
+static void test_gso_from_guest(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	gso_from_guest(T_GUEST4, T_REMOTE4, 5013, 1200, 20, 345);
+	gso_from_guest(T_GUEST6, T_REMOTE6, 5013, 1000, 64, 1000);
+	gso_from_guest(T_GUEST4, T_REMOTE4, 5014, 100, 128, 1);
+
+	/* Segments larger than the route's MTU: the kernel refuses the
+	 * UDP_SEGMENT send, the datagrams go one by one (fragmented) */
+	assert_int_equal(system("ip link set lo mtu 1500"), 0);
+	gso_from_guest(T_GUEST4, T_REMOTE4, 5015, 3000, 5, 10);
+	assert_int_equal(system("ip link set lo mtu 65536"), 0);
+}
+
 static void test_dropped(void **state)
 {
 	(void)state;
@@ -559,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_uso),
+		cmocka_unit_test(test_gso_from_guest),
 		cmocka_unit_test(test_dropped),
 	};
 
