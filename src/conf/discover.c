@@ -21,6 +21,7 @@
  * @ifname:	template interface
  * @outbound_if: --outbound-if4/6
  * @alen:	size of an address
+ * @why:	why discovery disabled the family (NULL: it didn't)
  */
 struct fam {
 	int af;
@@ -33,6 +34,7 @@ struct fam {
 	char *ifname;
 	const char *outbound_if;
 	size_t alen;
+	const char *why;
 };
 
 static bool is_zero(const void *a, size_t len)
@@ -55,12 +57,20 @@ static int classful_prefix(const struct in_addr *a)
 }
 
 /* Disable a family with an info line; Return: false */
-static bool disable(const struct fam *f, const char *why)
+/* Turn family @f off; conf_discover() says why, unless local mode does */
+static bool disable(struct fam *f, const char *why)
 {
-	info("%s: %s, disabling %s (use -i, or -a and -g, to choose)",
-	     f->name, why, f->name);
+	f->why = why;
 	*f->enabled = false;
 	return false;
+}
+
+/* The info line for a family disabled by discovery, at @lvl */
+static void disabled_say(const struct fam *f, enum log_level lvl)
+{
+	if (f->why)
+		log_msg(lvl, "%s: %s, disabling %s (use -i, or -a and -g, to "
+			"choose)", f->name, f->why, f->name);
 }
 
 /**
@@ -104,7 +114,7 @@ static void template_if(struct nl_handle *nl, const struct fam *f,
  *
  * Return: true if the family stays enabled
  */
-static bool discover(struct nl_handle *nl, const struct fam *f)
+static bool discover(struct nl_handle *nl, struct fam *f)
 {
 	bool addr_given = !is_zero(f->addr, f->alen);
 	uint8_t rt_gw[16] = { 0 }, a[16];
@@ -174,12 +184,12 @@ void conf_discover(struct conf *c)
 	struct fam f4 = {
 		AF_INET, "IPv4", &c->ip4.enabled, &c->ip4.addr,
 		&c->ip4.prefix_len, &c->ip4.gw, NULL, c->ip4.ifname,
-		c->ip4.outbound_if, sizeof(struct in_addr),
+		c->ip4.outbound_if, sizeof(struct in_addr), NULL,
 	};
 	struct fam f6 = {
 		AF_INET6, "IPv6", &c->ip6.enabled, &c->ip6.addr,
 		&c->ip6.prefix_len, &c->ip6.gw, &c->ip6.addr_ll, c->ip6.ifname,
-		c->ip6.outbound_if, sizeof(struct in6_addr),
+		c->ip6.outbound_if, sizeof(struct in6_addr), NULL,
 	};
 	bool want4 = c->ip4.enabled;
 	struct nl_handle nl;
@@ -199,8 +209,13 @@ void conf_discover(struct conf *c)
 			die("no usable host interface for IPv6: give one with "
 			    "-i, or the guest's address and gateway with -a "
 			    "and -g");
+		disabled_say(&f4, LOG_LVL_DEBUG);	/* one line says it all */
+		disabled_say(&f6, LOG_LVL_DEBUG);
 		local_mode(&c->ip4);
+		return;
 	}
+	disabled_say(&f4, LOG_LVL_INFO);
+	disabled_say(&f6, LOG_LVL_INFO);
 }
 
 /**
