@@ -538,13 +538,8 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 {
 	const struct mmsghdr *mm = &ud.rx_msg[i];
 	uint8_t *slot = udp_slots[ud.rx_used + i];
-	size_t len = UDP_HDR + plen;
-	uint8_t *uh = slot + UDP_SLOT_ROOM - UDP_HDR;
-	struct egress_offload o = { 0 };
 	union inany src, gsrc;
-	struct iovec iov;
 	uint16_t sport;
-	size_t hl;
 
 	if (mm->msg_hdr.msg_flags & MSG_TRUNC ||
 	    ud.rx_sa[i].sa.sa_family != inany_af(&b->gaddr))
@@ -553,31 +548,8 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 	udp_guest_src(b, &src, sport, &gsrc);
 	if (inany_is_v4(&gsrc) != inany_is_v4(&b->gaddr))
 		return;
-
-	wr16(uh, sport);
-	wr16(uh + 2, b->gport);
-	wr16(uh + 4, (uint16_t)len);
-	wr16(uh + 6, 0);
-	hl = egress_l2l3_len(&gsrc);
-	if (egress_offload_ok()) {	/* the link finishes the checksum */
-		o.csum_start = (uint16_t)hl;
-		o.csum_off = 6;
-		o.gso_size = (uint16_t)gso_size;
-		o.gso_udp = !!gso_size;
-		o.gso_v6 = !inany_is_v4(&gsrc);
-		wr16(uh + 6, egress_pseudo_csum(&gsrc, &b->gaddr, IPPROTO_UDP,
-						len));
-	} else {
-		iov.iov_base = uh;
-		iov.iov_len = len;
-		wr16(uh + 6, egress_l4_csum(&gsrc, &b->gaddr, IPPROTO_UDP,
-					    &iov, 1, len) ?: 0xffff);
-	}
-
-	egress_l2l3(uh - hl, &gsrc, &b->gaddr, IPPROTO_UDP, len);
-	iov.iov_base = uh - hl;
-	iov.iov_len = hl + len;
-	txq_offload(&iov, 1, &o);
+	udp_slot_to_tap(slot + UDP_SLOT_ROOM - UDP_HDR, &gsrc, sport,
+			&b->gaddr, b->gport, plen, gso_size);
 }
 
 /* Free receive slots; when none is left, flush egress to get them back */

@@ -141,33 +141,9 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 static void uin_to_tap(const struct uin_flow *f, int i, size_t plen,
 		       size_t gso_size)
 {
-	uint8_t *uh = uin_slots[ui.rx_used + i] + UDP_SLOT_ROOM - UDP_HDR;
-	size_t len = UDP_HDR + plen, hl = egress_l2l3_len(&f->raddr);
-	struct egress_offload o = { 0 };
-	struct iovec iov;
-
-	wr16(uh, f->pport);
-	wr16(uh + 2, f->gport);
-	wr16(uh + 4, (uint16_t)len);
-	wr16(uh + 6, 0);
-	if (egress_offload_ok()) {	/* the link finishes the checksum */
-		o.csum_start = (uint16_t)hl;
-		o.csum_off = 6;
-		o.gso_size = (uint16_t)gso_size;
-		o.gso_udp = !!gso_size;
-		o.gso_v6 = !inany_is_v4(&f->raddr);
-		wr16(uh + 6, egress_pseudo_csum(&f->raddr, &f->gaddr,
-						IPPROTO_UDP, len));
-	} else {
-		iov.iov_base = uh;
-		iov.iov_len = len;
-		wr16(uh + 6, egress_l4_csum(&f->raddr, &f->gaddr, IPPROTO_UDP,
-					    &iov, 1, len) ?: 0xffff);
-	}
-	egress_l2l3(uh - hl, &f->raddr, &f->gaddr, IPPROTO_UDP, len);
-	iov.iov_base = uh - hl;
-	iov.iov_len = hl + len;
-	txq_offload(&iov, 1, &o);
+	udp_slot_to_tap(uin_slots[ui.rx_used + i] + UDP_SLOT_ROOM - UDP_HDR,
+			&f->raddr, f->pport, &f->gaddr, f->gport, plen,
+			gso_size);
 }
 
 /* Free receive slots; when none is left, flush egress to get them back */

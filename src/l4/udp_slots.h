@@ -3,12 +3,15 @@
 #ifndef TETHER_UDP_SLOTS_H
 #define TETHER_UDP_SLOTS_H
 
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "l2/egress.h"
+#include "l2/txpool.h"
 #include "lib/inany.h"
+#include "lib/util.h"
 
 /*
  * DOC: a datagram from a host socket is received straight into a frame
@@ -107,6 +110,48 @@ static inline int udp_slots_run(const struct mmsghdr *msg,
 			return k + 1;
 	}
 	return k;
+}
+
+/**
+ * udp_slot_to_tap() - write the headers in front of a received payload and
+ * queue the frame: UDP (checksum left to the link if it takes offloads),
+ * then IP and Ethernet
+ * @uh:		UDP header's place in the slot, payload right behind it
+ * @src, @sport: source seen by the guest
+ * @dst, @dport: the guest's address and port
+ * @plen:	payload bytes
+ * @gso_size:	datagrams of this size if @plen holds a run (0: one)
+ */
+static inline void udp_slot_to_tap(uint8_t *uh, const union inany *src,
+				   uint16_t sport, const union inany *dst,
+				   uint16_t dport, size_t plen,
+				   size_t gso_size)
+{
+	size_t len = UDP_HDR + plen, hl = egress_l2l3_len(src);
+	struct egress_offload o = { 0 };
+	struct iovec iov;
+
+	wr16(uh, sport);
+	wr16(uh + 2, dport);
+	wr16(uh + 4, (uint16_t)len);
+	wr16(uh + 6, 0);
+	if (egress_offload_ok()) {	/* the link finishes the checksum */
+		o.csum_start = (uint16_t)hl;
+		o.csum_off = 6;
+		o.gso_size = (uint16_t)gso_size;
+		o.gso_udp = !!gso_size;
+		o.gso_v6 = !inany_is_v4(src);
+		wr16(uh + 6, egress_pseudo_csum(src, dst, IPPROTO_UDP, len));
+	} else {
+		iov.iov_base = uh;
+		iov.iov_len = len;
+		wr16(uh + 6, egress_l4_csum(src, dst, IPPROTO_UDP, &iov, 1,
+					    len) ?: 0xffff);
+	}
+	egress_l2l3(uh - hl, src, dst, IPPROTO_UDP, len);
+	iov.iov_base = uh - hl;
+	iov.iov_len = hl + len;
+	txq_offload(&iov, 1, &o);
 }
 
 #endif /* TETHER_UDP_SLOTS_H */
