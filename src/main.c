@@ -61,10 +61,11 @@ int main(int argc, char **argv)
 
 	/* 1. The link back-end */
 	if (conf.mode == MODE_PASTA) {
-		ns_setup(&conf);
 		bool udp_gso;
-		int fd = ns_tap_open(&conf, &udp_gso);
+		int fd;
 
+		ns_setup(&conf);
+		fd = ns_tap_open(&conf, &udp_gso);
 		link_tun_use(fd, udp_gso);
 	} else {
 		link_stream_open(&conf);

@@ -56,7 +56,6 @@ static int classful_prefix(const struct in_addr *a)
 	return 24;
 }
 
-/* Disable a family with an info line; Return: false */
 /* Turn family @f off; conf_discover() says why, unless local mode does */
 static bool disable(struct fam *f, const char *why)
 {

@@ -117,10 +117,6 @@ bool egress_udp_gso_ok(void)
 	return ops && ops->vnet_hdr && ops->udp_gso;
 }
 
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4	/* uapi headers before Linux 6.2 */
-#define VIRTIO_NET_HDR_GSO_UDP_L4	5
-#endif
-
 /* Fill the virtio-net header the link wants in front of the frame */
 static void egress_vnet_hdr(struct virtio_net_hdr *vh,
 			    const struct egress_offload *o)

@@ -3,6 +3,7 @@
 #ifndef TETHER_LINK_H
 #define TETHER_LINK_H
 
+#include <linux/virtio_net.h>
 #include <stdbool.h>
 #include <sys/uio.h>
 
@@ -22,6 +23,10 @@
  * @udp_gso:	with @vnet_hdr, frames may also be UDP GSO, both ways
  *		(VIRTIO_NET_HDR_GSO_UDP_L4: many datagrams, one header)
  */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4	/* uapi headers before Linux 6.2 */
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+
 struct link_ops {
 	const char *name;
 	bool vnet_hdr;

@@ -31,10 +31,6 @@ static int tun_fd = -1;
 static size_t tun_hdr;		/* virtio_net_hdr bytes before each frame */
 static uint8_t tun_buf[TUN_BUF_BYTES] __attribute__((aligned(4096)));
 
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4	/* uapi headers before Linux 6.2 */
-#define VIRTIO_NET_HDR_GSO_UDP_L4	5
-#endif
-
 /* UDP GSO frame (USO offload): datagram payload size, else 0 */
 static uint16_t tun_gso_udp(const uint8_t *p)
 {

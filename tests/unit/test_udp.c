@@ -435,10 +435,6 @@ static void test_offload(void **state)
 	check_frame(0, T_REMOTE4, 5007, T_GUEST4, 40900, "offloaded", 9);
 }
 
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
-#define VIRTIO_NET_HDR_GSO_UDP_L4	5
-#endif
-
 /* A link taking UDP GSO frames, as a tap on Linux >= 6.2 */
 static const struct link_ops t_link_uso = {
 	.name = "test-uso", .vnet_hdr = true, .udp_gso = true,
