@@ -179,20 +179,19 @@ def cmd_udp_echo(addr, port, *sizes):
     result(results=out)
 
 
-def cmd_udp_burst(addr, port, seed, spec):
-    """Bursts arrive back to back: tether may pass runs of them to the
-    namespace as one UDP GSO frame, which the kernel splits again. Every
-    datagram must come out alone and intact. A lost one (UDP may lose)
-    is asked for again with the whole burst, a bounded number of times."""
-    want = burst_datagrams(int(seed), spec)
-    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    s.settimeout(2)
-    s.connect((addr, int(port)))
+def udp_indexed(s, want, send):
+    """Call send(), then read datagrams until every one of @want came back
+    whole (each starts with its index, 4 bytes) or 2 s pass; lost ones are
+    asked for again with the whole lot, 4 sends at most. Prints the
+    result: how many came back, the bad ones, how many sends it took."""
     got, bad, sends = {}, [], 0
     while len(got) < len(want) and sends < 4:
         sends += 1
-        s.send(f"BURST {seed} {spec}".encode())
+        try:
+            send()
+        except OSError as e:
+            result(error=errno_name(e.errno))
+            return
         while len(got) < len(want):
             try:
                 d = s.recv(65535)
@@ -207,40 +206,37 @@ def cmd_udp_burst(addr, port, seed, spec):
            attempts=sends)
 
 
+def udp_socket_to(addr, port, *opts):
+    """A UDP socket connected to @addr:@port, 4 MiB receive buffer, 2 s
+    timeout, and the (level, name, value) options given"""
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    for level, name, value in opts:
+        s.setsockopt(level, name, value)
+    s.settimeout(2)
+    s.connect((addr, int(port)))
+    return s
+
+
+def cmd_udp_burst(addr, port, seed, spec):
+    """Bursts arrive back to back: tether may pass runs of them to the
+    namespace as one UDP GSO frame, which the kernel splits again. Every
+    datagram must come out alone and intact."""
+    s = udp_socket_to(addr, port)
+    udp_indexed(s, burst_datagrams(int(seed), spec),
+                lambda: s.send(f"BURST {seed} {spec}".encode()))
+
+
 def cmd_udp_gso(addr, port, seg, count):
     """A UDP_SEGMENT send (as QUIC stacks make): with USO on the tap the
     kernel hands tether one frame for all of them. Each echo must be one
-    of the datagrams, whole; lost ones are sent again, a bounded number of
-    times."""
+    of the datagrams, whole."""
     seg, count = int(seg), int(count)
     want = [k.to_bytes(4, "big") + tt_data(seg - 4, 500 + k)
             for k in range(count)]
-    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    s.setsockopt(socket.IPPROTO_UDP, getattr(socket, "UDP_SEGMENT", 103),
-                 seg)
-    s.settimeout(2)
-    s.connect((addr, int(port)))
-    got, bad, sends = {}, [], 0
-    while len(got) < count and sends < 4:
-        sends += 1
-        try:
-            s.send(b"".join(want))
-        except OSError as e:
-            result(error=errno_name(e.errno))
-            return
-        while len(got) < count:
-            try:
-                d = s.recv(65535)
-            except socket.timeout:
-                break
-            k = int.from_bytes(d[:4], "big") if len(d) >= 4 else -1
-            if not 0 <= k < count or d != want[k]:
-                bad.append({"index": k, "len": len(d)})
-            else:
-                got[k] = True
-    result(sent=count, received=len(got), bad=bad[:10],
-           attempts=sends)
+    s = udp_socket_to(addr, port, (socket.IPPROTO_UDP,
+                                   getattr(socket, "UDP_SEGMENT", 103), seg))
+    udp_indexed(s, want, lambda: s.send(b"".join(want)))
 
 
 def cmd_sha_upload(addr, port, size, seed):
