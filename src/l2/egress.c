@@ -187,6 +187,13 @@ int egress_room(void)
 	return EGRESS_FRAMES - eg.n;
 }
 
+int egress_reserve(int frames)
+{
+	if (egress_room() < MIN(frames, EGRESS_FRAMES))
+		egress_flush();
+	return egress_room();
+}
+
 void egress_flush(void)
 {
 	const struct link_ops *ops = link_ops();

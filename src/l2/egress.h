@@ -49,10 +49,30 @@ uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
 			size_t l4_len);
 
 /*
+ * DOC: frame memory. A queued frame points at its producer's memory until
+ * the egress_flush() that writes it. A producer that keeps frames in
+ * memory of its own (receive slots, a tx pool, payload buffers) reuses
+ * it once egress_flush_gen() moved on, and so must never queue a frame
+ * after a flush that happened since it wrote that frame's memory: it
+ * calls egress_reserve() for the frames it is about to fill *before*
+ * writing any of them, and then queues at most that many. Nothing it
+ * queues can then trigger a flush. Only egress_queue_copy() frames, which
+ * are copied when queued, may flush on a full queue (txq_copy()).
+ */
+
+/*
+ * egress_reserve() - room for @frames frames, flushing first if fewer are
+ * free (then every frame queued so far is written: the caller's memory is
+ * all free again)
+ * Return: frames that can be queued now, at least MIN(@frames, EGRESS_FRAMES)
+ */
+int egress_reserve(int frames);
+
+/*
  * egress_queue() - queue one frame made of @cnt iovecs (Ethernet header
  * first). The memory must stay valid until egress_flush(), which the loop
- * runs after every batch of events.
- * Return: 0, or -ENOBUFS if the queue is full (flush, then queue again)
+ * runs after every batch of events. Never flushes.
+ * Return: 0, or -ENOBUFS if the queue is full (the caller didn't reserve)
  */
 int egress_queue(const struct iovec *iov, int cnt);
 

@@ -11,9 +11,11 @@
 
 /*
  * DOC: frames queued with egress_queue() must stay valid until the next
- * egress_flush(). A struct txpool hands out pieces of a static buffer of
- * its owner's; the whole buffer becomes free again as soon as egress has
- * flushed (egress_flush_gen() moved on). When it runs out, it flushes.
+ * egress_flush() (see egress.h, "frame memory"). A struct txpool hands out
+ * pieces of a static buffer of its owner's, one frame each, with a frame
+ * slot in egress reserved first; the whole buffer becomes free again as
+ * soon as egress has flushed (egress_flush_gen() moved on). When it runs
+ * out, it flushes.
  */
 
 /**
@@ -32,14 +34,16 @@ struct txpool {
 
 #define TXPOOL_INIT(b)	{ .buf = (b), .size = sizeof(b) }
 
-/* txpool_get() - @len bytes valid until the next flush, or NULL if larger
- * than the whole pool */
+/* txpool_get() - @len bytes for one frame, valid until the next flush,
+ * and room in egress to queue it with egress_queue() without a flush; or
+ * NULL if larger than the whole pool */
 static inline uint8_t *txpool_get(struct txpool *tp, size_t len)
 {
 	uint8_t *p;
 
 	if (len > tp->size)
 		return NULL;
+	egress_reserve(1);	/* before the pool is looked at: may flush */
 	if (tp->gen != egress_flush_gen()) {
 		tp->gen = egress_flush_gen();
 		tp->used = 0;
@@ -54,32 +58,8 @@ static inline uint8_t *txpool_get(struct txpool *tp, size_t len)
 	return p;
 }
 
-/* txq() - egress_queue(), flushing once if the queue is full */
-static inline int txq(const struct iovec *iov, int cnt)
-{
-	int rc = egress_queue(iov, cnt);
-
-	if (rc == -ENOBUFS) {
-		egress_flush();
-		rc = egress_queue(iov, cnt);
-	}
-	return rc;
-}
-
-/* txq_offload() - egress_queue_offload(), flushing once if the queue is full */
-static inline int txq_offload(const struct iovec *iov, int cnt,
-			      const struct egress_offload *o)
-{
-	int rc = egress_queue_offload(iov, cnt, o);
-
-	if (rc == -ENOBUFS) {
-		egress_flush();
-		rc = egress_queue_offload(iov, cnt, o);
-	}
-	return rc;
-}
-
-/* txq_copy() - egress_queue_copy(), flushing once if the queue is full */
+/* txq_copy() - egress_queue_copy(), flushing once if the queue is full:
+ * safe, as the frame is copied only once there is room */
 static inline int txq_copy(const void *frame, size_t len)
 {
 	int rc = egress_queue_copy(frame, len);

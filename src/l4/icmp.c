@@ -145,7 +145,8 @@ static void ping_reply(const struct ping_flow *f, size_t len)
 					    &iov, 1, len));
 	iov.iov_base = frame;
 	iov.iov_len = hl + len;
-	txq(&iov, 1);
+	if (egress_queue(&iov, 1))	/* txpool_get() reserved the slot */
+		warn_rl("icmp: egress full, echo reply dropped");
 }
 
 static void ping_sock_handler(union ep_ref ref, uint32_t events,

@@ -13,7 +13,6 @@
 
 #include "flow/flow.h"
 #include "l2/egress.h"
-#include "l2/txpool.h"
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/udp.h"
@@ -114,8 +113,7 @@ static struct {
 	struct mmsghdr rx_msg[UDP_RX_SLOTS];
 	struct iovec rx_iov[UDP_RX_SLOTS];
 	union sockaddr_inany rx_sa[UDP_RX_SLOTS];
-	int rx_used;
-	unsigned rx_gen;
+	struct udp_rx rx;
 } ud;
 
 static uint8_t udp_slots[UDP_RX_SLOTS][UDP_SLOT_SIZE]
@@ -537,7 +535,7 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 		       size_t gso_size)
 {
 	const struct mmsghdr *mm = &ud.rx_msg[i];
-	uint8_t *slot = udp_slots[ud.rx_used + i];
+	uint8_t *slot = udp_slots[ud.rx.used + i];
 	union inany src, gsrc;
 	uint16_t sport;
 
@@ -552,30 +550,15 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 			&b->gaddr, b->gport, plen, gso_size);
 }
 
-/* Free receive slots; when none is left, flush egress to get them back */
-static int udp_rx_room(void)
-{
-	if (ud.rx_gen != egress_flush_gen()) {
-		ud.rx_gen = egress_flush_gen();
-		ud.rx_used = 0;
-	}
-	if (ud.rx_used >= UDP_RX_SLOTS) {
-		egress_flush();
-		ud.rx_gen = egress_flush_gen();
-		ud.rx_used = 0;
-	}
-	return UDP_RX_SLOTS - ud.rx_used;
-}
-
 static void udp_sock_recv(struct udp_bind *b)
 {
 	int round, errs = 0, k;
 
 	for (round = 0; round < UDP_RX_ROUNDS; round++) {
-		int i, n, room = udp_rx_room();
+		int i, n, room = udp_rx_room(&ud.rx, UDP_RX_SLOTS);
 
 		udp_slots_prep(ud.rx_msg, ud.rx_iov, ud.rx_sa,
-			       udp_slots + ud.rx_used, room);
+			       udp_slots + ud.rx.used, room);
 		n = recvmmsg(b->fd, ud.rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n < 0) {
@@ -589,10 +572,10 @@ static void udp_sock_recv(struct udp_bind *b)
 			size_t plen;
 
 			k = udp_slots_run(ud.rx_msg, ud.rx_sa,
-					  udp_slots + ud.rx_used, i, n, &plen);
+					  udp_slots + ud.rx.used, i, n, &plen);
 			udp_to_tap(b, i, plen, k > 1 ? ud.rx_msg[i].msg_len : 0);
 		}
-		ud.rx_used += n;
+		ud.rx.used += n;
 		if (n < room)
 			break;
 	}
@@ -740,7 +723,7 @@ void udp_init(const struct conf *c)
 		ud.free[i] = UDP_BINDINGS - 1 - i;
 	}
 	ud.nfree = UDP_BINDINGS;
-	ud.rx_used = 0;
+	ud.rx.used = 0;
 	loop_handler_set(EP_UDP, udp_sock_handler);
 	loop_timer_add(udp_timer, UDP_TIMER_MS);
 }

@@ -7,7 +7,6 @@
 
 #include "flow/flow.h"
 #include "l2/egress.h"
-#include "l2/txpool.h"
 #include "l4/nat.h"
 #include "l4/udp_inbound.h"
 #include "l4/udp_slots.h"
@@ -69,8 +68,7 @@ static struct {
 	struct mmsghdr rx_msg[UIN_RX_SLOTS];
 	struct iovec rx_iov[UIN_RX_SLOTS];
 	union sockaddr_inany rx_sa[UIN_RX_SLOTS];
-	int rx_used;
-	unsigned rx_gen;
+	struct udp_rx rx;
 
 	struct mmsghdr tx_msg[UIN_SEND_MAX];
 	struct iovec tx_iov[UIN_SEND_MAX];
@@ -141,24 +139,9 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 static void uin_to_tap(const struct uin_flow *f, int i, size_t plen,
 		       size_t gso_size)
 {
-	udp_slot_to_tap(uin_slots[ui.rx_used + i] + UDP_SLOT_ROOM - UDP_HDR,
+	udp_slot_to_tap(uin_slots[ui.rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
 			&f->raddr, f->pport, &f->gaddr, f->gport, plen,
 			gso_size);
-}
-
-/* Free receive slots; when none is left, flush egress to get them back */
-static int uin_rx_room(void)
-{
-	if (ui.rx_gen != egress_flush_gen()) {
-		ui.rx_gen = egress_flush_gen();
-		ui.rx_used = 0;
-	}
-	if (ui.rx_used >= UIN_RX_SLOTS) {
-		egress_flush();
-		ui.rx_gen = egress_flush_gen();
-		ui.rx_used = 0;
-	}
-	return UIN_RX_SLOTS - ui.rx_used;
 }
 
 static bool uin_spliced(const struct udp_fwd *fw, const union inany *peer)
@@ -201,10 +184,10 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 	size_t plen;
 
 	for (round = 0; round < UIN_RX_ROUNDS; round++) {
-		int room = uin_rx_room();
+		int room = udp_rx_room(&ui.rx, UIN_RX_SLOTS);
 
 		udp_slots_prep(ui.rx_msg, ui.rx_iov, ui.rx_sa,
-			       uin_slots + ui.rx_used, room);
+			       uin_slots + ui.rx.used, room);
 		n = recvmmsg(fw->lfd, ui.rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n <= 0)
@@ -228,13 +211,13 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 			}
 			f = uin_flow_get(fw, &peer, port, now);
 			k = udp_slots_run(ui.rx_msg, ui.rx_sa,
-					  uin_slots + ui.rx_used, i, n, &plen);
+					  uin_slots + ui.rx.used, i, n, &plen);
 			if (f)
 				uin_to_tap(f, i, plen,
 					   k > 1 ? ui.rx_msg[i].msg_len : 0);
 			i += k;
 		}
-		ui.rx_used += n;
+		ui.rx.used += n;
 		if (n < room)
 			break;
 	}

@@ -9,7 +9,7 @@
 #include <sys/uio.h>
 
 #include "l2/egress.h"
-#include "l2/txpool.h"
+#include "lib/log.h"
 #include "lib/inany.h"
 #include "lib/util.h"
 
@@ -26,6 +26,45 @@
 #define UDP_SLOT_SIZE	(UDP_SLOT_ROOM + UDP_PAYLOAD_MAX)
 #define UDP_GSO_SEGS	64	/* datagrams in one GSO send or frame (kernel) */
 #define UDP_GSO_SIZE_MAX 1472	/* larger ones may need fragments: alone */
+
+/**
+ * struct udp_rx - receive slots of one user (slots in use until egress
+ * flushes)
+ * @used:	slots filled since the last flush
+ * @gen:	egress_flush_gen() when @used was last reset
+ */
+struct udp_rx {
+	int used;
+	unsigned gen;
+};
+
+/**
+ * udp_rx_room() - slots the next recvmmsg() may fill, each datagram with
+ * a frame slot in egress reserved: egress is flushed first if it can't
+ * take a whole round, or if no slot is free, and never while the
+ * datagrams received then wait to be queued (see egress.h, "frame
+ * memory"). A flush frees every slot.
+ * @rx:		the user's state
+ * @slots:	the user's slot count
+ *
+ * Return: datagrams to receive at most, at least one
+ */
+static inline int udp_rx_room(struct udp_rx *rx, int slots)
+{
+	int room = egress_reserve(slots);
+
+	if (rx->gen != egress_flush_gen()) {
+		rx->gen = egress_flush_gen();
+		rx->used = 0;
+	}
+	if (rx->used >= slots) {
+		egress_flush();
+		rx->gen = egress_flush_gen();
+		rx->used = 0;
+		room = egress_room();
+	}
+	return MIN(slots - rx->used, room);
+}
 
 /**
  * udp_slots_prep() - aim @n recvmmsg() entries at consecutive slots
@@ -115,7 +154,7 @@ static inline int udp_slots_run(const struct mmsghdr *msg,
 /**
  * udp_slot_to_tap() - write the headers in front of a received payload and
  * queue the frame: UDP (checksum left to the link if it takes offloads),
- * then IP and Ethernet
+ * then IP and Ethernet, into the egress room udp_rx_room() reserved
  * @uh:		UDP header's place in the slot, payload right behind it
  * @src, @sport: source seen by the guest
  * @dst, @dport: the guest's address and port
@@ -151,7 +190,8 @@ static inline void udp_slot_to_tap(uint8_t *uh, const union inany *src,
 	egress_l2l3(uh - hl, src, dst, IPPROTO_UDP, len);
 	iov.iov_base = uh - hl;
 	iov.iov_len = hl + len;
-	txq_offload(&iov, 1, &o);
+	if (egress_queue_offload(&iov, 1, &o))
+		warn_rl("udp: egress full, datagram to the guest dropped");
 }
 
 #endif /* TETHER_UDP_SLOTS_H */

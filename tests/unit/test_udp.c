@@ -589,6 +589,62 @@ static void test_dropped(void **state)
 	assert_int_equal(t_pump(1, 100), 0);
 }
 
+/*
+ * Replies waiting on a binding while egress is nearly full: queueing one
+ * of them fills egress mid-round. Every frame must still carry its own
+ * datagram: 64 replies (two receive rounds), each once, none lost to a
+ * receive slot reused before its frame was written (issue 10, 1)
+ */
+static void reuse_test(const char *guest, const char *remote)
+{
+	int s = server(remote, 5009), i, seen[64] = { 0 };
+	union sockaddr_inany from;
+	char data[64];
+
+	t_cap_reset();
+	guest_send(guest, 40900, remote, 5009, "q", 1, 0);
+	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
+	for (i = 0; i < 64; i++) {	/* sizes grow: no GSO run */
+		uint8_t d[200];
+
+		memset(d, i, sizeof(d));
+		assert_int_equal(sendto(s, d, (size_t)(100 + i), 0, &from.sa,
+					from.sa.sa_family == AF_INET ?
+					sizeof(from.sa4) : sizeof(from.sa6)),
+				 100 + i);
+	}
+	t_fill(EGRESS_FRAMES - 6);
+	assert_int_equal(t_pump(64, PUMP_MS), 64);
+	for (i = 0; i < 64; i++) {
+		size_t hl = ETH_HDR_LEN + 8 + (strchr(remote, ':') ?
+					     IP6_HDR_LEN : IP4_HDR_LEN);
+		int k = (int)(t_cap_len[i] - hl) - 100;
+		uint8_t want[200];
+
+		assert_true(k >= 0 && k < 64);
+		memset(want, k, sizeof(want));
+		assert_memory_equal(t_cap[i] + hl, want, (size_t)(100 + k));
+		seen[k]++;
+	}
+	for (i = 0; i < 64; i++)
+		assert_int_equal(seen[i], 1);
+	close(s);
+}
+
+static void test_slot_reuse_v4(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	reuse_test(T_GUEST4, T_REMOTE4);
+}
+
+static void test_slot_reuse_v6(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	reuse_test(T_GUEST6, T_REMOTE6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +662,8 @@ int main(void)
 		cmocka_unit_test(test_uso),
 		cmocka_unit_test(test_gso_from_guest),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_slot_reuse_v4),
+		cmocka_unit_test(test_slot_reuse_v6),
 	};
 
 	t_conf(&conf);

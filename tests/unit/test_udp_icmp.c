@@ -215,6 +215,36 @@ static void test_errors(void **state)
 	assert_int_equal(rd32(e + 4), 1280);
 }
 
+/*
+ * Replies waiting while egress is nearly full: the queue fills mid-way
+ * through them. Each must still be its own echo, once: tx pool memory
+ * is never handed out again under a queued frame (issue 10, 1)
+ */
+static void test_pool_reuse(void **state)
+{
+	int i, seen[16] = { 0 };
+
+	(void)state;
+	NEED_NETNS();
+	t_cap_reset();
+	for (i = 0; i < 16; i++)
+		guest_ping(T_GUEST4, T_REMOTE4, 0x2345, (uint16_t)(100 + i),
+			   56);
+	t_fill(EGRESS_FRAMES - 3);
+	assert_int_equal(t_pump(16, PUMP_MS), 16);
+	for (i = 0; i < 16; i++) {
+		const uint8_t *l4 = t_cap[i] + ETH_HDR_LEN + IP4_HDR_LEN;
+		int k = rd16(l4 + 6) - 100;
+
+		assert_true(k >= 0 && k < 16);
+		check_reply(i, T_REMOTE4, T_GUEST4, 0x2345,
+			    (uint16_t)(100 + k), 56);
+		seen[k]++;
+	}
+	for (i = 0; i < 16; i++)
+		assert_int_equal(seen[i], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_ping_large),
 		cmocka_unit_test(test_not_echo),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_pool_reuse),
 	};
 
 	t_conf(&conf);
