@@ -83,6 +83,8 @@ _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
 static struct {
 	bool ip4, ip6;
 	bool tcp, udp, icmp;
+	struct in_addr dhcp_addr;		/* our DHCP server address */
+	struct in_addr dhcp_bcast;		/* the guest subnet's broadcast */
 	uint64_t cnt[IN_CNT_NUM_];
 	time_t frag_warned;
 
@@ -154,6 +156,10 @@ void ingress_init(const struct conf *c)
 	in.tcp = c->svc.tcp;
 	in.udp = c->svc.udp;
 	in.icmp = c->svc.icmp;
+	in.dhcp_addr = c->ip4.our_addr;
+	in.dhcp_bcast.s_addr = c->ip4.prefix_len > 0 && c->ip4.prefix_len < 31 ?
+		c->ip4.addr.s_addr |
+		htonl(0xffffffffU >> c->ip4.prefix_len) : INADDR_BROADCAST;
 	in.nheld = in.nseq = in.last_seq = 0;
 	if (!timer_added) {
 		loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
@@ -488,14 +494,20 @@ static void seq_add(const struct pkt *p, const struct timespec *now)
  * DHCP and DHCPv6 are answered by us, never sent to the host network
  * (a REQUEST to 255.255.255.255 or a SOLICIT to ff02::1:2 would
  * otherwise leave as broadcast / multicast): with the server disabled,
- * they are dropped.
+ * they are dropped. Only what is addressed to us is ours: broadcasts
+ * (limited, or the guest subnet's) and our own address, where a client
+ * renews; port 67 of any other address is ordinary UDP (a real server or
+ * relay elsewhere).
  */
 static bool udp_is_dhcp(const struct pkt *p)
 {
 	uint16_t dport = rd16(p->l4 + 2);
 
 	if (p->af == AF_INET)
-		return dport == DHCP_SERVER_PORT;
+		return dport == DHCP_SERVER_PORT &&
+		       (p->dst.v4.a4.s_addr == INADDR_BROADCAST ||
+			p->dst.v4.a4.s_addr == in.dhcp_bcast.s_addr ||
+			p->dst.v4.a4.s_addr == in.dhcp_addr.s_addr);
 	return dport == DHCPV6_SERVER_PORT &&
 	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
 }

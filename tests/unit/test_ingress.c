@@ -218,7 +218,7 @@ static void test_ip4_addresses(void **state)
 	expect(udp4("0.0.0.0", T_REMOTE4, 9), IN_DROP_ADDR);
 	len = udp4("0.0.0.0", "255.255.255.255", 67);
 	expect(len, IN_DROP_DHCP);
-	expect(udp4(T_GUEST4, T_REMOTE4, 67), IN_DROP_DHCP);
+	expect(udp4(T_GUEST4, T_GW4, 67), IN_DROP_DHCP);	/* renewal */
 	expect(echo("0.0.0.0", T_REMOTE4, 8), IN_DROP_ADDR);
 }
 
@@ -284,7 +284,7 @@ static void test_udp_gso(void **state)
 	expect_g(buf, len, 1, 300, to_udp, __LINE__);	/* just one */
 	expect_g(buf, len, 1, 9000, to_udp, __LINE__);
 
-	len = udp4(T_GUEST4, T_REMOTE4, 67);		/* DHCP */
+	len = udp4(T_GUEST4, T_GW4, 67);		/* DHCP, to us */
 	expect_g(buf, len, 1, 2, IN_DROP_GSO, __LINE__);
 	len = tcp_seg(T_GUEST4, T_REMOTE4, 32, 8);
 	expect_g(buf, len, 0, 2, to_tcp, __LINE__);
@@ -675,11 +675,27 @@ static void test_dhcp_dispatch(void **state)
 	c.svc.dhcp = false;
 	dhcp_init(&c);
 	expect(len, IN_DROP_DHCP);
+	c.svc.dhcp = true;
+	dhcp_init(&c);
+}
+
+/* Port 67 of another address is a real server or relay: ordinary UDP;
+ * our own address (a renewal) and the subnet broadcast are ours */
+static void test_dhcp_port_elsewhere(void **state)
+{
+	(void)state;
+	expect(udp4(T_GUEST4, "198.51.100.1", 67), IN_TO_UDP);
+	expect(udp4(T_GUEST4, T_REMOTE4, 67), IN_TO_UDP);
+	/* taken by the server, which drops what isn't a DHCP message */
+	expect(udp4(T_GUEST4, T_GW4, 67), IN_DROP_DHCP);
+	expect(udp4(T_GUEST4, "192.0.2.255", 67), IN_DROP_DHCP);
+	expect(udp4(T_GUEST4, "255.255.255.255", 67), IN_DROP_DHCP);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dhcp_port_elsewhere),
 		cmocka_unit_test(test_short_frames),
 		cmocka_unit_test(test_ethertype_and_mac),
 		cmocka_unit_test(test_ip4_header),
