@@ -97,6 +97,8 @@ struct udp_bind {
 static struct {
 	bool enabled;
 	uint32_t scope6;
+	struct in_addr bcast4;		/* the host subnet's broadcast */
+	uint64_t drop_bcast;		/* broadcast/multicast refused */
 	struct udp_bind b[UDP_BINDINGS];
 	uint32_t free[UDP_BINDINGS];	/* stack of free slots */
 	int nfree;
@@ -178,7 +180,9 @@ void udp_sock_rcvbuf(int fd)
 
 /*
  * udp_socket() - a socket for the guest's @af / @port: errors queued,
- * broadcast allowed, bound to @port if the host lets us.
+ * bound to @port if the host lets us. No SO_BROADCAST: the kernel then
+ * refuses a broadcast address of any host subnet (EACCES), so the guest
+ * can't broadcast on the host's network as the host.
  * Return: fd or -errno
  */
 static int udp_socket(int af, uint16_t port)
@@ -189,8 +193,7 @@ static int udp_socket(int af, uint16_t port)
 	if (fd < 0)
 		return -errno;
 	if (af == AF_INET)
-		rc = sockopt_one(fd, IPPROTO_IP, IP_RECVERR) ?:
-		     sockopt_one(fd, SOL_SOCKET, SO_BROADCAST);
+		rc = sockopt_one(fd, IPPROTO_IP, IP_RECVERR);
 	else
 		rc = sockopt_one(fd, IPPROTO_IPV6, IPV6_V6ONLY) ?:
 		     sockopt_one(fd, IPPROTO_IPV6, IPV6_RECVERR);
@@ -482,6 +485,21 @@ static void udp_msg_fill(int j, const struct pkt *p, int k,
 	}
 }
 
+/*
+ * udp_to_host_network() - would @dst broadcast or multicast on the host's
+ * network (limited or directed broadcast, a v4 or v6 group)? Sent from a
+ * host socket, it would reach the host's LAN as the host: mDNS, SSDP,
+ * NetBIOS... from a rootless guest. Directed broadcasts of other host
+ * subnets are refused by the kernel, as sockets lack SO_BROADCAST.
+ */
+static bool udp_to_host_network(const union inany *dst)
+{
+	if (inany_is_multicast(dst))	/* with 255.255.255.255 */
+		return true;
+	return inany_is_v4(dst) && ud.bcast4.s_addr != INADDR_BROADCAST &&
+	       dst->v4.a4.s_addr == ud.bcast4.s_addr;
+}
+
 void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 {
 	uint16_t gport = rd16(p->l4), dport = rd16(p->l4 + 2);
@@ -495,6 +513,14 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 		return;
 	if (udp_inbound_reply(p, n, now))
 		return;		/* replies to a client of a forwarded port */
+	if (udp_to_host_network(&p->dst)) {
+		ud.drop_bcast += (uint64_t)n;
+		warn_rl("udp: broadcast/multicast from the guest to port %u "
+			"dropped (%llu so far): it would leave on the host's "
+			"network as the host", dport,
+			(unsigned long long)ud.drop_bcast);
+		return;
+	}
 	if (!gport || !dport || !nat_outbound(&p->dst, dport, IPPROTO_UDP,
 					      &host)) {
 		debug_rl("udp: datagram to port %u not allowed, dropped",
@@ -718,6 +744,9 @@ void udp_init(const struct conf *c)
 	ud.enabled = c->svc.udp;
 	ud.gso = !getenv("TETHER_UDP_NO_GSO");
 	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
+	ud.bcast4.s_addr = c->ip4.prefix_len > 0 && c->ip4.prefix_len < 31 ?
+		c->ip4.addr.s_addr | htonl(0xffffffffU >> c->ip4.prefix_len) :
+		INADDR_BROADCAST;
 	for (i = 0; i < UDP_BINDINGS; i++) {
 		ud.b[i].fd = -1;
 		ud.free[i] = UDP_BINDINGS - 1 - i;
