@@ -37,6 +37,7 @@
 #define TSP_PIPES	16	/* pre-opened pipes kept */
 #define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we grow to */
 #define TSP_GROW_SHIFT	2		/* grow 4x when a pipe fills */
+#define TSP_PIPE_BASE	(64U << 10)	/* a new pipe's size (16 pages) */
 #define TSP_GROW_DEFAULT (64ULL << 20)	/* budget without a soft limit */
 #define TSP_ROUNDS	16	/* read/write rounds per event and direction */
 
@@ -48,6 +49,8 @@
 						 * shut for writing */
 #define TSP_OUTW(s)	(1U << (6 + (s)))	/* waiting EPOLLOUT on side s */
 #define TSP_REPOLL(s)	(1U << (8 + (s)))	/* set side s's mask again */
+#define TSP_PIPEW(d)	(1U << (10 + (d)))	/* direction d waits for a
+						 * pipe (in the wait queue) */
 
 /**
  * struct tsp_pipe - a pipe and its capacity
@@ -88,6 +91,10 @@ static struct {
 	unsigned count;
 	struct tsp_pipe pool[TSP_PIPES];
 	int npool;
+	unsigned npipes;		/* open, in the pool or in use */
+	unsigned npipes_max;		/* from the user's pipe budget */
+	uint32_t waitq[TSP_MAX * 2];	/* idx << 1 | d, waiting for a pipe */
+	uint32_t wait_head, wait_n;
 	uint32_t pipe_max;
 	uint64_t grown;
 	uint64_t grow_budget;
@@ -101,9 +108,18 @@ static struct {
  * not, and past that limit every new pipe of that user, in any program,
  * gets 2 pages. So pipes start at the kernel's default size, and only one
  * that fills up (a bulk transfer) grows, 4x at a time up to @pipe_max,
- * while the bytes grown by all our pipes stay within @grow_budget (a
- * quarter of the soft limit). Pipes shrink back when they return to the
- * pool.
+ * while the bytes grown by all our pipes stay within @grow_budget (an
+ * eighth of the soft limit). Pipes shrink back when they return to the
+ * pool. And the number of pipes is bounded, @npipes_max, so that their
+ * first size takes another eighth at most: a quarter of the user's pipe
+ * budget in all, whatever the guest opens.
+ *
+ * A direction holds a pipe only while it moves data: it takes one when
+ * its socket has something to read, and gives it back once the socket is
+ * dry and the pipe empty, so idle connections hold none. When none can
+ * be had, the direction waits in a queue (its socket keeps the data, and
+ * TCP's window holds the sender back); every returned pipe goes to the
+ * first in the queue.
  */
 
 /* A new pipe, default size; Return: 0 or -errno */
@@ -111,8 +127,11 @@ static int tsp_pipe_open(struct tsp_pipe *p)
 {
 	int fds[2], r;
 
+	if (ts.npipes >= ts.npipes_max)
+		return -ENFILE;
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
 		return -errno;
+	ts.npipes++;
 	r = fcntl(fds[1], F_GETPIPE_SZ);
 	p->r = fds[0];
 	p->w = fds[1];
@@ -151,8 +170,10 @@ static void tsp_pipe_close(struct tsp_pipe *p)
 		close(p->r);
 	if (p->w >= 0)
 		close(p->w);
-	if (p->r >= 0 || p->w >= 0)
+	if (p->r >= 0 || p->w >= 0) {
 		ts.grown -= p->size - p->base;
+		ts.npipes--;
+	}
 	p->r = p->w = -1;
 	p->size = p->base = 0;
 }
@@ -288,6 +309,19 @@ static int tsp_events(struct tsp_conn *c)
 	return 0;
 }
 
+/* Direction @d has data but no pipe: queue it for the next one */
+static void tsp_pipe_wait(struct tsp_conn *c, int d)
+{
+	if (ts.wait_n >= TSP_MAX * 2)	/* can't be: two per connection */
+		return;
+	c->flags |= TSP_PIPEW(d);
+	ts.waitq[(ts.wait_head + ts.wait_n++) % (TSP_MAX * 2)] =
+		tsp_idx(c) << 1 | (uint32_t)d;
+	warn_rl("tcp splice: all %u pipes in use (a quarter of the user's "
+		"pipe-user-pages-soft), connections wait for one",
+		ts.npipes_max);
+}
+
 /* Direction @d can't write now: wait for EPOLLOUT on side !d */
 static void tsp_out_wait(struct tsp_conn *c, int d)
 {
@@ -306,8 +340,12 @@ static int tsp_dir(struct tsp_conn *c, int d)
 	int in = c->fd[d], out = c->fd[!d], round;
 	ssize_t n;
 
-	if (c->flags & (TSP_SHUT(d) | TSP_OUTW(!d)))
+	if (c->flags & (TSP_SHUT(d) | TSP_OUTW(!d) | TSP_PIPEW(d)))
 		return 0;
+	if (p->r < 0 && tsp_pipe_get(p)) {
+		tsp_pipe_wait(c, d);
+		return 0;
+	}
 	for (round = 0; round < TSP_ROUNDS; round++) {
 		uint32_t before = c->pending[d];
 		bool dry = false;
@@ -344,10 +382,13 @@ static int tsp_dir(struct tsp_conn *c, int d)
 		if (c->flags & TSP_EOF(d)) {
 			shutdown(out, SHUT_WR);
 			c->flags |= TSP_SHUT(d);
+			tsp_pipe_put(p, true);
 			return 0;
 		}
-		if (dry)
+		if (dry) {	/* idle: the pipe is empty, give it back */
+			tsp_pipe_put(p, true);
 			return 0;
+		}
 	}
 	/* more to do: come back when the writer says it can take it */
 	tsp_out_wait(c, d);
@@ -366,6 +407,23 @@ static int tsp_connected(struct tsp_conn *c)
 		return -err;
 	c->flags &= ~TSP_CONNECTING;
 	return tsp_dir(c, 0) ?: tsp_dir(c, 1);
+}
+
+/* After moving data: close when both directions are done, reset on an
+ * error (@rc), else set the epoll masks the flags ask for */
+static void tsp_finish(struct tsp_conn *c, int rc)
+{
+	if (!rc && (c->flags & TSP_SHUT(0)) && (c->flags & TSP_SHUT(1))) {
+		tsp_close(c, false);
+		return;
+	}
+	if (!rc)
+		rc = tsp_events(c);
+	if (rc) {
+		debug_rl("tcp splice %u: %s, resetting", tsp_idx(c),
+			 strerror(-rc));
+		tsp_close(c, true);
+	}
 }
 
 /* Events on one socket of a spliced connection */
@@ -392,17 +450,7 @@ static void tsp_handler(union ep_ref ref, uint32_t events,
 		if (!rc && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
 			rc = tsp_dir(c, s);
 	}
-	if (!rc && (c->flags & TSP_SHUT(0)) && (c->flags & TSP_SHUT(1))) {
-		tsp_close(c, false);
-		return;
-	}
-	if (!rc)
-		rc = tsp_events(c);
-	if (rc) {
-		debug_rl("tcp splice %u: %s, resetting", ref.idx,
-			 strerror(-rc));
-		tsp_close(c, true);
-	}
+	tsp_finish(c, rc);
 }
 
 /*
@@ -452,13 +500,6 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 	}
 	c->fd[0] = fd;
 	c->fd[1] = tfd;
-	rc = tsp_pipe_get(&c->pipe[0]);
-	if (!rc)
-		rc = tsp_pipe_get(&c->pipe[1]);
-	if (rc) {
-		warn_rl("tcp splice: no pipe: %s", strerror(-rc));
-		goto fail;
-	}
 	tsp_sock_opts(fd);
 	tsp_sock_opts(tfd);
 
@@ -479,10 +520,28 @@ fail:
 	return rc;
 }
 
-/* After every batch: free the slots closed in it */
+/* Pipes came back: directions waiting for one move on, in order */
+static void tsp_pipe_wake(void)
+{
+	while (ts.wait_n && (ts.npool || ts.npipes < ts.npipes_max)) {
+		uint32_t e = ts.waitq[ts.wait_head];
+		struct tsp_conn *c = &ts.conn[e >> 1];
+		int d = (int)(e & 1);
+
+		ts.wait_head = (ts.wait_head + 1) % (TSP_MAX * 2);
+		ts.wait_n--;
+		if (!(c->flags & TSP_USED) || !(c->flags & TSP_PIPEW(d)))
+			continue;	/* closed meanwhile */
+		c->flags &= ~TSP_PIPEW(d);
+		tsp_finish(c, tsp_dir(c, d));
+	}
+}
+
+/* After every batch: hand returned pipes on, free the slots closed */
 static void tsp_post(const struct timespec *now)
 {
 	(void)now;
+	tsp_pipe_wake();
 	while (ts.closed_head != TSP_NONE) {
 		struct tsp_conn *c = &ts.conn[ts.closed_head];
 
@@ -522,12 +581,17 @@ void tcp_splice_init(void)
 {
 	unsigned long soft = tsp_sysctl("/proc/sys/fs/pipe-user-pages-soft",
 					0);
+	uint64_t budget;
 
 	ts.pipe_max = (uint32_t)MIN(tsp_sysctl("/proc/sys/fs/pipe-max-size",
 					       TSP_PIPE_BYTES),
 				    (unsigned long)TSP_PIPE_BYTES);
-	ts.grow_budget = soft ? (uint64_t)soft * (uint64_t)getpagesize() / 4 :
-				TSP_GROW_DEFAULT;
+	budget = soft ? (uint64_t)soft * (uint64_t)getpagesize() / 4 :
+			TSP_GROW_DEFAULT;
+	ts.grow_budget = budget / 2;
+	ts.npipes_max = (unsigned)MAX(budget / 2 / TSP_PIPE_BASE, TSP_PIPES);
+	debug("tcp splice: at most %u pipes, growing by %llu KiB in all",
+	      ts.npipes_max, (unsigned long long)(ts.grow_budget >> 10));
 	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(tsp_post);
 	tcp_splice_timer();

@@ -232,6 +232,33 @@ def cmd_many(addr, port, count):
     result(ok=ok, count=int(count), errors=errors[:5])
 
 
+def cmd_hold(addr, port, count, secs):
+    """count connections open at once, each echoing a line, all kept open
+    for secs, then each echoing another and closed"""
+    conns, ok, errors = [], 0, []
+
+    def echo(s, line):
+        s.sendall(line)
+        return read_line(s) == line.decode().strip()
+    for i in range(int(count)):
+        try:
+            s = connect(addr, port, timeout=10)
+            s.sendall(b"ECHO 12\n")
+            if echo(s, f"A{i:04}\n".encode()):
+                conns.append(s)
+        except OSError as e:
+            errors.append(str(e))
+    time.sleep(float(secs))
+    for i, s in enumerate(conns):
+        try:
+            if echo(s, f"B{i:04}\n".encode()):
+                ok += 1
+            s.close()
+        except OSError as e:
+            errors.append(str(e))
+    result(ok=ok, count=int(count), errors=errors[:5])
+
+
 def sink(s, size, seed):
     """Upload on @s (SINK): the server's (sha, length) of what it got"""
     s.sendall(b"SINK\n")
@@ -378,7 +405,7 @@ def cmd_parbulk(addr, port, count, size):
 COMMANDS = {"srv-tcp": cmd_srv_tcp, "srv-udp": cmd_srv_udp,
             "peer": cmd_peer, "ping": cmd_ping, "many": cmd_many,
             "bulk": cmd_bulk, "echo": cmd_echo, "reset": cmd_reset,
-            "udp": cmd_udp, "parbulk": cmd_parbulk}
+            "udp": cmd_udp, "parbulk": cmd_parbulk, "hold": cmd_hold}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])
@@ -642,6 +669,55 @@ def test_fwd_ns_to_host_echo_no_stall(tether, topo, tool):
     assert len(res.results) == 3, res
     assert all(r["ok"] for r in res.results), res
 
+
+
+def pipe_budget():
+    """Pipes tether may hold: an eighth of the user's pipe-user-pages-soft
+    in 16-page pipes (at least 16), as tcp_splice.c computes it"""
+    with open("/proc/sys/fs/pipe-user-pages-soft") as f:
+        soft = int(f.read())
+    pages = soft // 4 if soft else (64 << 20) // 4096
+    return max(pages // 2 // 16, 16)
+
+
+def test_fwd_spliced_pipes_stay_within_the_users_budget(tether, topo, tool):
+    """Many spliced connections at once (issue 10, 7): 300 held open, 100
+    transferring. tether's pipes stay within its share of the user's pipe
+    budget, and every transfer completes intact, those that had to wait
+    for a pipe too"""
+    count, size, peak, stop = 100, 1 << 20, [0], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for pid in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if b"-T\x0024012" not in f.read():
+                            continue
+                    n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
+                            if os.readlink(f"/proc/{pid}/fd/{fd}")
+                            .startswith("pipe:"))
+                except (OSError, ValueError):
+                    continue
+                peak[0] = max(peak[0], n)
+            time.sleep(0.05)
+    w = threading.Thread(target=watch)
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24012):
+        w.start()
+        try:
+            res = tether.spawn(f"python3 {tool} hold 127.0.0.1 24012 300 "
+                               f"4 & python3 {tool} parbulk 127.0.0.1 "
+                               f"24012 {count} {size}; wait",
+                               opts=["-T", "24012"], timeout=150)
+        finally:
+            stop.set()
+            w.join(5)
+    assert res.rc == 0, res
+    assert len(res.results) == 2, res
+    for r in res.results:
+        assert r["ok"] == r["count"], r
+    assert 0 < peak[0] <= pipe_budget(), \
+        f"{peak[0]} pipes open, budget {pipe_budget()}"
 
 def test_fwd_udp_loopback_both_ways(tether, topo, tool):
     """-u from host loopback and -U to it: source port kept, replies from
