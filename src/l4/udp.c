@@ -753,6 +753,9 @@ void udp_init(const struct conf *c)
 	}
 	ud.nfree = UDP_BINDINGS;
 	ud.rx.used = 0;
+	if (ud.enabled)
+		debug("udp: up to %d guest bindings, each on a host port "
+		      "(the guest's own when free)", UDP_BINDINGS);
 	loop_handler_set(EP_UDP, udp_sock_handler);
 	loop_timer_add(udp_timer, UDP_TIMER_MS);
 }
