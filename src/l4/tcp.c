@@ -389,6 +389,7 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 		tcp_conn_free(c);
 		return NULL;
 	}
+	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);
 	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
 		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 	return c;
