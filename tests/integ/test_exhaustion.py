@@ -119,6 +119,7 @@ def test_tcp_syn_flood_to_silent_host_bounded_fds_and_recovers(
     # the rest: tether's connect timeout, not the kernel's
     assert r["connected"] + len(fast) + len(late) == COUNT, r
     assert all(t < CONNECT_TIMEOUT + SLACK for t in late), r
-    assert peak <= LIMIT - RESERVE + base, (base, peak)
+    # the budget keeps fds free for the control paths
+    assert peak <= LIMIT - RESERVE // 2, (base, peak)
     assert back is not None, (base, peak)
     assert res.lines("SHA ")[0][0] == sha, res
