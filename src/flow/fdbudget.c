@@ -71,6 +71,32 @@ static void fdbudget_refuse(const char *what)
 }
 
 /**
+ * fdbudget_take_n() - take @n fds from the budget for a new flow
+ * @n:		how many
+ * @what:	who asks (for the log)
+ *
+ * Return: true if taken; false if not that many left (counted and logged)
+ */
+bool fdbudget_take_n(unsigned n, const char *what)
+{
+	if (fb.used > fb.size || fb.size - fb.used < n) {
+		fdbudget_refuse(what);
+		return false;
+	}
+	fb.used += n;
+	return true;
+}
+
+/**
+ * fdbudget_put_n() - give back @n fds taken with fdbudget_take_n()
+ * @n:		how many
+ */
+void fdbudget_put_n(unsigned n)
+{
+	fb.used -= n < fb.used ? n : fb.used;
+}
+
+/**
  * fdbudget_take() - take one fd from the budget for a new flow's socket
  * @what:	who asks (for the log)
  *
@@ -78,12 +104,7 @@ static void fdbudget_refuse(const char *what)
  */
 bool fdbudget_take(const char *what)
 {
-	if (fb.used >= fb.size) {
-		fdbudget_refuse(what);
-		return false;
-	}
-	fb.used++;
-	return true;
+	return fdbudget_take_n(1, what);
 }
 
 /**
@@ -91,8 +112,7 @@ bool fdbudget_take(const char *what)
  */
 void fdbudget_put(void)
 {
-	if (fb.used)
-		fb.used--;
+	fdbudget_put_n(1);
 }
 
 /**

@@ -8,7 +8,8 @@
 /*
  * DOC: the translators' tables (65536 TCP connections) can hold more
  * sockets than RLIMIT_NOFILE allows. Every socket a flow holds (TCP
- * connections either way, UDP bindings, ping sockets) is taken from one
+ * connections either way, UDP bindings, ping sockets, spliced
+ * connections with their pipes) is taken from one
  * budget, fixed at start-up: the limit, less the fds open once set up
  * (link, epoll, listeners, pools), less FDBUDGET_RESERVE for the control
  * paths that open fds later (namespace socket pools refilled, listeners
@@ -21,6 +22,8 @@
 #define FDBUDGET_RESERVE	128	/* fds kept out of the budget */
 
 void fdbudget_init(void);
+bool fdbudget_take_n(unsigned n, const char *what);
+void fdbudget_put_n(unsigned n);
 bool fdbudget_take(const char *what);
 void fdbudget_put(void);
 int fdbudget_socket(int af, int type, int proto, const char *what);
