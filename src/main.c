@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "conf/conf.h"
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "fwd/fwd.h"
 #include "l2/arp.h"
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	icmp_init(&conf);
 	fwd_init(&conf);	/* bind failures must reach the caller */
 	link_start();
+	fdbudget_init();	/* what is open now is fixed */
 	loop_post_add(flush_hook);	/* last: after translators queued */
 
 	/* 3. Ready: detach if asked, tell whoever waits, let the command run */

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
 #include "l2/txpool.h"
@@ -100,7 +101,7 @@ static void ping_close(uint32_t slot)
 	ping_key(&k, f);
 	flow_remove(&k);
 	loop_del(f->fd);
-	close(f->fd);
+	fdbudget_close(f->fd);
 	f->fd = -1;
 	ic.free[ic.nfree++] = slot;
 }
@@ -177,7 +178,8 @@ static int ping_socket(int af)
 	int proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	int fd, rc;
 
-	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	fd = fdbudget_socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			     proto, "ping");
 	if (fd < 0) {
 		if ((errno == EACCES || errno == EPERM) && !ic.perm_warned) {
 			warn("ping sockets not allowed: check "
@@ -191,7 +193,7 @@ static int ping_socket(int af)
 	rc = nat_sock_prepare(fd, af, 0);
 	if (rc) {
 		warn_rl("ping socket set-up: %s", strerror(-rc));
-		close(fd);
+		fdbudget_close(fd);
 		return -1;
 	}
 	return fd;
@@ -236,7 +238,7 @@ err_flow:
 	flow_remove(k);
 err_close:
 	warn_rl("ping: new flow: %s", strerror(-rc));
-	close(fd);
+	fdbudget_close(fd);
 	return NULL;
 }
 

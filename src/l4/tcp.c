@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
 #include "l4/nat.h"
@@ -182,7 +183,7 @@ void tcp_conn_close(struct tcp_conn *c)
 	tcp_dbg(c, "closed in state %s, flags 0x%x", tcp_state_str[c->state],
 		c->flags);
 	if (c->sock >= 0)
-		close(c->sock);
+		fdbudget_close(c->sock);
 	c->sock = -1;
 	tcp_flow_key(c, &k);
 	flow_remove(&k);
@@ -303,8 +304,8 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 	uint32_t scope = 0;
 	socklen_t sl;
 
-	c->sock = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 IPPROTO_TCP);
+	c->sock = fdbudget_socket(af, SOCK_STREAM | SOCK_NONBLOCK |
+				  SOCK_CLOEXEC, IPPROTO_TCP, "tcp");
 	if (c->sock < 0)
 		return -errno;
 	rc = tcp_sock_opts(c->sock);
@@ -377,18 +378,18 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 	if (!rc)
 		rc = flow_insert(k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
 	if (rc) {
-		if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS ||
-		    rc == -ENOMEM)
+		if (rc == -ENOBUFS || rc == -ENOMEM)	/* EMFILE: fdbudget */
 			tcp_warn(c, "no socket: %s", strerror(-rc));
 		else
 			tcp_dbg(c, "can't connect: %s", strerror(-rc));
 		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
 		if (c->sock >= 0)
-			close(c->sock);
+			fdbudget_close(c->sock);
 		c->state = TCPS_CLOSED;
 		tcp_conn_free(c);
 		return NULL;
 	}
+	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);
 	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
 		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 	return c;

@@ -30,6 +30,11 @@
 #define TCP_RTO_MAX_MS		60000
 #define TCP_RETRIES_MAX		7	/* RTO expiries in a row, then RST */
 #define TCP_DUPACK_THRESH	3	/* RFC 5681 3.2 fast retransmit */
+/* connect() to the host without an answer: RST to the guest. Linux sends
+ * its SYN again at 1, 3 and 7 s, so three lost SYNs still get through;
+ * the kernel's own ~127 s would let a silent destination hold a socket
+ * per guest SYN for two minutes (passt has a 10 s SYN timeout too) */
+#define TCP_CONNECT_TIMEOUT_MS	10000
 
 /* TCP header flags (RFC 9293 3.1) */
 enum {
@@ -45,7 +50,9 @@ enum {
  * @TCPS_FREE:		unused; on the free list
  * @TCPS_CONNECTING:	guest SYN seen, host connect() in progress. The
  *			socket is watched for EPOLLOUT; retransmitted guest
- *			SYNs are ignored; nothing is sent to the guest.
+ *			SYNs are ignored; nothing is sent to the guest until
+ *			it completes, or fails, or TCP_CONNECT_TIMEOUT_MS
+ *			pass (RST to the guest).
  * @TCPS_SYN_ACK_SENT:	host connect() done, SYN-ACK sent; waiting for the
  *			guest's ACK. Host data waits in the socket.
  * @TCPS_ESTABLISHED:	data both ways; half-closes are the FIN flags

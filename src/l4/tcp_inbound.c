@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l4/nat.h"
 #include "l4/tcp_conn.h"
@@ -72,9 +73,14 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		rc = -EADDRINUSE;
 		goto refuse;
 	}
+	if (!fdbudget_take("tcp inbound")) {
+		rc = -EMFILE;
+		goto refuse;
+	}
 	c = tcp_conn_alloc();
 	if (!c) {
 		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
+		fdbudget_put();
 		rc = -ENOSPC;
 		goto refuse;
 	}

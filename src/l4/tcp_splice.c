@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/fdbudget.h"
 #include "l4/tcp_splice.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -35,6 +36,7 @@
 #define TSP_MAX		4096	/* spliced connections */
 #define TSP_NONE	UINT32_MAX
 #define TSP_PIPES	16	/* pre-opened pipes kept */
+#define TSP_FDS		6	/* fds of a connection: 2 sockets, 2 pipes */
 #define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we grow to */
 #define TSP_GROW_SHIFT	2		/* grow 4x when a pipe fills */
 #define TSP_PIPE_BASE	(64U << 10)	/* a new pipe's size (16 pages) */
@@ -252,6 +254,7 @@ static void tsp_close(struct tsp_conn *c, bool reset)
 
 	if (!(c->flags & TSP_USED))
 		return;
+	fdbudget_put_n(TSP_FDS);
 	for (s = 0; s < 2; s++) {
 		if (c->fd[s] < 0)
 			continue;
@@ -489,14 +492,17 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 	socklen_t sl;
 	int rc;
 
+	if (!fdbudget_take_n(TSP_FDS, "tcp splice")) {
+		rc = -EMFILE;
+		goto refuse;
+	}
 	c = tsp_alloc();
 	if (!c) {
+		fdbudget_put_n(TSP_FDS);
 		warn_rl("tcp splice: all %d connections in use, refusing",
 			TSP_MAX);
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(fd);
-		close(tfd);
-		return -ENOSPC;
+		rc = -ENOSPC;
+		goto refuse;
 	}
 	c->fd[0] = fd;
 	c->fd[1] = tfd;
@@ -517,6 +523,11 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 	return 0;
 fail:
 	tsp_close(c, true);
+	return rc;
+refuse:
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	close(tfd);
 	return rc;
 }
 

@@ -20,6 +20,9 @@
  * bucket comes round; stopping only clears the deadline. So the data
  * path pays a store per ACK, and no system call.
  *
+ * A connection in TCPS_CONNECTING has one too: TCP_CONNECT_TIMEOUT_MS
+ * for the host's connect(), then an RST to the guest.
+ *
  * On expiry (RFC 6298 5.4-5.6): rewind and send again, double the RTO,
  * give up after TCP_RETRIES_MAX expiries without any ACK in between.
  *
@@ -229,6 +232,12 @@ void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 {
 	if (c->state == TCPS_SYN_SENT) {
 		tcp_inbound_timeout(c, now);
+		return;
+	}
+	if (c->state == TCPS_CONNECTING) {
+		tcp_dbg(c, "no answer from the host in %u ms, resetting",
+			TCP_CONNECT_TIMEOUT_MS);
+		tcp_conn_reset(c, true);
 		return;
 	}
 	if (c->state != TCPS_SYN_ACK_SENT && c->state != TCPS_ESTABLISHED)

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
 #include "l4/icmp.h"
@@ -139,7 +140,7 @@ static void udp_close(uint32_t slot)
 	udp_key(&k, &b->gaddr, b->gport);
 	flow_remove(&k);
 	loop_del(b->fd);
-	close(b->fd);
+	fdbudget_close(b->fd);
 	b->fd = -1;
 	ud.free[ud.nfree++] = slot;
 }
@@ -189,7 +190,8 @@ static int udp_socket(int af, uint16_t port)
 {
 	int fd, rc;
 
-	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	fd = fdbudget_socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			     IPPROTO_UDP, "udp");
 	if (fd < 0)
 		return -errno;
 	if (af == AF_INET)
@@ -211,7 +213,7 @@ static int udp_socket(int af, uint16_t port)
 		goto err;
 	return fd;
 err:
-	close(fd);
+	fdbudget_close(fd);
 	return rc;
 }
 
@@ -274,7 +276,7 @@ err_flow:
 	flow_remove(&k);
 err_close:
 	warn_rl("udp: new binding for port %u: %s", gport, strerror(-rc));
-	close(fd);
+	fdbudget_close(fd);
 	return NULL;
 }
 

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/* fdbudget.c - one count of the sockets flows hold (see fdbudget.h) */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow/fdbudget.h"
+#include "lib/log.h"
+
+/**
+ * struct fdbudget - the budget
+ * @size:	sockets flows may hold (UINT_MAX until fdbudget_init())
+ * @used:	sockets they hold
+ * @refused:	flows refused because the budget was spent, or socket()
+ *		failed for want of fds
+ */
+static struct fdbudget {
+	unsigned size;
+	unsigned used;
+	unsigned long refused;
+} fb = { .size = UINT_MAX };
+
+/* fds open now: /proc/self/fd, else the lowest free fd as a guess */
+static unsigned fdbudget_open_now(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+	int fd;
+
+	if (d) {
+		while (readdir(d))
+			n++;
+		closedir(d);
+		return n > 3 ? n - 3 : 0;	/* ".", "..", the DIR's own */
+	}
+	fd = dup(0);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return (unsigned)fd;
+}
+
+/**
+ * fdbudget_init() - size the budget: call once everything fixed is open
+ */
+void fdbudget_init(void)
+{
+	unsigned fixed = fdbudget_open_now() + FDBUDGET_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT_MAX)
+		rl.rlim_cur = INT_MAX;
+	fb.size = rl.rlim_cur > fixed ? (unsigned)(rl.rlim_cur - fixed) : 0;
+	debug("fd limit %lu: %u sockets for flows, %u fds fixed or reserved",
+	      (unsigned long)rl.rlim_cur, fb.size, fixed);
+	if (fb.size < FDBUDGET_RESERVE)
+		warn("only %u fds for connections (limit %lu): raise "
+		     "RLIMIT_NOFILE", fb.size, (unsigned long)rl.rlim_cur);
+}
+
+/* A flow refused for want of fds: count, and say so now and then */
+static void fdbudget_refuse(const char *what)
+{
+	fb.refused++;
+	warn_rl("%s: no fd for a new flow (%u of %u in use, %lu refused)",
+		what, fb.used, fb.size, fb.refused);
+}
+
+/**
+ * fdbudget_take_n() - take @n fds from the budget for a new flow
+ * @n:		how many
+ * @what:	who asks (for the log)
+ *
+ * Return: true if taken; false if not that many left (counted and logged)
+ */
+bool fdbudget_take_n(unsigned n, const char *what)
+{
+	if (fb.used > fb.size || fb.size - fb.used < n) {
+		fdbudget_refuse(what);
+		return false;
+	}
+	fb.used += n;
+	return true;
+}
+
+/**
+ * fdbudget_put_n() - give back @n fds taken with fdbudget_take_n()
+ * @n:		how many
+ */
+void fdbudget_put_n(unsigned n)
+{
+	fb.used -= n < fb.used ? n : fb.used;
+}
+
+/**
+ * fdbudget_take() - take one fd from the budget for a new flow's socket
+ * @what:	who asks (for the log)
+ *
+ * Return: true if taken; false if spent (counted and logged)
+ */
+bool fdbudget_take(const char *what)
+{
+	return fdbudget_take_n(1, what);
+}
+
+/**
+ * fdbudget_put() - give back one fd taken with fdbudget_take()
+ */
+void fdbudget_put(void)
+{
+	fdbudget_put_n(1);
+}
+
+/**
+ * fdbudget_socket() - socket() charged to the budget
+ * @af, @type, @proto:	socket() arguments
+ * @what:		who asks (for the log)
+ *
+ * Return: fd, or -1 with errno set (EMFILE if the budget is spent)
+ */
+int fdbudget_socket(int af, int type, int proto, const char *what)
+{
+	int fd, err;
+
+	if (!fdbudget_take(what)) {
+		errno = EMFILE;
+		return -1;
+	}
+	fd = socket(af, type, proto);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	fdbudget_put();
+	if (err == EMFILE || err == ENFILE)
+		fdbudget_refuse(what);
+	errno = err;
+	return -1;
+}
+
+/**
+ * fdbudget_close() - close a socket from fdbudget_socket() (or one that
+ * fdbudget_take() paid for) and give its fd back
+ * @fd:		the socket
+ */
+void fdbudget_close(int fd)
+{
+	close(fd);
+	fdbudget_put();
+}
+
+/**
+ * fdbudget_size() - sockets flows may hold
+ *
+ * Return: the budget
+ */
+unsigned fdbudget_size(void)
+{
+	return fb.size;
+}
+
+/**
+ * fdbudget_used() - sockets flows hold
+ *
+ * Return: the count
+ */
+unsigned fdbudget_used(void)
+{
+	return fb.used;
+}
+
+/**
+ * fdbudget_refused() - flows refused for want of fds so far
+ *
+ * Return: the count
+ */
+unsigned long fdbudget_refused(void)
+{
+	return fb.refused;
+}
