@@ -36,7 +36,8 @@
 #define TSP_MAX		4096	/* spliced connections */
 #define TSP_NONE	UINT32_MAX
 #define TSP_PIPES	16	/* pre-opened pipes kept */
-#define TSP_FDS		6	/* fds of a connection: 2 sockets, 2 pipes */
+#define TSP_FDS		2	/* fds of a connection: 2 sockets (pipes
+				 * are charged while held, 2 fds each) */
 #define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we grow to */
 #define TSP_GROW_SHIFT	2		/* grow 4x when a pipe fills */
 #define TSP_PIPE_BASE	(64U << 10)	/* a new pipe's size (16 pages) */
@@ -131,8 +132,12 @@ static int tsp_pipe_open(struct tsp_pipe *p)
 
 	if (ts.npipes >= ts.npipes_max)
 		return -ENFILE;
-	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
+	if (!fdbudget_take_n(2, "tcp splice pipe"))
+		return -EMFILE;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC)) {
+		fdbudget_put_n(2);
 		return -errno;
+	}
 	ts.npipes++;
 	r = fcntl(fds[1], F_GETPIPE_SZ);
 	p->r = fds[0];
@@ -175,6 +180,7 @@ static void tsp_pipe_close(struct tsp_pipe *p)
 	if (p->r >= 0 || p->w >= 0) {
 		ts.grown -= p->size - p->base;
 		ts.npipes--;
+		fdbudget_put_n(2);
 	}
 	p->r = p->w = -1;
 	p->size = p->base = 0;
@@ -534,7 +540,9 @@ refuse:
 /* Pipes came back: directions waiting for one move on, in order */
 static void tsp_pipe_wake(void)
 {
-	while (ts.wait_n && (ts.npool || ts.npipes < ts.npipes_max)) {
+	uint32_t n = ts.wait_n;	/* each once: one may queue again (fds) */
+
+	while (n-- && ts.wait_n && (ts.npool || ts.npipes < ts.npipes_max)) {
 		uint32_t e = ts.waitq[ts.wait_head];
 		struct tsp_conn *c = &ts.conn[e >> 1];
 		int d = (int)(e & 1);
