@@ -33,6 +33,10 @@
  * that stops reading mustn't stall the loop. While a rest is pending,
  * new frames are dropped, as by a NIC with a full queue, and so are frames
  * not started: TCP retransmits, the rest is datagrams anyway.
+ *
+ * Out of file descriptors, accept() on the listener would fail again at
+ * once (it's level-triggered): the listener is paused and retried every
+ * STREAM_RETRY_MS instead.
  */
 
 #include <errno.h>
@@ -55,6 +59,7 @@
 #define STREAM_BUF_BYTES	(8 << 20)	/* one read batch */
 #define STREAM_LEN_BYTES	4		/* length prefix */
 #define STREAM_ETH_MIN		60		/* ETH_ZLEN: pad shorter frames */
+#define STREAM_RETRY_MS		1000		/* paused listener: retry */
 #define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
 #define STREAM_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
 #define STREAM_TX_IOV		(EGRESS_IOV_MAX + 2)	/* + prefix, pad */
@@ -69,6 +74,7 @@
  * @spoke:	the client sent data: a guest, not a probe that only checks
  *		whether something listens here (as stream_bind() does)
  * @gone:	one-off and the client left: the link is gone for good
+ * @listen_paused: the listener is out of the epoll set (out of fds)
  * @want_out:	EPOLLOUT is requested on @fd (a rest is pending)
  * @path:	bound socket path
  * @start:	offset of the first byte not yet handed out in stream_buf
@@ -85,6 +91,7 @@ static struct stream {
 	bool one_off;
 	bool spoke;
 	bool gone;
+	bool listen_paused;
 	bool want_out;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t start;
@@ -451,6 +458,25 @@ static const struct link_ops stream_ops = {
 	.tx = stream_tx,
 };
 
+/* Stop (or resume) polling the listener: out of fds, accept() can't work */
+static void stream_listen_pause(bool pause)
+{
+	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st.listen_fd, 0);
+
+	if (st.listen_fd < 0 || pause == st.listen_paused)
+		return;
+	if (loop_mod(st.listen_fd, pause ? 0 : EPOLLIN, ref))
+		return;
+	st.listen_paused = pause;
+}
+
+/* Periodic: a paused listener tries again */
+static void stream_listen_timer(const struct timespec *now)
+{
+	(void)now;
+	stream_listen_pause(false);
+}
+
 /* A client connects: take it, unless we have one already */
 static void stream_listen_handler(union ep_ref ref, uint32_t events,
 				  const struct timespec *now)
@@ -461,8 +487,14 @@ static void stream_listen_handler(union ep_ref ref, uint32_t events,
 	(void)now;
 	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM) {
+			warn_rl("accept on %s: %s, pausing", st.path,
+				strerror(errno));
+			stream_listen_pause(true);
+		} else if (errno != EAGAIN && errno != EINTR) {
 			warn_rl("accept on %s: %s", st.path, strerror(errno));
+		}
 		return;
 	}
 	if (st.fd >= 0) {
@@ -523,6 +555,7 @@ static int stream_bind(const char *path)
 /* Listen on -s PATH, or on the first free default path */
 static void stream_listen(const struct conf *c)
 {
+	static bool timer_on;
 	int fd = -EADDRINUSE, i;
 
 	if (c->link.sock_path[0]) {
@@ -546,10 +579,15 @@ static void stream_listen(const struct conf *c)
 			    strerror(-fd));
 	}
 	st.listen_fd = fd;
+	st.listen_paused = false;
 
 	loop_handler_set(EP_TAP_LISTEN, stream_listen_handler);
 	if (loop_add(fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
 		die_perror("cannot watch %s", st.path);
+	if (!timer_on) {
+		loop_timer_add(stream_listen_timer, STREAM_RETRY_MS);
+		timer_on = true;
+	}
 
 	info("UNIX domain socket bound at %s", st.path);
 	info("You can now start QEMU (>= 7.2):");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -530,6 +531,62 @@ static void test_listen_one_client(void **state)
 	unlink(path);
 }
 
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of fds with a client pending: the listener pauses instead of
+ * failing accept() in a busy loop, and takes the client once it can */
+static void test_listen_out_of_fds(void **state)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct rlimit old, low;
+	double cpu;
+	int fd, k;
+	char path[64];
+
+	(void)state;
+	spin();				/* the last test's client is gone */
+	snprintf(path, sizeof(path), "/tmp/test_stream_fds_%d.sock",
+		 getpid());
+	memset(&c, 0, sizeof(c));
+	c.link.fd = -1;
+	snprintf(c.link.sock_path, sizeof(c.link.sock_path), "%s", path);
+	link_stream_open(&c);
+	link_start();
+	spin();
+	assert_int_equal(link_fd(), -1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)dup(0);	/* the lowest free fd: none left */
+	close((int)low.rlim_cur);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	cpu = cpu_s();
+	for (k = 0; k < 50; k++)	/* about 1 s, a client pending */
+		spin();
+	cpu = cpu_s() - cpu;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(cpu < 0.5);		/* the old code spun: ~1 s */
+	assert_int_equal(link_fd(), -1);
+
+	for (k = 0; k < 150 && link_fd() < 0; k++)	/* retried: ~1 s */
+		spin();
+	assert_true(link_fd() >= 0);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_tx_partial_keeps_framing),
 		cmocka_unit_test(test_tx_stalled_peer_doesnt_block),
 		cmocka_unit_test(test_listen_one_client),
+		cmocka_unit_test(test_listen_out_of_fds),
 	};
 
 	loop_init();
