@@ -650,6 +650,68 @@ def test_vm_stalled_reader_doesnt_block_loop(passt, topo):
     assert p.alive(), p.output()
 
 
+def cpu_seconds(pid):
+    """utime + stime of @pid, in seconds"""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def lowest_free_fd(pid):
+    """The fd number the next open() of @pid would get (fewest of 3 looks)"""
+    low = []
+    for _ in range(3):
+        fds = {int(x) for x in os.listdir(f"/proc/{pid}/fd")}
+        low.append(min(set(range(len(fds) + 1)) - fds))
+        time.sleep(0.1)
+    return min(low)
+
+
+def test_vm_listener_out_of_fds_doesnt_spin(passt):
+    """passt out of file descriptors with a second client pending: the
+    listener pauses (little CPU) instead of failing accept() in a busy
+    loop, and takes the client once an fd is free again"""
+    import resource
+
+    def connected(p, n):
+        return wait_until(lambda: p.output().count("QEMU client connected")
+                          >= n or not p.alive(), 5) and p.alive()
+
+    # How many fds passt holds with one client (it raises soft to hard)
+    probe = passt().listen()
+    s1 = connect(probe.sock)
+    assert connected(probe, 1), probe.output()
+    limit = lowest_free_fd(probe.proc.pid)  # ip netns exec, setpriv exec
+    s1.close()
+    probe.stop()
+
+    def low():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    p = passt()
+    p.start("-f", "-s", p.sock, preexec_fn=low)
+    pid = p.proc.pid
+    s1 = connect(p.sock)
+    assert connected(p, 1), f"limit {limit}:\n{p.output()}"
+    s2 = connect(p.sock)        # waits in the backlog: no fd to take it
+    time.sleep(0.2)
+    cpu = cpu_seconds(pid)
+    time.sleep(2)
+    cpu = cpu_seconds(pid) - cpu
+    assert cpu < 0.5, f"{cpu:.2f} s CPU in 2 s: accept() spins\n" \
+        f"{p.output()[-2000:]}"
+    assert "Too many open files" in p.output(), p.output()
+
+    s1.close()                  # an fd is free again: s2 is the guest
+    assert connected(p, 2), p.output()
+    f = dhcp_discover(0x5a5a5a5a)
+    s2.sendall(struct.pack("!I", len(f)) + f)
+    r = read_frames(s2, lambda f: f[12:14] == b"\x08\x00" and f[23] == 17
+                    and f[34:38] == b"\x00\x43\x00\x44")
+    assert r, f"no DHCP reply to the second client:\n{p.output()}"
+    s2.close()
+    assert p.alive(), p.output()
+
+
 def test_vm_fd_one_off_dhcp(passt):
     """-F: an inherited connected socket (as QEMU 10.1 passes it): DHCP
     and DHCPv6 answer over it, and passt exits 0 when it's closed"""
