@@ -25,16 +25,23 @@
  *
  * Writing: every frame queued in a loop iteration goes out with one
  * sendmsg(): length prefix, the frame's own iovecs, padding to the
- * Ethernet minimum. A frame that was written in part is completed at once
- * (waiting for the socket, within STREAM_TX_WAIT_MS) so the stream never
- * loses its framing; if that fails the connection is reset. Frames not
- * started are dropped: TCP retransmits, the rest is datagrams anyway.
+ * Ethernet minimum. The frames point into their producers' buffers, which
+ * are reused once tx returns, so the unsent rest of a frame written in
+ * part is copied to stream_out (one frame at most) and finished later,
+ * when the socket is writable again (EPOLLOUT, which wakes the link
+ * handler: rx writes the rest first). We never wait for the peer: one
+ * that stops reading mustn't stall the loop. While a rest is pending,
+ * new frames are dropped, as by a NIC with a full queue, and so are frames
+ * not started: TCP retransmits, the rest is datagrams anyway.
+ *
+ * Out of file descriptors, accept() on the listener would fail again at
+ * once (it's level-triggered): the listener is paused and retried every
+ * STREAM_RETRY_MS instead.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +59,7 @@
 #define STREAM_BUF_BYTES	(8 << 20)	/* one read batch */
 #define STREAM_LEN_BYTES	4		/* length prefix */
 #define STREAM_ETH_MIN		60		/* ETH_ZLEN: pad shorter frames */
-#define STREAM_TX_WAIT_MS	5000		/* to complete a partial frame */
+#define STREAM_RETRY_MS		1000		/* paused listener: retry */
 #define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
 #define STREAM_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
 #define STREAM_TX_IOV		(EGRESS_IOV_MAX + 2)	/* + prefix, pad */
@@ -67,9 +74,14 @@
  * @spoke:	the client sent data: a guest, not a probe that only checks
  *		whether something listens here (as stream_bind() does)
  * @gone:	one-off and the client left: the link is gone for good
+ * @listen_paused: the listener is out of the epoll set (out of fds)
+ * @want_out:	EPOLLOUT is requested on @fd (a rest is pending)
  * @path:	bound socket path
  * @start:	offset of the first byte not yet handed out in stream_buf
  * @have:	bytes of data in stream_buf
+ * @out_off:	bytes of stream_out written already
+ * @out_len:	bytes in stream_out: the rest of a frame, 0 if none
+ * @tx_dropped:	frames dropped because the socket was full
  */
 static struct stream {
 	int listen_fd;
@@ -79,13 +91,21 @@ static struct stream {
 	bool one_off;
 	bool spoke;
 	bool gone;
+	bool listen_paused;
+	bool want_out;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t start;
 	size_t have;
+	size_t out_off;
+	size_t out_len;
+	uint64_t tx_dropped;
 } st = { .listen_fd = -1, .fd = -1, .kick_fd = -1 };
 
 /* Received stream data: apart from st, so that it stays in .bss */
 static uint8_t stream_buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
+
+/* The unsent rest of one frame: prefix and frame, padding included */
+static uint8_t stream_out[STREAM_LEN_BYTES + L2_MAX_FRAME];
 
 static const uint8_t stream_pad[STREAM_ETH_MIN];
 
@@ -108,6 +128,8 @@ static void stream_reset(const char *why)
 	close(st.fd);		/* also leaves the epoll set */
 	st.fd = -1;
 	st.start = st.have = 0;
+	st.out_off = st.out_len = 0;
+	st.want_out = false;
 	egress_guest_mac_set(bcast);
 	link_set(&stream_ops, -1);
 	if (st.gone)
@@ -135,6 +157,8 @@ static int stream_attach(int fd)
 	st.fd = fd;
 	st.spoke = false;
 	st.start = st.have = 0;
+	st.out_off = st.out_len = 0;
+	st.want_out = false;
 	egress_guest_mac_set(bcast);	/* a new guest: MAC unknown */
 	link_set(&stream_ops, fd);
 	return 0;
@@ -201,6 +225,42 @@ static void stream_compact(void)
 	st.start = 0;
 }
 
+/* Ask for EPOLLOUT on the client while a rest of a frame is pending */
+static void stream_watch_out(bool on)
+{
+	uint32_t ev = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+
+	if (on == st.want_out)
+		return;
+	if (loop_mod(st.fd, ev, ep_ref_make(EP_TAP, st.fd, 0)))
+		debug_rl("QEMU stream: can't watch for EPOLLOUT");
+	st.want_out = on;
+}
+
+/*
+ * Write the pending rest of a frame, without waiting.
+ * Return: 0 if nothing is left, -EAGAIN if something is, or -errno
+ */
+static int stream_out_flush(void)
+{
+	while (st.out_off < st.out_len) {
+		ssize_t r = send(st.fd, stream_out + st.out_off,
+				 st.out_len - st.out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -EAGAIN;
+		if (r < 0)
+			return -errno;
+		st.out_off += (size_t)r;
+	}
+	st.out_off = st.out_len = 0;
+	stream_watch_out(false);
+	return 0;
+}
+
 static int stream_rx(struct frame *f, int max)
 {
 	int n = 0;
@@ -208,6 +268,14 @@ static int stream_rx(struct frame *f, int max)
 	if (st.fd < 0)
 		return st.gone ? -1 : 0;
 
+	if (st.out_len) {	/* EPOLLOUT, maybe */
+		int rc = stream_out_flush();
+
+		if (rc && rc != -EAGAIN) {
+			stream_reset(strerror(-rc));
+			return st.gone ? -1 : 0;
+		}
+	}
 	stream_kick(false);
 	stream_compact();
 	while ((n = stream_split(f, n, max)) >= 0 && n < max) {
@@ -238,53 +306,28 @@ static int stream_rx(struct frame *f, int max)
 	return n;
 }
 
-/* Wait until @fd is writable; Return: true if it is, false on timeout */
-static bool stream_wait_out(int fd, int timeout_ms)
+/* Copy what's left of a frame, @iov past @skip sent bytes, to stream_out */
+static void stream_save(const struct iovec *iov, int cnt, size_t skip)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int r;
+	size_t n = 0;
+	int i;
 
-	do {
-		r = poll(&pfd, 1, timeout_ms);
-	} while (r < 0 && errno == EINTR);
-	return r > 0 && !(pfd.revents & (POLLERR | POLLHUP));
-}
+	for (i = 0; i < cnt; i++) {
+		size_t len = iov[i].iov_len;
 
-/* Write what remains of a frame, @iov advanced past what was sent */
-static int stream_complete(struct iovec *iov, int cnt, size_t skip)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (cnt) {
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = cnt };
-		ssize_t r;
-
-		while (cnt && skip >= iov->iov_len) {
-			skip -= iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (!cnt)
-			break;
-		iov->iov_base = (uint8_t *)iov->iov_base + skip;
-		iov->iov_len -= skip;
-		mh.msg_iov = iov;
-		mh.msg_iovlen = cnt;
-
-		r = sendmsg(st.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		skip = r > 0 ? (size_t)r : 0;
-		if (r > 0)
+		if (skip >= len) {
+			skip -= len;
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (ts_ms_diff(&t, &t0) >= STREAM_TX_WAIT_MS ||
-		    !stream_wait_out(st.fd, STREAM_TX_WAIT_MS -
-					    (int)ts_ms_diff(&t, &t0)))
-			return -ETIMEDOUT;
+		}
+		len -= skip;
+		memcpy(stream_out + n, (const uint8_t *)iov[i].iov_base + skip,
+		       len);
+		n += len;
+		skip = 0;
 	}
-	return 0;
+	st.out_off = 0;
+	st.out_len = n;
+	stream_watch_out(true);
 }
 
 /**
@@ -336,7 +379,7 @@ static int stream_txq_send(struct stream_txq *q, int k, int niov)
 	struct msghdr mh = { .msg_iov = q->iov, .msg_iovlen = niov };
 	ssize_t r;
 	size_t sent;
-	int i, rc;
+	int i;
 
 	do {
 		r = sendmsg(st.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -349,15 +392,29 @@ static int stream_txq_send(struct stream_txq *q, int k, int niov)
 	if (i == k || !sent)
 		return i;
 
-	/* Frame i went out in part: finish it or lose the framing */
-	rc = stream_complete(q->iov + q->first[i], q->cnt[i], sent);
-	return rc ? rc : i + 1;
+	/* Frame i went out in part: keep the rest, or lose the framing */
+	stream_save(q->iov + q->first[i], q->cnt[i], sent);
+	return i + 1;
 }
 
 static int stream_tx(const struct iovec *iov, const int *cnt, int n)
 {
 	static struct stream_txq q;
-	int i = 0, done = 0;
+	int i = 0, done = 0, rc;
+
+	if (st.fd < 0)
+		return 0;
+	rc = stream_out_flush();
+	if (rc) {
+		if (rc != -EAGAIN) {
+			stream_reset(strerror(-rc));
+			return 0;
+		}
+		st.tx_dropped += (uint64_t)n;
+		debug_rl("QEMU stream: peer not reading, %d frames dropped "
+			 "(%llu in all)", n, (unsigned long long)st.tx_dropped);
+		return 0;
+	}
 
 	while (st.fd >= 0 && i < n) {
 		int k = 0, niov = 0, first = i, r;
@@ -385,7 +442,8 @@ static int stream_tx(const struct iovec *iov, const int *cnt, int n)
 			break;
 		}
 		done += r;
-		if (r < k) {
+		if (r < k || (st.out_len && i < n)) {
+			st.tx_dropped += (uint64_t)(n - first - r);
 			debug_rl("QEMU stream: socket full, %d frames dropped",
 				 n - first - r);
 			break;
@@ -400,6 +458,25 @@ static const struct link_ops stream_ops = {
 	.tx = stream_tx,
 };
 
+/* Stop (or resume) polling the listener: out of fds, accept() can't work */
+static void stream_listen_pause(bool pause)
+{
+	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st.listen_fd, 0);
+
+	if (st.listen_fd < 0 || pause == st.listen_paused)
+		return;
+	if (loop_mod(st.listen_fd, pause ? 0 : EPOLLIN, ref))
+		return;
+	st.listen_paused = pause;
+}
+
+/* Periodic: a paused listener tries again */
+static void stream_listen_timer(const struct timespec *now)
+{
+	(void)now;
+	stream_listen_pause(false);
+}
+
 /* A client connects: take it, unless we have one already */
 static void stream_listen_handler(union ep_ref ref, uint32_t events,
 				  const struct timespec *now)
@@ -410,8 +487,14 @@ static void stream_listen_handler(union ep_ref ref, uint32_t events,
 	(void)now;
 	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM) {
+			warn_rl("accept on %s: %s, pausing", st.path,
+				strerror(errno));
+			stream_listen_pause(true);
+		} else if (errno != EAGAIN && errno != EINTR) {
 			warn_rl("accept on %s: %s", st.path, strerror(errno));
+		}
 		return;
 	}
 	if (st.fd >= 0) {
@@ -472,6 +555,7 @@ static int stream_bind(const char *path)
 /* Listen on -s PATH, or on the first free default path */
 static void stream_listen(const struct conf *c)
 {
+	static bool timer_on;
 	int fd = -EADDRINUSE, i;
 
 	if (c->link.sock_path[0]) {
@@ -495,10 +579,15 @@ static void stream_listen(const struct conf *c)
 			    strerror(-fd));
 	}
 	st.listen_fd = fd;
+	st.listen_paused = false;
 
 	loop_handler_set(EP_TAP_LISTEN, stream_listen_handler);
 	if (loop_add(fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
 		die_perror("cannot watch %s", st.path);
+	if (!timer_on) {
+		loop_timer_add(stream_listen_timer, STREAM_RETRY_MS);
+		timer_on = true;
+	}
 
 	info("UNIX domain socket bound at %s", st.path);
 	info("You can now start QEMU (>= 7.2):");

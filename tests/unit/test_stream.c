@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,6 +35,8 @@ static void open_pair(void)
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (link_fd() >= 0)		/* the last pair's: leave the loop */
+		close(link_fd());
 	memset(&c, 0, sizeof(c));
 	c.link.fd = sv[0];
 	link_stream_open(&c);
@@ -299,6 +303,21 @@ static void test_tx_framing(void **state)
 	assert_int_equal(b[4 + 1013], 0xb2);
 }
 
+/* Run the loop for about 20 ms (the stop_hook timer) */
+static bool stop_armed;
+static void stop_hook(const struct timespec *now)
+{
+	(void)now;
+	if (stop_armed)
+		loop_stop(0);
+}
+
+static void spin(void)
+{
+	stop_armed = true;
+	loop_run();
+}
+
 struct drain {
 	int fd;
 	size_t bytes;
@@ -335,8 +354,9 @@ static void *drain_thread(void *arg)
 				return NULL;
 			usleep(50);
 		}
-		if (b[4] != b[4 + len - 1])
-			d->bad = true;
+		for (got = 0; got < len; got++)
+			if (b[4 + got] != b[4])
+				d->bad = true;
 		d->bytes += len;
 		d->frames++;
 	}
@@ -355,6 +375,7 @@ static void test_tx_partial_keeps_framing(void **state)
 
 	(void)state;
 	open_pair();
+	link_start();			/* the loop finishes partial frames */
 	setsockopt(link_fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	d.fd = peer;
 	assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
@@ -372,6 +393,8 @@ static void test_tx_partial_keeps_framing(void **state)
 		sent += r;
 		usleep(2000);
 	}
+	for (round = 0; round < 10; round++)	/* EPOLLOUT: the rest */
+		spin();
 	usleep(200000);
 	shutdown(link_fd(), SHUT_WR);
 	pthread_join(th, NULL);
@@ -380,22 +403,72 @@ static void test_tx_partial_keeps_framing(void **state)
 	assert_true(sent > 0);
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A peer that stops reading mid-frame: tx never waits for it and the
+ * link stays up; the rest of the frame is copied (the producer reuses
+ * its buffer at once) and finished from the loop once the peer reads
+ * again; frames meanwhile are dropped whole; the stream stays framed */
+static void test_tx_stalled_peer_doesnt_block(void **state)
+{
+	static uint8_t big[EGRESS_FRAMES][8000];
+	struct iovec iov[EGRESS_FRAMES * EGRESS_IOV_MAX];
+	int cnt[EGRESS_FRAMES], i, k, sent;
+	struct drain d = { 0 };
+	pthread_t th;
+	int small = 4096;
+	double t0;
+
+	(void)state;
+	open_pair();
+	link_start();
+	setsockopt(link_fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	for (i = 0; i < EGRESS_FRAMES; i++) {
+		memset(big[i], 0x10 + (i & 0x7f), sizeof(big[i]));
+		iov[i * EGRESS_IOV_MAX].iov_base = big[i];
+		iov[i * EGRESS_IOV_MAX].iov_len = 3000 + (size_t)i * 13;
+		cnt[i] = 1;
+	}
+
+	t0 = now_s();
+	sent = link_ops()->tx(iov, cnt, EGRESS_FRAMES);
+	assert_true(now_s() - t0 < 2.0);	/* the old code waited 5 s */
+	assert_true(link_fd() >= 0);		/* ... then reset the link */
+	assert_true(sent > 0 && sent < EGRESS_FRAMES);
+	for (k = 0; k < 5; k++) {	/* still stalled: dropped, no wait */
+		assert_int_equal(link_ops()->tx(iov, cnt, EGRESS_FRAMES), 0);
+		spin();
+	}
+	assert_true(now_s() - t0 < 2.0);	/* the old code waited 5 s */
+	assert_true(link_fd() >= 0);		/* ... then reset the link */
+	memset(big, 0xee, sizeof(big));	/* producers reuse their buffers */
+
+	d.fd = peer;
+	assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
+	for (k = 0; k < 25; k++)		/* EPOLLOUT: the rest */
+		spin();
+	for (i = 0; i < EGRESS_FRAMES; i++)
+		memset(big[i], 0x10 + (i & 0x7f), sizeof(big[i]));
+	for (k = 0; k < 20; k++) {	/* and new frames flow again */
+		sent += link_ops()->tx(iov, cnt, 4);
+		spin();
+	}
+	usleep(200000);
+	assert_true(link_fd() >= 0);
+	shutdown(link_fd(), SHUT_WR);
+	pthread_join(th, NULL);
+	assert_false(d.bad);
+	assert_int_equal(d.frames, sent);
+}
+
 /* Listening mode: one client at a time, extra ones closed, and a new
  * client after a disconnect */
-static bool stop_armed;
-static void stop_hook(const struct timespec *now)
-{
-	(void)now;
-	if (stop_armed)
-		loop_stop(0);
-}
-
-static void spin(void)
-{
-	stop_armed = true;
-	loop_run();
-}
-
 static int client(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -425,7 +498,6 @@ static void test_listen_one_client(void **state)
 	link_stream_open(&c);
 	assert_string_equal(link_stream_path(), path);
 	link_start();			/* no client yet: nothing to watch */
-	loop_timer_add(stop_hook, 20);
 
 	a = client(path);
 	spin();
@@ -459,6 +531,62 @@ static void test_listen_one_client(void **state)
 	unlink(path);
 }
 
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of fds with a client pending: the listener pauses instead of
+ * failing accept() in a busy loop, and takes the client once it can */
+static void test_listen_out_of_fds(void **state)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct rlimit old, low;
+	double cpu;
+	int fd, k;
+	char path[64];
+
+	(void)state;
+	spin();				/* the last test's client is gone */
+	snprintf(path, sizeof(path), "/tmp/test_stream_fds_%d.sock",
+		 getpid());
+	memset(&c, 0, sizeof(c));
+	c.link.fd = -1;
+	snprintf(c.link.sock_path, sizeof(c.link.sock_path), "%s", path);
+	link_stream_open(&c);
+	link_start();
+	spin();
+	assert_int_equal(link_fd(), -1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)dup(0);	/* the lowest free fd: none left */
+	close((int)low.rlim_cur);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	cpu = cpu_s();
+	for (k = 0; k < 50; k++)	/* about 1 s, a client pending */
+		spin();
+	cpu = cpu_s() - cpu;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(cpu < 0.5);		/* the old code spun: ~1 s */
+	assert_int_equal(link_fd(), -1);
+
+	for (k = 0; k < 150 && link_fd() < 0; k++)	/* retried: ~1 s */
+		spin();
+	assert_true(link_fd() >= 0);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,9 +599,12 @@ int main(void)
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_tx_framing),
 		cmocka_unit_test(test_tx_partial_keeps_framing),
+		cmocka_unit_test(test_tx_stalled_peer_doesnt_block),
 		cmocka_unit_test(test_listen_one_client),
+		cmocka_unit_test(test_listen_out_of_fds),
 	};
 
 	loop_init();
+	loop_timer_add(stop_hook, 20);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
