@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	pidfile = proc_pidfile_open(&conf.proc);
 	if (conf.link.pcap)	/* host side, before namespaces and sandbox */
 		pcap_open(conf.link.pcap);
+	proc_runas(&conf.proc);	/* before creating or joining namespaces */
 
 	loop_init();
 	loop_poll_max(conf.proc.busy_poll_us);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* conf.c - conf_parse(): the start-up stages that resolve struct conf */
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "conf/conf_int.h"
 #include "conf/fwd_spec.h"
@@ -11,12 +13,56 @@
  * tests can run the pure ones alone:
  *   conf_parse_args()	options into struct conf, defaults, conflicts,
  *			forwarding specs parsed (no host state is read)
+ *   conf_runas()		where started as root: nobody, unless --runas
  *   conf_fwd_finish()	drop ephemeral ports from implicit specs
  *   conf_discover()	template interfaces, addresses, gateways (netlink)
  *   conf_derive()	addresses that follow from those (our_addr, mappings)
  *   conf_dns()		resolvers, search list: resolv.conf or -D/-S
  *   conf_services()	positive per-service switches from all of the above
  */
+
+#define CONF_NOBODY_ID	65534	/* "nobody" if the user database lacks it */
+
+/* Is @uid_map (a /proc/PID/uid_map) the initial user namespace's map? */
+static bool uid_map_is_init(const char *uid_map)
+{
+	unsigned long inside, outside, count;
+	bool init = false;
+	FILE *f;
+	int n;
+
+	f = fopen(uid_map, "re");
+	if (!f)
+		return false;
+	n = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
+	if (n == 3 && !inside && !outside && count == 4294967295UL &&
+	    fscanf(f, "%lu", &inside) == EOF)
+		init = true;
+	fclose(f);
+	return init;
+}
+
+/**
+ * conf_runas() - started as root: run as "nobody" unless --runas says
+ * @p:		process configuration, --runas parsed
+ * @euid:	our effective UID
+ * @uid_map:	our user namespace's uid_map file
+ *
+ * Only root in the initial user namespace (whose uid_map is
+ * "0 0 4294967295") switches: root in another user namespace (a rootless
+ * container's) has no privileges on the host to give up, as for pasta.
+ */
+void conf_runas(struct conf_proc *p, uid_t euid, const char *uid_map)
+{
+	struct passwd *pw;
+
+	if (p->runas || euid || !uid_map_is_init(uid_map))
+		return;
+	pw = getpwnam("nobody");
+	p->uid = pw ? pw->pw_uid : CONF_NOBODY_ID;
+	p->gid = pw ? pw->pw_gid : CONF_NOBODY_ID;
+	p->runas = true;
+}
 
 /**
  * conf_fwd_finish() - remove the ephemeral port range from implicit specs
@@ -83,6 +129,7 @@ void conf_services(struct conf *c)
 void conf_parse(struct conf *c, int argc, char **argv)
 {
 	conf_parse_args(c, argc, argv);
+	conf_runas(&c->proc, geteuid(), "/proc/self/uid_map");
 	conf_fwd_finish(c, "/proc/sys/net/ipv4/ip_local_port_range");
 	conf_discover(c);
 	conf_derive(c);

@@ -15,6 +15,7 @@
 /* cli.c: options, no host state read */
 void conf_parse_args(struct conf *c, int argc, char **argv);
 /* conf.c */
+void conf_runas(struct conf_proc *p, uid_t euid, const char *uid_map);
 void conf_fwd_finish(struct conf *c, const char *range_path);
 void conf_services(struct conf *c);
 

@@ -20,6 +20,7 @@ static const char usage_common[] =
 "                           default: 1M\n"
 "      --runas UID|UID:GID|LOGIN|LOGIN:GROUP\n"
 "                           Run as the given user and group\n"
+"                           default: nobody, if started as root\n"
 "  -P, --pid FILE           Write our own PID to FILE\n"
 "  -p, --pcap FILE          Capture guest-side frames to a pcap file\n"
 "      --stats N            Accepted for compatibility, no effect\n"

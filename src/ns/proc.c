@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -113,19 +114,42 @@ void proc_ready(int pidfile_fd)
 	proc_ready_fd = -1;
 }
 
+/* Die for a refused set*id() of @what @id, errno set */
+static void runas_die(const char *what, unsigned id, const char *cap)
+{
+	int e = errno;
+
+	die("cannot switch to %s %u (--runas): %s%s%s%s", what, id,
+	    strerror(e), e == EPERM ? " (needs root or " : "",
+	    e == EPERM ? cap : "", e == EPERM ? ")" : "");
+}
+
 /**
  * proc_runas() - switch to --runas (or nobody when root) if configured
  * @p:		process configuration
+ *
+ * Called before any namespace is created or joined: a user namespace we
+ * create is then owned by the new user, who has all capabilities there
+ * and none on the host. Dies with one line if the switch is refused.
  */
 void proc_runas(const struct conf_proc *p)
 {
 	if (!p->runas)
 		return;
-	/* Fails with EPERM in a user namespace with setgroups denied */
+	/* Fails with EPERM unprivileged, or with setgroups denied */
 	if (setgroups(0, NULL) && errno != EPERM)
 		die_perror("cannot drop supplementary groups");
 	if (setgid(p->gid))
-		die_perror("cannot switch to group %u", (unsigned)p->gid);
+		runas_die("group", (unsigned)p->gid, "CAP_SETGID");
 	if (setuid(p->uid))
-		die_perror("cannot switch to user %u", (unsigned)p->uid);
+		runas_die("user", (unsigned)p->uid, "CAP_SETUID");
+	/*
+	 * A change of credentials makes us non-dumpable: /proc/self would
+	 * stay root's, so the new user could neither write a new user
+	 * namespace's uid_map nor open the spawned child's /proc/PID/ns.
+	 * Be what that user starting us would have been.
+	 */
+	if (getuid() && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		die_perror("cannot set the dumpable attribute");
+	debug("running as %u:%u", (unsigned)p->uid, (unsigned)p->gid);
 }

@@ -262,6 +262,11 @@ int ns_tap_open(const struct conf *c, bool *udp_gso)
 
 	rc = ns_call(tap_open_ns, &a);
 	if (rc) {
+		if (!a.step && rc == -EPERM && c->proc.runas)
+			die("cannot enter the network namespace: %s (as user "
+			    "%u, no CAP_SYS_ADMIN over it: --runas its owner, "
+			    "or 0 to stay root)", strerror(-rc),
+			    (unsigned)c->proc.uid);
 		if (!a.step)
 			die("cannot enter the network namespace: %s%s",
 			    strerror(-rc), rc == -EPERM ?

@@ -760,6 +760,41 @@ static void test_fwd_finish_services(void **state)
 	assert_false(c.svc.ra);
 }
 
+/* Root in the initial user namespace runs as nobody, unless --runas */
+static void test_runas_default(void **state)
+{
+	const char *init, *userns;
+
+	(void)state;
+	init = strdup(tmpfile_with("         0          0 4294967295\n"));
+	userns = strdup(tmpfile_with("         0       1500          1\n"));
+
+	parse(ARGV("pasta"));
+	conf_runas(&c.proc, 0, init);
+	assert_true(c.proc.runas);
+	assert_int_equal(c.proc.uid, 65534);
+	assert_int_equal(c.proc.gid, 65534);
+
+	parse(ARGV("passt", "--runas", "1500:1501"));
+	conf_runas(&c.proc, 0, init);
+	assert_true(c.proc.runas);
+	assert_int_equal(c.proc.uid, 1500);
+	assert_int_equal(c.proc.gid, 1501);
+
+	parse(ARGV("pasta"));
+	conf_runas(&c.proc, 1500, init);	/* not root: stay */
+	assert_false(c.proc.runas);
+	conf_runas(&c.proc, 0, userns);		/* root of a user namespace */
+	assert_false(c.proc.runas);
+	conf_runas(&c.proc, 0, "/nonexistent");
+	assert_false(c.proc.runas);
+
+	unlink(init);
+	unlink(userns);
+	free((void *)init);
+	free((void *)userns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_derive_dns),
 		cmocka_unit_test(test_fwd_finish_services),
+		cmocka_unit_test(test_runas_default),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
