@@ -129,9 +129,11 @@ def test_root_attach_runas_owner_of_namespace(root_tether, tether, topo):
                                         "--map-root-user", "--net",
                                         "sleep", "300"]),
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    own = os.readlink("/proc/self/ns/net")
-    assert wait_until(lambda: os.path.exists(f"/proc/{ns.pid}/ns/net") and
-                      os.readlink(f"/proc/{ns.pid}/ns/net") != own, 20)
+    # the pid is "ip netns exec" until it execs setpriv, then unshare:
+    # only a user namespace of its own says unshare got that far
+    own = os.readlink("/proc/self/ns/user")
+    assert wait_until(lambda: os.path.exists(f"/proc/{ns.pid}/ns/user") and
+                      os.readlink(f"/proc/{ns.pid}/ns/user") != own, 20)
     t = root_tether
     p = t.popen(t.argv(["-f", "--runas", "1500", "--config-net",
                         str(ns.pid)]))
