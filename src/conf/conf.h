@@ -250,4 +250,16 @@ void conf_parse(struct conf *c, int argc, char **argv);
 /* conf_print() - log the resolved configuration at info level */
 void conf_print(const struct conf *c);
 
+/* conf_ip4_bcast() - the directed broadcast address of @ip4's subnet, or
+ * 255.255.255.255 where the prefix has none (/0, /31, /32) */
+static inline struct in_addr conf_ip4_bcast(const struct conf_ip4 *ip4)
+{
+	struct in_addr b = { INADDR_BROADCAST };
+
+	if (ip4->prefix_len > 0 && ip4->prefix_len < 31)
+		b.s_addr = ip4->addr.s_addr |
+			   htonl(0xffffffffU >> ip4->prefix_len);
+	return b;
+}
+
 #endif /* TETHER_CONF_H */

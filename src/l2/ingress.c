@@ -157,9 +157,7 @@ void ingress_init(const struct conf *c)
 	in.udp = c->svc.udp;
 	in.icmp = c->svc.icmp;
 	in.dhcp_addr = c->ip4.our_addr;
-	in.dhcp_bcast.s_addr = c->ip4.prefix_len > 0 && c->ip4.prefix_len < 31 ?
-		c->ip4.addr.s_addr |
-		htonl(0xffffffffU >> c->ip4.prefix_len) : INADDR_BROADCAST;
+	in.dhcp_bcast = conf_ip4_bcast(&c->ip4);
 	in.nheld = in.nseq = in.last_seq = 0;
 	if (!timer_added) {
 		loop_timer_add(ingress_stats_timer, STATS_LOG_MS);

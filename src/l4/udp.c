@@ -498,8 +498,7 @@ static bool udp_to_host_network(const union inany *dst)
 {
 	if (inany_is_multicast(dst))	/* with 255.255.255.255 */
 		return true;
-	return inany_is_v4(dst) && ud.bcast4.s_addr != INADDR_BROADCAST &&
-	       dst->v4.a4.s_addr == ud.bcast4.s_addr;
+	return inany_is_v4(dst) && dst->v4.a4.s_addr == ud.bcast4.s_addr;
 }
 
 void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
@@ -746,9 +745,7 @@ void udp_init(const struct conf *c)
 	ud.enabled = c->svc.udp;
 	ud.gso = !getenv("TETHER_UDP_NO_GSO");
 	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
-	ud.bcast4.s_addr = c->ip4.prefix_len > 0 && c->ip4.prefix_len < 31 ?
-		c->ip4.addr.s_addr | htonl(0xffffffffU >> c->ip4.prefix_len) :
-		INADDR_BROADCAST;
+	ud.bcast4 = conf_ip4_bcast(&c->ip4);
 	for (i = 0; i < UDP_BINDINGS; i++) {
 		ud.b[i].fd = -1;
 		ud.free[i] = UDP_BINDINGS - 1 - i;
