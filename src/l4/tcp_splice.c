@@ -75,6 +75,8 @@ struct tsp_pipe {
  * @pending:	bytes in pipe[d]
  * @ev:		epoll mask set on fd[s]
  * @flags:	TSP_* bits
+ * @wprev, @wnext: [d] neighbours in the pipe wait queue (entries are
+ *		idx << 1 | d, TSP_NONE at its ends), while TSP_PIPEW(d)
  * @next:	free list, or list of connections closed in this batch
  */
 struct tsp_conn {
@@ -82,6 +84,8 @@ struct tsp_conn {
 	struct tsp_pipe pipe[2];
 	uint32_t pending[2];
 	uint32_t ev[2];
+	uint32_t wprev[2];
+	uint32_t wnext[2];
 	uint32_t flags;
 	uint32_t next;
 };
@@ -96,12 +100,13 @@ static struct {
 	int npool;
 	unsigned npipes;		/* open, in the pool or in use */
 	unsigned npipes_max;		/* from the user's pipe budget */
-	uint32_t waitq[TSP_MAX * 2];	/* idx << 1 | d, waiting for a pipe */
-	uint32_t wait_head, wait_n;
+	uint32_t wait_head, wait_tail;	/* directions waiting for a pipe */
+	uint32_t wait_n;
 	uint32_t pipe_max;
 	uint64_t grown;
 	uint64_t grow_budget;
-} ts = { .free_head = TSP_NONE, .closed_head = TSP_NONE };
+} ts = { .free_head = TSP_NONE, .closed_head = TSP_NONE,
+	 .wait_head = TSP_NONE, .wait_tail = TSP_NONE };
 
 /* ---- pipes ------------------------------------------------------------- */
 
@@ -253,6 +258,54 @@ static struct tsp_conn *tsp_alloc(void)
 	return c;
 }
 
+/* The connection an entry of the pipe wait queue stands for */
+static struct tsp_conn *tsp_wait_conn(uint32_t e)
+{
+	return &ts.conn[e >> 1];
+}
+
+/* Direction @d has data but no pipe: queue it for the next one. The
+ * queue links the waiting directions themselves, so it holds each at
+ * most once and can't fill up */
+static void tsp_pipe_wait(struct tsp_conn *c, int d)
+{
+	uint32_t e = tsp_idx(c) << 1 | (uint32_t)d;
+
+	if (c->flags & TSP_PIPEW(d))
+		return;
+	c->flags |= TSP_PIPEW(d);
+	c->wprev[d] = ts.wait_tail;
+	c->wnext[d] = TSP_NONE;
+	if (ts.wait_tail != TSP_NONE)
+		tsp_wait_conn(ts.wait_tail)->wnext[ts.wait_tail & 1] = e;
+	else
+		ts.wait_head = e;
+	ts.wait_tail = e;
+	ts.wait_n++;
+	warn_rl("tcp splice: all %u pipes in use (a quarter of the user's "
+		"pipe-user-pages-soft), connections wait for one",
+		ts.npipes_max);
+}
+
+/* Take direction @d out of the pipe wait queue, if it is in it */
+static void tsp_pipe_unwait(struct tsp_conn *c, int d)
+{
+	uint32_t p = c->wprev[d], n = c->wnext[d];
+
+	if (!(c->flags & TSP_PIPEW(d)))
+		return;
+	c->flags &= ~TSP_PIPEW(d);
+	if (p != TSP_NONE)
+		tsp_wait_conn(p)->wnext[p & 1] = n;
+	else
+		ts.wait_head = n;
+	if (n != TSP_NONE)
+		tsp_wait_conn(n)->wprev[n & 1] = p;
+	else
+		ts.wait_tail = p;
+	ts.wait_n--;
+}
+
 /* Close sockets and pipes; the slot is freed after the batch */
 static void tsp_close(struct tsp_conn *c, bool reset)
 {
@@ -275,6 +328,8 @@ static void tsp_close(struct tsp_conn *c, bool reset)
 	}
 	tsp_pipe_put(&c->pipe[0], !c->pending[0]);
 	tsp_pipe_put(&c->pipe[1], !c->pending[1]);
+	tsp_pipe_unwait(c, 0);
+	tsp_pipe_unwait(c, 1);
 	c->flags = 0;
 	c->next = ts.closed_head;
 	ts.closed_head = tsp_idx(c);
@@ -316,19 +371,6 @@ static int tsp_events(struct tsp_conn *c)
 		c->flags &= ~TSP_REPOLL(s);
 	}
 	return 0;
-}
-
-/* Direction @d has data but no pipe: queue it for the next one */
-static void tsp_pipe_wait(struct tsp_conn *c, int d)
-{
-	if (ts.wait_n >= TSP_MAX * 2)	/* can't be: two per connection */
-		return;
-	c->flags |= TSP_PIPEW(d);
-	ts.waitq[(ts.wait_head + ts.wait_n++) % (TSP_MAX * 2)] =
-		tsp_idx(c) << 1 | (uint32_t)d;
-	warn_rl("tcp splice: all %u pipes in use (a quarter of the user's "
-		"pipe-user-pages-soft), connections wait for one",
-		ts.npipes_max);
 }
 
 /* Direction @d can't write now: wait for EPOLLOUT on side !d */
@@ -542,16 +584,13 @@ static void tsp_pipe_wake(void)
 {
 	uint32_t n = ts.wait_n;	/* each once: one may queue again (fds) */
 
-	while (n-- && ts.wait_n && (ts.npool || ts.npipes < ts.npipes_max)) {
-		uint32_t e = ts.waitq[ts.wait_head];
-		struct tsp_conn *c = &ts.conn[e >> 1];
+	while (n-- && ts.wait_head != TSP_NONE &&
+	       (ts.npool || ts.npipes < ts.npipes_max)) {
+		uint32_t e = ts.wait_head;
+		struct tsp_conn *c = tsp_wait_conn(e);
 		int d = (int)(e & 1);
 
-		ts.wait_head = (ts.wait_head + 1) % (TSP_MAX * 2);
-		ts.wait_n--;
-		if (!(c->flags & TSP_USED) || !(c->flags & TSP_PIPEW(d)))
-			continue;	/* closed meanwhile */
-		c->flags &= ~TSP_PIPEW(d);
+		tsp_pipe_unwait(c, d);
 		tsp_finish(c, tsp_dir(c, d));
 	}
 }

@@ -269,9 +269,11 @@ def sink(s, size, seed):
     return words[1], int(words[2])
 
 
-def source(s, size, seed):
-    """Download on @s (SOURCE): our (sha, length) of what we got"""
+def source(s, size, seed, delay=0.0):
+    """Download on @s (SOURCE), reading from @delay s after asking: our
+    (sha, length) of what we got"""
     s.sendall(f"SOURCE {size} {seed}\n".encode())
+    time.sleep(delay)
     h, n = hashlib.sha256(), 0
     while True:
         d = s.recv(CHUNK)
@@ -375,16 +377,17 @@ def cmd_udp(addr, port, src="", payload="hello", timeout="5"):
         result(ok=False, error=str(e))
 
 
-def cmd_parbulk(addr, port, count, size):
+def cmd_parbulk(addr, port, count, size, delay="0"):
     """count transfers at once, half uploads (the server checksums them),
-    half downloads (we do): ok counts the intact ones"""
-    count, size = int(count), int(size)
+    half downloads (we do, reading from delay s on): ok counts the intact
+    ones"""
+    count, size, delay = int(count), int(size), float(delay)
     ok, errors, lock = [0], [], threading.Lock()
 
     def one(i):
         try:
             s = connect(addr, port, timeout=60)
-            got = sink(s, size, i) if i % 2 else source(s, size, i)
+            got = sink(s, size, i) if i % 2 else source(s, size, i, delay)
             good = got == (tt_sha(size, i), size)
             s.close()
         except (OSError, IndexError, ValueError) as e:
@@ -717,7 +720,59 @@ def test_fwd_spliced_pipes_stay_within_the_users_budget(tether, topo, tool):
     for r in res.results:
         assert r["ok"] == r["count"], r
     assert 0 < peak[0] <= pipe_budget(), \
-        f"{peak[0]} pipes open, budget {pipe_budget()}"
+        f"{peak[0]} pipe fds open, budget {pipe_budget()} pipes"
+
+
+def test_fwd_spliced_transfers_wait_for_a_pipe_and_complete(tether, topo,
+                                                           tool):
+    """With a user pipe budget that gives tether only 16 pipes, 40 spliced
+    transfers of 8 MiB at once, the 20 downloads not read for 2 s: their
+    data outgrows the socket buffers and stays in pipes, so directions that
+    find none wait for one. Every transfer still completes intact, and no
+    more than 16 pipes are open"""
+    path = "/proc/sys/fs/pipe-user-pages-soft"
+    try:
+        with open(path) as f:
+            old = f.read().strip()
+        with open(path, "w") as f:
+            f.write("2048")     # a quarter, halved, in 16-page pipes: 16
+    except OSError:
+        pytest.skip("can't set fs.pipe-user-pages-soft here")
+    peak, stop = [0], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for pid in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if b"-T\x0024013" not in f.read():
+                            continue
+                    n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
+                            if os.readlink(f"/proc/{pid}/fd/{fd}")
+                            .startswith("pipe:"))
+                except (OSError, ValueError):
+                    continue
+                peak[0] = max(peak[0], n)
+            time.sleep(0.05)
+    w = threading.Thread(target=watch)
+    try:
+        with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24013):
+            w.start()
+            res = tether.spawn(f"python3 {tool} parbulk 127.0.0.1 24013 "
+                               f"40 {8 << 20} 2", opts=["-T", "24013"],
+                               timeout=150)
+    finally:
+        stop.set()
+        if w.is_alive():
+            w.join(5)
+        with open(path, "w") as f:
+            f.write(old)
+    assert res.rc == 0, res
+    r = res.results[0]
+    assert r["ok"] == r["count"] == 40, r
+    assert "connections wait for one" in res.err, res     # queue used
+    # two fds a pipe, and tether's stdout and stderr are pipes too
+    assert 0 < peak[0] <= 2 * 16 + 2, f"{peak[0]} pipe fds, budget 16"
 
 def test_fwd_udp_loopback_both_ways(tether, topo, tool):
     """-u from host loopback and -U to it: source port kept, replies from
