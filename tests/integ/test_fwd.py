@@ -683,44 +683,58 @@ def pipe_budget():
     return max(pages // 2 // 16, 16)
 
 
-def test_fwd_spliced_pipes_stay_within_the_users_budget(tether, topo, tool):
-    """Many spliced connections at once (issue 10, 7): 300 held open, 100
-    transferring. tether's pipes stay within its share of the user's pipe
-    budget, and every transfer completes intact, those that had to wait
-    for a pipe too"""
-    count, size, peak, stop = 100, 1 << 20, [0], threading.Event()
+class PipeWatch:
+    """Samples, every 50 ms while in use, the most pipe fds held by the
+    tether whose command line forwards -T @port"""
 
-    def watch():
-        while not stop.is_set():
+    def __init__(self, port):
+        self.tag = f"-T\x00{port}".encode()
+        self.peak = 0
+        self.stop = threading.Event()
+        self.t = threading.Thread(target=self.watch)
+
+    def watch(self):
+        while not self.stop.is_set():
             for pid in os.listdir("/proc"):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if b"-T\x0024012" not in f.read():
+                        if self.tag not in f.read():
                             continue
                     n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
                             if os.readlink(f"/proc/{pid}/fd/{fd}")
                             .startswith("pipe:"))
                 except (OSError, ValueError):
                     continue
-                peak[0] = max(peak[0], n)
+                self.peak = max(self.peak, n)
             time.sleep(0.05)
-    w = threading.Thread(target=watch)
-    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24012):
-        w.start()
-        try:
-            res = tether.spawn(f"python3 {tool} hold 127.0.0.1 24012 300 "
-                               f"4 & python3 {tool} parbulk 127.0.0.1 "
-                               f"24012 {count} {size}; wait",
-                               opts=["-T", "24012"], timeout=150)
-        finally:
-            stop.set()
-            w.join(5)
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.t.join(5)
+
+
+def test_fwd_spliced_pipes_stay_within_the_users_budget(tether, topo, tool):
+    """Many spliced connections at once (issue 10, 7): 300 held open, 100
+    transferring. tether's pipes stay within its share of the user's pipe
+    budget (idle connections hold none), and every transfer completes
+    intact"""
+    count, size = 100, 1 << 20
+    with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24012), \
+            PipeWatch(24012) as w:
+        res = tether.spawn(f"python3 {tool} hold 127.0.0.1 24012 300 "
+                           f"4 & python3 {tool} parbulk 127.0.0.1 "
+                           f"24012 {count} {size}; wait",
+                           opts=["-T", "24012"], timeout=150)
     assert res.rc == 0, res
     assert len(res.results) == 2, res
     for r in res.results:
         assert r["ok"] == r["count"], r
-    assert 0 < peak[0] <= pipe_budget(), \
-        f"{peak[0]} pipe fds open, budget {pipe_budget()} pipes"
+    assert 0 < w.peak <= pipe_budget(), \
+        f"{w.peak} pipe fds open, budget {pipe_budget()} pipes"
 
 
 def test_fwd_spliced_transfers_wait_for_a_pipe_and_complete(tether, topo,
@@ -738,33 +752,13 @@ def test_fwd_spliced_transfers_wait_for_a_pipe_and_complete(tether, topo,
             f.write("2048")     # a quarter, halved, in 16-page pipes: 16
     except OSError:
         pytest.skip("can't set fs.pipe-user-pages-soft here")
-    peak, stop = [0], threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            for pid in os.listdir("/proc"):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if b"-T\x0024013" not in f.read():
-                            continue
-                    n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
-                            if os.readlink(f"/proc/{pid}/fd/{fd}")
-                            .startswith("pipe:"))
-                except (OSError, ValueError):
-                    continue
-                peak[0] = max(peak[0], n)
-            time.sleep(0.05)
-    w = threading.Thread(target=watch)
     try:
-        with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24013):
-            w.start()
+        with HostServer(topo, tool, "srv-tcp", "127.0.0.1", 24013), \
+                PipeWatch(24013) as w:
             res = tether.spawn(f"python3 {tool} parbulk 127.0.0.1 24013 "
                                f"40 {8 << 20} 2", opts=["-T", "24013"],
                                timeout=150)
     finally:
-        stop.set()
-        if w.is_alive():
-            w.join(5)
         with open(path, "w") as f:
             f.write(old)
     assert res.rc == 0, res
@@ -772,7 +766,7 @@ def test_fwd_spliced_transfers_wait_for_a_pipe_and_complete(tether, topo,
     assert r["ok"] == r["count"] == 40, r
     assert "connections wait for one" in res.err, res     # queue used
     # two fds a pipe, and tether's stdout and stderr are pipes too
-    assert 0 < peak[0] <= 2 * 16 + 2, f"{peak[0]} pipe fds, budget 16"
+    assert 0 < w.peak <= 2 * 16 + 2, f"{w.peak} pipe fds, budget 16"
 
 def test_fwd_udp_loopback_both_ways(tether, topo, tool):
     """-u from host loopback and -U to it: source port kept, replies from

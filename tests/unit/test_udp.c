@@ -71,6 +71,14 @@ static ssize_t srv_recv(int fd, void *data, size_t size,
 	return n;
 }
 
+/* Send @len bytes of @data from @fd back to @to; Return: sendto()'s */
+static ssize_t srv_reply(int fd, const void *data, size_t len,
+			 const union sockaddr_inany *to)
+{
+	return sendto(fd, data, len, 0, &to->sa, to->sa.sa_family == AF_INET ?
+		      sizeof(to->sa4) : sizeof(to->sa6));
+}
+
 static uint16_t sa_port(const union sockaddr_inany *sa)
 {
 	return ntohs(sa->sa.sa_family == AF_INET ? sa->sa4.sin_port :
@@ -131,12 +139,8 @@ static void echo_test(const char *guest, const char *remote)
 	assert_int_equal(sa_port(&from), 40100);	/* port preserved */
 	assert_int_equal(ttl, 7);			/* TTL too */
 
-	assert_int_equal(sendto(s1, "pong1", 5, 0, &from.sa,
-				from.sa.sa_family == AF_INET ?
-				sizeof(from.sa4) : sizeof(from.sa6)), 5);
-	assert_int_equal(sendto(s2, "pong22", 6, 0, &from.sa,
-				from.sa.sa_family == AF_INET ?
-				sizeof(from.sa4) : sizeof(from.sa6)), 6);
+	assert_int_equal(srv_reply(s1, "pong1", 5, &from), 5);
+	assert_int_equal(srv_reply(s2, "pong22", 6, &from), 6);
 	assert_int_equal(t_pump(2, PUMP_MS), 2);
 	check_frame(0, remote, 5001, guest, 40100, "pong1", 5);
 	check_frame(1, remote, 5002, guest, 40100, "pong22", 6);
@@ -169,9 +173,7 @@ static void mapped_test(const char *guest, const char *gw, const char *lo,
 	t_cap_reset();
 	guest_send(guest, 40200, gw, port, "q", 1, 0);
 	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
-	assert_int_equal(sendto(s, "answer", 6, 0, &from.sa,
-				from.sa.sa_family == AF_INET ?
-				sizeof(from.sa4) : sizeof(from.sa6)), 6);
+	assert_int_equal(srv_reply(s, "answer", 6, &from), 6);
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
 	check_frame(0, srv, port, guest, 40200, "answer", 6);
 	close(s);
@@ -608,9 +610,7 @@ static void reuse_test(const char *guest, const char *remote)
 		uint8_t d[200];
 
 		memset(d, i, sizeof(d));
-		assert_int_equal(sendto(s, d, (size_t)(100 + i), 0, &from.sa,
-					from.sa.sa_family == AF_INET ?
-					sizeof(from.sa4) : sizeof(from.sa6)),
+		assert_int_equal(srv_reply(s, d, (size_t)(100 + i), &from),
 				 100 + i);
 	}
 	t_fill(EGRESS_FRAMES - 6);
@@ -623,7 +623,8 @@ static void reuse_test(const char *guest, const char *remote)
 
 		assert_true(k >= 0 && k < 64);
 		memset(want, k, sizeof(want));
-		assert_memory_equal(t_cap[i] + hl, want, (size_t)(100 + k));
+		check_frame(i, remote, 5009, guest, 40900, want,
+			    (size_t)(100 + k));
 		seen[k]++;
 	}
 	for (i = 0; i < 64; i++)
