@@ -16,7 +16,16 @@ ifeq ($(findstring -O0,$(CFLAGS)),)
 BASE_CFLAGS += -D_FORTIFY_SOURCE=2
 endif
 BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now
-LDLIBS  += -lmnl
+LDLIBS  += -lmnl -lseccomp
+# make SECCOMP_LOG=1: the filter logs (dmesg) instead of killing
+ifneq ($(SECCOMP_LOG),)
+BASE_CFLAGS += -DSECCOMP_LOG
+endif
+# make SANDBOX_TEST=1: test-only triggers (TETHER_SANDBOX_TEST=...), never
+# in a release binary
+ifneq ($(SANDBOX_TEST),)
+BASE_CFLAGS += -DTETHER_SANDBOX_TEST
+endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 

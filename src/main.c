@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "conf/conf.h"
+#include "conf/fwd_spec.h"
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "fwd/fwd.h"
@@ -24,6 +25,7 @@
 #include "loop.h"
 #include "ns/ns.h"
 #include "ns/proc.h"
+#include "sandbox/sandbox.h"
 
 static struct conf conf;
 
@@ -38,6 +40,43 @@ static void raise_nofile(void)
 	}
 }
 
+/* Any rule of @kind (FWD_*) in auto mode? */
+static bool fwd_auto_of(const struct conf *c, unsigned kind)
+{
+	int i;
+
+	for (i = 0; i < c->fwd.n[kind]; i++)
+		if (c->fwd.rule[kind][i]->mode == FWD_MODE_AUTO)
+			return true;
+	return false;
+}
+
+/* What the loop of this configuration still needs, for the sandbox */
+static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
+{
+	bool pasta = c->mode == MODE_PASTA;
+	bool ns_auto = fwd_auto_of(c, FWD_TCP_OUT) || fwd_auto_of(c, FWD_UDP_OUT);
+
+	*p = (struct sandbox_profile){
+		.off = c->proc.no_sandbox,
+		.own_userns = !pasta,
+		.ns_fd = pasta ? ns_netfd() : -1,
+		.child = pasta ? ns_child_pid() : 0,
+		.splice = pasta && c->ns.splice,
+		.ns_bind = pasta && (c->ns.splice || ns_auto),
+		.stream = !pasta && c->link.fd < 0,
+		.auto_scan = ns_auto || fwd_auto_of(c, FWD_TCP_IN) ||
+			     fwd_auto_of(c, FWD_UDP_IN),
+		.tcp_bind_auto = fwd_auto_of(c, FWD_TCP_IN) ||
+				 fwd_auto_of(c, FWD_TCP_OUT),
+		.tcp_bind_eph = c->ip4.outbound.s_addr ||
+				!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.outbound),
+		.nsquit_path = pasta && ns_quit_stats(),
+		.syslog = log_to_syslog_later(),
+		.logfile = c->log.file,
+	};
+}
+
 static void flush_hook(const struct timespec *now)
 {
 	(void)now;
@@ -46,10 +85,12 @@ static void flush_hook(const struct timespec *now)
 
 int main(int argc, char **argv)
 {
+	struct sandbox_profile sb;
 	int pidfile;
 
 	signal(SIGPIPE, SIG_IGN);
 	conf_parse(&conf, argc, argv);
+	sandbox_close_inherited(conf.link.fd);	/* before we open any */
 	log_setup(&conf.log);
 	raise_nofile();
 	pidfile = proc_pidfile_open(&conf.proc);
@@ -90,15 +131,16 @@ int main(int argc, char **argv)
 	fdbudget_init();	/* what is open now is fixed */
 	loop_post_add(flush_hook);	/* last: after translators queued */
 
-	/* 3. Ready: detach if asked, tell whoever waits, let the command run */
+	/* 3. Detach if asked, confine, tell whoever waits, let it run */
 	if (!conf.proc.foreground)
 		proc_daemonize();
+	if (conf.mode == MODE_PASTA)
+		ns_quit_watch(&conf);	/* opens what it watches */
+	sandbox_profile(&conf, &sb);
+	sandbox_enter(&sb);		/* from here: no files, few calls */
 	proc_ready(pidfile);
-	if (conf.mode == MODE_PASTA) {
-		if (conf.ns.target == NS_SPAWN)
-			ns_release_child();
-		ns_quit_watch(&conf);
-	}
+	if (conf.mode == MODE_PASTA && conf.ns.target == NS_SPAWN)
+		ns_release_child();
 
 	loop_run();
 	return loop_status();

@@ -173,6 +173,7 @@ struct conf_ns {
  * @uid, @gid:	--runas, or where started as root, "nobody"
  * @runas:	switch to @uid/@gid
  * @busy_poll_us: --busy-poll, longest adaptive poll before sleeping
+ * @no_sandbox:	--no-sandbox: debugging only (sandbox/sandbox.h)
  */
 struct conf_proc {
 	bool foreground;
@@ -181,6 +182,7 @@ struct conf_proc {
 	gid_t gid;
 	bool runas;
 	unsigned busy_poll_us;
+	bool no_sandbox;
 };
 
 enum conf_fwd_kind {

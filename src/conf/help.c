@@ -21,6 +21,8 @@ static const char usage_common[] =
 "      --runas UID|UID:GID|LOGIN|LOGIN:GROUP\n"
 "                           Run as the given user and group\n"
 "                           default: nobody, if started as root\n"
+"      --no-sandbox         Debugging only: run without the sandbox (no\n"
+"                           namespaces, capabilities, Landlock, seccomp)\n"
 "  -P, --pid FILE           Write our own PID to FILE\n"
 "  -p, --pcap FILE          Capture guest-side frames to a pcap file\n"
 "      --stats N            Accepted for compatibility, no effect\n"

@@ -16,6 +16,7 @@ static struct {
 	enum log_level level;
 	bool to_stderr;
 	bool to_syslog;
+	bool syslog_open;
 	int fd;
 	size_t size_max;
 	size_t size;
@@ -55,12 +56,26 @@ void log_setup(const struct log_conf *lc)
 		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* Connected now, while /dev/log can still be found: the sandbox hides it */
+void log_detach_prepare(void)
+{
+	if (lg.fd < 0 && !lg.to_syslog && !lg.syslog_open) {
+		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		lg.syslog_open = true;
+	}
+}
+
+bool log_to_syslog_later(void)
+{
+	return lg.to_syslog || lg.syslog_open;
+}
+
 void log_stderr_off(void)
 {
 	lg.to_stderr = false;
 	if (lg.fd < 0 && !lg.to_syslog) {
+		log_detach_prepare();
 		lg.to_syslog = true;
-		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	}
 }
 

@@ -37,6 +37,11 @@ struct log_conf {
 };
 
 void log_setup(const struct log_conf *lc);
+/* log_detach_prepare() - connect to syslog now if log_stderr_off() will
+ * need it (call before the sandbox) */
+void log_detach_prepare(void);
+/* log_to_syslog_later() - does (or will) logging go to syslog? */
+bool log_to_syslog_later(void);
 void log_stderr_off(void);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -17,6 +17,7 @@
 #include <linux/nsfs.h>
 
 #include "lib/log.h"
+#include "lib/userns.h"
 #include "lib/util.h"
 #include "loop.h"
 #include "ns/ns.h"
@@ -43,41 +44,19 @@ struct ns_state ns_st = { .netfd = -1, .release_fd = -1, .sigfd = -1 };
 
 static uint8_t ns_call_stack[NS_CALL_STACK_BYTES] __attribute__((aligned(16)));
 
-static void write_proc_self(const char *name, const char *s)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && !strcmp(name, "setgroups"))
-			return;		/* before Linux 3.19: nothing to deny */
-		die_perror("cannot open %s", path);
-	}
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		die_perror("cannot write '%s' to %s", s, path);
-	close(fd);
-}
-
 /* New user namespace for tether itself: root there, mapped to the caller */
 static void userns_create(void)
 {
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	char map[64];
+	const char *what;
+	int rc = userns_new(0, 0, &what);
 
-	if (unshare(CLONE_NEWUSER))
+	if (rc && !strcmp(what, "unshare(CLONE_NEWUSER)"))
 		die("cannot create a user namespace: %s (unprivileged user "
 		    "namespaces disabled? see sysctl user.max_user_namespaces)",
-		    strerror(errno));
-	write_proc_self("setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	write_proc_self("uid_map", map);
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	write_proc_self("gid_map", map);
+		    strerror(-rc));
+	if (rc)
+		die("cannot create a user namespace: %s: %s", what,
+		    strerror(-rc));
 }
 
 /* Same namespace as ours (by path under /proc/self/ns)? */
@@ -225,6 +204,16 @@ int ns_call(int (*fn)(void *arg), void *arg)
 	if (!a.done)
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAILURE);
 	return a.ret;
+}
+
+/**
+ * ns_netfd() - the target network namespace (see ns.h)
+ *
+ * Return: its fd, -1 if none
+ */
+int ns_netfd(void)
+{
+	return ns_st.netfd;
 }
 
 /**

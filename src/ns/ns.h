@@ -43,6 +43,10 @@ void ns_release_child(void);
  * of the namespace going away (netns file removed, target process gone).
  */
 void ns_quit_watch(const struct conf *c);
+/* ns_quit_stats() - true if the watch stat()s a path at run time */
+bool ns_quit_stats(void);
+/* ns_netfd() - the target network namespace's fd, -1 if none (passt) */
+int ns_netfd(void);
 
 /*
  * ns_child_pid() - pid of the spawned namespace's init, the command's

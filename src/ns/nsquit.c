@@ -7,6 +7,8 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -20,12 +22,15 @@
  * DOC: a namespace bound to a normal filesystem (/run/netns/NAME, Podman's
  * /run/user/UID/netns/...) goes away when its file is unmounted and
  * removed: inotify on the directory tells us (IN_DELETE, IN_MOVED_FROM).
- * procfs and sysfs send no inotify events, and a PID target is gone when
- * /proc/PID/ns/net is (the process exited, even if still a zombie): those
- * are polled once a second (filesystem paths too, as a backstop: an
- * unmount that leaves the file in place sends no event). Either way the test is the same: the path
- * must still lead to the namespace we hold (same nsfs inode), which also
- * catches a reused PID or a file replaced by another namespace.
+ * The file is also polled once a second, as a backstop (an unmount that
+ * leaves the file in place sends no event), and on procfs or sysfs,
+ * which send none: the test is that the name must still lead to the
+ * namespace we hold (same nsfs inode), which also catches a file
+ * replaced by another namespace. tether has no filesystem once sandboxed,
+ * so the name is looked up through an O_PATH fd of its directory, opened
+ * before. A PID target is gone when the process exits (even if still a
+ * zombie): a pidfd tells us, which also can't be fooled by a reused PID;
+ * before Linux 5.3, /proc/PID/ns/net is polled the same way as a file.
  */
 
 #define NSQUIT_POLL_MS		1000
@@ -33,35 +38,49 @@
 
 /**
  * struct nsquit - what is watched
- * @path:	path that must keep leading to our netns
+ * @path:	path that must keep leading to our netns (for messages)
+ * @base:	its last component(s), looked up from @dirfd
  * @dev:	nsfs device of our netns
  * @ino:	its inode
+ * @dirfd:	O_PATH fd of the directory holding @base, -1 if none
  * @inofd:	inotify fd, -1 when polling
+ * @pidfd:	PID target: pidfd of the process, -1 if none
  * @gone:	quit already requested
  */
 static struct {
 	char path[PATH_MAX];
+	char base[PATH_MAX];
 	dev_t dev;
 	ino_t ino;
+	int dirfd;
 	int inofd;
+	int pidfd;
 	bool gone;
-} nq = { .inofd = -1 };
+} nq = { .dirfd = -1, .inofd = -1, .pidfd = -1 };
 
 static bool nsquit_alive(void)
 {
 	struct stat st;
 
-	return !stat(nq.path, &st) && st.st_dev == nq.dev &&
+	if (nq.dirfd < 0)
+		return true;	/* only the pidfd watches */
+	return !fstatat(nq.dirfd, nq.base, &st, 0) && st.st_dev == nq.dev &&
 	       st.st_ino == nq.ino;
 }
 
-static void nsquit_check(void)
+static void nsquit_gone(void)
 {
-	if (nq.gone || nsquit_alive())
+	if (nq.gone)
 		return;
 	nq.gone = true;
 	info("Namespace %s is gone, exiting", nq.path);
 	loop_stop(0);
+}
+
+static void nsquit_check(void)
+{
+	if (!nq.gone && !nsquit_alive())
+		nsquit_gone();
 }
 
 static void nsquit_timer(const struct timespec *now)
@@ -78,25 +97,51 @@ static void nsquit_handler(union ep_ref ref, uint32_t events,
 
 	(void)events;
 	(void)now;
+	if (ref.fd == nq.pidfd) {	/* the process exited */
+		loop_del(nq.pidfd);
+		nsquit_gone();
+		return;
+	}
 	/* Whatever the event, the test is the path itself */
 	while (read(ref.fd, buf, sizeof(buf)) > 0)
 		;
 	nsquit_check();
 }
 
-/* Directory holding nq.path, into @dir */
+/* Directory holding nq.path, into @dir, and the rest into nq.base */
 static void nsquit_dir(char dir[PATH_MAX])
 {
 	char *slash;
 
 	snprintf(dir, PATH_MAX, "%s", nq.path);
 	slash = strrchr(dir, '/');
+	snprintf(nq.base, sizeof(nq.base), "%s", slash ? slash + 1 : dir);
 	if (!slash)
 		snprintf(dir, PATH_MAX, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* A pidfd for @pid, watched; Return: 0 or -errno */
+static int nsquit_pidfd(pid_t pid)
+{
+	int rc;
+
+#ifdef SYS_pidfd_open
+	nq.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+#endif
+	if (nq.pidfd < 0)
+		return -errno;
+	rc = loop_add(nq.pidfd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.pidfd, 0));
+	if (rc) {
+		close(nq.pidfd);
+		nq.pidfd = -1;
+	}
+	return rc;
 }
 
 /* inotify on directory @dir; Return: 0 or -errno */
@@ -110,7 +155,6 @@ static int nsquit_inotify(const char *dir)
 	if (inotify_add_watch(nq.inofd, dir, IN_DELETE | IN_MOVED_FROM |
 			      IN_DELETE_SELF | IN_MOVE_SELF) < 0)
 		goto fail;
-	loop_handler_set(EP_NSQUIT, nsquit_handler);
 	rc = loop_add(nq.inofd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.inofd, 0));
 	if (rc) {
 		errno = -rc;
@@ -159,8 +203,23 @@ void ns_quit_watch(const struct conf *c)
 			 (int)c->ns.pid);
 	else
 		snprintf(nq.path, sizeof(nq.path), "%s", c->ns.netns);
+	loop_handler_set(EP_NSQUIT, nsquit_handler);
+	if (c->ns.target == NS_ATTACH_PID && !nsquit_pidfd(c->ns.pid)) {
+		debug("watching process %d for its exit", (int)c->ns.pid);
+		return;
+	}
 
 	nsquit_dir(dir);
+	if (c->ns.target == NS_ATTACH_PID) {	/* "/proc/PID" + "ns/net" */
+		snprintf(dir, sizeof(dir), "/proc/%d", (int)c->ns.pid);
+		snprintf(nq.base, sizeof(nq.base), "ns/net");
+	}
+	nq.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nq.dirfd < 0) {
+		warn("cannot watch %s (%s): no exit when it goes away",
+		     nq.path, strerror(errno));
+		return;
+	}
 	if (c->ns.target == NS_ATTACH_PATH && !dir_needs_polling(dir)) {
 		rc = nsquit_inotify(dir);
 		if (rc)
@@ -169,4 +228,14 @@ void ns_quit_watch(const struct conf *c)
 	}
 	/* Also polled: an unmount without removal sends no event */
 	loop_timer_add(nsquit_timer, NSQUIT_POLL_MS);
+}
+
+/**
+ * ns_quit_stats() - does the watch look names up at run time?
+ *
+ * Return: true if it polls a path (through a directory fd)
+ */
+bool ns_quit_stats(void)
+{
+	return nq.dirfd >= 0;
 }

@@ -83,6 +83,7 @@ void proc_daemonize(void)
 
 	close(p[0]);
 	proc_ready_fd = p[1];
+	log_detach_prepare();	/* proc_ready() switches to syslog */
 	if (setsid() < 0)
 		die_perror("setsid");
 	/* Until proc_ready(), messages still reach the waiting caller */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* sandbox.h - tether confines itself before it reads the first frame */
+#ifndef TETHER_SANDBOX_H
+#define TETHER_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/**
+ * struct sandbox_profile - what the run-time loop of this configuration
+ * still needs; everything else is taken away (filled in by main.c)
+ * @off:	--no-sandbox: debugging only, nothing is confined
+ * @own_userns:	passt: move into a user namespace of our own first (pasta
+ *		is already in its target's or its own)
+ * @ns_fd:	pasta: the target network namespace; the only fd setns()
+ *		may take, -1 for passt
+ * @child:	pasta spawn: the command's namespace init, which we signal
+ *		and reap; 0 when attached
+ * @ns_bind:	pasta: may bind listeners inside the namespace at run time
+ *		(auto forwarding of the namespace's ports), so keeps
+ *		CAP_NET_BIND_SERVICE there
+ * @splice:	pasta: pipes and splice() for the loopback fast path
+ * @stream:	passt: accept()s QEMU's (re)connections on -s's socket
+ * @auto_scan:	auto forwarding: reads /proc/net files and sock_diag
+ * @tcp_bind_auto: TCP listeners are bound at run time, to any port of
+ *		the auto ranges (which usually cover most ports)
+ * @tcp_bind_eph: outbound TCP sockets are bound to -o's address, port 0
+ * @nsquit_path: watching a namespace file: stat()s it through a directory
+ * @syslog:	logs go to syslog, which may reconnect to /dev/log
+ * @logfile:	-l: the file is truncated when full
+ */
+struct sandbox_profile {
+	bool off;
+	bool own_userns;
+	int ns_fd;
+	pid_t child;
+	bool ns_bind;
+	bool splice;
+	bool stream;
+	bool auto_scan;
+	bool tcp_bind_auto;
+	bool tcp_bind_eph;
+	bool nsquit_path;
+	bool syslog;
+	bool logfile;
+};
+
+/*
+ * sandbox_close_inherited() - close every fd above stderr that was
+ * inherited, except @keep (passt's -F socket, or -1): call first
+ */
+void sandbox_close_inherited(int keep);
+
+/*
+ * sandbox_enter() - every stage, in order (see sandbox.c): own user
+ * namespace (passt), mount namespace with an empty read-only root, no
+ * core dumps, capabilities down to the documented minimum, no new
+ * privileges, Landlock, seccomp. Call once everything the loop needs is
+ * open. Dies with one line naming the stage if a required stage fails.
+ */
+void sandbox_enter(const struct sandbox_profile *p);
+
+#endif /* TETHER_SANDBOX_H */
