@@ -39,7 +39,8 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean install check unit integ asan bench demo FORCE
+.PHONY: all clean install check unit integ asan bench demo FORCE libobjs \
+	fuzz fuzz-build fuzz-replay
 all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt
 
 $(BUILD)/tether: $(OBJS)
@@ -63,8 +64,59 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-error=unused-function $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BINS)
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer builds with clang in
+# $(FUZZ_BUILD), and replays of their corpus and regression inputs, built
+# like unit tests and run with them
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/unit/replay_%)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_S ?= 10
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(BUILD)/unit/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-error=unused-function $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+fuzz-replay: $(FUZZ_REPLAYS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		$(BUILD)/unit/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regress/$$n; \
+	done
+
+unit: $(UNIT_BINS) $(FUZZ_REPLAYS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
+	@$(MAKE) -s fuzz-replay
+
+libobjs: $(LIB_OBJS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		libobjs
+	@set -e; for n in $(FUZZ_NAMES); do \
+		echo "  FUZZ $$n"; \
+		$(FUZZ_CC) $(BASE_CFLAGS) -Wno-unused-function -O1 -g \
+			-fsanitize=fuzzer $(FUZZ_SAN) -o $(FUZZ_BUILD)/fuzz_$$n \
+			tests/fuzz/fuzz_$$n.c \
+			$$(find $(FUZZ_BUILD)/obj/src -name '*.o' ! -path '*/src/main.o' | sort) \
+			$(LDLIBS) -lcmocka; \
+	done
+
+# make fuzz FUZZ_S=N: every target N seconds from its corpus (new inputs
+# go to $(FUZZ_BUILD)/corpus, not into the tree); fails on a crash
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crash/$$n; \
+		echo "fuzz: $$n for $(FUZZ_S) s"; \
+		$(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_S) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash/$$n/ \
+			$(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n \
+			2>&1 | grep -E "^(stat::number_of_executed_units|#[0-9]+ *DONE|==[0-9]+==ERROR|SUMMARY)" ; \
+		test -z "$$(ls $(FUZZ_BUILD)/crash/$$n)" || { echo "fuzz: $$n crashed: $(FUZZ_BUILD)/crash/$$n"; exit 1; }; \
+	done
 
 # Integration tests need root to build the namespace topology; tether
 # itself runs there as an unprivileged user.
@@ -91,7 +143,7 @@ install: all
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/passt
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) build-sbtest build-log
 
 -include $(DEPS)
 
