@@ -120,9 +120,41 @@ def fwd_spec():
         "none": "none"}.items()}
 
 
+def nlmsg(t, flags, seq, payload):
+    return struct.pack("=IHHII", 16 + len(payload), t, flags, seq, 0) + \
+        payload
+
+
+def sockdiag():
+    def diag(fam, state, port, ino):
+        sock_id = struct.pack("!HH", port, 0) + b"\0" * 32 + \
+            struct.pack("=III", 0, 0, 0)
+        return struct.pack("=BBBB", fam, state, 0, 0) + sock_id + \
+            struct.pack("=IIIII", 0, 0, 0, 1000, ino)
+    done = nlmsg(3, 2, 1, struct.pack("=i", 0))
+    return {
+        "tcp4": b"\x00" + nlmsg(20, 2, 1, diag(2, 10, 8080, 111)) + done,
+        "tcp6": b"\x01" + nlmsg(20, 2, 1, diag(10, 10, 443, 222)) + done,
+        "udp4": b"\x02" + nlmsg(20, 2, 1, diag(2, 7, 53, 333)) + done,
+        "error": b"\x00" + nlmsg(2, 0, 1, struct.pack("=i", -2) +
+                                 b"\0" * 16),
+    }
+
+
+def resolv():
+    return {
+        "plain": b"nameserver 192.0.2.1\nnameserver 2001:db8::1\n"
+                 b"search example.com example.org\n",
+        "comments": b"# generated\n; x\ndomain example.net\n"
+                    b"nameserver 127.0.0.53\noptions edns0\n",
+        "long": b"search " + b"a" * 300 + b"\nnameserver ::1\n",
+    }
+
+
 def main():
     for target, seeds in (("ingress", ingress()), ("procnet", procnet()),
-                          ("fwd_spec", fwd_spec())):
+                          ("fwd_spec", fwd_spec()),
+                          ("sockdiag", sockdiag()), ("resolv", resolv())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
