@@ -151,10 +151,19 @@ def resolv():
     }
 
 
+def stream():
+    f = ingress()["arp"][3:]
+    one = struct.pack("!I", len(f)) + f
+    return {"one_frame": b"\xff" + one, "cut_small": b"\x02" + one * 3,
+            "bad_length": b"\x10" + struct.pack("!I", 0x7fffffff) + f,
+            "zero_length": b"\x08" + struct.pack("!I", 0) + one}
+
+
 def main():
     for target, seeds in (("ingress", ingress()), ("procnet", procnet()),
                           ("fwd_spec", fwd_spec()),
-                          ("sockdiag", sockdiag()), ("resolv", resolv())):
+                          ("sockdiag", sockdiag()), ("resolv", resolv()),
+                          ("stream", stream())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
