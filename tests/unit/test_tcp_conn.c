@@ -374,6 +374,50 @@ static struct tcp_conn *conn_of(uint16_t gport)
 	return NULL;
 }
 
+/* A guest that never ACKs our SYN-ACK: sent again TCP_SYNACK_RETRIES
+ * times, then RST, socket closed (not the TCP_RETRIES_MAX of data) */
+static void test_synack_retries(void **state)
+{
+	const uint8_t opt[] = { 2, 4, GUEST_MSS >> 8, GUEST_MSS & 0xff };
+	struct tcp_conn *c = NULL;
+	uint16_t port;
+	int l = tt_listener(&port), i;
+	uint32_t j;
+
+	(void)state;
+	ncap = 0;
+	cap_only = 41007;
+	guest_seg(41007, port, TCPH_SYN, 1000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+	for (j = 0; j < TCP_MAX && !c; j++) {
+		struct tcp_conn *x = tcp_conn_at(j);
+
+		if (x->state == TCPS_FREE && !x->gport)
+			break;
+		if (x->state == TCPS_SYN_ACK_SENT && x->gport == 41007)
+			c = x;
+	}
+	assert_non_null(c);
+	for (i = 0; i < TCP_SYNACK_RETRIES; i++) {
+		ncap = 0;
+		tcp_conn_timeout(c, loop_now());
+		step();
+		assert_int_equal(ncap, 1);
+		assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+		assert_int_equal(c->state, TCPS_SYN_ACK_SENT);
+	}
+	ncap = 0;
+	tcp_conn_timeout(c, loop_now());
+	assert_int_equal(c->state, TCPS_CLOSED);
+	assert_int_equal(c->sock, -1);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_true(cap[0].flags & TCPH_RST);
+	close(l);
+}
+
 /* RFC 6298: the RTO follows the measured RTT (the handshake gives the
  * first sample), backs off on expiry, a resent segment gives no sample
  * (Karn) and the next ACK for new data undoes the backoff */
@@ -523,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rto),
 		cmocka_unit_test(test_rto_rtt),
+		cmocka_unit_test(test_synack_retries),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_fuzz),	/* last: leaves flows behind */
 	};
