@@ -303,6 +303,10 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s);
 void tcp_inbound_timeout(struct tcp_conn *c, const struct timespec *now);
 
+/* tcp_embryo.c: handshakes in progress, the oldest reset for room */
+void tcp_embryo_add(const struct tcp_conn *c, const struct timespec *now);
+bool tcp_embryo_make_room(const struct timespec *now);
+
 /* tcp_timer.c: retransmission timers on a wheel */
 void tcp_timer_init(const struct timespec *now);
 void tcp_timer_set(struct tcp_conn *c, uint32_t ms,

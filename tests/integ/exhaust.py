@@ -9,8 +9,8 @@ with a script that, inside its namespace:
   2. runs a well-behaved probe (tt_exhaust.py probe) right after: how
      long until tether serves a normal exchange again;
   3. writes DIR/probed, waits (bounded) for DIR/go;
-  4. does 1-3 again (a second round: the same flood must not take more
-     memory or fds than the first), then downloads /big over HTTP through
+  4. does 1-3 again (a second round: the same flood must not leave more
+     fds behind than the first), then downloads /big over HTTP through
      tether and prints its SHA-256.
 
 Meanwhile the harness reads tether's /proc: fds and VmRSS before, the
@@ -197,7 +197,7 @@ def _measure(m, pid, p, rd, fd_slack, fd_back_bound, flood_bound):
         pass
 
 
-def check_common(ms, fd_slack, rss_slack_kb, recover_s, rss_again_kb=1024):
+def check_common(ms, fd_slack, rss_slack_kb, recover_s):
     """The bounds every scenario shares, over its rounds"""
     first = ms[0]
     for m in ms:
@@ -209,9 +209,9 @@ def check_common(ms, fd_slack, rss_slack_kb, recover_s, rss_again_kb=1024):
         assert m.rss_after <= first.rss_base + rss_slack_kb, m
         # no spinning: under 10% of one CPU once idle (a bound, not speed)
         assert m.idle_cpu <= 0.1 * IDLE_S, m
-    # the same flood again: no new memory, fds where they were
+    # the same flood again: fds where they were. (RSS may still grow by
+    # pages of the flow index that new keys hash to: the bound above.)
     for a, b in zip(ms, ms[1:]):
-        assert b.rss_after <= a.rss_after + rss_again_kb, (a, b)
         assert b.fd_after <= a.fd_after + 2, (a, b)
     # each log line at most 5 a second (+1 "suppressed") over the run
     assert first.log_max <= 6 * (first.run_s + 2), first.log_shapes

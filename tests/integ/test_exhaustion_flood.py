@@ -19,9 +19,12 @@ SPOOF4, SPOOF6 = "192.0.2.200", "2001:db8::200"  # on the tap, not the guest's
 FD_SLACK = 8            # fds over the baseline once the flood is over
 # RSS: pages of the static tables a flood touches for the first time, at
 # most the flow index (12 MiB) and the TCP table (8.5 MiB); nothing else
-# grows (no allocation on the data path), and a second flood adds nothing
+# grows (no allocation on the data path)
 RSS_SLACK_KB = 24 << 10
-RECOVER_S = 20          # s until a normal exchange works again (README)
+# s until a normal exchange works again: at once for UDP and ICMP (their
+# share of the budget), within TCP_EMBRYO_MIN_MS (1 s) for TCP, when a new
+# SYN may reset the oldest handshake (README: "Limits")
+RECOVER_S = 3
 SECONDS = 4             # s of flood, each of two rounds
 # UDP bindings and ping sockets may hold a quarter and an eighth of the
 # budget (at most LIMIT - 128) until they go idle: tether evicts the
