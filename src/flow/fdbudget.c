@@ -45,11 +45,18 @@ static unsigned fdbudget_open_now(void)
 
 /**
  * fdbudget_init() - size the budget: call once everything fixed is open
+ *
+ * fds taken from the budget before (pools filled at start-up) stay
+ * charged, and are not counted as fixed a second time.
  */
 void fdbudget_init(void)
 {
-	unsigned fixed = fdbudget_open_now() + FDBUDGET_RESERVE;
+	unsigned open = fdbudget_open_now(), fixed;
 	struct rlimit rl;
+
+	/* fds already charged (the splice pipe pool) are open too: they are
+	 * in the budget, not fixed as well */
+	fixed = (open > fb.used ? open - fb.used : 0) + FDBUDGET_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > INT_MAX)

@@ -513,7 +513,7 @@ bool dhcp_from_tap(const struct pkt *p)
 	msg = dhcp_answer(m, &rq);
 	if (msg < 0)
 		return true;
-	debug("DHCP: message %d from the guest, reply %d", rq.msg, msg);
+	debug_rl("DHCP: message %d from the guest, reply %d", rq.msg, msg);
 	dhcp_reply(m, &rq, msg);
 	return true;
 }

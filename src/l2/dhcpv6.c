@@ -474,8 +474,8 @@ bool dhcpv6_from_tap(const struct pkt *p)
 	o.cap = sizeof(buf) - hdr;
 	if (!d6_answer(&rq, &o))
 		return true;
-	debug("DHCPv6: message %d from the guest, reply %d", rq.type,
-	      o.p[0]);
+	debug_rl("DHCPv6: message %d from the guest, reply %d", rq.type,
+		 o.p[0]);
 	d6_send(p, buf, o.len);
 	return true;
 }

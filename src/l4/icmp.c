@@ -37,12 +37,16 @@
 #define PING_TIMER_MS	1000	/* expiry scan interval */
 #define PING_RECV_MAX	32	/* replies read per wake-up */
 #define ICMP_ERR_PER_S	100	/* errors sent to the guest per second */
+#define PING_FD_SHARE	8	/* ping sockets: an eighth of the fd budget */
 
 #define ICMP_ECHOREPLY_		0
 #define ICMP_DEST_UNREACH_	3
 #define ICMP_ECHO_		8
 #define ICMP_PARAMPROB_		12
 #define ICMP_FRAG_NEEDED_	4	/* code, with ICMP_DEST_UNREACH_ */
+#define ICMP_PKT_FILTERED_	13	/* code: administratively prohibited */
+#define ICMP6_DST_UNREACH_	1
+#define ICMP6_ADM_PROHIBITED_	1	/* code, with ICMP6_DST_UNREACH_ */
 #define ICMP6_ECHO_REQUEST_	128
 #define ICMP6_ECHO_REPLY_	129
 
@@ -199,6 +203,34 @@ static int ping_socket(int af)
 	return fd;
 }
 
+/*
+ * ping_cap() - ping sockets we hold at most: PING_FLOWS, and an eighth of
+ * the fd budget, so that echoes to many ids or hosts can't spend the fds
+ * TCP connections need. Past it, the flow idle longest makes room.
+ */
+static int ping_cap(void)
+{
+	unsigned n = fdbudget_size() / PING_FD_SHARE;
+
+	return (int)MIN(MAX(n, 1U), (unsigned)PING_FLOWS);
+}
+
+/* ping_evict_oldest() - full: close the flow idle longest */
+static void ping_evict_oldest(void)
+{
+	uint32_t i, old = PING_FLOWS;
+
+	for (i = 0; i < PING_FLOWS; i++)
+		if (ic.f[i].fd >= 0 &&
+		    (old == PING_FLOWS || ic.f[i].last < ic.f[old].last))
+			old = i;
+	if (old == PING_FLOWS)
+		return;
+	warn_rl("ping: %d flows in use, closing the one idle longest (id %u)",
+		PING_FLOWS - ic.nfree, ic.f[old].id);
+	ping_close(old);
+}
+
 /* A new flow for @p's echo (key @k), going to @host; NULL when we can't */
 static struct ping_flow *ping_new(const struct pkt *p,
 				  const struct flow_key *k,
@@ -209,10 +241,8 @@ static struct ping_flow *ping_new(const struct pkt *p,
 	uint32_t slot;
 	int fd, rc;
 
-	if (!ic.nfree) {
-		warn_rl("ping: %d flows in use, echo dropped", PING_FLOWS);
-		return NULL;
-	}
+	if (PING_FLOWS - ic.nfree >= ping_cap())
+		ping_evict_oldest();
 	fd = ping_socket(p->af);
 	if (fd < 0)
 		return NULL;
@@ -280,8 +310,10 @@ void icmp_from_tap(const struct pkt *p, const struct timespec *now)
 		f = &ic.f[flow_val_slot(val)];
 	else
 		f = ping_new(p, &k, &host, now);
-	if (!f)
+	if (!f) {
+		icmp_refuse_to_tap(p);
 		return;
+	}
 
 	ping_ttl(f, p->ttl);
 	sl = inany_to_sockaddr(&sa, &f->haddr, 0,
@@ -366,6 +398,18 @@ void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
 		wr16(l4 + 2, egress_l4_csum(from, &dst, IPPROTO_ICMPV6, &iov,
 					    1, len));
 	txq_copy(frame, hl + len);
+}
+
+void icmp_refuse_to_tap(const struct pkt *p)
+{
+	const uint8_t *ip = p->frame + ETH_HDR_LEN;
+	bool v4 = p->af == AF_INET;
+
+	if (p->l4 < ip || p->l4 + p->l4_len > p->frame + p->frame_len)
+		return;
+	icmp_error_to_tap(&p->dst, v4 ? ICMP_DEST_UNREACH_ : ICMP6_DST_UNREACH_,
+			  v4 ? ICMP_PKT_FILTERED_ : ICMP6_ADM_PROHIBITED_, 0, ip,
+			  (size_t)(p->l4 + p->l4_len - ip));
 }
 
 void icmp_init(const struct conf *c)

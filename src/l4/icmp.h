@@ -23,4 +23,12 @@ void icmp_from_tap(const struct pkt *p, const struct timespec *now);
 void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
 		       uint32_t info, const uint8_t *orig, size_t orig_len);
 
+/*
+ * icmp_refuse_to_tap() - tell the guest that tether can't take the new
+ * flow its packet @p starts (no fd left, or the table full): destination
+ * unreachable, "administratively prohibited" (ICMP 3/13, ICMPv6 1/1),
+ * from the address it sent to; rate-limited as icmp_error_to_tap()
+ */
+void icmp_refuse_to_tap(const struct pkt *p);
+
 #endif /* TETHER_ICMP_H */

@@ -374,6 +374,8 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 	c->wnd_edge_to_tap = c->seq_from_tap;
 	c->rto_ms = TCP_RTO_INIT_MS;
 
+	if (fdbudget_used() >= fdbudget_size())
+		tcp_embryo_make_room(now);
 	rc = tcp_conn_connect(c, &dst);
 	if (!rc)
 		rc = flow_insert(k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
@@ -390,6 +392,7 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 		return NULL;
 	}
 	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);
+	tcp_embryo_add(c, now);
 	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
 		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 	return c;

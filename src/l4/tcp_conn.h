@@ -35,6 +35,11 @@
  * the kernel's own ~127 s would let a silent destination hold a socket
  * per guest SYN for two minutes (passt has a 10 s SYN timeout too) */
 #define TCP_CONNECT_TIMEOUT_MS	10000
+/* SYN-ACKs sent again without the guest's ACK (at 1, 3 and 7 s), then
+ * RST at 15 s: a guest that never completes handshakes (SYNs from
+ * addresses nobody answers for) holds a socket and a host connection
+ * each for 15 s, not for the ~3 minutes of TCP_RETRIES_MAX */
+#define TCP_SYNACK_RETRIES	3
 
 /* TCP header flags (RFC 9293 3.1) */
 enum {
@@ -297,6 +302,10 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 /* tcp_inbound.c: connections from forwarded ports (TCPS_SYN_SENT) */
 int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s);
 void tcp_inbound_timeout(struct tcp_conn *c, const struct timespec *now);
+
+/* tcp_embryo.c: handshakes in progress, the oldest reset for room */
+void tcp_embryo_add(const struct tcp_conn *c, const struct timespec *now);
+bool tcp_embryo_make_room(const struct timespec *now);
 
 /* tcp_timer.c: retransmission timers on a wheel */
 void tcp_timer_init(const struct timespec *now);

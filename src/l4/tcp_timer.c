@@ -257,9 +257,10 @@ void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 		return;
 	}
 
-	if (++c->retries > TCP_RETRIES_MAX) {
+	if (++c->retries > (c->state == TCPS_SYN_ACK_SENT ?
+			    TCP_SYNACK_RETRIES : TCP_RETRIES_MAX)) {
 		tcp_dbg(c, "no ACK from guest after %u retries, resetting",
-			TCP_RETRIES_MAX);
+			c->retries - 1);
 		tcp_conn_reset(c, true);
 		return;
 	}

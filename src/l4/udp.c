@@ -56,6 +56,7 @@
 #define UDP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UDP_ERR_MAX	16	/* error queue entries per wake-up */
 #define UDP_GSO_BYTES	(65535 - 8 - 40)	/* payload of one such send */
+#define UDP_FD_SHARE	4	/* bindings: a quarter of the fd budget */
 
 /* Room in front of a received payload: Ethernet, IP, UDP headers */
 
@@ -205,8 +206,8 @@ static int udp_socket(int af, uint16_t port)
 
 	rc = nat_sock_prepare(fd, af, port);
 	if (rc == -EADDRINUSE || rc == -EACCES) {
-		debug("udp: host port %u %s, using an ephemeral one", port,
-		      rc == -EACCES ? "not allowed" : "busy");
+		debug_rl("udp: host port %u %s, using an ephemeral one", port,
+			 rc == -EACCES ? "not allowed" : "busy");
 		rc = nat_sock_prepare(fd, af, 0);
 	}
 	if (rc)
@@ -218,6 +219,18 @@ err:
 }
 
 /*
+ * udp_cap() - bindings we hold at most: UDP_BINDINGS, and a quarter of
+ * the fd budget, so that datagrams from many ports can't spend the fds
+ * TCP connections need (bindings idle UDP_IDLE_S before they close)
+ */
+static int udp_cap(void)
+{
+	unsigned n = fdbudget_size() / UDP_FD_SHARE;
+
+	return (int)MIN(MAX(n, 1U), (unsigned)UDP_BINDINGS);
+}
+
+/*
  * udp_evict_oldest() - the table is full: close the binding idle longest.
  * A guest that opens bindings without end (or garbage with random ports)
  * then recycles its own stale bindings instead of locking every new flow
@@ -225,13 +238,16 @@ err:
  */
 static void udp_evict_oldest(void)
 {
-	uint32_t i, old = 0;
+	uint32_t i, old = UDP_BINDINGS;
 
-	for (i = 1; i < UDP_BINDINGS; i++)
-		if (ud.b[i].fd >= 0 && ud.b[i].last < ud.b[old].last)
+	for (i = 0; i < UDP_BINDINGS; i++)
+		if (ud.b[i].fd >= 0 &&
+		    (old == UDP_BINDINGS || ud.b[i].last < ud.b[old].last))
 			old = i;
-	warn_rl("udp: all %d bindings in use, closing the one idle longest "
-		"(port %u)", UDP_BINDINGS, ud.b[old].gport);
+	if (old == UDP_BINDINGS)
+		return;
+	warn_rl("udp: %d bindings in use, closing the one idle longest "
+		"(port %u)", UDP_BINDINGS - ud.nfree, ud.b[old].gport);
 	udp_close(old);
 }
 
@@ -248,7 +264,7 @@ static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
 	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_UDP)
 		return &ud.b[flow_val_slot(val)];
 
-	if (!ud.nfree)
+	if (!ud.nfree || UDP_BINDINGS - ud.nfree >= udp_cap())
 		udp_evict_oldest();
 	fd = udp_socket(inany_af(gaddr), gport);
 	if (fd < 0) {
@@ -529,8 +545,10 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 		return;
 	}
 	b = udp_bind_get(&p->src, gport, now);
-	if (!b)
+	if (!b) {
+		icmp_refuse_to_tap(p);	/* no fd: say so, don't just drop */
 		return;
+	}
 	if (!inany_equals(&host, &p->dst))
 		udp_map_add(b, &host, &p->dst, dport);
 	udp_ttl(b, p->ttl);

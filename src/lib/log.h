@@ -73,6 +73,7 @@ void die_perror(const char *fmt, ...)
 				  __VA_ARGS__);				\
 	} while (0)
 #define warn_rl(...)	log_ratelimit(LOG_LVL_WARN, __VA_ARGS__)
+#define info_rl(...)	log_ratelimit(LOG_LVL_INFO, __VA_ARGS__)
 #define debug_rl(...)	do { if (log_enabled(LOG_LVL_DEBUG))		\
 				log_ratelimit(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
 

@@ -123,8 +123,8 @@ static void stream_reset(const char *why)
 	if (st.fd < 0)
 		return;
 	st.gone = st.one_off && (st.spoke || st.listen_fd < 0);
-	info("QEMU client %s, %s", why,
-	     st.gone ? "exiting" : "waiting for a new one");
+	info_rl("QEMU client %s, %s", why,
+		st.gone ? "exiting" : "waiting for a new one");
 	close(st.fd);		/* also leaves the epoll set */
 	st.fd = -1;
 	st.start = st.have = 0;
@@ -498,8 +498,8 @@ static void stream_listen_handler(union ep_ref ref, uint32_t events,
 		return;
 	}
 	if (st.fd >= 0) {
-		info("another QEMU client on %s, one is connected: closing it",
-		     st.path);
+		info_rl("another QEMU client on %s, one is connected: "
+			"closing it", st.path);
 		close(fd);
 		return;
 	}
@@ -508,13 +508,13 @@ static void stream_listen_handler(union ep_ref ref, uint32_t events,
 		rc = loop_add(fd, EPOLLIN | EPOLLRDHUP,
 			      ep_ref_make(EP_TAP, fd, 0));
 	if (rc) {
-		warn("cannot use QEMU client: %s", strerror(-rc));
+		warn_rl("cannot use QEMU client: %s", strerror(-rc));
 		st.fd = -1;
 		link_set(&stream_ops, -1);
 		close(fd);
 		return;
 	}
-	info("QEMU client connected on %s", st.path);
+	info_rl("QEMU client connected on %s", st.path);
 }
 
 /*

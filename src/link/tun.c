@@ -69,7 +69,7 @@ static int tun_rx(struct frame *f, int max)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			warn("tap read: %s", strerror(errno));
+			warn_rl("tap read: %s", strerror(errno));
 			return n ? n : -1;
 		}
 		if (r == 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "flow/fdbudget.h"
 #include "tcptest.h"
 
 /*
@@ -21,6 +22,7 @@
 struct cap {
 	struct virtio_net_hdr vh;
 	uint8_t flags;
+	uint16_t dport;
 	uint32_t seq, ack;
 	uint16_t wnd;
 	uint8_t opt[40];
@@ -59,6 +61,7 @@ static int cap_tx(const struct iovec *iov, const int *cnt, int n)
 		c->vh = vh;
 		doff = (size_t)(th[12] >> 4) * 4;
 		c->flags = th[13];
+		c->dport = rd16(th + 2);
 		c->seq = rd32(th + 4);
 		c->ack = rd32(th + 8);
 		c->wnd = rd16(th + 14);
@@ -374,6 +377,112 @@ static struct tcp_conn *conn_of(uint16_t gport)
 	return NULL;
 }
 
+/* A guest that never ACKs our SYN-ACK: sent again TCP_SYNACK_RETRIES
+ * times, then RST, socket closed (not the TCP_RETRIES_MAX of data) */
+static void test_synack_retries(void **state)
+{
+	const uint8_t opt[] = { 2, 4, GUEST_MSS >> 8, GUEST_MSS & 0xff };
+	struct tcp_conn *c = NULL;
+	uint16_t port;
+	int l = tt_listener(&port), i;
+	uint32_t j;
+
+	(void)state;
+	ncap = 0;
+	cap_only = 41007;
+	guest_seg(41007, port, TCPH_SYN, 1000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+	for (j = 0; j < TCP_MAX && !c; j++) {
+		struct tcp_conn *x = tcp_conn_at(j);
+
+		if (x->state == TCPS_FREE && !x->gport)
+			break;
+		if (x->state == TCPS_SYN_ACK_SENT && x->gport == 41007)
+			c = x;
+	}
+	assert_non_null(c);
+	for (i = 0; i < TCP_SYNACK_RETRIES; i++) {
+		ncap = 0;
+		tcp_conn_timeout(c, loop_now());
+		step();
+		assert_int_equal(ncap, 1);
+		assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+		assert_int_equal(c->state, TCPS_SYN_ACK_SENT);
+	}
+	ncap = 0;
+	tcp_conn_timeout(c, loop_now());
+	assert_int_equal(c->state, TCPS_CLOSED);
+	assert_int_equal(c->sock, -1);
+	step();
+	assert_int_equal(ncap, 1);
+	assert_true(cap[0].flags & TCPH_RST);
+	close(l);
+}
+
+/* A captured frame to guest port @port with all of @flags, or -1 */
+static int cap_find(uint16_t port, uint8_t flags)
+{
+	int i;
+
+	for (i = 0; i < ncap; i++)
+		if (cap[i].dport == port && (cap[i].flags & flags) == flags)
+			return i;
+	return -1;
+}
+
+/* The fd budget spent: a new SYN resets the oldest handshake once that
+ * has waited a second, and gets its fd; a younger one is left alone */
+static void test_embryo_make_room(void **state)
+{
+	const uint8_t opt[] = { 2, 4, GUEST_MSS >> 8, GUEST_MSS & 0xff };
+	uint16_t port;
+	int l = tt_listener(&port), i;
+	unsigned left;
+
+	(void)state;
+	cap_only = 41010;
+	ncap = 0;
+	guest_seg(41010, port, TCPH_SYN, 1000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	step_until(1);
+	assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
+
+	left = fdbudget_size() - fdbudget_used();
+	assert_true(fdbudget_take_n(left, "test"));
+	/* young: the new SYN is refused, the handshake stays */
+	cap_only = 0;
+	ncap = 0;
+	guest_seg(41011, port, TCPH_SYN, 2000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	for (i = 0; i < 100 && cap_find(41011, TCPH_RST) < 0; i++) {
+		step();
+		usleep(1000);
+	}
+	assert_true(cap_find(41011, TCPH_RST) >= 0);
+	assert_true(cap_find(41010, TCPH_RST) < 0);
+
+	usleep(1100 * 1000);
+	step();			/* the loop's clock moves on */
+	ncap = 0;
+	guest_seg(41012, port, TCPH_SYN, 3000, 0, 65535, opt, sizeof(opt),
+		  NULL, 0);
+	for (i = 0; i < 200 && cap_find(41012, TCPH_SYN | TCPH_ACK) < 0;
+	     i++) {
+		step();
+		usleep(1000);
+	}
+	/* the old one reset, the new one connected */
+	assert_true(cap_find(41010, TCPH_RST) >= 0);
+	assert_true(cap_find(41012, TCPH_SYN | TCPH_ACK) >= 0);
+
+	guest_seg(41012, port, TCPH_RST, 3001, 0, 0, NULL, 0, NULL, 0);
+	step();
+	fdbudget_put_n(left);
+	close(l);
+}
+
 /* RFC 6298: the RTO follows the measured RTT (the handshake gives the
  * first sample), backs off on expiry, a resent segment gives no sample
  * (Karn) and the next ACK for new data undoes the backoff */
@@ -523,6 +632,8 @@ int main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_rto),
 		cmocka_unit_test(test_rto_rtt),
+		cmocka_unit_test(test_synack_retries),
+		cmocka_unit_test(test_embryo_make_room),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_fuzz),	/* last: leaves flows behind */
 	};
