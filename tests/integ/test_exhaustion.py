@@ -9,7 +9,8 @@ import sys
 import tempfile
 import time
 
-from topology import V4_SERVER, PORT_HTTP, descendants
+from topology import V4_SERVER, PORT_HTTP
+from exhaust import nfds, tether_pid, wait_path
 
 LIMIT = 300             # RLIMIT_NOFILE, soft and hard, for tether
 RESERVE = 128           # fds tether keeps out of its budget, at least
@@ -30,34 +31,6 @@ s.listen(0)
 print("READY", flush=True)
 time.sleep(600)
 """
-
-
-def nfds(pid):
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return None
-
-
-def tether_pid(p, binary):
-    """The tether process under p (ip netns exec, setpriv, prlimit exec)"""
-    real = os.path.realpath(binary)
-    for pid in [p.pid] + descendants(p.pid):
-        try:
-            if os.path.realpath(f"/proc/{pid}/exe") == real:
-                return pid
-        except OSError:
-            continue
-    return None
-
-
-def wait_path(path, p, bound):
-    deadline = time.monotonic() + bound
-    while time.monotonic() < deadline and p.poll() is None:
-        if os.path.exists(path):
-            return True
-        time.sleep(0.05)
-    return os.path.exists(path)
 
 
 def test_tcp_syn_flood_to_silent_host_bounded_fds_and_recovers(
