@@ -18,7 +18,8 @@ LIMIT = 300             # RLIMIT_NOFILE for tether: a budget of ~100 fds
 SPOOF4, SPOOF6 = "192.0.2.200", "2001:db8::200"  # on the tap, not the guest's
 FD_SLACK = 8            # fds over the baseline once the flood is over
 # RSS: pages of the static tables a flood touches for the first time, at
-# most the flow index (12 MiB) and the TCP table (8.5 MiB); nothing else
+# most the flow index (12 MiB), the TCP table (8.5 MiB) and the handshake
+# ring (0.75 MiB); nothing else
 # grows (no allocation on the data path)
 RSS_SLACK_KB = 24 << 10
 # s until a normal exchange works again: at once for UDP and ICMP (their
