@@ -19,23 +19,64 @@ static uint8_t buf[L2_MAX_FRAME];
 
 #define PUMP_MS	2000	/* longest wait for expected frames */
 
-/* A UDP socket bound to @addr:@port, with a receive timeout */
+/* Servers still open: closed by srv_teardown() after a test that failed
+ * before closing its own, so the next test can bind the same port */
+static int srv_open[4] = { -1, -1, -1, -1 };
+
+static void srv_close(int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(srv_open) / sizeof(srv_open[0]); i++)
+		if (srv_open[i] == fd)
+			srv_open[i] = -1;
+	close(fd);
+}
+
+static int srv_teardown(void **state)
+{
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(srv_open) / sizeof(srv_open[0]); i++)
+		if (srv_open[i] >= 0)
+			srv_close(srv_open[i]);
+	return 0;
+}
+
+/*
+ * A UDP socket bound to @addr:@port, with a receive timeout. Its receive
+ * buffer holds every datagram a test sends in one batch before reading
+ * (the default leaves little headroom on a loaded machine, and loopback
+ * drops what doesn't fit): past net.core.rmem_max where we have
+ * CAP_NET_ADMIN in this namespace
+ */
 static int server(const char *addr, uint16_t port)
 {
 	union inany a = t_any(addr);
 	union sockaddr_inany sa;
 	struct timeval tv = { .tv_sec = 2 };
 	socklen_t sl = inany_to_sockaddr(&sa, &a, port, 0);
-	int one = 1, fd;
+	int one = 1, rcvbuf = 4 << 20, fd;
+	unsigned i;
 
 	fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (sa.sa.sa_family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
 			   sizeof(one));
+	for (i = 0; i < sizeof(srv_open) / sizeof(srv_open[0]); i++) {
+		if (srv_open[i] < 0) {
+			srv_open[i] = fd;
+			break;
+		}
+	}
 	assert_int_equal(bind(fd, &sa.sa, sl), 0);
 	return fd;
 }
@@ -144,8 +185,8 @@ static void echo_test(const char *guest, const char *remote)
 	assert_int_equal(t_pump(2, PUMP_MS), 2);
 	check_frame(0, remote, 5001, guest, 40100, "pong1", 5);
 	check_frame(1, remote, 5002, guest, 40100, "pong22", 6);
-	close(s1);
-	close(s2);
+	srv_close(s1);
+	srv_close(s2);
 }
 
 static void test_echo_v4(void **state)
@@ -176,7 +217,7 @@ static void mapped_test(const char *guest, const char *gw, const char *lo,
 	assert_int_equal(srv_reply(s, "answer", 6, &from), 6);
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
 	check_frame(0, srv, port, guest, 40200, "answer", 6);
-	close(s);
+	srv_close(s);
 }
 
 static void test_gateway_is_loopback(void **state)
@@ -213,8 +254,8 @@ static void test_port_busy(void **state)
 	assert_int_equal(sendto(s, "y", 1, 0, &from.sa, sizeof(from.sa4)), 1);
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
 	check_frame(0, T_REMOTE4, 5004, T_GUEST4, 40300, "y", 1);
-	close(s);
-	close(busy);
+	srv_close(s);
+	srv_close(busy);
 }
 
 /* Interleaved flows in one batch: each arrives complete and in order */
@@ -251,7 +292,7 @@ static void test_batch_order(void **state)
 		assert_true(flow == 0 || flow == 1);
 		assert_int_equal(d, next[flow]++);
 	}
-	close(s);
+	srv_close(s);
 }
 
 /*
@@ -298,7 +339,7 @@ static void gso_runs(const char *guest, const char *remote)
 			assert_int_equal(sa_port(&from), 40700);
 		}
 	}
-	close(s);
+	srv_close(s);
 }
 
 static void test_gso_runs_v4(void **state)
@@ -340,7 +381,7 @@ static void test_large(void **state)
 	assert_int_equal(t_pump(2, PUMP_MS), 2);
 	check_frame(0, T_REMOTE6, 5006, T_GUEST6, 40600, data, len);
 	check_frame(1, T_REMOTE6, 5006, T_GUEST6, 40600, data, 3);
-	close(s);
+	srv_close(s);
 }
 
 /* Port unreachable comes back to the guest as ICMP, quoting its datagram */
@@ -360,7 +401,7 @@ static void refused_test(const char *guest, const char *remote)
 	/* the error, pending on the socket, must not eat the next datagram */
 	guest_send(guest, 40700, remote, 5998, "again", 5, 0);
 	assert_int_equal(srv_recv(s, d, sizeof(d), &from, NULL), 5);
-	close(s);
+	srv_close(s);
 
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
 	f = t_cap[0];
@@ -419,7 +460,7 @@ static void test_offload(void **state)
 				sizeof(from.sa4)), 9);
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
 	link_set(&t_link, -1);
-	close(s);
+	srv_close(s);
 
 	vh = (const struct virtio_net_hdr *)t_cap[0];
 	assert_int_equal(vh->flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -516,8 +557,8 @@ static void uso_test(const char *guest, const char *remote)
 	}
 	assert_int_equal(t_pump(5, PUMP_MS), 5);
 	link_set(&t_link, -1);
-	close(s1);
-	close(s2);
+	srv_close(s1);
+	srv_close(s2);
 
 	assert_int_equal(uso_frame(0, remote, 5011, guest, 1000, sz, 0, 6), 6);
 	assert_int_equal(uso_frame(1, remote, 5011, guest, 1000, sz, 6, 3), 3);
@@ -563,7 +604,7 @@ static void gso_from_guest(const char *guest, const char *remote,
 			assert_int_equal(got[x], i + 1);
 		assert_int_equal(sa_port(&from), 41300);
 	}
-	close(s);
+	srv_close(s);
 }
 
 static void test_gso_from_guest(void **state)
@@ -629,7 +670,7 @@ static void reuse_test(const char *guest, const char *remote)
 	}
 	for (i = 0; i < 64; i++)
 		assert_int_equal(seen[i], 1);
-	close(s);
+	srv_close(s);
 }
 
 static void test_slot_reuse_v4(void **state)
@@ -649,22 +690,22 @@ static void test_slot_reuse_v6(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_echo_v4),
-		cmocka_unit_test(test_echo_v6),
-		cmocka_unit_test(test_gateway_is_loopback),
-		cmocka_unit_test(test_dns_forward),
-		cmocka_unit_test(test_port_busy),
-		cmocka_unit_test(test_batch_order),
-		cmocka_unit_test(test_gso_runs_v4),
-		cmocka_unit_test(test_gso_runs_v6),
-		cmocka_unit_test(test_large),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_offload),
-		cmocka_unit_test(test_uso),
-		cmocka_unit_test(test_gso_from_guest),
-		cmocka_unit_test(test_dropped),
-		cmocka_unit_test(test_slot_reuse_v4),
-		cmocka_unit_test(test_slot_reuse_v6),
+		cmocka_unit_test_teardown(test_echo_v4, srv_teardown),
+		cmocka_unit_test_teardown(test_echo_v6, srv_teardown),
+		cmocka_unit_test_teardown(test_gateway_is_loopback, srv_teardown),
+		cmocka_unit_test_teardown(test_dns_forward, srv_teardown),
+		cmocka_unit_test_teardown(test_port_busy, srv_teardown),
+		cmocka_unit_test_teardown(test_batch_order, srv_teardown),
+		cmocka_unit_test_teardown(test_gso_runs_v4, srv_teardown),
+		cmocka_unit_test_teardown(test_gso_runs_v6, srv_teardown),
+		cmocka_unit_test_teardown(test_large, srv_teardown),
+		cmocka_unit_test_teardown(test_refused, srv_teardown),
+		cmocka_unit_test_teardown(test_offload, srv_teardown),
+		cmocka_unit_test_teardown(test_uso, srv_teardown),
+		cmocka_unit_test_teardown(test_gso_from_guest, srv_teardown),
+		cmocka_unit_test_teardown(test_dropped, srv_teardown),
+		cmocka_unit_test_teardown(test_slot_reuse_v4, srv_teardown),
+		cmocka_unit_test_teardown(test_slot_reuse_v6, srv_teardown),
 	};
 
 	t_conf(&conf);
