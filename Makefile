@@ -76,9 +76,15 @@ FUZZ_S ?= 10
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(BUILD)/unit/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS)
+# A target's own link flags, from a "/* LDFLAGS: ... */" line in its source
+fuzz_ldflags = $$(sed -n 's|^/\* LDFLAGS: \(.*\) \*/$$|\1|p' $(1))
+
+$(BUILD)/unit/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS) \
+		$(wildcard tests/fuzz/*.h) tests/unit/l2test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-error=unused-function $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Wno-error=unused-function $(ALL_LDFLAGS) \
+		$(call fuzz_ldflags,$<) -o $@ $(filter %.c %.o,$^) \
+		$(LDLIBS) -lcmocka
 
 fuzz-replay: $(FUZZ_REPLAYS)
 	@set -e; for n in $(FUZZ_NAMES); do \
@@ -101,6 +107,7 @@ fuzz-build:
 			-fsanitize=fuzzer $(FUZZ_SAN) -o $(FUZZ_BUILD)/fuzz_$$n \
 			tests/fuzz/fuzz_$$n.c \
 			$$(find $(FUZZ_BUILD)/obj/src -name '*.o' ! -path '*/src/main.o' | sort) \
+			$(call fuzz_ldflags,tests/fuzz/fuzz_$$n.c) \
 			$(LDLIBS) -lcmocka; \
 	done
 

@@ -13,6 +13,7 @@
 #include <linux/sock_diag.h>
 
 #include "fwd/sockdiag.h"
+#include "lib/nlmsg.h"
 
 /*
  * DOC: sock_diag(7) dumps the sockets of the netns the netlink socket was
@@ -133,13 +134,6 @@ static int sockdiag_error(const struct nlmsghdr *nlh)
 	return e.error < 0 ? e.error : -e.error;
 }
 
-/* Like mnl_nlmsg_ok(), without its cast: a length over INT_MAX passes it */
-static bool sockdiag_nlmsg_ok(const struct nlmsghdr *nlh, int left)
-{
-	return left >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (uint32_t)left;
-}
-
 /**
  * sockdiag_parse() - walk one chunk of a dump's answer
  * @buf:	bytes received
@@ -159,7 +153,7 @@ int sockdiag_parse(const void *buf, size_t len, uint32_t seq,
 
 	if (len > SOCKDIAG_BUF)
 		return -EMSGSIZE;
-	for (left = (int)len; sockdiag_nlmsg_ok(nlh, left);
+	for (left = (int)len; left >= 0 && nlmsg_fits(nlh, (size_t)left);
 	     nlh = mnl_nlmsg_next(nlh, &left)) {
 		if (nlh->nlmsg_seq != seq) {
 			w->bad++;

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "lib/log.h"
+#include "lib/nlmsg.h"
 #include "lib/util.h"
 #include "ns/netlink.h"
 #include "ns/nl_int.h"
@@ -213,10 +214,12 @@ int nl_talk(struct nl_handle *h, struct nlmsghdr *nlh, mnl_cb_t cb,
 		n = mnl_socket_recvfrom(h->sock, nl_rx, sizeof(nl_rx));
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (!nlmsg_chunk_ok(nl_rx, (size_t)n))
+			return -EBADMSG;
 		errno = 0;
 		rc = mnl_cb_run(nl_rx, (size_t)n, seq, h->portid, cb, data);
-		if (rc == MNL_CB_ERROR)
-			return errno ? -errno : -EPROTO;
+		if (rc == MNL_CB_ERROR)	/* libmnl's errno: -error, any int */
+			return errno > 0 && errno < 4096 ? -errno : -EPROTO;
 		if (rc == MNL_CB_STOP)
 			return 0;
 	}
