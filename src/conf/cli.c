@@ -512,8 +512,9 @@ static void fwd_add(struct conf *c, enum conf_fwd_kind kind, const char *arg)
 {
 	struct conf_fwd *f = &c->fwd;
 	const char *o = fwd_opt[kind];
+	const char *why = NULL;
 	struct fwd_spec *fs;
-	char msg[256];
+	char msg[320];
 	unsigned port;
 	int i;
 
@@ -523,22 +524,28 @@ static void fwd_add(struct conf *c, enum conf_fwd_kind kind, const char *arg)
 	if (!fs)
 		die("out of memory parsing %s '%s'", o, arg);
 	if (fwd_spec_parse(fs, arg, msg, sizeof(msg)))
-		die("invalid %s spec '%s': %s", o, arg, msg);
-	if (fs->mode == FWD_MODE_AUTO && c->mode != MODE_PASTA)
-		die("invalid %s spec '%s': 'auto' is only available in pasta "
-		    "mode", o, arg);
+		why = msg;
+	else if (fs->mode == FWD_MODE_AUTO && c->mode != MODE_PASTA)
+		why = "'auto' is only available in pasta mode";
 
-	for (i = 0; i < f->n[kind]; i++) {
+	for (i = 0; !why && i < f->n[kind]; i++) {
 		const struct fwd_spec *prev = f->rule[kind][i];
 
-		if (fs->mode == FWD_MODE_NONE || prev->mode == FWD_MODE_NONE)
-			die("invalid %s spec '%s': port forwarding mode 'none' "
-			    "conflicts with previous %s '%s'", o, arg, o,
-			    f->spec[kind][i]);
-		if ((port = fwd_spec_overlap(prev, fs)))
-			die("invalid %s spec '%s': port %u is already "
-			    "forwarded by %s '%s'", o, arg, port, o,
-			    f->spec[kind][i]);
+		if (fs->mode == FWD_MODE_NONE || prev->mode == FWD_MODE_NONE) {
+			snprintf(msg, sizeof(msg), "port forwarding mode "
+				 "'none' conflicts with previous %s '%s'", o,
+				 f->spec[kind][i]);
+			why = msg;
+		} else if ((port = fwd_spec_overlap(prev, fs))) {
+			snprintf(msg, sizeof(msg), "port %u is already "
+				 "forwarded by %s '%s'", port, o,
+				 f->spec[kind][i]);
+			why = msg;
+		}
+	}
+	if (why) {
+		free(fs);
+		die("invalid %s spec '%s': %s", o, arg, why);
 	}
 	f->spec[kind][f->n[kind]] = arg;
 	f->rule[kind][f->n[kind]++] = fs;
