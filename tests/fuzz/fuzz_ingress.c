@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "fuzz.h"
+#include "l2/dhcp.h"
+#include "l2/dhcpv6.h"
 #include "../unit/l2test.h"
 
 #define FZ_FRAMES	64
@@ -29,7 +31,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fz_abort("cannot make a network namespace of our own");
 	fz_check_isolated();
 	t_conf(&fz_conf);
+	fz_conf.svc.dhcp = fz_conf.svc.dhcpv6 = true;
 	t_start(&fz_conf, false);
+	dhcp_init(&fz_conf);		/* the unit tests' t_start() leaves */
+	dhcpv6_init(&fz_conf);		/* these two out */
 	return 0;
 }
 

@@ -159,11 +159,168 @@ def stream():
             "zero_length": b"\x08" + struct.pack("!I", 0) + one}
 
 
+def dhcp_svc():
+    """DHCP target: addressing byte, then the UDP payload"""
+    def opt(code, val):
+        return bytes([code, len(val)]) + val
+    base = dhcp(3)[:-1]                      # a REQUEST, without the END
+    return {
+        "discover": b"\x00" + dhcp(1),
+        "request": b"\x00" + base + opt(50, G4) + opt(54, GW4) +
+                   opt(61, b"\x01" + GUEST_MAC) + opt(12, b"guest") +
+                   opt(57, b"\x05\xdc") + b"\xff",
+        "renew_unicast": b"\x01" + dhcp(3),
+        "inform": b"\x01" + dhcp(8),
+        "release": b"\x01" + dhcp(7),
+        "overload": b"\x00" + base + opt(52, b"\x03") + b"\xff",
+        "bootp": b"\x00" + dhcp(1)[:236],
+    }
+
+
+def dhcpv6_svc():
+    """DHCPv6 target: destination byte, then the UDP payload"""
+    def opt(code, val):
+        return struct.pack("!HH", code, len(val)) + val
+    duid = opt(1, struct.pack("!HH", 3, 1) + GUEST_MAC)
+    ia = opt(3, struct.pack("!III", 1, 0, 0) +
+             opt(5, G6 + struct.pack("!II", 0, 0)))
+    oro = opt(6, struct.pack("!HHH", 23, 24, 39))
+    elapsed = opt(8, b"\0\0")
+    sid = opt(2, struct.pack("!HH", 3, 1) + OUR_MAC)
+    return {
+        "solicit": b"\x00" + bytes([1, 0, 0, 1]) + duid + ia + oro + elapsed,
+        "request": b"\x00" + bytes([3, 0, 0, 2]) + duid + sid + ia + oro,
+        "renew": b"\x01" + bytes([5, 0, 0, 3]) + duid + sid + ia,
+        "confirm": b"\x00" + bytes([4, 0, 0, 4]) + duid + ia,
+        "info_request": b"\x00" + bytes([11, 0, 0, 5]) + duid + oro,
+        "rapid_commit": b"\x00" + bytes([1, 0, 0, 6]) + duid + ia +
+                        opt(14, b""),
+    }
+
+
+def ndp_svc():
+    """NDP target: source/destination/hop-limit byte, then ICMPv6"""
+    slla = bytes([1, 1]) + GUEST_MAC
+    rs = bytes([133, 0, 0, 0, 0, 0, 0, 0])
+    ns = bytes([135, 0, 0, 0, 0, 0, 0, 0])
+    na = bytes([136, 0, 0, 0, 0x60, 0, 0, 0])
+    ll = bytes.fromhex("fe800000000000000000000000000001")
+    return {
+        "rs": b"\x00" + rs, "rs_slla": b"\x00" + rs + slla,
+        "ns_gw": b"\x04" + ns + ll + slla,
+        "ns_dad": b"\x0a" + ns + G6,
+        "na": b"\x0c" + na + G6 + bytes([2, 1]) + GUEST_MAC,
+        "redirect": b"\x04" + bytes([137, 0, 0, 0, 0, 0, 0, 0]) + ll + R6,
+        "bad_hoplimit": b"\x10" + rs + slla,
+        "zero_len_opt": b"\x04" + ns + ll + bytes([1, 0]) + b"\0" * 6,
+    }
+
+
+def rta(t, val):
+    n = 4 + len(val)
+    return struct.pack("=HH", n, t) + val + b"\0" * ((4 - n % 4) % 4)
+
+
+def netlink():
+    """netlink target: operation, flags (1: keep the input's sequence
+    numbers, 2: IPv6, 4: link-local), then length-prefixed replies"""
+    def msg(t, payload, flags=2):
+        return nlmsg(t, flags, 0, payload)
+
+    def route(fam, gw, oif=2, dst=b"", dlen=0, extra=b""):
+        r = struct.pack("=BBBBBBBBI", fam, dlen, 0, 0, 254, 3, 0, 1, 0)
+        a = rta(15, struct.pack("=I", 254)) + rta(4, struct.pack("=I", oif))
+        if gw:
+            a += rta(5, gw)
+        if dst:
+            a += rta(1, dst)
+        return msg(24, r + a + extra)
+
+    def addr(fam, a, plen, idx=2, scope=0):
+        return msg(20, struct.pack("=BBBBI", fam, plen, 0, scope, idx) +
+                   rta(1, a) + rta(2, a) + rta(8, struct.pack("=I", 0x80)))
+
+    def link(idx=2, name=b"eth0\0", mtu=1500):
+        return msg(16, struct.pack("=BBHiII", 0, 0, 1, idx, 0x1043, 0) +
+                   rta(3, name) + rta(4, struct.pack("=I", mtu)) +
+                   rta(1, GUEST_MAC), flags=0)
+
+    done = msg(3, struct.pack("=i", 0))
+    ack = nlmsg(2, 0x100, 0, struct.pack("=i", 0) + b"\0" * 16)
+
+    def err(e):
+        return nlmsg(2, 0, 0, struct.pack("=i", e) + b"\0" * 16)
+
+    def chunks(op, flags, *cs):
+        return bytes([op, flags]) + b"".join(
+            struct.pack("!H", len(c)) + c for c in cs)
+    gw6 = bytes.fromhex("fe800000000000000000000000000001")
+    nh = struct.pack("=HBBi", 8 + 20, 0, 0, 2) + rta(5, gw6)
+    nh2 = struct.pack("=HBBi", 8 + 20, 0, 0, 3) + rta(5, gw6)
+    mp = route(10, None, extra=rta(9, nh + nh2))
+    return {
+        "discover": chunks(
+            0, 0, route(2, R4) + done, link() + ack,
+            addr(2, G4, 24) + done, route(10, gw6) + done, link() + ack,
+            addr(10, G6, 64) + done, addr(10, LL6, 64, scope=253) + done),
+        "route4": chunks(1, 0, route(2, R4) + route(2, R4, 3) + done),
+        "route6_multipath": chunks(1, 2, mp + done),
+        "any_route": chunks(2, 0, route(2, None, dst=G4, dlen=24) + done),
+        "addr4": chunks(3, 0, addr(2, G4, 24) + addr(2, R4, 8, 3) + done),
+        "addr6_ll": chunks(3, 6, addr(10, LL6, 64, scope=253) + done),
+        "link": chunks(4, 0, link() + ack),
+        "link_long_name": chunks(4, 0, link(name=b"x" * 40) + ack),
+        "ifindex_error": chunks(5, 0, err(-19)),
+        "addr_copy": chunks(6, 2, addr(10, G6, 64) + addr(10, R6, 64) + done,
+                            ack, err(-17)),
+        "route_copy": chunks(7, 0, route(2, R4) + route(
+            2, None, dst=G4, dlen=24) + done, ack, err(-101), ack),
+        "acks": chunks(8, 0, ack, ack, err(-1)),
+        "default": chunks(9, 2, ack),
+        "own_seq": chunks(1, 1, route(2, R4) + done),
+    }
+
+
+def cli():
+    """cli target: personality byte (1: passt), then NUL-separated args"""
+    def args(passt, *a):
+        return bytes([passt]) + b"\0".join(x.encode() for x in a)
+    return {
+        "podman": args(0, "--config-net", "-t", "none", "-u", "none", "-T",
+                       "none", "-U", "none", "--no-map-gw", "--quiet",
+                       "--netns", "/run/user/1000/netns/x",
+                       "--map-guest-addr", "169.254.1.2"),
+        "podman_ports": args(0, "--config-net", "-t", "8080-8081:80-81",
+                             "-u", "127.0.0.1/5353", "--dns-forward",
+                             "169.254.1.1", "-a", "10.0.2.100", "-n", "24",
+                             "-g", "10.0.2.2", "--mtu", "1500", "1234"),
+        "rootlesskit": args(0, "--foreground", "--config-net", "--mtu",
+                            "65520", "--netns-type=path", "--pid", "/p",
+                            "--", "sh", "-c", "true"),
+        "libvirt": args(1, "--one-off", "--socket", "/tmp/s", "--pid",
+                        "/tmp/p", "--mac-addr", "52:54:00:12:34:56",
+                        "-t", "2222:22", "--interface", "eth0",
+                        "--address", "192.0.2.2", "--netmask", "24",
+                        "--dns", "192.0.2.53", "--search", "example.org"),
+        "qemu_fd": args(1, "-f", "--fd", "3", "-4", "--no-dhcpv6",
+                        "--no-ndp"),
+        "vhost": args(1, "--vhost-user", "-s", "/tmp/v", "--foreground",
+                      "--repair-path", "none"),
+        "auto_ports": args(0, "-t", "auto", "-u", "~53,auto", "-T", "all",
+                           "-d", "--pcap", "/tmp/x.pcap", "--ns-ifname",
+                           "eth0", "-6", "--ipv6-only"),
+        "bad": args(0, "--mtu", "99999999", "-t", "70000"),
+        "help": args(0, "--help"),
+    }
+
+
 def main():
     for target, seeds in (("ingress", ingress()), ("procnet", procnet()),
                           ("fwd_spec", fwd_spec()),
                           ("sockdiag", sockdiag()), ("resolv", resolv()),
-                          ("stream", stream())):
+                          ("stream", stream()), ("dhcp", dhcp_svc()),
+                          ("dhcpv6", dhcpv6_svc()), ("ndp", ndp_svc()),
+                          ("netlink", netlink()), ("cli", cli())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
