@@ -156,3 +156,54 @@ def test_unprivileged_runas_other_user_fails(tether, tether_bin, workdir):
     assert res.rc == 1, res
     assert "cannot switch to group 1501 (--runas)" in res.err, res
     assert len(res.err.strip().splitlines()) == 1, res
+
+
+@pytest.fixture
+def root_netns(topo):
+    """A network namespace of the test's own, made by root (ip netns add),
+    so that only root or a --runas 0 tether may enter it"""
+    name = f"{topo.prefix}-nso"
+    run(["ip", "netns", "add", name])
+    yield name
+    run(["ip", "netns", "del", name], check=False)
+
+
+def test_root_netns_only_as_nobody_fails_clearly(root_tether, root_netns):
+    """As root, --netns-only to a namespace root made: nobody (the default
+    switch) can't enter it, and the one line says so and what to do"""
+    res = root_tether.run(["-f", "--netns-only", "--netns",
+                           f"/run/netns/{root_netns}", "--config-net"],
+                          timeout=30)
+    assert res.rc == 1, res
+    assert "cannot enter the network namespace" in res.err, res
+    assert "--runas" in res.err, res
+
+
+def test_root_netns_only_runas_0_is_confined_and_works(root_tether, topo,
+                                                        root_netns):
+    """--runas 0 --netns-only (no user namespace anywhere): tether stays
+    root but confined like every other mode, and the namespace gets
+    working networking"""
+    t = root_tether
+    p = t.popen(t.argv(["-f", "--runas", "0", "--netns-only", "--netns",
+                        f"/run/netns/{root_netns}", "--config-net"]))
+    assert wait_until(lambda: p.poll() is not None or
+                      status(p.pid).get("Seccomp") == ["2"], 20), \
+        t.finish(p, 1)
+    st = status(p.pid)
+    check_ids(st, 0, 0)
+    assert st["NoNewPrivs"] == ["1"], st
+    caps = (1 << 21) | (1 << 10)        # CAP_SYS_ADMIN, CAP_NET_BIND_SERVICE
+    assert int(st["CapEff"][0], 16) == caps, st
+    assert st["CapBnd"] == [ALL_CAPS_ZERO], st
+    assert os.listdir(f"/proc/{p.pid}/root") == [], "root not empty"
+    echo = [sys.executable, os.path.join(t.tools, "tt_client.py"),
+            "udp-echo", V4_SERVER, str(PORT_ECHO), "1", "1400"]
+    assert wait_until(lambda: run(["ip", "-n", root_netns, "link", "show",
+                                   topo.ifname], check=False)
+                      .returncode == 0, 20), t.finish(p, 1)
+    out = run(["ip", "netns", "exec", root_netns] + echo, check=False)
+    assert '"status": "ok"' in out.stdout, (out.stdout, out.stderr)
+    p.send_signal(signal.SIGTERM)
+    res = t.finish(p, 20)
+    assert res.rc == 0, res             # attached: a clean exit on SIGTERM
