@@ -13,6 +13,7 @@
 #include "l2/dhcp.h"
 #include "l2/dhcpv6.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l2/ingress.h"
 #include "l2/ndp.h"
 #include "l4/icmp.h"
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 	conf_print(&conf);
 
 	/* 2. Frame ingress, link services and translators */
+	guest_init(&conf);
 	egress_init(&conf);
 	nat_init(&conf);
 	ingress_init(&conf);
@@ -126,7 +128,11 @@ int main(int argc, char **argv)
 	tcp_init(&conf);
 	udp_init(&conf);
 	icmp_init(&conf);
+	ingress_register(INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
+	ingress_register(INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
+	ingress_register(INGRESS_ICMP, conf.svc.icmp ? icmp_from_tap : NULL);
 	fwd_init(&conf);	/* bind failures must reach the caller */
+	link_wire(ingress_batch, guest_forget);
 	link_start();
 	fdbudget_init();	/* what is open now is fixed */
 	loop_post_add(flush_hook);	/* last: after translators queued */

@@ -8,6 +8,7 @@
 
 #include "fwd/fwd_int.h"
 #include "fwd/nspool.h"
+#include "l2/guest.h"
 #include "l4/nat.h"
 #include "l4/tcp_inbound.h"
 #include "l4/tcp_splice.h"
@@ -52,7 +53,7 @@ static bool fwd_splice_dst(unsigned kind, int af, const union inany *local,
 		}
 		return true;
 	}
-	nat_guest_addr(af, dst);
+	guest_addr(af, dst);
 	return !inany_is_unspec(dst);
 }
 

@@ -5,8 +5,8 @@
 
 #include "l2/arp.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l2/txpool.h"
-#include "l4/nat.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -50,7 +50,7 @@ static bool arp_wants_reply(const uint8_t *a)
 		return false;
 	if (!rd32(a + ARP_SPA))				/* probe */
 		return false;
-	nat_guest_addr(AF_INET, &g);
+	guest_addr(AF_INET, &g);
 	guest = g.v4.a4;
 	if (!memcmp(a + ARP_TPA, &guest, 4))		/* guest's own */
 		return false;

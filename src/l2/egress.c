@@ -5,15 +5,14 @@
 #include <string.h>
 
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
-#include "link/pcap.h"
 
 static struct {
 	uint8_t our_mac[6];
-	uint8_t guest_mac[6];
 	struct iovec iov[EGRESS_FRAMES * EGRESS_IOV_MAX];
 	struct virtio_net_hdr vh[EGRESS_FRAMES];
 	int cnt[EGRESS_FRAMES];
@@ -27,17 +26,6 @@ static struct {
 void egress_init(const struct conf *c)
 {
 	memcpy(eg.our_mac, c->link.our_mac, 6);
-	memset(eg.guest_mac, 0xff, 6);
-}
-
-void egress_guest_mac_set(const uint8_t mac[6])
-{
-	memcpy(eg.guest_mac, mac, 6);
-}
-
-const uint8_t *egress_guest_mac(void)
-{
-	return eg.guest_mac;
 }
 
 const uint8_t *egress_our_mac(void)
@@ -50,7 +38,7 @@ size_t egress_l2l3(uint8_t *buf, const union inany *src,
 {
 	uint8_t *ip = buf + ETH_HDR_LEN;
 
-	memcpy(buf, eg.guest_mac, 6);
+	memcpy(buf, guest_mac(), 6);
 	memcpy(buf + 6, eg.our_mac, 6);
 
 	if (inany_is_v4(src)) {
@@ -196,16 +184,11 @@ int egress_reserve(int frames)
 
 void egress_flush(void)
 {
-	const struct link_ops *ops = link_ops();
-
 	if (!eg.n) {
 		eg.gen++;
 		return;
 	}
-	if (ops && pcap_on())	/* a virtio-net header leads each frame */
-		pcap_tx(eg.iov, eg.cnt, eg.n, EGRESS_IOV_MAX, !!ops->vnet_hdr);
-	if (ops)
-		ops->tx(eg.iov, eg.cnt, eg.n);
+	link_tx(eg.iov, eg.cnt, eg.n);
 	eg.n = 0;
 	eg.ncopy = 0;
 	eg.gen++;

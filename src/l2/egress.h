@@ -11,18 +11,16 @@
 #include "conf/conf.h"
 #include "lib/inany.h"
 #include "l2/pkt.h"
+#include "link/frame.h"
 
 #define EGRESS_HDR_MAX	(ETH_HDR_LEN + IP6_HDR_LEN)	/* eth + IP */
 #define EGRESS_FRAMES	256	/* frames queued per loop iteration */
-#define EGRESS_IOV_MAX	4	/* iovecs per frame slot, stride for links */
+#define EGRESS_IOV_MAX	LINK_IOV_MAX	/* iovecs per frame slot */
 #define EGRESS_IOV_USER	(EGRESS_IOV_MAX - 1)	/* producers' maximum: one
 						 * is kept for a link header */
 
 void egress_init(const struct conf *c);
 
-/* Guest MAC: learnt from every frame the guest sends (broadcast until) */
-void egress_guest_mac_set(const uint8_t mac[6]);
-const uint8_t *egress_guest_mac(void);
 const uint8_t *egress_our_mac(void);
 
 /*

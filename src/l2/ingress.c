@@ -8,13 +8,10 @@
 #include "l2/dhcp.h"
 #include "l2/dhcpv6.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l2/ingress.h"
 #include "l2/ingress_stats.h"
 #include "l2/ndp.h"
-#include "l4/icmp.h"
-#include "l4/nat.h"
-#include "l4/tcp.h"
-#include "l4/udp.h"
 #include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -82,7 +79,7 @@ _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
 
 static struct {
 	bool ip4, ip6;
-	bool tcp, udp, icmp;
+	ingress_l4_fn *l4[INGRESS_L4_NUM_];	/* translators */
 	struct in_addr dhcp_addr;		/* our DHCP server address */
 	struct in_addr dhcp_bcast;		/* the guest subnet's broadcast */
 	uint64_t cnt[IN_CNT_NUM_];
@@ -153,9 +150,6 @@ void ingress_init(const struct conf *c)
 
 	in.ip4 = c->ip4.enabled;
 	in.ip6 = c->ip6.enabled;
-	in.tcp = c->svc.tcp;
-	in.udp = c->svc.udp;
-	in.icmp = c->svc.icmp;
 	in.dhcp_addr = c->ip4.our_addr;
 	in.dhcp_bcast = conf_ip4_bcast(&c->ip4);
 	in.nheld = in.nseq = in.last_seq = 0;
@@ -163,6 +157,11 @@ void ingress_init(const struct conf *c)
 		loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
 		timer_added = true;
 	}
+}
+
+void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn)
+{
+	in.l4[which] = fn;
 }
 
 /* Count a drop (or a delivery) and log drops now and then */
@@ -446,10 +445,10 @@ static void seq_flush(const struct timespec *now)
 
 		if (p->proto == IPPROTO_TCP) {
 			in.cnt[IN_CALL_TCP]++;
-			tcp_from_tap(p, in.seq[i].n, now);
+			in.l4[INGRESS_TCP](p, in.seq[i].n, now);
 		} else {
 			in.cnt[IN_CALL_UDP]++;
-			udp_from_tap(p, in.seq[i].n, now);
+			in.l4[INGRESS_UDP](p, in.seq[i].n, now);
 		}
 	}
 	in.nheld = in.nseq = in.last_seq = 0;
@@ -515,7 +514,7 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 {
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		if (!in.tcp)
+		if (!in.l4[INGRESS_TCP])
 			return IN_DROP_SVC_OFF;
 		seq_add(p, now);
 		return IN_TO_TCP;
@@ -530,7 +529,7 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 
 			return done ? IN_TO_DHCP : IN_DROP_DHCP;
 		}
-		if (!in.udp)
+		if (!in.l4[INGRESS_UDP])
 			return IN_DROP_SVC_OFF;
 		seq_add(p, now);
 		return IN_TO_UDP;
@@ -539,9 +538,9 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 			return ndp_from_tap(p, now) ? IN_TO_NDP : IN_DROP_NDP;
 		/* fall through */
 	case IPPROTO_ICMP:
-		if (!in.icmp)
+		if (!in.l4[INGRESS_ICMP])
 			return IN_DROP_SVC_OFF;
-		icmp_from_tap(p, now);
+		in.l4[INGRESS_ICMP](p, 1, now);
 		return IN_TO_ICMP;
 	}
 	return IN_DROP_PROTO;
@@ -591,7 +590,7 @@ static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
 
 	p.frame = f->data;
 	p.frame_len = (size_t)(p.l4 + p.l4_len - f->data);
-	nat_guest_addr_seen(&p.src);
+	guest_addr_seen(&p.src);
 	return dispatch(&p, now);
 }
 
@@ -611,8 +610,8 @@ static void ingress_frame(const struct frame *f, const struct timespec *now)
 		count(IN_DROP_SHORT);
 		return;
 	}
-	if (mac_is_unicast(src_mac) && memcmp(src_mac, egress_guest_mac(), 6))
-		egress_guest_mac_set(src_mac);
+	if (mac_is_unicast(src_mac) && memcmp(src_mac, guest_mac(), 6))
+		guest_mac_set(src_mac);
 
 	type = rd16(f->data + 12);
 	switch (type) {

@@ -8,23 +8,26 @@
 #include <time.h>
 
 #include "conf/conf.h"
-
-/**
- * struct frame - one received frame, as the link back-end delivered it
- * @data:	Ethernet header onward
- * @len:	bytes
- * @csum_ok:	the link vouches for L4 checksums (offload); else verify
- * @gso_udp:	the link says the frame is UDP GSO (many datagrams behind
- *		one header): their payload size, 0 if not (ingress checks)
- */
-struct frame {
-	const uint8_t *data;
-	size_t len;
-	int csum_ok;
-	uint16_t gso_udp;
-};
+#include "l2/pkt.h"
+#include "link/frame.h"
 
 void ingress_init(const struct conf *c);
+
+/*
+ * The translators, registered at start-up (by main): @n packets of one
+ * flow, in order (TCP, UDP: same addresses and ports, consecutive in the
+ * batch; ICMP: one at a time). Packets of a kind with no translator are
+ * dropped, counted as "service off".
+ */
+typedef void ingress_l4_fn(const struct pkt *p, int n,
+			   const struct timespec *now);
+enum ingress_l4 {
+	INGRESS_TCP,
+	INGRESS_UDP,
+	INGRESS_ICMP,		/* ICMP and ICMPv6 that isn't NDP */
+	INGRESS_L4_NUM_,
+};
+void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn);
 /*
  * ingress_batch() - handle @n frames read in one wake-up. Consecutive
  * TCP (and UDP) packets of the same flow are handed to the translator

@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l2/ndp.h"
-#include "loop.h"
 #include "l2/txpool.h"
-#include "l4/nat.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "loop.h"
 
 /*
  * DOC: the IPv6 counterpart of proxy ARP (RFC 4861). Every Neighbour
@@ -207,7 +207,7 @@ static bool ndp_ns(const struct pkt *p)
 	if (inany_is_unspec(&p->src))		/* DAD probe, 7.2.3 */
 		return true;
 
-	nat_guest_addr(AF_INET6, &guest);
+	guest_addr(AF_INET6, &guest);
 	if (!memcmp(&target, &p->src.a6, 16) ||
 	    !memcmp(&target, &guest.a6, 16))
 		return true;			/* the guest's own */

@@ -7,11 +7,10 @@
 #include <stdint.h>
 
 #include "lib/inany.h"
+#include "link/frame.h"
 
-#define ETH_HDR_LEN	14
 #define IP4_HDR_LEN	20	/* without options */
 #define IP6_HDR_LEN	40
-#define L2_MAX_FRAME	65535	/* largest frame on any link, L2 included */
 
 /**
  * struct pkt - one validated IPv4/IPv6 packet from the guest

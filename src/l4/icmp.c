@@ -287,7 +287,7 @@ static void ping_ttl(struct ping_flow *f, uint8_t ttl)
 	f->ttl = ttl;
 }
 
-void icmp_from_tap(const struct pkt *p, const struct timespec *now)
+static void icmp_one(const struct pkt *p, const struct timespec *now)
 {
 	uint8_t echo = p->af == AF_INET ? ICMP_ECHO_ : ICMP6_ECHO_REQUEST_;
 	union sockaddr_inany sa;
@@ -322,6 +322,14 @@ void icmp_from_tap(const struct pkt *p, const struct timespec *now)
 	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
 		debug_rl("ping: send: %s", strerror(errno));
 	f->last = now->tv_sec;
+}
+
+void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		icmp_one(&p[i], now);
 }
 
 /* Rate limit for errors toward the guest. Return: true to send one */

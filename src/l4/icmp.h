@@ -11,7 +11,7 @@
 
 void icmp_init(const struct conf *c);
 /* icmp_from_tap() - an ICMP or ICMPv6 packet that is not NDP */
-void icmp_from_tap(const struct pkt *p, const struct timespec *now);
+void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now);
 
 /*
  * icmp_error_to_tap() - tell the guest that its packet @orig (the IP

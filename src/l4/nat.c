@@ -15,10 +15,8 @@ static struct {
 	union inany dns_match4, dns_match6;
 	union inany dns_host4, dns_host6;
 	union inany our4, our6;
-	union inany seen4, seen6, seen_ll6;
 	union inany outbound4, outbound6;
 	char outbound_if4[IFNAMSIZ], outbound_if6[IFNAMSIZ];
-	bool fixed4, fixed6;
 } nat;
 
 static union inany lo4, lo6;
@@ -48,10 +46,6 @@ void nat_init(const struct conf *c)
 	inany_from_v6(&nat.outbound6, &c->ip6.outbound);
 	memcpy(nat.outbound_if4, c->ip4.outbound_if, IFNAMSIZ);
 	memcpy(nat.outbound_if6, c->ip6.outbound_if, IFNAMSIZ);
-	nat.seen4 = nat.host4;
-	nat.seen6 = nat.host6;
-	nat.fixed4 = c->ip4.addr_fixed;
-	nat.fixed6 = c->ip6.addr_fixed;
 }
 
 bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
@@ -102,26 +96,6 @@ void nat_inbound(const union inany *src, union inany *guest_src)
 		return;
 	}
 	*guest_src = *src;
-}
-
-void nat_guest_addr(int af, union inany *a)
-{
-	*a = af == AF_INET ? nat.seen4 : nat.seen6;
-}
-
-void nat_guest_addr_seen(const union inany *a)
-{
-	if (inany_is_unspec(a) || inany_is_multicast(a))
-		return;
-	if (inany_is_v4(a)) {
-		if (!nat.fixed4)
-			nat.seen4 = *a;
-	} else if (!IN6_IS_ADDR_LINKLOCAL(&a->a6)) {
-		if (!nat.fixed6)
-			nat.seen6 = *a;
-	} else {
-		nat.seen_ll6 = *a;
-	}
 }
 
 int nat_sock_prepare(int fd, int af, uint16_t port)

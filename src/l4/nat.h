@@ -28,10 +28,6 @@ bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
  */
 void nat_inbound(const union inany *src, union inany *guest_src);
 
-/* nat_guest_addr() - the guest's address of @src's family (observed or set) */
-void nat_guest_addr(int af, union inany *a);
-/* nat_guest_addr_seen() - ingress saw the guest use @a as source */
-void nat_guest_addr_seen(const union inany *a);
 
 /* Host-socket options from the configuration, for translators */
 /*

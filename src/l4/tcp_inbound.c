@@ -9,6 +9,7 @@
 
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
+#include "l2/guest.h"
 #include "l4/nat.h"
 #include "l4/tcp_conn.h"
 #include "l4/tcp_inbound.h"
@@ -58,7 +59,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	int rc;
 	uint32_t isn, v;
 
-	nat_guest_addr(inany_af(peer), &gaddr);
+	guest_addr(inany_af(peer), &gaddr);
 	nat_inbound(peer, &raddr);
 	if (inany_is_unspec(&gaddr) || inany_is_unspec(&raddr) ||
 	    inany_is_v4(&gaddr) != inany_is_v4(&raddr) || !pport || !gport) {

@@ -7,6 +7,7 @@
 
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l4/nat.h"
 #include "l4/udp_inbound.h"
 #include "l4/udp_slots.h"
@@ -102,7 +103,7 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 	struct flow_key k;
 	uint32_t v, slot;
 
-	nat_guest_addr(inany_af(peer), &tmp.gaddr);
+	guest_addr(inany_af(peer), &tmp.gaddr);
 	nat_inbound(peer, &tmp.raddr);
 	if (inany_is_unspec(&tmp.gaddr) || !pport ||
 	    inany_is_v4(&tmp.gaddr) != inany_is_v4(&tmp.raddr))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* link.c - the active back-end: register it, feed ingress in batches */
+/* link.c - the active back-end: register it, hand frames up in batches,
+ * capture both directions in one place */
 #include <errno.h>
 #include <unistd.h>
 
@@ -10,6 +11,29 @@
 
 static const struct link_ops *cur_ops;
 static int cur_fd = -1;
+static link_rx_fn *up_rx;
+static link_peer_fn *up_peer;
+
+void link_wire(link_rx_fn *rx, link_peer_fn *peer)
+{
+	up_rx = rx;
+	up_peer = peer;
+}
+
+void link_peer_changed(void)
+{
+	if (up_peer)
+		up_peer();
+}
+
+int link_tx(const struct iovec *iov, const int *cnt, int n)
+{
+	if (!cur_ops || !n)
+		return 0;
+	if (pcap_on())		/* a virtio-net header leads each frame */
+		pcap_tx(iov, cnt, n, LINK_IOV_MAX, !!cur_ops->vnet_hdr);
+	return cur_ops->tx(iov, cnt, n);
+}
 
 void link_set(const struct link_ops *ops, int fd)
 {
@@ -46,8 +70,8 @@ static void link_handler(union ep_ref ref, uint32_t events,
 	}
 	if (n && pcap_on())
 		pcap_rx(f, n);
-	if (n)
-		ingress_batch(f, n, now);
+	if (n && up_rx)
+		up_rx(f, n, now);
 }
 
 void link_start(void)

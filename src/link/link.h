@@ -6,8 +6,10 @@
 #include <linux/virtio_net.h>
 #include <stdbool.h>
 #include <sys/uio.h>
+#include <time.h>
 
-#include "l2/ingress.h"
+#include "conf/conf.h"
+#include "link/frame.h"
 
 /**
  * struct link_ops - one back-end
@@ -15,7 +17,7 @@
  * @rx:		read available frames into the back-end's own buffer and
  *		fill @f; the data stays valid until the next @rx.
  *		Return: frames read, 0 if none, -1 when the link is gone
- * @tx:		write @n frames, frame i made of iov[i * EGRESS_IOV_MAX ...]
+ * @tx:		write @n frames, frame i made of iov[i * LINK_IOV_MAX ...]
  *		with @cnt[i] entries. Return: frames written completely
  * @vnet_hdr:	every frame, both ways, starts with a struct virtio_net_hdr
  *		(egress adds it; @rx strips it): checksum and segmentation
@@ -35,8 +37,6 @@ struct link_ops {
 	int (*tx)(const struct iovec *iov, const int *cnt, int n);
 };
 
-#define LINK_RX_BATCH	256	/* frames handled per wake-up, at most */
-
 /* link_tun_use() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI, and
  * IFF_VNET_HDR with offloads if the kernel allowed them; @udp_gso: it
  * takes VIRTIO_NET_HDR_GSO_UDP_L4 frames */
@@ -48,8 +48,26 @@ void link_stream_open(const struct conf *c);
 /* link_stream_path() - bound socket path ("fd N" with -F), for messages */
 const char *link_stream_path(void);
 
-/* link_start() - register the link's fd in the loop and feed ingress */
+/*
+ * What the link hands up, wired by main: @rx gets the frames of one
+ * wake-up (captured first if --pcap), @peer is told when the peer behind
+ * the link changed (a QEMU client came or went), so that what was learnt
+ * about the guest is forgotten. Either may be NULL.
+ */
+typedef void link_rx_fn(const struct frame *f, int n,
+			const struct timespec *now);
+typedef void link_peer_fn(void);
+void link_wire(link_rx_fn *rx, link_peer_fn *peer);
+
+/* link_start() - register the link's fd in the loop, frames go to @rx */
 void link_start(void);
+/* link_peer_changed() - for back-ends: a new peer, or none */
+void link_peer_changed(void);
+/*
+ * link_tx() - send @n frames through the active back-end (as its @tx),
+ * captured first if --pcap. Return: frames written, 0 without a link
+ */
+int link_tx(const struct iovec *iov, const int *cnt, int n);
 const struct link_ops *link_ops(void);
 void link_set(const struct link_ops *ops, int fd);
 int link_fd(void);

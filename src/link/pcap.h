@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
-#include "l2/ingress.h"
+#include "link/frame.h"
 
 #define PCAP_SNAPLEN	262144	/* above any frame, GSO ones included */
 

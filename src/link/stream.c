@@ -50,7 +50,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "l2/egress.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
@@ -62,7 +61,7 @@
 #define STREAM_RETRY_MS		1000		/* paused listener: retry */
 #define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
 #define STREAM_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
-#define STREAM_TX_IOV		(EGRESS_IOV_MAX + 2)	/* + prefix, pad */
+#define STREAM_TX_IOV		(LINK_IOV_MAX + 2)	/* + prefix, pad */
 
 /**
  * struct stream - state of the back-end
@@ -118,8 +117,6 @@ static const struct link_ops stream_ops;
  */
 static void stream_reset(const char *why)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-
 	if (st.fd < 0)
 		return;
 	st.gone = st.one_off && (st.spoke || st.listen_fd < 0);
@@ -130,8 +127,8 @@ static void stream_reset(const char *why)
 	st.start = st.have = 0;
 	st.out_off = st.out_len = 0;
 	st.want_out = false;
-	egress_guest_mac_set(bcast);
 	link_set(&stream_ops, -1);
+	link_peer_changed();		/* the guest's MAC is unknown */
 	if (st.gone)
 		loop_stop(0);
 }
@@ -148,7 +145,6 @@ static void stream_sock_tune(int fd)
 /* Take @fd as the client and watch it */
 static int stream_attach(int fd)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	int flags = fcntl(fd, F_GETFL);
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -159,8 +155,8 @@ static int stream_attach(int fd)
 	st.start = st.have = 0;
 	st.out_off = st.out_len = 0;
 	st.want_out = false;
-	egress_guest_mac_set(bcast);	/* a new guest: MAC unknown */
 	link_set(&stream_ops, fd);
+	link_peer_changed();		/* a new guest: MAC unknown */
 	return 0;
 }
 
@@ -420,7 +416,7 @@ static int stream_tx(const struct iovec *iov, const int *cnt, int n)
 		int k = 0, niov = 0, first = i, r;
 
 		for (; i < n && niov + STREAM_TX_IOV <= STREAM_IOV_MAX; i++) {
-			const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
+			const struct iovec *fi = iov + (size_t)i * LINK_IOV_MAX;
 			size_t len = 0;
 			int j;
 

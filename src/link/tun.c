@@ -9,7 +9,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "l2/egress.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
@@ -93,7 +92,7 @@ static int tun_tx(const struct iovec *iov, const int *cnt, int n)
 	int i, done = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct iovec *fi = iov + (size_t)i * EGRESS_IOV_MAX;
+		const struct iovec *fi = iov + (size_t)i * LINK_IOV_MAX;
 		ssize_t r = writev(tun_fd, fi, cnt[i]);
 
 		if (r < 0) {

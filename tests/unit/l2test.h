@@ -17,6 +17,7 @@
 #include "flow/flow.h"
 #include "l2/arp.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l2/ingress.h"
 #include "l2/ingress_stats.h"
 #include "l2/ndp.h"
@@ -213,6 +214,14 @@ static inline int t_pump(int want, int ms)
 	return t_ncap;
 }
 
+/* The translators ingress hands packets to, as main() registers them */
+static inline void t_register(const struct conf *c)
+{
+	ingress_register(INGRESS_TCP, c->svc.tcp ? tcp_from_tap : NULL);
+	ingress_register(INGRESS_UDP, c->svc.udp ? udp_from_tap : NULL);
+	ingress_register(INGRESS_ICMP, c->svc.icmp ? icmp_from_tap : NULL);
+}
+
 /* Every module, as main() starts them, with @c */
 static inline void t_start(const struct conf *c, bool with_loop)
 {
@@ -231,6 +240,7 @@ static inline void t_start(const struct conf *c, bool with_loop)
 			loop_timer_add(t_stop_timer, 5);
 		}
 	}
+	guest_init(c);
 	egress_init(c);
 	nat_init(c);
 	ingress_init(c);
@@ -241,8 +251,10 @@ static inline void t_start(const struct conf *c, bool with_loop)
 		udp_init(c);
 		icmp_init(c);
 	}
+	t_register(c);
+	link_wire(ingress_batch, guest_forget);
 	once = true;
-	egress_guest_mac_set(t_guest_mac);
+	guest_mac_set(t_guest_mac);
 }
 
 /* ---- private network namespace ------------------------------------- */

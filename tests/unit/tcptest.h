@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "l2/guest.h"
 #include "l4/nat.h"
 #include "l4/tcp.h"
 #include "l4/tcp_conn.h"
@@ -60,6 +61,7 @@ static inline void tt_start(const struct conf *c, const struct link_ops *ops)
 {
 	loop_init();
 	flow_init();
+	guest_init(c);
 	egress_init(c);
 	nat_init(c);
 	tcp_init(c);

@@ -14,7 +14,7 @@
 #include "l2test.h"		/* t_link: captures what egress sends */
 
 static struct conf c;
-static const uint8_t guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+static const uint8_t rq_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 
 static void conf_default(void)
 {
@@ -66,7 +66,7 @@ static void rq_start(int type, uint32_t xid, bool bcast)
 {
 	memset(rq, 0, sizeof(rq));
 	memcpy(rq, "\xff\xff\xff\xff\xff\xff", 6);
-	memcpy(rq + 6, guest_mac, 6);
+	memcpy(rq + 6, rq_mac, 6);
 	wr16(rq + 12, 0x0800);
 	rq[RQ_MSG] = 1;
 	rq[RQ_MSG + 1] = 1;
@@ -74,7 +74,7 @@ static void rq_start(int type, uint32_t xid, bool bcast)
 	wr32(rq + RQ_MSG + 4, xid);
 	if (bcast)
 		wr16(rq + RQ_MSG + 10, 0x8000);
-	memcpy(rq + RQ_MSG + 28, guest_mac, 6);
+	memcpy(rq + RQ_MSG + 28, rq_mac, 6);
 	wr32(rq + RQ_MSG + 236, 0x63825363);
 	rq_opt = RQ_MSG + 240;
 	if (type) {
@@ -241,7 +241,7 @@ static void test_discover_offer(void **state)
 	assert_int_equal(rp_type(), 2);		/* OFFER */
 	assert_int_equal(rd32(rp_msg() + 4), 0x11223344);
 	assert_int_equal(rp_yiaddr(), c.ip4.addr.s_addr);
-	assert_memory_equal(rp_msg() + 28, guest_mac, 6);
+	assert_memory_equal(rp_msg() + 28, rq_mac, 6);
 	/* broadcast flag: to everyone */
 	assert_memory_equal(rp, "\xff\xff\xff\xff\xff\xff", 6);
 	assert_int_equal(rd32(rp + RQ_IP + 16), 0xffffffff);
@@ -292,7 +292,7 @@ static void test_unicast_without_broadcast_flag(void **state)
 	assert_true(rq_send());
 	assert_int_equal(flush_one(), 1);
 	rp_check_headers();
-	assert_memory_equal(rp, guest_mac, 6);
+	assert_memory_equal(rp, rq_mac, 6);
 	assert_memory_equal(rp + RQ_IP + 16, &c.ip4.addr, 4);
 }
 

@@ -14,7 +14,7 @@
 #include "l2test.h"		/* t_link: captures what egress sends */
 
 static struct conf c;
-static const uint8_t guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+static const uint8_t rq_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
 static const uint8_t our_mac[6] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
 static const uint8_t client_duid[] = { 0, 3, 0, 1, 0x52, 0x54, 0, 0x12,
 				       0x34, 0x56 };
@@ -62,7 +62,7 @@ static void rq_start(int type)
 {
 	memset(rq, 0, sizeof(rq));
 	memcpy(rq, "\x33\x33\x00\x01\x00\x02", 6);
-	memcpy(rq + 6, guest_mac, 6);
+	memcpy(rq + 6, rq_mac, 6);
 	wr16(rq + 12, 0x86dd);
 	rq[M_MSG] = (uint8_t)type;
 	rq[M_MSG + 1] = 0xab;
@@ -173,7 +173,7 @@ static void rp_check(int type)
 	struct in6_addr s, d;
 	size_t l;
 
-	assert_memory_equal(rp, guest_mac, 6);
+	assert_memory_equal(rp, rq_mac, 6);
 	assert_memory_equal(rp + 6, our_mac, 6);
 	assert_int_equal(rd16(rp + 12), 0x86dd);
 	assert_int_equal(ip[0] >> 4, 6);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "l2/dhcp.h"
+#include "l2/guest.h"
 #include "l2test.h"
 
 #define INGRESS_EXT_TEST	40	/* a long chain of destination options */
@@ -129,14 +130,14 @@ static void test_ethertype_and_mac(void **state)
 
 	memcpy(buf + 6, mac2, 6);
 	expect(len, IN_DROP_ETHERTYPE);
-	assert_memory_equal(egress_guest_mac(), mac2, 6);
+	assert_memory_equal(guest_mac(), mac2, 6);
 	memcpy(buf + 6, mcast, 6);
 	expect(len, IN_DROP_ETHERTYPE);
-	assert_memory_equal(egress_guest_mac(), mac2, 6);
+	assert_memory_equal(guest_mac(), mac2, 6);
 	memset(buf + 6, 0, 6);
 	expect(len, IN_DROP_ETHERTYPE);
-	assert_memory_equal(egress_guest_mac(), mac2, 6);
-	egress_guest_mac_set(t_guest_mac);
+	assert_memory_equal(guest_mac(), mac2, 6);
+	guest_mac_set(t_guest_mac);
 }
 
 static void test_ip4_header(void **state)
@@ -452,6 +453,7 @@ static void test_disabled(void **state)
 	(void)state;
 	c.svc.udp = c.svc.tcp = c.svc.icmp = false;
 	ingress_init(&c);
+	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_SVC_OFF);
 	expect(tcp_seg(T_GUEST4, T_REMOTE4, 20, 5), IN_DROP_SVC_OFF);
 	expect(echo(T_GUEST6, T_REMOTE6, 8), IN_DROP_SVC_OFF);
@@ -459,6 +461,7 @@ static void test_disabled(void **state)
 	c = conf;
 	c.ip4.enabled = false;
 	ingress_init(&c);
+	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_FAMILY_OFF);
 	memset(buf + 12, 0, 50);
 	wr16(buf + 12, 0x0806);
@@ -468,6 +471,7 @@ static void test_disabled(void **state)
 	ingress_init(&c);
 	expect(udp6(T_GUEST6, T_REMOTE6, 9), IN_DROP_FAMILY_OFF);
 	ingress_init(&conf);
+	t_register(&conf);
 }
 
 /* Grouping: one translator call per flow and batch, whatever the order */

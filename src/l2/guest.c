@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/* guest.c - what we know of the guest: its MAC and addresses */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "l2/guest.h"
+
+static const uint8_t guest_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static struct {
+	uint8_t mac[6];
+	union inany seen4, seen6, seen_ll6;
+	bool fixed4, fixed6;
+} gs;
+
+void guest_init(const struct conf *c)
+{
+	memcpy(gs.mac, guest_bcast, 6);
+	inany_from_v4(&gs.seen4, c->ip4.addr);
+	inany_from_v6(&gs.seen6, &c->ip6.addr);
+	memset(&gs.seen_ll6, 0, sizeof(gs.seen_ll6));
+	gs.fixed4 = c->ip4.addr_fixed;
+	gs.fixed6 = c->ip6.addr_fixed;
+}
+
+void guest_mac_set(const uint8_t mac[6])
+{
+	memcpy(gs.mac, mac, 6);
+}
+
+const uint8_t *guest_mac(void)
+{
+	return gs.mac;
+}
+
+void guest_forget(void)
+{
+	memcpy(gs.mac, guest_bcast, 6);
+}
+
+void guest_addr(int af, union inany *a)
+{
+	*a = af == AF_INET ? gs.seen4 : gs.seen6;
+}
+
+void guest_addr_seen(const union inany *a)
+{
+	if (inany_is_unspec(a) || inany_is_multicast(a))
+		return;
+	if (inany_is_v4(a)) {
+		if (!gs.fixed4)
+			gs.seen4 = *a;
+	} else if (!IN6_IS_ADDR_LINKLOCAL(&a->a6)) {
+		if (!gs.fixed6)
+			gs.seen6 = *a;
+	} else {
+		gs.seen_ll6 = *a;
+	}
+}

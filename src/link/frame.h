@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* frame.h - what a link back-end hands up and takes down: Ethernet frames,
+ * and the batch limits every layer above shares */
+#ifndef TETHER_FRAME_H
+#define TETHER_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ETH_HDR_LEN	14	/* destination, source, ethertype */
+#define L2_MAX_FRAME	65535	/* largest frame on any link, L2 included */
+#define LINK_RX_BATCH	256	/* frames handled per wake-up, at most */
+#define LINK_IOV_MAX	4	/* iovecs per frame on transmit: the stride
+				 * of link_ops.tx()'s array; one is kept for
+				 * the back-end's own header */
+
+/**
+ * struct frame - one received frame, as the link back-end delivered it
+ * @data:	Ethernet header onward
+ * @len:	bytes
+ * @csum_ok:	the link vouches for L4 checksums (offload); else verify
+ * @gso_udp:	the link says the frame is UDP GSO (many datagrams behind
+ *		one header): their payload size, 0 if not (ingress checks)
+ */
+struct frame {
+	const uint8_t *data;
+	size_t len;
+	int csum_ok;
+	uint16_t gso_udp;
+};
+
+#endif /* TETHER_FRAME_H */
