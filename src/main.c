@@ -27,6 +27,7 @@
 #include "ns/ns.h"
 #include "ns/proc.h"
 #include "sandbox/sandbox.h"
+#include "sock/prepare.h"
 
 static struct conf conf;
 
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
 	guest_init(&conf);
 	egress_init(&conf);
 	nat_init(&conf);
+	sock_prepare_init(&conf);
 	ingress_init(&conf);
 	arp_init(&conf);
 	dhcp_init(&conf);

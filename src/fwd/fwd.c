@@ -12,7 +12,7 @@
 
 #include "fwd/fwd.h"
 #include "fwd/fwd_int.h"
-#include "fwd/nspool.h"
+#include "sock/nspool.h"
 #include "l4/tcp_splice.h"
 #include "l4/udp.h"
 #include "l4/udp_inbound.h"

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "fwd/fwd_int.h"
-#include "fwd/nspool.h"
+#include "sock/nspool.h"
 #include "l2/guest.h"
 #include "l4/nat.h"
 #include "l4/tcp_inbound.h"

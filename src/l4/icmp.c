@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "loop.h"
+#include "sock/prepare.h"
 
 /*
  * DOC: an echo request from the guest becomes a sendto() on an
@@ -194,7 +195,7 @@ static int ping_socket(int af)
 		}
 		return -1;
 	}
-	rc = nat_sock_prepare(fd, af, 0);
+	rc = sock_prepare(fd, af, 0);
 	if (rc) {
 		warn_rl("ping socket set-up: %s", strerror(-rc));
 		fdbudget_close(fd);

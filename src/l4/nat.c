@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* nat.c - the few address translations "no NAT" still needs */
-#include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "l4/nat.h"
@@ -15,8 +13,6 @@ static struct {
 	union inany dns_match4, dns_match6;
 	union inany dns_host4, dns_host6;
 	union inany our4, our6;
-	union inany outbound4, outbound6;
-	char outbound_if4[IFNAMSIZ], outbound_if6[IFNAMSIZ];
 } nat;
 
 static union inany lo4, lo6;
@@ -42,10 +38,6 @@ void nat_init(const struct conf *c)
 	inany_from_v6(&nat.dns_host6, &c->ip6.dns_host);
 	inany_from_v4(&nat.our4, c->ip4.our_addr);
 	inany_from_v6(&nat.our6, &c->ip6.our_ll);
-	inany_from_v4(&nat.outbound4, c->ip4.outbound);
-	inany_from_v6(&nat.outbound6, &c->ip6.outbound);
-	memcpy(nat.outbound_if4, c->ip4.outbound_if, IFNAMSIZ);
-	memcpy(nat.outbound_if6, c->ip6.outbound_if, IFNAMSIZ);
 }
 
 bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
@@ -96,22 +88,4 @@ void nat_inbound(const union inany *src, union inany *guest_src)
 		return;
 	}
 	*guest_src = *src;
-}
-
-int nat_sock_prepare(int fd, int af, uint16_t port)
-{
-	const union inany *ob = af == AF_INET ? &nat.outbound4 : &nat.outbound6;
-	const char *ifn = af == AF_INET ? nat.outbound_if4 : nat.outbound_if6;
-
-	if (ifn[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifn,
-				 (socklen_t)strlen(ifn)))
-		return -errno;
-	if (!inany_is_unspec(ob) || port) {
-		union sockaddr_inany sa;
-		socklen_t sl = inany_to_sockaddr(&sa, ob, port, 0);
-
-		if (bind(fd, &sa.sa, sl))
-			return -errno;
-	}
-	return 0;
 }

@@ -28,14 +28,4 @@ bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
  */
 void nat_inbound(const union inany *src, union inany *guest_src);
 
-
-/* Host-socket options from the configuration, for translators */
-/*
- * nat_sock_prepare() - SO_BINDTODEVICE to --outbound-if4/6 if set, then
- * bind to the --outbound address (or the wildcard) and @port, when either
- * is set (port 0 and no --outbound: no bind, the kernel picks).
- * Return: 0 or -errno
- */
-int nat_sock_prepare(int fd, int af, uint16_t port);
-
 #endif /* TETHER_NAT_H */

@@ -20,6 +20,7 @@
 #include "lib/siphash.h"
 #include "lib/util.h"
 #include "loop.h"
+#include "sock/prepare.h"
 
 /*
  * DOC: each guest connection is one host kernel socket, and we keep no
@@ -311,7 +312,7 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 	rc = tcp_sock_opts(c->sock);
 	if (rc)
 		return rc;
-	rc = nat_sock_prepare(c->sock, af, 0);
+	rc = sock_prepare(c->sock, af, 0);
 	if (rc)
 		return rc;
 

@@ -17,12 +17,13 @@
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/udp.h"
-#include "l4/udp_slots.h"
 #include "l4/udp_inbound.h"
+#include "l4/udp_slots.h"
 #include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "loop.h"
+#include "sock/prepare.h"
 
 /*
  * DOC: a "binding" is a (guest address, guest port) pair that has sent a
@@ -204,11 +205,11 @@ static int udp_socket(int af, uint16_t port)
 		goto err;
 	udp_sock_rcvbuf(fd);
 
-	rc = nat_sock_prepare(fd, af, port);
+	rc = sock_prepare(fd, af, port);
 	if (rc == -EADDRINUSE || rc == -EACCES) {
 		debug_rl("udp: host port %u %s, using an ephemeral one", port,
 			 rc == -EACCES ? "not allowed" : "busy");
-		rc = nat_sock_prepare(fd, af, 0);
+		rc = sock_prepare(fd, af, 0);
 	}
 	if (rc)
 		goto err;

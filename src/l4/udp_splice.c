@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fwd/nspool.h"
+#include "sock/nspool.h"
 #include "l4/udp.h"
 #include "l4/udp_splice.h"
 #include "lib/log.h"

@@ -29,6 +29,7 @@
 #include "lib/util.h"
 #include "link/link.h"
 #include "loop.h"
+#include "sock/prepare.h"
 
 /*
  * Addresses: the guest is 192.0.2.2 / 2001:db8::2, "remote" peers are
@@ -243,6 +244,7 @@ static inline void t_start(const struct conf *c, bool with_loop)
 	guest_init(c);
 	egress_init(c);
 	nat_init(c);
+	sock_prepare_init(c);
 	ingress_init(c);
 	arp_init(c);
 	ndp_init(c);

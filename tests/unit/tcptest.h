@@ -26,6 +26,7 @@
 #include "lib/util.h"
 #include "link/link.h"
 #include "loop.h"
+#include "sock/prepare.h"
 
 /* ---- set-up -------------------------------------------------------- */
 
@@ -64,6 +65,7 @@ static inline void tt_start(const struct conf *c, const struct link_ops *ops)
 	guest_init(c);
 	egress_init(c);
 	nat_init(c);
+	sock_prepare_init(c);
 	tcp_init(c);
 	link_set(ops, -1);
 	loop_post_add(tt_flush_hook);

@@ -5,10 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fwd/nspool.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "ns/ns.h"
+#include "sock/nspool.h"
 
 #define NSPOOL_TCP	32	/* pre-opened TCP sockets per family */
 #define NSPOOL_UDP	8	/* pre-opened UDP sockets per family */
