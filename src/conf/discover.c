@@ -6,7 +6,7 @@
 
 #include "conf/conf_int.h"
 #include "lib/log.h"
-#include "ns/netlink.h"
+#include "nl/netlink.h"
 
 /**
  * struct fam - one family's fields of struct conf_ip4 / conf_ip6, so that

@@ -12,7 +12,7 @@
 #include <linux/virtio_net.h>
 
 #include "lib/log.h"
-#include "ns/netlink.h"
+#include "nl/netlink.h"
 #include "ns/ns.h"
 
 /* UDP segmentation offload (Linux 6.2), newer than some uapi headers */

@@ -25,7 +25,7 @@
 
 #include "fuzz.h"
 #include "conf/conf_int.h"
-#include "ns/netlink.h"
+#include "nl/netlink.h"
 #include "../unit/l2test.h"
 
 #define FZ_REQ_MAX	512	/* NL_REQ_BYTES: no request is longer */

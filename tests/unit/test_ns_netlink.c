@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ns/nl_int.h"
+#include "nl/nl_int.h"
 
 static uint8_t buf[4096] __attribute__((aligned(8)));
 

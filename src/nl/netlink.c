@@ -16,8 +16,8 @@
 #include "lib/log.h"
 #include "lib/nlmsg.h"
 #include "lib/util.h"
-#include "ns/netlink.h"
-#include "ns/nl_int.h"
+#include "nl/netlink.h"
+#include "nl/nl_int.h"
 
 /*
  * DOC: every call is one request and its complete answer (a reply and an

@@ -12,7 +12,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 
-#include "ns/netlink.h"
+#include "nl/netlink.h"
 
 #define NL_REQ_BYTES	512	/* one request we build */
 

@@ -9,8 +9,8 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
-#include "ns/netlink.h"
-#include "ns/nl_int.h"
+#include "nl/netlink.h"
+#include "nl/nl_int.h"
 
 /*
  * DOC: copies are done in two steps: the source dump is turned into
