@@ -19,7 +19,9 @@
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/tcp.h"
+#include "l4/tcp_splice.h"
 #include "l4/udp.h"
+#include "l4/udp_inbound.h"
 #include "lib/log.h"
 #include "link/link.h"
 #include "link/pcap.h"
@@ -133,6 +135,9 @@ int main(int argc, char **argv)
 	ingress_register(INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
 	ingress_register(INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
 	ingress_register(INGRESS_ICMP, conf.svc.icmp ? icmp_from_tap : NULL);
+	udp_inbound_init();	/* what forwarding hands connections to */
+	if (conf.mode == MODE_PASTA && conf.ns.splice)
+		tcp_splice_init();
 	fwd_init(&conf);	/* bind failures must reach the caller */
 	link_wire(ingress_batch, guest_forget);
 	link_start();

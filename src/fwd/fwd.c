@@ -13,7 +13,6 @@
 #include "fwd/fwd.h"
 #include "fwd/fwd_int.h"
 #include "sock/nspool.h"
-#include "l4/tcp_splice.h"
 #include "l4/udp.h"
 #include "l4/udp_inbound.h"
 #include "lib/log.h"
@@ -448,11 +447,8 @@ static void fwd_timer(const struct timespec *now)
 	if (fwd.paused)
 		fwd_resume_all();
 	fwd_auto_scan(now);
-	if (fwd.splice) {
+	if (fwd.splice)
 		nspool_refill();
-		tcp_splice_timer();
-	}
-	udp_inbound_timer(now);
 }
 
 /**
@@ -512,10 +508,8 @@ void fwd_init(const struct conf *c)
 	fwd.freebind = c->fwd.freebind;
 	fwd.fd_cap = fwd_fd_cap();
 
-	udp_inbound_init();
 	fwd_conn_init();
 	if (fwd.splice) {
-		tcp_splice_init();
 		nspool_init(tcp_in && fwd.v4, tcp_in && fwd.v6,
 			    udp_in && fwd.v4, udp_in && fwd.v6);
 	}

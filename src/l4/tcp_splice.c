@@ -36,6 +36,7 @@
 #define TSP_MAX		4096	/* spliced connections */
 #define TSP_NONE	UINT32_MAX
 #define TSP_PIPES	16	/* pre-opened pipes kept */
+#define TSP_TIMER_MS	500	/* the pool refilled this often */
 #define TSP_FDS		2	/* fds of a connection: 2 sockets (pipes
 				 * are charged while held, 2 fds each) */
 #define TSP_PIPE_BYTES	(1U << 20)	/* largest pipe we grow to */
@@ -622,6 +623,12 @@ void tcp_splice_timer(void)
 	}
 }
 
+static void tsp_timer(const struct timespec *now)
+{
+	(void)now;
+	tcp_splice_timer();
+}
+
 /**
  * tcp_splice_count() - spliced connections in use
  *
@@ -652,5 +659,6 @@ void tcp_splice_init(void)
 	      ts.npipes_max, (unsigned long long)(ts.grow_budget >> 10));
 	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(tsp_post);
+	loop_timer_add(tsp_timer, TSP_TIMER_MS);
 	tcp_splice_timer();
 }

@@ -31,6 +31,7 @@
 
 #define UIN_FLOWS	1024	/* clients talking to the guest at once */
 #define UIN_IDLE_S	180	/* s without traffic before forgetting */
+#define UIN_TIMER_MS	500	/* idle flows looked for this often */
 #define UIN_RX_SLOTS	16	/* datagrams per recvmmsg(), frame slots */
 #define UIN_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UIN_SEND_MAX	64	/* replies per sendmmsg() */
@@ -335,6 +336,7 @@ unsigned udp_inbound_count(void)
  */
 void udp_inbound_init(void)
 {
+	static bool timer_added;
 	uint32_t i;
 
 	for (i = 0; i < UIN_FLOWS; i++) {
@@ -343,4 +345,8 @@ void udp_inbound_init(void)
 	}
 	ui.nfree = UIN_FLOWS;
 	udp_splice_init();
+	if (!timer_added) {	/* the unit tests init more than once */
+		loop_timer_add(udp_inbound_timer, UIN_TIMER_MS);
+		timer_added = true;
+	}
 }
