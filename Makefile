@@ -39,7 +39,7 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all clean install check unit integ asan bench demo FORCE libobjs \
+.PHONY: all clean install check unit integ asan bench demo FORCE libobjs structure \
 	fuzz fuzz-build fuzz-replay
 all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt
 
@@ -130,7 +130,12 @@ fuzz: fuzz-build
 integ: all
 	tests/run-integ
 
-check: all unit integ
+# The layering (scripts/check-layers) and self-contained headers
+structure:
+	scripts/check-layers
+	scripts/check-headers
+
+check: structure all unit integ
 
 # Sanitizer build in its own directory: make asan && make check BUILD=build-asan
 asan:
