@@ -2,7 +2,7 @@
 /*
  * fuzz_netlink.c - rtnetlink replies, as the kernel answers discovery of
  * the host's routes, addresses and links (conf/discover.c) and the copy of
- * addresses and routes into the namespace (ns/netlink.c, ns/nl_copy.c)
+ * addresses and routes into the namespace (nl/netlink.c, nl/nl_copy.c)
  *
  * The real sockets are opened, but libmnl's send and receive are wrapped
  * at link time (LDFLAGS below): every request tether builds is checked for
