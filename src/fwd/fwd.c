@@ -298,7 +298,7 @@ int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict)
 	if (strict && err)
 		die("Failed to bind port %u (%s) for option '%s %s', exiting",
 		    port, strerror(-err), fwd_opt[kind],
-		    fwd.c->fwd.spec[kind][rule]);
+		    fwd.rules->spec[kind][rule]);
 	if (!ok && !err)
 		err = -EAFNOSUPPORT;
 	return ok ? 0 : err;
@@ -431,14 +431,14 @@ static void fwd_listen_static(unsigned kind, unsigned rule)
 	if (rc == -EMFILE || rc == -ENFILE)
 		warn("%s '%s': %u of %u ports forwarded, then out of file "
 		     "descriptors (raise the limit: ulimit -n)", fwd_opt[kind],
-		     fwd.c->fwd.spec[kind][rule], ok, total);
+		     fwd.rules->spec[kind][rule], ok, total);
 	else if (ok < total)
 		warn("%s '%s': %u of %u ports forwarded (last error: %s)",
-		     fwd_opt[kind], fwd.c->fwd.spec[kind][rule], ok, total,
+		     fwd_opt[kind], fwd.rules->spec[kind][rule], ok, total,
 		     strerror(-err));
 	else
 		debug("%s '%s': %u ports forwarded", fwd_opt[kind],
-		      fwd.c->fwd.spec[kind][rule], ok);
+		      fwd.rules->spec[kind][rule], ok);
 }
 
 /* Periodic: the scanner, pools, idle flows */
@@ -499,7 +499,7 @@ void fwd_init(const struct conf *c)
 	unsigned k;
 	int i;
 
-	fwd.c = c;
+	fwd.rules = &c->fwd;
 	fwd.pasta = c->mode == MODE_PASTA;
 	fwd.splice = fwd.pasta && c->ns.splice;
 	fwd.lo_to_lo = c->ns.host_lo_to_ns_lo;

@@ -239,7 +239,7 @@ void fwd_auto_scan(const struct timespec *now)
 	for (k = 0; k < FWD_KIND_NUM_; k++) {
 		if (fwd_kind_ns(k) && !fwd.splice)
 			continue;
-		for (i = 0; i < fwd.c->fwd.n[k]; i++) {
+		for (i = 0; i < fwd.rules->n[k]; i++) {
 			if (fwd_rule(k, (unsigned)i)->mode == FWD_MODE_AUTO)
 				fwd_auto_rule(k, (unsigned)i);
 		}
@@ -259,7 +259,7 @@ void fwd_auto_init(void)
 	for (k = 0; k < FWD_KIND_NUM_; k++) {
 		if (fwd_kind_ns(k) && !fwd.splice)
 			continue;
-		for (i = 0; i < fwd.c->fwd.n[k]; i++) {
+		for (i = 0; i < fwd.rules->n[k]; i++) {
 			if (fwd_rule(k, (unsigned)i)->mode != FWD_MODE_AUTO)
 				continue;
 			sc.any = true;

@@ -44,7 +44,7 @@ struct fwd_listener {
 
 /**
  * struct fwd_state - forwarding state shared by fwd/ files
- * @c:		configuration (read-only, lives as long as we do)
+ * @rules:	the -t/-u/-T/-U rules (read-only, live as long as we do)
  * @pasta:	pasta mode: there is a namespace
  * @splice:	loopback fast path on (pasta without --no-splice)
  * @lo_to_lo:	--host-lo-to-ns-lo
@@ -60,7 +60,7 @@ struct fwd_listener {
  *		rest is kept for connections and the loop
  */
 struct fwd_state {
-	const struct conf *c;
+	const struct conf_fwd *rules;
 	bool pasta;
 	bool splice;
 	bool lo_to_lo;
@@ -90,7 +90,7 @@ static inline bool fwd_kind_udp(unsigned kind)
 
 static inline const struct fwd_spec *fwd_rule(unsigned kind, unsigned rule)
 {
-	return fwd.c->fwd.rule[kind][rule];
+	return fwd.rules->rule[kind][rule];
 }
 
 /* fwd.c */

@@ -103,7 +103,7 @@ struct dhcp_out {
 };
 
 static struct {
-	const struct conf *c;
+	const struct conf_ip4 *ip4;	/* read-only after start-up */
 	bool ready;
 	bool has[256];
 	uint16_t off[256];
@@ -248,7 +248,7 @@ void dhcp_init(const struct conf *c)
 	int rc = 0;
 
 	memset(&dh, 0, sizeof(dh));
-	dh.c = c;
+	dh.ip4 = &c->ip4;
 	dh.ready = c->svc.dhcp && ip4->enabled &&
 		   ip4->addr.s_addr != INADDR_ANY;
 	if (!dh.ready)
@@ -391,7 +391,7 @@ static void out_opts(struct dhcp_out *o, const struct dhcp_req *rq,
 static void dhcp_reply(const uint8_t *m, const struct dhcp_req *rq, int msg)
 {
 	static uint8_t buf[EGRESS_COPY_MAX];
-	const struct conf_ip4 *ip4 = &dh.c->ip4;
+	const struct conf_ip4 *ip4 = dh.ip4;
 	size_t hdr = ETH_HDR_LEN + IP4_HDR_LEN, ip_max, dlen, udp_len;
 	union inany src, dst;
 	struct iovec iov;
@@ -455,7 +455,7 @@ static void dhcp_reply(const uint8_t *m, const struct dhcp_req *rq, int msg)
 /* Pick the reply type for a request; Return: type, 0 BOOTP, -1 none */
 static int dhcp_answer(const uint8_t *m, const struct dhcp_req *rq)
 {
-	const struct conf_ip4 *ip4 = &dh.c->ip4;
+	const struct conf_ip4 *ip4 = dh.ip4;
 	struct in_addr want;
 
 	switch (rq->msg) {

@@ -108,7 +108,8 @@ struct d6_out {
 };
 
 static struct {
-	const struct conf *c;
+	const struct conf_ip6 *ip6;	/* read-only after start-up */
+	const struct conf_svc *svc;
 	bool ready;
 	uint8_t duid[10];
 } d6;
@@ -120,7 +121,8 @@ static struct {
 void dhcpv6_init(const struct conf *c)
 {
 	memset(&d6, 0, sizeof(d6));
-	d6.c = c;
+	d6.ip6 = &c->ip6;
+	d6.svc = &c->svc;
 	d6.ready = c->svc.dhcpv6 && c->ip6.enabled;
 	wr16(d6.duid, 3);		/* DUID-LL, RFC 8415 11.4 */
 	wr16(d6.duid + 2, 1);		/* Ethernet */
@@ -274,7 +276,7 @@ static bool d6_put_iaaddr(struct d6_out *o, const struct in6_addr *a,
  */
 static bool d6_put_ia(struct d6_out *o, const struct d6_opt *ia, bool first)
 {
-	const struct in6_addr *ours = &d6.c->ip6.addr;
+	const struct in6_addr *ours = &d6.ip6->addr;
 	const uint8_t *pos = ia->v + D6_IA_NA_LEN, *end = ia->v + ia->len;
 	bool give = first && !IN6_IS_ADDR_UNSPECIFIED(ours), bad = false;
 	size_t start = o->len;
@@ -311,7 +313,7 @@ full:
 /* CONFIRM: are all the client's addresses in our prefix? -1: none given */
 static int d6_confirm_on_link(const struct d6_req *rq)
 {
-	const struct conf_ip6 *ip6 = &d6.c->ip6;
+	const struct conf_ip6 *ip6 = d6.ip6;
 	int i, n = 0, plen = MIN(ip6->prefix_len ? ip6->prefix_len : 64, 128);
 
 	for (i = 0; i < rq->n_ia; i++) {
@@ -339,28 +341,29 @@ static int d6_confirm_on_link(const struct d6_req *rq)
 /* DNS servers and domain list, as configured */
 static void d6_put_dns(struct d6_out *o)
 {
-	const struct conf *c = d6.c;
+	const struct conf_svc *svc = d6.svc;
+	const struct conf_ip6 *ip6 = d6.ip6;
 	uint8_t b[CONF_SEARCH_MAX * 256];
 	size_t n = 0;
 	int i, r;
 
-	if (c->svc.dhcp_dns && c->ip6.dns_n > 0 &&
-	    !d6_put(o, OPT_DNS, c->ip6.dns,
-		    sizeof(c->ip6.dns[0]) *
-		    (size_t)MIN(c->ip6.dns_n, CONF_MAXNS)))
+	if (svc->dhcp_dns && ip6->dns_n > 0 &&
+	    !d6_put(o, OPT_DNS, ip6->dns,
+		    sizeof(ip6->dns[0]) *
+		    (size_t)MIN(ip6->dns_n, CONF_MAXNS)))
 		debug_rl("DHCPv6: DNS servers don't fit, left out");
 
-	for (i = 0; c->svc.dhcp_search && i < c->svc.search_n; i++) {
-		r = dhcp_name_encode(b + n, sizeof(b) - n, c->svc.search[i]);
+	for (i = 0; svc->dhcp_search && i < svc->search_n; i++) {
+		r = dhcp_name_encode(b + n, sizeof(b) - n, svc->search[i]);
 		if (r > 0)
 			n += (size_t)r;
 	}
 	if (n && !d6_put(o, OPT_DOMAINS, b, n))
 		debug_rl("DHCPv6: domain list doesn't fit, left out");
 
-	if (c->svc.fqdn[0]) {
+	if (svc->fqdn[0]) {
 		b[0] = 0;			/* flags: RFC 4704 4.1 */
-		r = dhcp_name_encode(b + 1, sizeof(b) - 1, c->svc.fqdn);
+		r = dhcp_name_encode(b + 1, sizeof(b) - 1, svc->fqdn);
 		if (r > 0 && !d6_put(o, OPT_FQDN, b, 1 + (size_t)r))
 			debug_rl("DHCPv6: FQDN doesn't fit, left out");
 	}
@@ -401,7 +404,7 @@ static bool d6_answer(const struct d6_req *rq, struct d6_out *o)
 	}
 
 	if (addrs && rq->type == SOLICIT &&
-	    (!rq->n_ia || IN6_IS_ADDR_UNSPECIFIED(&d6.c->ip6.addr)))
+	    (!rq->n_ia || IN6_IS_ADDR_UNSPECIFIED(&d6.ip6->addr)))
 		d6_put_status(o, ST_NO_ADDRS, "no addresses");
 	else
 		for (i = 0; addrs && i < rq->n_ia; i++)
@@ -419,7 +422,7 @@ static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
 	struct iovec iov;
 	union inany src;
 
-	inany_from_v6(&src, &d6.c->ip6.our_ll);
+	inany_from_v6(&src, &d6.ip6->our_ll);
 	egress_l2l3(buf, &src, &p->src, IPPROTO_UDP, udp_len);
 	memcpy(buf, p->frame + 6, 6);		/* back where it came from */
 
