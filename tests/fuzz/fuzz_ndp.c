@@ -10,14 +10,6 @@
  */
 #include "fuzz_svc.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_svc_start();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const src[] = { "fe80::2", T_GUEST6, "::", "fe80::2" };

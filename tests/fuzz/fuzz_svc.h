@@ -26,8 +26,10 @@ static struct conf fz_conf;
 static uint8_t fz_frame[L2_MAX_FRAME];
 
 /* Our own namespace with lo only, the test configuration, DHCP on */
-static inline void fz_svc_start(void)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
+	(void)argv;
 	if (!t_netns())
 		fz_abort("cannot make a network namespace of our own");
 	fz_check_isolated();
@@ -40,6 +42,7 @@ static inline void fz_svc_start(void)
 	t_start(&fz_conf, false);
 	dhcp_init(&fz_conf);
 	dhcpv6_init(&fz_conf);
+	return 0;
 }
 
 /*
