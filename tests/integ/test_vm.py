@@ -208,22 +208,34 @@ def run_vm(guest, sock, workdir, script, on_line=None,
             "--timeout", str(timeout)]
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         start_new_session=True, text=True,
-                         errors="replace")
+                         start_new_session=True)
     lines = []
     deadline = time.monotonic() + timeout + 15
     sel = selectors.DefaultSelector()
     sel.register(p.stdout, selectors.EVENT_READ)
+
+    def got(raw):
+        lines.append(raw.decode(errors="replace").rstrip("\r"))
+        if on_line:
+            on_line(lines[-1])
+
+    # Raw reads, split here: a buffered readline() may take several lines
+    # from the pipe at once and leave the rest where select() can't see
+    # them, so a marker would wait for the guest's next output
+    buf = b""
     try:
         while time.monotonic() < deadline:
             if not sel.select(timeout=1):
                 continue
-            line = p.stdout.readline()
-            if not line:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
                 break
-            lines.append(line.rstrip("\r\n"))
-            if on_line:
-                on_line(lines[-1])
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                got(raw)
+        if buf:
+            got(buf)
         rc = p.wait(timeout=max(1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         rc = None
