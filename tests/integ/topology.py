@@ -212,15 +212,20 @@ class Topology:
                              start_new_session=True, text=True)
         self.procs.append(p)
         if wait_for:
+            # raw reads of the fd: a buffered readline() could keep the
+            # marker where select() doesn't see it (what follows the
+            # marker in the same read is not kept for the caller)
             deadline = time.monotonic() + timeout
             sel = selectors.DefaultSelector()
             sel.register(p.stdout, selectors.EVENT_READ)
+            seen = b""
             while time.monotonic() < deadline:
                 if sel.select(timeout=0.5):
-                    line = p.stdout.readline()
-                    if wait_for in line:
+                    chunk = os.read(p.stdout.fileno(), 4096)
+                    seen = (seen + chunk)[-4096:]
+                    if wait_for.encode() in seen:
                         return p
-                    if not line:
+                    if not chunk:
                         break
             raise RuntimeError(f"{argv[0]} in {ns} did not start")
         return p
