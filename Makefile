@@ -132,6 +132,7 @@ integ: all
 
 # The layering (scripts/check-layers) and self-contained headers
 structure:
+	scripts/check-layers --self-test
 	scripts/check-layers
 	scripts/check-headers
 
