@@ -9,7 +9,7 @@ static const uint8_t guest_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static struct {
 	uint8_t mac[6];
-	union inany seen4, seen6, seen_ll6;
+	union inany seen4, seen6;
 	bool fixed4, fixed6;
 } gs;
 
@@ -18,7 +18,6 @@ void guest_init(const struct conf *c)
 	memcpy(gs.mac, guest_bcast, 6);
 	inany_from_v4(&gs.seen4, c->ip4.addr);
 	inany_from_v6(&gs.seen6, &c->ip6.addr);
-	memset(&gs.seen_ll6, 0, sizeof(gs.seen_ll6));
 	gs.fixed4 = c->ip4.addr_fixed;
 	gs.fixed6 = c->ip6.addr_fixed;
 }
@@ -50,10 +49,7 @@ void guest_addr_seen(const union inany *a)
 	if (inany_is_v4(a)) {
 		if (!gs.fixed4)
 			gs.seen4 = *a;
-	} else if (!IN6_IS_ADDR_LINKLOCAL(&a->a6)) {
-		if (!gs.fixed6)
-			gs.seen6 = *a;
-	} else {
-		gs.seen_ll6 = *a;
+	} else if (!IN6_IS_ADDR_LINKLOCAL(&a->a6) && !gs.fixed6) {
+		gs.seen6 = *a;		/* link-local sources are not learnt */
 	}
 }
