@@ -611,22 +611,15 @@ static void tsp_post(const struct timespec *now)
 	}
 }
 
-/**
- * tcp_splice_timer() - top the pipe pool up (periodic)
- */
-void tcp_splice_timer(void)
+/* Top the pipe pool up: at start, then every TSP_TIMER_MS (@now unused) */
+static void tsp_timer(const struct timespec *now)
 {
+	(void)now;
 	while (ts.npool < TSP_PIPES) {
 		if (tsp_pipe_open(&ts.pool[ts.npool]))
 			break;
 		ts.npool++;
 	}
-}
-
-static void tsp_timer(const struct timespec *now)
-{
-	(void)now;
-	tcp_splice_timer();
 }
 
 /**
@@ -660,5 +653,5 @@ void tcp_splice_init(void)
 	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(tsp_post);
 	loop_timer_add(tsp_timer, TSP_TIMER_MS);
-	tcp_splice_timer();
+	tsp_timer(NULL);
 }
