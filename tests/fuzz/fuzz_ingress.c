@@ -8,35 +8,9 @@
  * network namespace of the target's own, with only lo (see l2test.h):
  * whatever tether sends can't leave it.
  */
-#include <net/if.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include "fuzz.h"
-#include "l2/dhcp.h"
-#include "l2/dhcpv6.h"
-#include "../unit/l2test.h"
+#include "fuzz_svc.h"
 
 #define FZ_FRAMES	64
-
-static struct conf fz_conf;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (!t_netns())
-		fz_abort("cannot make a network namespace of our own");
-	fz_check_isolated();
-	t_conf(&fz_conf);
-	fz_conf.svc.dhcp = fz_conf.svc.dhcpv6 = true;
-	t_start(&fz_conf, false);
-	dhcp_init(&fz_conf);		/* the unit tests' t_start() leaves */
-	dhcpv6_init(&fz_conf);		/* these two out */
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,7 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ingress_batch(f, n, &now);
-	egress_flush();
-	t_ncap = 0;
+	fz_svc_done();
 	return 0;
 }

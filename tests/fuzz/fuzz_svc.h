@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_svc.h - what the link-service targets (DHCP, DHCPv6, NDP) share:
- * the fuzz input becomes the L4 payload of a guest frame that ingress has
- * already validated, so the fuzzer spends its time in the service's own
- * parser rather than in getting Ethernet, IP and checksums right (the
- * ingress target covers that road)
+ * fuzz_svc.h - what the targets that run l2 (ingress, DHCP, DHCPv6, NDP)
+ * share: the start-up, in a namespace of their own, with every service
+ * on; and, for the service targets, the fuzz input as the L4 payload of a
+ * guest frame that ingress has already validated, so the fuzzer spends
+ * its time in the service's own parser rather than in getting Ethernet,
+ * IP and checksums right (the ingress target covers that road)
  */
 #ifndef TETHER_FUZZ_SVC_H
 #define TETHER_FUZZ_SVC_H
@@ -23,7 +24,6 @@
 #include "l2/pkt.h"
 
 static struct conf fz_conf;
-static uint8_t fz_frame[L2_MAX_FRAME];
 
 /* Our own namespace with lo only, the test configuration, DHCP on */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -55,6 +55,7 @@ static inline bool fz_svc_pkt(struct pkt *p, int af, uint8_t proto,
 			      uint16_t sport, uint16_t dport,
 			      const uint8_t *data, size_t size)
 {
+	static uint8_t fz_frame[L2_MAX_FRAME];
 	size_t hl = ETH_HDR_LEN + (af == AF_INET ? IP4_HDR_LEN : IP6_HDR_LEN);
 	size_t l4hl = proto == IPPROTO_UDP ? 8 : 0;
 	uint8_t *l4 = fz_frame + hl;
