@@ -106,7 +106,7 @@ fuzz-build:
 		$(FUZZ_CC) $(BASE_CFLAGS) -Wno-unused-function -O1 -g \
 			-fsanitize=fuzzer $(FUZZ_SAN) -o $(FUZZ_BUILD)/fuzz_$$n \
 			tests/fuzz/fuzz_$$n.c \
-			$$(find $(FUZZ_BUILD)/obj/src -name '*.o' ! -path '*/src/main.o' | sort) \
+			$(LIB_OBJS:$(BUILD)/%=$(FUZZ_BUILD)/%) \
 			$(call fuzz_ldflags,tests/fuzz/fuzz_$$n.c) \
 			$(LDLIBS) -lcmocka; \
 	done
