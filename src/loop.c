@@ -65,6 +65,14 @@ void loop_post_add(loop_hook_fn fn)
 
 void loop_timer_add(loop_hook_fn fn, unsigned interval_ms)
 {
+	int i;
+
+	for (i = 0; i < lp.ntimers; i++) {
+		if (lp.timers[i].fn == fn) {	/* again: a new interval */
+			lp.timers[i].interval_ms = interval_ms;
+			return;
+		}
+	}
 	ASSERT(lp.ntimers < LOOP_HOOKS);
 	lp.timers[lp.ntimers].fn = fn;
 	lp.timers[lp.ntimers].interval_ms = interval_ms;

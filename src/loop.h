@@ -51,7 +51,8 @@ void loop_init(void);
 void loop_handler_set(enum ep_type type, ep_handler_fn fn);
 /* loop_post_add() - run @fn after every batch of events (flushes, deferred) */
 void loop_post_add(loop_hook_fn fn);
-/* loop_timer_add() - run @fn about every @interval_ms milliseconds */
+/* loop_timer_add() - run @fn about every @interval_ms milliseconds (a
+ * module initialised again, as the unit tests do, keeps one entry) */
 void loop_timer_add(loop_hook_fn fn, unsigned interval_ms);
 
 /* Return 0 or -errno */

@@ -146,17 +146,12 @@ static void ingress_stats_timer(const struct timespec *now)
 
 void ingress_init(const struct conf *c)
 {
-	static bool timer_added;
-
 	in.ip4 = c->ip4.enabled;
 	in.ip6 = c->ip6.enabled;
 	in.dhcp_addr = c->ip4.our_addr;
 	in.dhcp_bcast = conf_ip4_bcast(&c->ip4);
 	in.nheld = in.nseq = in.last_seq = 0;
-	if (!timer_added) {
-		loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
-		timer_added = true;
-	}
+	loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
 }
 
 void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn)

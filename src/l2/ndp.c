@@ -111,7 +111,6 @@ static void ndp_dnssl_init(const struct conf *c)
 
 void ndp_init(const struct conf *c)
 {
-	static bool timer_added;
 	int i;
 
 	memset(&ndp, 0, sizeof(ndp));
@@ -132,10 +131,8 @@ void ndp_init(const struct conf *c)
 	ndp_dnssl_init(c);
 
 	ndp.ra_next = loop_now()->tv_sec + 1;
-	if (ndp.ra && !timer_added) {
+	if (ndp.ra)
 		loop_timer_add(ndp_timer, 1000);
-		timer_added = true;
-	}
 }
 
 /* Options from @off to the end of the message: lengths valid? */

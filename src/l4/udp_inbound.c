@@ -336,7 +336,6 @@ unsigned udp_inbound_count(void)
  */
 void udp_inbound_init(void)
 {
-	static bool timer_added;
 	uint32_t i;
 
 	for (i = 0; i < UIN_FLOWS; i++) {
@@ -345,8 +344,5 @@ void udp_inbound_init(void)
 	}
 	ui.nfree = UIN_FLOWS;
 	udp_splice_init();
-	if (!timer_added) {	/* the unit tests init more than once */
-		loop_timer_add(udp_inbound_timer, UIN_TIMER_MS);
-		timer_added = true;
-	}
+	loop_timer_add(udp_inbound_timer, UIN_TIMER_MS);
 }
