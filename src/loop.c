@@ -40,6 +40,7 @@ static struct {
 	int npost;
 	struct loop_timer timers[LOOP_HOOKS];
 	int ntimers;
+	loop_hook0_fn last;
 	struct loop_poll poll;
 } lp = { .epfd = -1 };
 
@@ -55,6 +56,11 @@ void loop_handler_set(enum ep_type type, ep_handler_fn fn)
 {
 	ASSERT(type < EP_TYPE_NUM_);
 	lp.handlers[type] = fn;
+}
+
+void loop_post_last(loop_hook0_fn fn)
+{
+	lp.last = fn;
 }
 
 void loop_post_add(loop_hook_fn fn)
@@ -213,6 +219,8 @@ void loop_run(void)
 		for (i = 0; i < lp.npost; i++)
 			lp.post[i](&lp.now);
 		loop_timers_run();
+		if (lp.last)
+			lp.last();
 	} while (!lp.stopped);
 	/* the stop is consumed: a later loop_run() (tests step the loop
 	 * one batch at a time this way) runs again */

@@ -46,11 +46,15 @@ _Static_assert(sizeof(union ep_ref) == sizeof(uint64_t), "ep_ref size");
 typedef void (*ep_handler_fn)(union ep_ref ref, uint32_t events,
 			      const struct timespec *now);
 typedef void (*loop_hook_fn)(const struct timespec *now);
+typedef void (*loop_hook0_fn)(void);
 
 void loop_init(void);
 void loop_handler_set(enum ep_type type, ep_handler_fn fn);
 /* loop_post_add() - run @fn after every batch of events (flushes, deferred) */
 void loop_post_add(loop_hook_fn fn);
+/* loop_post_last() - run @fn after the post-batch hooks and the timers
+ * (the flow table frees the slots closed in the batch: one hook) */
+void loop_post_last(loop_hook0_fn fn);
 /* loop_timer_add() - run @fn about every @interval_ms milliseconds (a
  * module initialised again, as the unit tests do, keeps one entry) */
 void loop_timer_add(loop_hook_fn fn, unsigned interval_ms);

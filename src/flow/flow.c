@@ -1,105 +1,283 @@
 // SPDX-License-Identifier: MIT
-/* flow.c - the flow index: open addressing, linear probing, SipHash */
+/* flow.c - the flow table: slots, free list, kinds, idle scan, counters */
 #include <errno.h>
-#include <sys/random.h>
 
 #include "flow/flow.h"
 #include "lib/log.h"
-#include "lib/siphash.h"
+#include "lib/util.h"
+#include "loop.h"
 
-/*
- * DOC: open addressing with linear probing; deletion shifts later
- * entries of the same probe run back (Knuth, TAOCP 6.4, Algorithm R), so
- * no tombstones build up. The key is hashed with a per-run secret, so a
- * guest cannot choose tuples that collide.
+/**
+ * union flow_slot - one slot: a record of any kind
+ * @f:		the common head
+ * @raw:	room for the kind's record
  */
-
-struct flow_ent {
-	struct flow_key key;
-	uint32_t val;
-	uint32_t used;
+union flow_slot {
+	struct flow_common f;
+	uint8_t raw[FLOW_SLOT_SIZE];
 };
 
-static struct flow_ent flowtab[FLOW_HASH_SIZE];
-static uint64_t flow_secret[2];
-static unsigned flow_n;
+/**
+ * struct flow_kind_st - a kind's registration, list and counters
+ * @ops:	registered by the translator, NULL if none
+ * @cap:	open flows at most
+ * @head:	list of open flows (through prev/next), FLOW_NONE_IDX: empty
+ * @st:		counters
+ */
+struct flow_kind_st {
+	const struct flow_kind_ops *ops;
+	unsigned cap;
+	uint32_t head;
+	struct flow_stats st;
+};
 
+/* apart from the rest: the table stays in .bss, its pages untouched until
+ * flows reach them */
+static union flow_slot flow_slots[FLOW_SLOTS] __attribute__((aligned(64)));
+
+/**
+ * struct flow_table - the table's lists
+ * @hwm:	slots from here on were never used
+ * @free_head:	free list
+ * @closed_head: closed in this batch, freed by flow_reap()
+ * @count:	open or closed-in-batch slots
+ * @kind:	per kind
+ */
+static struct flow_table {
+	uint32_t hwm;
+	uint32_t free_head;
+	uint32_t closed_head;
+	unsigned count;
+	struct flow_kind_st kind[FLOW_KIND_NUM_];
+} ft;
+
+static const char *const flow_kind_str[] = {
+	[FLOW_NONE] = "free", [FLOW_TCP] = "tcp",
+	[FLOW_TCP_SPLICE] = "tcp splice", [FLOW_UDP] = "udp",
+	[FLOW_UDP_IN] = "udp inbound", [FLOW_UDP_SPLICE] = "udp splice",
+	[FLOW_PING] = "ping",
+};
+_Static_assert(ARRAY_SIZE(flow_kind_str) == FLOW_KIND_NUM_, "kind names");
+
+const char *flow_kind_name(unsigned kind)
+{
+	return kind < FLOW_KIND_NUM_ ? flow_kind_str[kind] : "?";
+}
+
+struct flow_common *flow_at(uint32_t idx)
+{
+	return idx < FLOW_SLOTS ? &flow_slots[idx].f : NULL;
+}
+
+uint32_t flow_idx(const struct flow_common *f)
+{
+	return (uint32_t)((const union flow_slot *)f - flow_slots);
+}
+
+static void flow_timer(const struct timespec *now);
+
+/*
+ * flow_init() - an empty table. Called once at start; the unit tests
+ * call it again for each case: slots reached before are cleared (as far
+ * as the high-water mark), and their index entries removed.
+ */
 void flow_init(void)
 {
-	if (getrandom(flow_secret, sizeof(flow_secret), 0) !=
-	    sizeof(flow_secret))
-		die_perror("getrandom");
+	uint32_t i;
+
+	for (i = 0; i < ft.hwm; i++)
+		flow_hash_remove(&flow_slots[i].f);
+	memset(flow_slots, 0, (size_t)ft.hwm * sizeof(flow_slots[0]));
+	memset(&ft, 0, sizeof(ft));
+	ft.free_head = ft.closed_head = FLOW_NONE_IDX;
+	for (i = 0; i < FLOW_KIND_NUM_; i++)
+		ft.kind[i].head = FLOW_NONE_IDX;
+	flow_index_init();
+	loop_post_last(flow_reap);
+	loop_timer_add(flow_timer, FLOW_SCAN_MS);
 }
 
-static uint32_t flow_hash(const struct flow_key *k)
+void flow_kind_register(enum flow_kind kind, const struct flow_kind_ops *ops)
 {
-	return (uint32_t)siphash(k, sizeof(*k), flow_secret) &
-	       (FLOW_HASH_SIZE - 1);
+	struct flow_kind_st *k = &ft.kind[kind];
+
+	ASSERT(kind > FLOW_NONE && kind < FLOW_KIND_NUM_);
+	ASSERT(ops->size >= sizeof(struct flow_common) &&
+	       ops->size <= FLOW_SLOT_SIZE);
+	ASSERT(!ops->idle_s || ops->close);
+	k->ops = ops;
+	k->cap = MIN(ops->cap, (unsigned)FLOW_SLOTS);
 }
 
-static bool flow_find(const struct flow_key *k, uint32_t *pos)
+/* flow_kind_cap() - hold at most @cap flows of @kind (not above its ops) */
+void flow_kind_cap(enum flow_kind kind, unsigned cap)
 {
-	uint32_t i = flow_hash(k);
+	struct flow_kind_st *k = &ft.kind[kind];
 
-	while (flowtab[i].used) {
-		if (!memcmp(&flowtab[i].key, k, sizeof(*k))) {
-			*pos = i;
-			return true;
-		}
-		i = (i + 1) & (FLOW_HASH_SIZE - 1);
+	ASSERT(k->ops);
+	k->cap = MIN(cap, k->ops->cap);
+}
+
+unsigned flow_kind_cap_get(enum flow_kind kind)
+{
+	return ft.kind[kind].cap;
+}
+
+static void flow_list_add(struct flow_kind_st *k, struct flow_common *f)
+{
+	uint32_t idx = flow_idx(f);
+
+	f->prev = FLOW_NONE_IDX;
+	f->next = k->head;
+	if (k->head != FLOW_NONE_IDX)
+		flow_slots[k->head].f.prev = idx;
+	k->head = idx;
+}
+
+static void flow_list_del(struct flow_kind_st *k, struct flow_common *f)
+{
+	if (f->prev != FLOW_NONE_IDX)
+		flow_slots[f->prev].f.next = f->next;
+	else
+		k->head = f->next;
+	if (f->next != FLOW_NONE_IDX)
+		flow_slots[f->next].f.prev = f->prev;
+}
+
+/**
+ * flow_alloc() - a zeroed record of @kind: the free list first, then
+ * slots never used
+ * @kind:	registered kind
+ * @now:	for its last activity
+ *
+ * Return: the record, or NULL if @kind is at its cap (counted: the
+ * translator says what it does about it)
+ */
+void *flow_alloc(enum flow_kind kind, const struct timespec *now)
+{
+	struct flow_kind_st *k = &ft.kind[kind];
+	struct flow_common *f;
+	uint32_t idx;
+
+	ASSERT(k->ops);
+	if (k->st.live >= k->cap) {
+		k->st.refused++;
+		return NULL;
 	}
-	*pos = i;
-	return false;
+	if (ft.free_head != FLOW_NONE_IDX) {
+		idx = ft.free_head;
+		ft.free_head = flow_slots[idx].f.next;
+	} else if (ft.hwm < FLOW_SLOTS) {
+		idx = ft.hwm++;
+	} else {	/* can't be: the caps add up to the slots */
+		k->st.refused++;
+		return NULL;
+	}
+	f = &flow_slots[idx].f;
+	memset(f, 0, k->ops->size);
+	f->kind = (uint8_t)kind;
+	flow_touch(f, now);
+	flow_list_add(k, f);
+	k->st.live++;
+	k->st.opened++;
+	ft.count++;
+	return f;
 }
 
-int flow_insert(const struct flow_key *k, uint32_t val)
+/**
+ * flow_close() - the flow is over: out of the index and its kind's list
+ * now, the slot kept (closed) until flow_reap() at the end of the batch
+ * @f:		open flow (closing one again does nothing)
+ */
+void flow_close(struct flow_common *f)
 {
-	uint32_t pos;
+	struct flow_kind_st *k = &ft.kind[f->kind];
 
-	if (flow_find(k, &pos))
-		return -EEXIST;
-	if (flow_n >= FLOW_MAX)
-		return -ENOSPC;
-	flowtab[pos].key = *k;
-	flowtab[pos].val = val;
-	flowtab[pos].used = 1;
-	flow_n++;
-	return 0;
-}
-
-bool flow_lookup(const struct flow_key *k, uint32_t *val)
-{
-	uint32_t pos;
-
-	if (!flow_find(k, &pos))
-		return false;
-	*val = flowtab[pos].val;
-	return true;
-}
-
-void flow_remove(const struct flow_key *k)
-{
-	uint32_t i, j, h;
-
-	if (!flow_find(k, &i))
+	if (f->closed || f->kind == FLOW_NONE)
 		return;
-	flowtab[i].used = 0;
-	flow_n--;
+	flow_hash_remove(f);
+	flow_list_del(k, f);
+	k->st.live--;
+	f->closed = 1;
+	f->next = ft.closed_head;
+	ft.closed_head = flow_idx(f);
+}
 
-	/* Move back any entry whose home slot is not in (i, j] */
-	for (j = (i + 1) & (FLOW_HASH_SIZE - 1); flowtab[j].used;
-	     j = (j + 1) & (FLOW_HASH_SIZE - 1)) {
-		h = flow_hash(&flowtab[j].key);
-		if ((j > i && (h <= i || h > j)) ||
-		    (j < i && (h <= i && h > j))) {
-			flowtab[i] = flowtab[j];
-			flowtab[j].used = 0;
-			i = j;
+void flow_reap(void)
+{
+	while (ft.closed_head != FLOW_NONE_IDX) {
+		struct flow_common *f = &flow_slots[ft.closed_head].f;
+
+		ft.closed_head = f->next;
+		f->kind = FLOW_NONE;
+		f->closed = 0;
+		f->next = ft.free_head;
+		ft.free_head = flow_idx(f);
+		ft.count--;
+	}
+}
+
+/* The idle scan: flows of kinds with a timeout, idle past it, closed */
+static void flow_timer(const struct timespec *now)
+{
+	unsigned kind;
+
+	for (kind = 1; kind < FLOW_KIND_NUM_; kind++) {
+		struct flow_kind_st *k = &ft.kind[kind];
+		uint32_t i, next;
+
+		if (!k->ops || !k->ops->idle_s)
+			continue;
+		for (i = k->head; i != FLOW_NONE_IDX; i = next) {
+			struct flow_common *f = &flow_slots[i].f;
+
+			if (f->closed)	/* a close took our next one too: */
+				break;	/* the rest waits for the next tick */
+			next = f->next;
+			if ((uint32_t)now->tv_sec - f->last > k->ops->idle_s) {
+				flow_dbg(f, "idle %us, closing",
+					 (uint32_t)now->tv_sec - f->last);
+				k->st.idle++;
+				k->ops->close(f);
+			}
 		}
 	}
 }
 
+struct flow_common *flow_oldest(enum flow_kind kind)
+{
+	struct flow_common *old = NULL;
+	uint32_t i;
+
+	for (i = ft.kind[kind].head; i != FLOW_NONE_IDX;
+	     i = flow_slots[i].f.next) {
+		struct flow_common *f = &flow_slots[i].f;
+
+		if (!old || (int32_t)(f->last - old->last) < 0)
+			old = f;
+	}
+	return old;
+}
+
+void flow_foreach(void (*fn)(struct flow_common *f, void *arg), void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i < ft.hwm; i++) {
+		struct flow_common *f = &flow_slots[i].f;
+
+		if (f->kind != FLOW_NONE && !f->closed)
+			fn(f, arg);
+	}
+}
+
+const struct flow_stats *flow_stats(enum flow_kind kind)
+{
+	return &ft.kind[kind].st;
+}
+
+/* flow_count() - open flows, and closed ones not yet reaped */
 unsigned flow_count(void)
 {
-	return flow_n;
+	return ft.count;
 }

@@ -1,38 +1,60 @@
 /* SPDX-License-Identifier: MIT */
-/* flow.h - the flow index: guest-side tuple -> (translator, slot) */
+/* flow.h - the flow table: every flow of every translator, in one place */
 #ifndef TETHER_FLOW_H
 #define TETHER_FLOW_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 
 #include "lib/inany.h"
+#include "lib/log.h"
 
 /*
- * DOC: each translator (TCP, UDP, ICMP) keeps its own fixed table of
- * per-flow records, sized at compile time. This module only maps the
- * tuple a guest packet carries to a (type, slot) value, so that packets
- * from the tap find their flow. Socket events need no lookup: the epoll
- * reference carries the slot.
+ * DOC: one table holds every flow tether translates, whatever its kind:
+ * TCP via the tap, spliced TCP, UDP bindings, forwarded UDP via the tap,
+ * spliced UDP, ICMP echo. A slot is FLOW_SLOT_SIZE bytes; each
+ * translator's record starts with struct flow_common (kind, both sides'
+ * addresses and ports, last activity) and asserts that it fits, so this
+ * module knows no translator's type and the translators depend on it, not
+ * the other way round.
+ *
+ * One free list (then slots never used: pages of the table are touched
+ * only as far as flows have reached), one cap per kind (its own table
+ * size before, so behaviour when full is unchanged: the translator
+ * refuses or evicts, and flow/ counts it), a list of each kind's open
+ * flows (so that the idle scan, the search for the oldest and a listing
+ * of one kind cost what that kind holds, not the whole table), one idle
+ * scan (every FLOW_SCAN_MS, the kinds with an idle timeout, closing
+ * through their close function), one counter set, and the hash index
+ * from the guest-side tuple to the flow. A closed flow keeps its slot,
+ * marked closed, until the end of the loop's batch, so that events of
+ * the same batch that still carry its index find it closed, not reused.
+ *
+ * Log lines about a flow carry "flow IDX KIND": its whole life can be
+ * followed with one grep.
  */
 
-enum flow_type {
+/* enum flow_kind - what a slot holds (names: flow_kind_name()) */
+enum flow_kind {
 	FLOW_NONE,
-	FLOW_TCP,
-	FLOW_TCP_SPLICE,
-	FLOW_UDP,
-	FLOW_PING,
-	FLOW_UDP_IN,	/* forwarded UDP port, via the tap (udp_inbound.c) */
-	FLOW_TYPE_NUM_,
+	FLOW_TCP,		/* TCP via the tap (l4/tcp*.c) */
+	FLOW_TCP_SPLICE,	/* TCP between two sockets (tcp_splice.c) */
+	FLOW_UDP,		/* a guest's UDP port and its socket (udp.c) */
+	FLOW_UDP_IN,		/* forwarded UDP port via the tap (udp_inbound.c) */
+	FLOW_UDP_SPLICE,	/* forwarded UDP port, spliced (udp_splice.c) */
+	FLOW_PING,		/* ICMP echo (icmp.c) */
+	FLOW_KIND_NUM_,
 };
 
 /**
- * struct flow_key - a flow as the guest sees it
- * @gaddr:	guest's address
- * @raddr:	remote (peer) address as the guest addresses it
- * @gport:	guest's port (ICMP: echo id)
- * @rport:	remote port (ICMP: 0)
- * @proto:	IPPROTO_*
+ * struct flow_key - a flow as the index knows it
+ * @gaddr:	side 0: the guest's address (spliced: the client's)
+ * @raddr:	side 1: the peer, as side 0 addresses it
+ * @gport:	side 0's port (ICMP: echo id)
+ * @rport:	side 1's port (ICMP: 0)
+ * @proto:	IPPROTO_*, or a FLOW_KEY_* class
  */
 struct flow_key {
 	union inany gaddr;
@@ -44,12 +66,117 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed whole");
 
+/**
+ * struct flow_common - what every flow record starts with
+ * @key:	both sides (the fields below alias it)
+ * @kind:	enum flow_kind, FLOW_NONE if free
+ * @closed:	closed in this batch: the slot is freed after it
+ * @hashed:	@key is in the index
+ * @prev, @next: open: the kind's list; free or closed: @next links the
+ *		free or closed list (flow/ only)
+ * @last:	last activity, seconds (CLOCK_MONOTONIC)
+ */
+struct flow_common {
+	union {
+		struct flow_key key;
+		struct {
+			union inany gaddr;
+			union inany raddr;
+			uint16_t gport;
+			uint16_t rport;
+			uint8_t proto;
+			uint8_t kpad_[3];
+		};
+	};
+	uint8_t kind;
+	uint8_t closed;
+	uint8_t hashed;
+	uint8_t pad_;
+	uint32_t prev;
+	uint32_t next;
+	uint32_t last;
+};
+
+#define FLOW_SLOT_SIZE	256	/* bytes; every record asserts it fits */
+/* Slots: the sum of the kinds' caps (each kind's table size before) */
+#define FLOW_SLOTS	(65536 + 4096 + 4096 + 1024 + 512 + 1024)
+#define FLOW_NONE_IDX	UINT32_MAX	/* "no flow" in index links */
+#define FLOW_SCAN_MS	1000	/* idle scan tick */
+
 #define FLOW_HASH_BITS	18
 #define FLOW_HASH_SIZE	(1U << FLOW_HASH_BITS)	/* entries, kept <= 70% full */
 #define FLOW_MAX	(FLOW_HASH_SIZE * 7 / 10)
+_Static_assert(FLOW_SLOTS <= FLOW_MAX, "the index holds every flow");
+_Static_assert(FLOW_SLOTS < (1U << 23), "flow index fits ep_ref.idx");
+
+/**
+ * struct flow_kind_ops - what the table needs to know of a kind
+ * @name:	for log lines and listings
+ * @size:	record size (zeroed on allocation)
+ * @cap:	flows of this kind at most (flow_kind_cap() may lower it)
+ * @idle_s:	close flows idle this long (0: the kind times out itself)
+ * @close:	close a flow for the idle scan (must call flow_close())
+ */
+struct flow_kind_ops {
+	const char *name;
+	size_t size;
+	unsigned cap;
+	unsigned idle_s;
+	void (*close)(struct flow_common *f);
+};
+
+/**
+ * struct flow_stats - counters of one kind
+ * @live:	flows open now
+ * @opened:	flows opened since start
+ * @refused:	flows refused: kind at its cap
+ * @idle:	flows closed by the idle scan
+ */
+struct flow_stats {
+	unsigned live;
+	uint64_t opened;
+	uint64_t refused;
+	uint64_t idle;
+};
 
 void flow_init(void);
+void flow_kind_register(enum flow_kind kind, const struct flow_kind_ops *ops);
+void flow_kind_cap(enum flow_kind kind, unsigned cap);
+unsigned flow_kind_cap_get(enum flow_kind kind);
+const char *flow_kind_name(unsigned kind);
 
+/* flow_alloc() - a zeroed record of @kind, NULL (counted) at its cap */
+void *flow_alloc(enum flow_kind kind, const struct timespec *now);
+/* flow_close() - out of the index now, slot freed after the batch */
+void flow_close(struct flow_common *f);
+/* flow_reap() - free the slots closed in this batch (the loop calls it) */
+void flow_reap(void);
+
+struct flow_common *flow_at(uint32_t idx);
+uint32_t flow_idx(const struct flow_common *f);
+
+/* flow_get() - open flow @idx if it is of @kind, else NULL */
+static inline void *flow_get(uint32_t idx, enum flow_kind kind)
+{
+	struct flow_common *f = flow_at(idx);
+
+	return f && f->kind == kind && !f->closed ? f : NULL;
+}
+
+static inline void flow_touch(struct flow_common *f,
+			      const struct timespec *now)
+{
+	f->last = (uint32_t)now->tv_sec;
+}
+
+/* flow_oldest() - the open flow of @kind idle longest, NULL if none */
+struct flow_common *flow_oldest(enum flow_kind kind);
+/* flow_foreach() - call @fn for every open flow, in slot order */
+void flow_foreach(void (*fn)(struct flow_common *f, void *arg), void *arg);
+const struct flow_stats *flow_stats(enum flow_kind kind);
+unsigned flow_count(void);
+
+/* The index (flow_index.c): @f->key to @f */
 static inline void flow_key_set(struct flow_key *k, uint8_t proto,
 				const union inany *gaddr, uint16_t gport,
 				const union inany *raddr, uint16_t rport)
@@ -62,19 +189,47 @@ static inline void flow_key_set(struct flow_key *k, uint8_t proto,
 	k->proto = proto;
 }
 
-/* flow_val() - pack a translator type and slot into a stored value */
-static inline uint32_t flow_val(enum flow_type type, uint32_t slot)
+void flow_index_init(void);
+/* Return: 0, -EEXIST, or -ENOSPC when the index is full */
+int flow_hash_insert(struct flow_common *f);
+void flow_hash_remove(struct flow_common *f);
+/* Return: the open flow with key @k, or NULL */
+struct flow_common *flow_lookup(const struct flow_key *k);
+unsigned flow_hash_count(void);
+
+/* TRANSITION: the index of tables not moved into flow/ yet */
+static inline uint32_t flow_val(enum flow_kind type, uint32_t slot)
 {
 	return (uint32_t)type << 24 | slot;
 }
-static inline enum flow_type flow_val_type(uint32_t v) { return v >> 24; }
+static inline enum flow_kind flow_val_type(uint32_t v) { return v >> 24; }
 static inline uint32_t flow_val_slot(uint32_t v) { return v & 0xffffff; }
-
-/* Return: 0, -EEXIST, or -ENOSPC when the index is full */
 int flow_insert(const struct flow_key *k, uint32_t val);
-/* Return: true and *val if found */
-bool flow_lookup(const struct flow_key *k, uint32_t *val);
+bool flow_lookup_val(const struct flow_key *k, uint32_t *val);
 void flow_remove(const struct flow_key *k);
-unsigned flow_count(void);
+
+/* Log with the flow's index, kind and sides; arguments only evaluated if
+ * printed. @lvl is a log macro: debug_rl, warn_rl, trace... */
+#define flow_log(lvl, f, fmt, ...)					\
+	do {								\
+		const struct flow_common *f_ = (f);			\
+		char ga_[INANY_STRLEN], ra_[INANY_STRLEN];		\
+		lvl("flow %u %s [%s]:%u -> [%s]:%u: " fmt,		\
+		    flow_idx(f_), flow_kind_name(f_->kind),		\
+		    inany_ntop(&f_->gaddr, ga_, sizeof(ga_)), f_->gport, \
+		    inany_ntop(&f_->raddr, ra_, sizeof(ra_)), f_->rport, \
+		    ##__VA_ARGS__);					\
+	} while (0)
+#define flow_dbg(f, ...)						\
+	do {								\
+		if (log_enabled(LOG_LVL_DEBUG))				\
+			flow_log(debug_rl, f, __VA_ARGS__);		\
+	} while (0)
+#define flow_trace(f, ...)						\
+	do {								\
+		if (log_enabled(LOG_LVL_TRACE))				\
+			flow_log(trace, f, __VA_ARGS__);		\
+	} while (0)
+#define flow_warn(f, ...)	flow_log(warn_rl, f, __VA_ARGS__)
 
 #endif /* TETHER_FLOW_H */

@@ -35,7 +35,6 @@
 
 #define PING_FLOWS	1024	/* ping sockets at most */
 #define PING_IDLE_S	60	/* s without traffic before closing */
-#define PING_TIMER_MS	1000	/* expiry scan interval */
 #define PING_RECV_MAX	32	/* replies read per wake-up */
 #define ICMP_ERR_PER_S	100	/* errors sent to the guest per second */
 #define PING_FD_SHARE	8	/* ping sockets: an eighth of the fd budget */
@@ -55,32 +54,25 @@
 #define ICMP6_QUOTE_MAX	(1280 - IP6_HDR_LEN - 8)	/* RFC 4443 2.4(c) */
 
 /**
- * struct ping_flow - one ping socket
- * @fd:		socket, -1 if the slot is free
- * @id:		the guest's echo identifier
+ * struct ping_flow - one ping socket (a flow: FLOW_PING)
+ * @f:		common head: the guest's address and echo id (gport), what
+ *		it pinged (raddr: replies come from it)
+ * @fd:		the socket
  * @ttl:	TTL / hop limit last set on the socket (0: default)
- * @last:	last activity, s (CLOCK_MONOTONIC)
- * @gaddr:	guest's address
- * @raddr:	what the guest pinged: replies come from it
- * @haddr:	where echoes really go (nat_outbound() of @raddr)
+ * @haddr:	where echoes really go (nat_outbound() of @f.raddr)
  */
 struct ping_flow {
+	struct flow_common f;
 	int fd;
-	uint16_t id;
 	uint8_t ttl;
-	time_t last;
-	union inany gaddr;
-	union inany raddr;
 	union inany haddr;
 };
+_Static_assert(sizeof(struct ping_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
 static struct {
 	bool enabled;
 	bool perm_warned;
 	uint32_t scope6;		/* for link-local destinations */
-	struct ping_flow f[PING_FLOWS];
-	uint32_t free[PING_FLOWS];	/* stack of free slots */
-	int nfree;
 	time_t err_sec;			/* error rate limit window */
 	unsigned err_n;
 	struct txpool pool;
@@ -88,44 +80,27 @@ static struct {
 	uint8_t poolbuf[256 << 10];
 } ic;
 
-static uint8_t ping_proto(const union inany *a)
+static void ping_close(struct flow_common *fc)
 {
-	return inany_is_v4(a) ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-}
+	struct ping_flow *f = (struct ping_flow *)fc;
 
-static void ping_key(struct flow_key *k, const struct ping_flow *f)
-{
-	flow_key_set(k, ping_proto(&f->gaddr), &f->gaddr, f->id, &f->raddr, 0);
-}
-
-static void ping_close(uint32_t slot)
-{
-	struct ping_flow *f = &ic.f[slot];
-	struct flow_key k;
-
-	ping_key(&k, f);
-	flow_remove(&k);
+	flow_dbg(&f->f, "closed");
 	loop_del(f->fd);
 	fdbudget_close(f->fd);
 	f->fd = -1;
-	ic.free[ic.nfree++] = slot;
+	flow_close(&f->f);
 }
 
-static void ping_timer(const struct timespec *now)
-{
-	uint32_t i;
-
-	for (i = 0; i < PING_FLOWS; i++) {
-		if (ic.f[i].fd >= 0 && now->tv_sec - ic.f[i].last > PING_IDLE_S)
-			ping_close(i);
-	}
-}
+static const struct flow_kind_ops ping_ops = {
+	.name = "ping", .size = sizeof(struct ping_flow), .cap = PING_FLOWS,
+	.idle_s = PING_IDLE_S, .close = ping_close,
+};
 
 /* Put a reply from @f's socket (@len bytes in ic.rx) in front of the guest */
 static void ping_reply(const struct ping_flow *f, size_t len)
 {
-	size_t hl = egress_l2l3_len(&f->raddr);
-	uint8_t proto = ping_proto(&f->gaddr);
+	size_t hl = egress_l2l3_len(&f->f.raddr);
+	uint8_t proto = f->f.proto;
 	struct iovec iov;
 	uint8_t *frame, *l4;
 
@@ -137,17 +112,17 @@ static void ping_reply(const struct ping_flow *f, size_t len)
 	frame = txpool_get(&ic.pool, hl + len);
 	if (!frame)
 		return;
-	egress_l2l3(frame, &f->raddr, &f->gaddr, proto, len);
+	egress_l2l3(frame, &f->f.raddr, &f->f.gaddr, proto, len);
 	l4 = frame + hl;
 	memcpy(l4, ic.rx, len);
 	wr16(l4 + 2, 0);
-	wr16(l4 + 4, f->id);
+	wr16(l4 + 4, f->f.gport);
 	iov.iov_base = l4;
 	iov.iov_len = len;
 	if (proto == IPPROTO_ICMP)
 		wr16(l4 + 2, csum_fold(csum_partial(l4, len, 0)));
 	else
-		wr16(l4 + 2, egress_l4_csum(&f->raddr, &f->gaddr, proto,
+		wr16(l4 + 2, egress_l4_csum(&f->f.raddr, &f->f.gaddr, proto,
 					    &iov, 1, len));
 	iov.iov_base = frame;
 	iov.iov_len = hl + len;
@@ -162,9 +137,9 @@ static void ping_sock_handler(union ep_ref ref, uint32_t events,
 	int i;
 
 	(void)events;
-	if (ref.idx >= PING_FLOWS || ic.f[ref.idx].fd != ref.fd)
+	f = flow_get(ref.idx, FLOW_PING);
+	if (!f || f->fd != ref.fd)
 		return;
-	f = &ic.f[ref.idx];
 	for (i = 0; i < PING_RECV_MAX; i++) {
 		ssize_t n = recv(f->fd, ic.rx, sizeof(ic.rx), MSG_DONTWAIT);
 
@@ -175,7 +150,7 @@ static void ping_sock_handler(union ep_ref ref, uint32_t events,
 		}
 		ping_reply(f, (size_t)n);
 	}
-	f->last = now->tv_sec;
+	flow_touch(&f->f, now);
 }
 
 static int ping_socket(int af)
@@ -219,16 +194,13 @@ static int ping_cap(void)
 /* ping_evict_oldest() - full: close the flow idle longest */
 static void ping_evict_oldest(void)
 {
-	uint32_t i, old = PING_FLOWS;
+	struct flow_common *old = flow_oldest(FLOW_PING);
 
-	for (i = 0; i < PING_FLOWS; i++)
-		if (ic.f[i].fd >= 0 &&
-		    (old == PING_FLOWS || ic.f[i].last < ic.f[old].last))
-			old = i;
-	if (old == PING_FLOWS)
+	if (!old)
 		return;
-	warn_rl("ping: %d flows in use, closing the one idle longest (id %u)",
-		PING_FLOWS - ic.nfree, ic.f[old].id);
+	warn_rl("ping: %u flows in use, closing the one idle longest (flow "
+		"%u, id %u)", flow_stats(FLOW_PING)->live, flow_idx(old),
+		old->gport);
 	ping_close(old);
 }
 
@@ -239,34 +211,32 @@ static struct ping_flow *ping_new(const struct pkt *p,
 				  const struct timespec *now)
 {
 	struct ping_flow *f;
-	uint32_t slot;
 	int fd, rc;
 
-	if (PING_FLOWS - ic.nfree >= ping_cap())
+	if (flow_stats(FLOW_PING)->live >= (unsigned)ping_cap())
 		ping_evict_oldest();
 	fd = ping_socket(p->af);
 	if (fd < 0)
 		return NULL;
-	slot = ic.free[ic.nfree - 1];
-	rc = flow_insert(k, flow_val(FLOW_PING, slot));
-	if (rc)
+	f = flow_alloc(FLOW_PING, now);
+	if (!f) {
+		rc = -ENOSPC;
 		goto err_close;
-	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_PING, fd, slot));
+	}
+	f->f.key = *k;
+	f->fd = fd;
+	f->haddr = *host;
+	rc = flow_hash_insert(&f->f);
 	if (rc)
 		goto err_flow;
-	ic.nfree--;
-	f = &ic.f[slot];
-	f->fd = fd;
-	f->id = k->gport;
-	f->ttl = 0;
-	f->last = now->tv_sec;
-	f->gaddr = p->src;
-	f->raddr = p->dst;
-	f->haddr = *host;
+	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_PING, fd, flow_idx(&f->f)));
+	if (rc)
+		goto err_flow;
+	flow_dbg(&f->f, "opened");
 	return f;
 
 err_flow:
-	flow_remove(k);
+	flow_close(&f->f);
 err_close:
 	warn_rl("ping: new flow: %s", strerror(-rc));
 	fdbudget_close(fd);
@@ -280,7 +250,7 @@ static void ping_ttl(struct ping_flow *f, uint8_t ttl)
 
 	if (!ttl || ttl == f->ttl)
 		return;
-	if (inany_is_v4(&f->gaddr))
+	if (inany_is_v4(&f->f.gaddr))
 		setsockopt(f->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
 	else
 		setsockopt(f->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v,
@@ -295,7 +265,6 @@ static void icmp_one(const struct pkt *p, const struct timespec *now)
 	struct ping_flow *f;
 	struct flow_key k;
 	union inany host;
-	uint32_t val;
 	socklen_t sl;
 
 	if (!ic.enabled || p->l4[0] != echo || p->l4[1] != 0)
@@ -307,9 +276,8 @@ static void icmp_one(const struct pkt *p, const struct timespec *now)
 	}
 
 	flow_key_set(&k, p->proto, &p->src, rd16(p->l4 + 4), &p->dst, 0);
-	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_PING)
-		f = &ic.f[flow_val_slot(val)];
-	else
+	f = (struct ping_flow *)flow_lookup(&k);
+	if (!f || f->f.kind != FLOW_PING)
 		f = ping_new(p, &k, &host, now);
 	if (!f) {
 		icmp_refuse_to_tap(p);
@@ -321,8 +289,8 @@ static void icmp_one(const struct pkt *p, const struct timespec *now)
 			       IN6_IS_ADDR_LINKLOCAL(&f->haddr.a6) ?
 			       ic.scope6 : 0);
 	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
-		debug_rl("ping: send: %s", strerror(errno));
-	f->last = now->tv_sec;
+		flow_dbg(&f->f, "send: %s", strerror(errno));
+	flow_touch(&f->f, now);
 }
 
 void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now)
@@ -425,17 +393,11 @@ void icmp_init(const struct conf *c)
 {
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
-	uint32_t i;
 
 	ic.enabled = c->svc.icmp;
 	ic.perm_warned = false;
 	ic.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
 	ic.pool = (struct txpool)TXPOOL_INIT(ic.poolbuf);
-	for (i = 0; i < PING_FLOWS; i++) {
-		ic.f[i].fd = -1;
-		ic.free[i] = PING_FLOWS - 1 - i;
-	}
-	ic.nfree = PING_FLOWS;
+	flow_kind_register(FLOW_PING, &ping_ops);
 	loop_handler_set(EP_PING, ping_sock_handler);
-	loop_timer_add(ping_timer, PING_TIMER_MS);
 }

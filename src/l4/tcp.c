@@ -416,7 +416,7 @@ void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 		return;
 	flow_key_set(&k, IPPROTO_TCP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	if (flow_lookup(&k, &v) && flow_val_type(v) == FLOW_TCP) {
+	if (flow_lookup_val(&k, &v) && flow_val_type(v) == FLOW_TCP) {
 		struct tcp_conn *c = tcp_conn_at(flow_val_slot(v));
 
 		if (c && c->state != TCPS_FREE && c->state != TCPS_CLOSED) {

@@ -69,7 +69,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		goto refuse;
 	}
 	flow_key_set(&k, IPPROTO_TCP, &gaddr, gport, &raddr, pport);
-	if (flow_lookup(&k, &v)) {
+	if (flow_lookup_val(&k, &v)) {
 		debug_rl("tcp: tuple for port %u busy, refusing", gport);
 		rc = -EADDRINUSE;
 		goto refuse;

@@ -262,7 +262,7 @@ static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
 	int fd, rc;
 
 	udp_key(&k, gaddr, gport);
-	if (flow_lookup(&k, &val) && flow_val_type(val) == FLOW_UDP)
+	if (flow_lookup_val(&k, &val) && flow_val_type(val) == FLOW_UDP)
 		return &ud.b[flow_val_slot(val)];
 
 	if (!ud.nfree || UDP_BINDINGS - ud.nfree >= udp_cap())

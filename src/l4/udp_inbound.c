@@ -112,7 +112,7 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 	tmp.gport = fw->tport;
 	tmp.pport = pport;
 	uin_key(&k, &tmp);
-	if (flow_lookup(&k, &v) && flow_val_type(v) == FLOW_UDP_IN) {
+	if (flow_lookup_val(&k, &v) && flow_val_type(v) == FLOW_UDP_IN) {
 		f = &ui.f[flow_val_slot(v)];
 	} else {
 		if (!ui.nfree) {
@@ -255,7 +255,7 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 		return false;
 	flow_key_set(&k, IPPROTO_UDP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	if (!flow_lookup(&k, &v) || flow_val_type(v) != FLOW_UDP_IN)
+	if (!flow_lookup_val(&k, &v) || flow_val_type(v) != FLOW_UDP_IN)
 		return false;
 	f = &ui.f[flow_val_slot(v)];
 	f->last = now->tv_sec;
