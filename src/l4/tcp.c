@@ -40,32 +40,26 @@
  */
 
 /**
- * struct tcp_table - the lists threading tcp_conns[]
- * @free_head:	free list (through tcp_conn.next)
- * @hwm:	slots from here on were never used
+ * struct tcp_table - what the TCP translator keeps besides its flows
  * @pend_head:	connections to service after the batch (pend_next)
- * @closed_head: connections closed in this batch (next)
- * @count:	connections in use
  * @secret:	SipHash key for initial sequence numbers
  * @peek_off:	SO_PEEK_OFF works on TCP sockets
  * @mtu:	link MTU (0: default)
  * @ifindex6:	scope for link-local IPv6 destinations
  */
-static struct tcp_conn tcp_conns[TCP_MAX];	/* apart: stays in .bss */
-
 static struct tcp_table {
-	uint32_t free_head;
-	uint32_t hwm;
 	uint32_t pend_head;
-	uint32_t closed_head;
-	unsigned count;
 	uint64_t secret[2];
 	bool peek_off;
 	unsigned mtu;
 	uint32_t ifindex6;
 } tt = {
-	.free_head = TCP_NONE, .pend_head = TCP_NONE,
-	.closed_head = TCP_NONE,
+	.pend_head = TCP_NONE,
+};
+
+/* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
+static const struct flow_kind_ops tcp_flow_ops = {
+	.name = "tcp", .size = sizeof(struct tcp_conn), .cap = TCP_MAX,
 };
 
 static const char *const tcp_state_str[] = {
@@ -76,14 +70,17 @@ static const char *const tcp_state_str[] = {
 _Static_assert(ARRAY_SIZE(tcp_state_str) == TCPS_STATE_NUM_, "state names");
 
 /**
- * tcp_conn_at() - connection in slot @idx
- * @idx:	slot index, as epoll references and flow values carry it
+ * tcp_conn_at() - connection in flow slot @idx
+ * @idx:	flow index, as epoll references carry it
  *
- * Return: the slot (in any state), or NULL if @idx is out of range
+ * Return: the connection (in any state, TCPS_CLOSED until the end of the
+ * batch), or NULL if the slot holds no TCP flow
  */
 struct tcp_conn *tcp_conn_at(uint32_t idx)
 {
-	return idx < TCP_MAX ? &tcp_conns[idx] : NULL;
+	struct flow_common *f = flow_at(idx);
+
+	return f && f->kind == FLOW_TCP ? (struct tcp_conn *)f : NULL;
 }
 
 /**
@@ -94,7 +91,7 @@ struct tcp_conn *tcp_conn_at(uint32_t idx)
  */
 uint32_t tcp_conn_idx(const struct tcp_conn *c)
 {
-	return (uint32_t)(c - tcp_conns);
+	return flow_idx(&c->f);
 }
 
 /**
@@ -118,36 +115,22 @@ unsigned tcp_mtu(void)
 }
 
 /**
- * tcp_conn_alloc() - a zeroed slot: the free list first, then never-used
- * slots
+ * tcp_conn_alloc() - a zeroed connection from the flow table, its key
+ * set: the guest's side (@gaddr, @gport) and the remote (@raddr, @rport)
  *
- * Return: the slot, or NULL if the table is full
+ * Return: the connection, or NULL if TCP_MAX are open
  */
-struct tcp_conn *tcp_conn_alloc(void)
+struct tcp_conn *tcp_conn_alloc(const union inany *gaddr, uint16_t gport,
+				const union inany *raddr, uint16_t rport)
 {
-	struct tcp_conn *c;
+	struct tcp_conn *c = flow_alloc(FLOW_TCP, loop_now());
 
-	if (tt.free_head != TCP_NONE) {
-		c = &tcp_conns[tt.free_head];
-		tt.free_head = c->next;
-	} else if (tt.hwm < TCP_MAX) {
-		c = &tcp_conns[tt.hwm++];
-	} else {
+	if (!c)
 		return NULL;
-	}
-	memset(c, 0, sizeof(*c));
+	flow_key_set(&c->f.key, IPPROTO_TCP, gaddr, gport, raddr, rport);
 	c->sock = -1;
-	c->next = c->pend_next = TCP_NONE;
-	tt.count++;
+	c->pend_next = TCP_NONE;
 	return c;
-}
-
-static void tcp_conn_free(struct tcp_conn *c)
-{
-	c->state = TCPS_FREE;
-	c->next = tt.free_head;
-	tt.free_head = tcp_conn_idx(c);
-	tt.count--;
 }
 
 /**
@@ -164,12 +147,6 @@ void tcp_conn_pend(struct tcp_conn *c)
 	tt.pend_head = tcp_conn_idx(c);
 }
 
-static void tcp_flow_key(const struct tcp_conn *c, struct flow_key *k)
-{
-	flow_key_set(k, IPPROTO_TCP, &c->gaddr, c->gport, &c->raddr,
-		     c->rport);
-}
-
 /**
  * tcp_conn_close() - close the socket, forget the tuple; the slot is
  * freed after the batch
@@ -177,8 +154,6 @@ static void tcp_flow_key(const struct tcp_conn *c, struct flow_key *k)
  */
 void tcp_conn_close(struct tcp_conn *c)
 {
-	struct flow_key k;
-
 	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
 		return;
 	tcp_dbg(c, "closed in state %s, flags 0x%x", tcp_state_str[c->state],
@@ -186,12 +161,9 @@ void tcp_conn_close(struct tcp_conn *c)
 	if (c->sock >= 0)
 		fdbudget_close(c->sock);
 	c->sock = -1;
-	tcp_flow_key(c, &k);
-	flow_remove(&k);
 	tcp_timer_unlink(c);
 	c->state = TCPS_CLOSED;
-	c->next = tt.closed_head;
-	tt.closed_head = tcp_conn_idx(c);
+	flow_close(&c->f);
 }
 
 /**
@@ -252,7 +224,7 @@ uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now)
 /* Guest SYN options -> MSS, window scaling */
 static void tcp_conn_opts(struct tcp_conn *c, const struct tcp_seg *s)
 {
-	uint16_t ours = tcp_mss_ours(inany_af(&c->gaddr), tt.mtu);
+	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tt.mtu);
 	struct tcp_syn_opt o;
 
 	tcp_opt_parse(s->opt, s->optlen, &o);
@@ -318,7 +290,7 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 
 	if (af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&dst->a6))
 		scope = tt.ifindex6;
-	sl = inany_to_sockaddr(&sa, dst, c->rport, scope);
+	sl = inany_to_sockaddr(&sa, dst, c->f.rport, scope);
 	if (connect(c->sock, &sa.sa, sl) && errno != EINPROGRESS)
 		return -errno;
 
@@ -354,17 +326,12 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 			 s->dport);
 		return NULL;
 	}
-	c = tcp_conn_alloc();
+	c = tcp_conn_alloc(&p->src, s->sport, &p->dst, s->dport);
 	if (!c) {
 		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
 		tcp_rst_to_tap(p, s);
 		return NULL;
 	}
-
-	c->gaddr = p->src;
-	c->raddr = p->dst;
-	c->gport = s->sport;
-	c->rport = s->dport;
 	c->state = TCPS_CONNECTING;
 	tcp_conn_opts(c, s);
 	isn = tcp_isn(k, now);
@@ -379,7 +346,7 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 		tcp_embryo_make_room(now);
 	rc = tcp_conn_connect(c, &dst);
 	if (!rc)
-		rc = flow_insert(k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
+		rc = flow_hash_insert(&c->f);
 	if (rc) {
 		if (rc == -ENOBUFS || rc == -ENOMEM)	/* EMFILE: fdbudget */
 			tcp_warn(c, "no socket: %s", strerror(-rc));
@@ -388,8 +355,10 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
 		if (c->sock >= 0)
 			fdbudget_close(c->sock);
+		c->sock = -1;
+		tcp_timer_unlink(c);
 		c->state = TCPS_CLOSED;
-		tcp_conn_free(c);
+		flow_close(&c->f);
 		return NULL;
 	}
 	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);
@@ -407,19 +376,20 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
  */
 void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 {
+	struct flow_common *f;
 	struct flow_key k;
 	struct tcp_seg s;
-	uint32_t v;
 	int i;
 
 	if (n <= 0 || p->l4_len < TCP_HDR_LEN)
 		return;
 	flow_key_set(&k, IPPROTO_TCP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	if (flow_lookup_val(&k, &v) && flow_val_type(v) == FLOW_TCP) {
-		struct tcp_conn *c = tcp_conn_at(flow_val_slot(v));
+	f = flow_lookup(&k);
+	if (f && f->kind == FLOW_TCP) {
+		struct tcp_conn *c = (struct tcp_conn *)f;
 
-		if (c && c->state != TCPS_FREE && c->state != TCPS_CLOSED) {
+		if (c->state != TCPS_FREE && c->state != TCPS_CLOSED) {
 			tcp_tap_segs(c, p, n, now);
 			return;
 		}
@@ -442,12 +412,13 @@ void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 	}
 }
 
-/* After every batch: serve pending connections, then free closed slots */
+/* After every batch: serve pending connections (flow/ frees the closed
+ * ones after this) */
 static void tcp_post(const struct timespec *now)
 {
 	(void)now;
 	while (tt.pend_head != TCP_NONE) {
-		struct tcp_conn *c = &tcp_conns[tt.pend_head];
+		struct tcp_conn *c = tcp_conn_at(tt.pend_head);
 
 		tt.pend_head = c->pend_next;
 		c->pend_next = TCP_NONE;
@@ -462,13 +433,6 @@ static void tcp_post(const struct timespec *now)
 		if (c->state == TCPS_ESTABLISHED && (c->flags & TCPF_ACK_DUE))
 			tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
 		tcp_conn_close_check(c);
-	}
-
-	while (tt.closed_head != TCP_NONE) {
-		struct tcp_conn *c = &tcp_conns[tt.closed_head];
-
-		tt.closed_head = c->next;
-		tcp_conn_free(c);
 	}
 }
 
@@ -502,6 +466,7 @@ void tcp_init(const struct conf *c)
 	debug("tcp: %s", tt.peek_off ? "SO_PEEK_OFF supported" :
 	     "no SO_PEEK_OFF, skipping sent data with a discard buffer");
 
+	flow_kind_register(FLOW_TCP, &tcp_flow_ops);
 	loop_handler_set(EP_TCP, tcp_sock_handler);
 	loop_post_add(tcp_post);
 	tcp_timer_init(loop_now());

@@ -13,8 +13,8 @@
 #include "lib/log.h"
 #include "loop.h"
 
-#define TCP_MAX		65536	/* connections; index fits ep_ref.idx */
-#define TCP_NONE	UINT32_MAX	/* "no connection" in index links */
+#define TCP_MAX		65536	/* connections at most (flow kind cap) */
+#define TCP_NONE	FLOW_NONE_IDX	/* "no connection" in index links */
 
 #define TCP_HDR_LEN		20	/* without options */
 #define TCP_SYN_OPT_LEN		8	/* MSS (4), NOP (1), window scale (3) */
@@ -52,7 +52,7 @@ enum {
 
 /**
  * enum tcp_state - life of one slot (independent details are flags)
- * @TCPS_FREE:		unused; on the free list
+ * @TCPS_FREE:		not set up yet (a slot from flow_alloc())
  * @TCPS_CONNECTING:	guest SYN seen, host connect() in progress. The
  *			socket is watched for EPOLLOUT; retransmitted guest
  *			SYNs are ignored; nothing is sent to the guest until
@@ -64,9 +64,9 @@ enum {
  * @TCPS_SYN_SENT:	inbound (tcp_inbound.c): a client was accepted on a
  *			forwarded port, our SYN went to the guest; waiting
  *			for its SYN-ACK. Client data waits in the socket.
- * @TCPS_CLOSED:		socket closed and flow removed; the slot goes back
- *			to the free list after the current batch, so that
- *			stale epoll events in the batch find it closed
+ * @TCPS_CLOSED:		socket closed and flow_close()d; flow/ frees the
+ *			slot after the current batch, so that stale epoll
+ *			events in the batch find it closed
  */
 enum tcp_state {
 	TCPS_FREE,
@@ -96,11 +96,10 @@ enum tcp_flag {
 };
 
 /**
- * struct tcp_conn - one guest connection and its host socket
- * @gaddr:		guest address
- * @raddr:		remote address, as the guest addressed it
- * @gport:		guest port
- * @rport:		remote port
+ * struct tcp_conn - one guest connection and its host socket (FLOW_TCP)
+ * @f:			common head: the guest's address and port (gaddr,
+ *			gport), the remote as the guest addressed it (raddr,
+ *			rport), IPPROTO_TCP: the key of the flow index
  * @sock:		host socket, -1 if none
  * @state:		enum tcp_state
  * @ws_from_tap:	guest's window scale shift
@@ -128,14 +127,10 @@ enum tcp_flag {
  * @rtt_ts:		when the timed segment was sent (tcp_ms() clock)
  * @srtt8:		smoothed RTT to the guest, 1/8 ms (0: no sample yet)
  * @rttvar4:		RTT variation, 1/4 ms
- * @next:		free list, or list of slots closed in this batch
  * @pend_next:		post-batch service list
  */
 struct tcp_conn {
-	union inany gaddr;
-	union inany raddr;
-	uint16_t gport;
-	uint16_t rport;
+	struct flow_common f;
 	int32_t sock;
 	uint8_t state;
 	uint8_t ws_from_tap;
@@ -163,9 +158,9 @@ struct tcp_conn {
 	uint32_t rtt_ts;
 	uint32_t srtt8;
 	uint32_t rttvar4;
-	uint32_t next;
 	uint32_t pend_next;
 };
+_Static_assert(sizeof(struct tcp_conn) <= FLOW_SLOT_SIZE, "fits a slot");
 
 /**
  * struct tcp_seg - a guest segment, header fields parsed
@@ -225,17 +220,9 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 	return n;
 }
 
-/* Log with the connection's tuple; arguments only evaluated if printed */
-#define tcp_log(lvl, c, fmt, ...)					\
-	do {								\
-		char ga_[INANY_STRLEN], ra_[INANY_STRLEN];		\
-		lvl("tcp %u [%s]:%u -> [%s]:%u: " fmt,			\
-		    tcp_conn_idx(c),					\
-		    inany_ntop(&(c)->gaddr, ga_, sizeof(ga_)),		\
-		    (c)->gport,						\
-		    inany_ntop(&(c)->raddr, ra_, sizeof(ra_)),		\
-		    (c)->rport, ##__VA_ARGS__);				\
-	} while (0)
+/* Log with the flow's index and tuple; arguments only evaluated if
+ * printed */
+#define tcp_log(lvl, c, ...)	flow_log(lvl, &(c)->f, __VA_ARGS__)
 #define tcp_dbg(c, ...)							\
 	do {								\
 		if (log_enabled(LOG_LVL_DEBUG))				\
@@ -250,7 +237,8 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 
 /* tcp.c: connection table and life cycle */
 struct tcp_conn *tcp_conn_at(uint32_t idx);
-struct tcp_conn *tcp_conn_alloc(void);
+struct tcp_conn *tcp_conn_alloc(const union inany *gaddr, uint16_t gport,
+				const union inany *raddr, uint16_t rport);
 uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now);
 uint32_t tcp_conn_idx(const struct tcp_conn *c);
 void tcp_conn_pend(struct tcp_conn *c);

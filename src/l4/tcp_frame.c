@@ -310,7 +310,7 @@ int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
 		int ws = (c->flags & TCPF_WS) ? c->ws_to_tap : -1;
 
 		optlen = tcp_syn_opt_build(opt, tcp_mss_ours(
-				inany_af(&c->gaddr), tcp_mtu()), ws);
+				inany_af(&c->f.gaddr), tcp_mtu()), ws);
 		tcp_wnd_to_tap(c, true);
 		wnd = (uint16_t)MIN(c->wnd_edge_to_tap - ack, TCP_WND_SYN);
 		c->wnd_edge_to_tap = ack + wnd;
@@ -320,7 +320,7 @@ int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
 	if (!(flags & TCPH_ACK))
 		ack = 0;
 
-	len = tcp_frame_hdr(f, &c->raddr, &c->gaddr, c->rport, c->gport, seq,
+	len = tcp_frame_hdr(f, &c->f.raddr, &c->f.gaddr, c->f.rport, c->f.gport, seq,
 			    ack, flags, wnd, opt, optlen, NULL, 0);
 	if (flags & TCPH_ACK) {
 		c->seq_ack_to_tap = c->seq_from_tap;
@@ -394,7 +394,7 @@ uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames)
  */
 size_t tcp_buf_seg_max(const struct tcp_conn *c)
 {
-	size_t max = L2_MAX_FRAME - egress_l2l3_len(&c->gaddr) - TCP_HDR_LEN;
+	size_t max = L2_MAX_FRAME - egress_l2l3_len(&c->f.gaddr) - TCP_HDR_LEN;
 
 	if (!egress_offload_ok() || c->mss >= max)
 		return c->mss;
@@ -428,20 +428,20 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 		return -ENOBUFS;
 	h = tb.hdr[tb.nhdr];
 	if (egress_offload_ok()) {
-		o.csum_start = (uint16_t)egress_l2l3(h, &c->raddr, &c->gaddr,
+		o.csum_start = (uint16_t)egress_l2l3(h, &c->f.raddr, &c->f.gaddr,
 						     IPPROTO_TCP, l4len);
 		o.csum_off = 16;
 		o.gso_size = len > c->mss ? c->mss : 0;
-		o.gso_v6 = !inany_is_v4(&c->gaddr);
+		o.gso_v6 = !inany_is_v4(&c->f.gaddr);
 		th = h + o.csum_start;
-		tcp_hdr_fill(th, c->rport, c->gport, seq, c->seq_from_tap,
+		tcp_hdr_fill(th, c->f.rport, c->f.gport, seq, c->seq_from_tap,
 			     flags, wnd, 0);
-		wr16(th + 16, egress_pseudo_csum(&c->raddr, &c->gaddr,
+		wr16(th + 16, egress_pseudo_csum(&c->f.raddr, &c->f.gaddr,
 						 IPPROTO_TCP, l4len));
 		iov[0].iov_len = o.csum_start + TCP_HDR_LEN;
 	} else {
-		iov[0].iov_len = tcp_frame_hdr(h, &c->raddr, &c->gaddr,
-					       c->rport, c->gport, seq,
+		iov[0].iov_len = tcp_frame_hdr(h, &c->f.raddr, &c->f.gaddr,
+					       c->f.rport, c->f.gport, seq,
 					       c->seq_from_tap, flags, wnd,
 					       NULL, 0, data, len);
 	}

@@ -57,7 +57,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	struct tcp_conn *c;
 	struct flow_key k;
 	int rc;
-	uint32_t isn, v;
+	uint32_t isn;
 
 	guest_addr(inany_af(peer), &gaddr);
 	nat_inbound(peer, &raddr);
@@ -69,7 +69,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		goto refuse;
 	}
 	flow_key_set(&k, IPPROTO_TCP, &gaddr, gport, &raddr, pport);
-	if (flow_lookup_val(&k, &v)) {
+	if (flow_lookup(&k)) {
 		debug_rl("tcp: tuple for port %u busy, refusing", gport);
 		rc = -EADDRINUSE;
 		goto refuse;
@@ -78,17 +78,13 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		rc = -EMFILE;
 		goto refuse;
 	}
-	c = tcp_conn_alloc();
+	c = tcp_conn_alloc(&gaddr, gport, &raddr, pport);
 	if (!c) {
 		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
 		fdbudget_put();
 		rc = -ENOSPC;
 		goto refuse;
 	}
-	c->gaddr = gaddr;
-	c->raddr = raddr;
-	c->gport = gport;
-	c->rport = pport;
 	c->sock = fd;
 	c->state = TCPS_SYN_SENT;
 	c->mss = tcp_mss_ours(inany_af(&gaddr), tcp_mtu());
@@ -100,7 +96,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	c->rto_ms = TCP_RTO_INIT_MS;
 
 	tcp_sock_opts(fd);
-	rc = flow_insert(&k, flow_val(FLOW_TCP, tcp_conn_idx(c)));
+	rc = flow_hash_insert(&c->f);
 	if (rc)
 		goto close;
 	c->events = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -125,7 +121,7 @@ refuse:
 /* The guest's SYN-ACK: options, sequence numbers, ESTABLISHED */
 static void tcp_inbound_synack(struct tcp_conn *c, const struct tcp_seg *s)
 {
-	uint16_t ours = tcp_mss_ours(inany_af(&c->gaddr), tcp_mtu());
+	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
 	struct tcp_syn_opt o;
 
 	tcp_opt_parse(s->opt, s->optlen, &o);

@@ -120,7 +120,7 @@ uint16_t tcp_wnd_to_tap(struct tcp_conn *c, bool query)
 		tcp_snd_query(c);
 	wnd = c->snd_free - c->snd_free / 8;
 	if (c->snd_free == c->sndbuf) {
-		uint32_t mss = tcp_mss_ours(inany_af(&c->gaddr), tcp_mtu());
+		uint32_t mss = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
 
 		wnd = MAX(wnd, MIN(mss, 65535U));
 	}

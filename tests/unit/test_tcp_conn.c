@@ -360,21 +360,39 @@ static void test_rto(void **state)
 	close(l);
 }
 
+struct conn_q {
+	uint8_t state;
+	uint16_t gport;
+	struct tcp_conn *c;
+};
+
+static void conn_match(struct flow_common *f, void *arg)
+{
+	struct tcp_conn *c = (struct tcp_conn *)f;
+	struct conn_q *q = arg;
+
+	if (f->kind == FLOW_TCP && c->state == q->state &&
+	    f->gport == q->gport && !q->c)
+		q->c = c;
+}
+
+/* The open TCP flow in @state from guest port @gport, NULL if none */
+static struct tcp_conn *conn_find(uint8_t state, uint16_t gport)
+{
+	struct conn_q q = { .state = state, .gport = gport };
+
+	flow_foreach(conn_match, &q);
+	return q.c;
+}
+
 /* The established connection from guest port @gport */
 static struct tcp_conn *conn_of(uint16_t gport)
 {
-	uint32_t i;
+	struct tcp_conn *c = conn_find(TCPS_ESTABLISHED, gport);
 
-	for (i = 0; i < TCP_MAX; i++) {
-		struct tcp_conn *c = tcp_conn_at(i);
-
-		if (c->state == TCPS_FREE && !c->gport)
-			break;		/* never used from here on */
-		if (c->state == TCPS_ESTABLISHED && c->gport == gport)
-			return c;
-	}
-	fail();
-	return NULL;
+	if (!c)
+		fail();
+	return c;
 }
 
 /* A guest that never ACKs our SYN-ACK: sent again TCP_SYNACK_RETRIES
@@ -382,10 +400,9 @@ static struct tcp_conn *conn_of(uint16_t gport)
 static void test_synack_retries(void **state)
 {
 	const uint8_t opt[] = { 2, 4, GUEST_MSS >> 8, GUEST_MSS & 0xff };
-	struct tcp_conn *c = NULL;
+	struct tcp_conn *c;
 	uint16_t port;
 	int l = tt_listener(&port), i;
-	uint32_t j;
 
 	(void)state;
 	ncap = 0;
@@ -394,14 +411,7 @@ static void test_synack_retries(void **state)
 		  NULL, 0);
 	step_until(1);
 	assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
-	for (j = 0; j < TCP_MAX && !c; j++) {
-		struct tcp_conn *x = tcp_conn_at(j);
-
-		if (x->state == TCPS_FREE && !x->gport)
-			break;
-		if (x->state == TCPS_SYN_ACK_SENT && x->gport == 41007)
-			c = x;
-	}
+	c = conn_find(TCPS_SYN_ACK_SENT, 41007);
 	assert_non_null(c);
 	for (i = 0; i < TCP_SYNACK_RETRIES; i++) {
 		ncap = 0;
