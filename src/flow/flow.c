@@ -74,7 +74,6 @@ uint32_t flow_idx(const struct flow_common *f)
 	return (uint32_t)((const union flow_slot *)f - flow_slots);
 }
 
-static void flow_timer(const struct timespec *now);
 
 /*
  * flow_init() - an empty table. Called once at start; the unit tests
@@ -94,7 +93,7 @@ void flow_init(void)
 		ft.kind[i].head = FLOW_NONE_IDX;
 	flow_index_init();
 	loop_post_last(flow_reap);
-	loop_timer_add(flow_timer, FLOW_SCAN_MS);
+	loop_timer_add(flow_idle_scan, FLOW_SCAN_MS);
 }
 
 void flow_kind_register(enum flow_kind kind, const struct flow_kind_ops *ops)
@@ -217,8 +216,9 @@ void flow_reap(void)
 	}
 }
 
-/* The idle scan: flows of kinds with a timeout, idle past it, closed */
-static void flow_timer(const struct timespec *now)
+/* flow_idle_scan() - flows of kinds with a timeout, idle past it, closed
+ * (the loop's FLOW_SCAN_MS timer) */
+void flow_idle_scan(const struct timespec *now)
 {
 	unsigned kind;
 

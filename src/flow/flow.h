@@ -151,6 +151,7 @@ void *flow_alloc(enum flow_kind kind, const struct timespec *now);
 void flow_close(struct flow_common *f);
 /* flow_reap() - free the slots closed in this batch (the loop calls it) */
 void flow_reap(void);
+void flow_idle_scan(const struct timespec *now);
 
 struct flow_common *flow_at(uint32_t idx);
 uint32_t flow_idx(const struct flow_common *f);

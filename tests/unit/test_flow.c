@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* test_flow.c - unit tests for the flow table and its index */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "flow/flow.h"
+#include "loop.h"
+
+/* A kind as a translator would make it: head, then its own state */
+struct t_rec {
+	struct flow_common f;
+	int closes;
+	uint8_t body[100];
+};
+
+static unsigned t_closed;
+
+static void t_close(struct flow_common *f)
+{
+	((struct t_rec *)f)->closes++;
+	t_closed++;
+	flow_close(f);
+}
+
+static const struct flow_kind_ops t_udp_ops = {
+	.name = "udp", .size = sizeof(struct t_rec), .cap = 3,
+	.idle_s = 10, .close = t_close,
+};
+static const struct flow_kind_ops t_tcp_ops = {
+	.name = "tcp", .size = sizeof(struct t_rec), .cap = 5,
+};
+
+static const struct timespec t0 = { .tv_sec = 1000 };
+
+static int setup(void **state)
+{
+	(void)state;
+	loop_init();
+	flow_init();
+	flow_kind_register(FLOW_UDP, &t_udp_ops);
+	flow_kind_register(FLOW_TCP, &t_tcp_ops);
+	t_closed = 0;
+	return 0;
+}
+
+static void t_key(struct flow_common *f, uint8_t proto, uint16_t gport)
+{
+	union inany g, r;
+
+	inany_from_v4(&g, (struct in_addr){ htonl(0x0a000064) });
+	inany_from_v4(&r, (struct in_addr){ htonl(0xc0000201) });
+	flow_key_set(&f->key, proto, &g, gport, &r, 80);
+}
+
+/* Zeroed records, the kind set, refused (and counted) at the kind's cap
+ * while other kinds still get slots */
+static void test_alloc_cap(void **state)
+{
+	struct t_rec *r[4];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		r[i] = flow_alloc(FLOW_UDP, &t0);
+		assert_non_null(r[i]);
+		assert_int_equal(r[i]->f.kind, FLOW_UDP);
+		assert_int_equal(r[i]->closes, 0);
+		assert_int_equal(r[i]->f.last, 1000);
+		r[i]->closes = 7;
+	}
+	assert_null(flow_alloc(FLOW_UDP, &t0));
+	assert_int_equal(flow_stats(FLOW_UDP)->refused, 1);
+	assert_int_equal(flow_stats(FLOW_UDP)->live, 3);
+	assert_int_equal(flow_stats(FLOW_UDP)->opened, 3);
+	assert_non_null(flow_alloc(FLOW_TCP, &t0));
+	assert_int_equal(flow_count(), 4);
+
+	flow_kind_cap(FLOW_UDP, 2);		/* lowered: still 3 open */
+	flow_close(&r[0]->f);
+	assert_null(flow_alloc(FLOW_UDP, &t0));	/* 2 open, cap 2 */
+	flow_kind_cap(FLOW_UDP, 100);		/* never above the ops' cap */
+	assert_int_equal(flow_kind_cap_get(FLOW_UDP), 3);
+}
+
+/* A closed flow keeps its slot, found closed, until the reap; then the
+ * slot is reused, zeroed */
+static void test_close_reap(void **state)
+{
+	struct t_rec *a, *b;
+	uint32_t idx;
+
+	(void)state;
+	a = flow_alloc(FLOW_UDP, &t0);
+	idx = flow_idx(&a->f);
+	assert_ptr_equal(flow_get(idx, FLOW_UDP), a);
+	assert_null(flow_get(idx, FLOW_TCP));	/* not of that kind */
+	a->closes = 9;
+	flow_close(&a->f);
+	flow_close(&a->f);			/* again: nothing */
+	assert_null(flow_get(idx, FLOW_UDP));
+	assert_int_equal(flow_stats(FLOW_UDP)->live, 0);
+	assert_int_equal(flow_count(), 1);	/* not reaped yet */
+	b = flow_alloc(FLOW_UDP, &t0);
+	assert_ptr_not_equal(b, a);		/* not reused in the batch */
+	flow_reap();
+	assert_int_equal(flow_count(), 1);
+	b = flow_alloc(FLOW_TCP, &t0);
+	assert_ptr_equal(b, a);			/* the free list first */
+	assert_int_equal(b->closes, 0);
+	assert_int_equal(b->f.kind, FLOW_TCP);
+	assert_null(flow_at(FLOW_SLOTS));
+}
+
+/* The index finds an open flow by its key, forgets it at close; keys
+ * are unique */
+static void test_index(void **state)
+{
+	struct t_rec *a, *b;
+	struct flow_key k;
+
+	(void)state;
+	a = flow_alloc(FLOW_TCP, &t0);
+	b = flow_alloc(FLOW_TCP, &t0);
+	t_key(&a->f, IPPROTO_TCP, 1234);
+	t_key(&b->f, IPPROTO_TCP, 1234);
+	assert_int_equal(flow_hash_insert(&a->f), 0);
+	assert_int_equal(flow_hash_insert(&b->f), -EEXIST);
+	t_key(&b->f, IPPROTO_UDP, 1234);	/* same tuple, other proto */
+	assert_int_equal(flow_hash_insert(&b->f), 0);
+	k = a->f.key;
+	assert_ptr_equal(flow_lookup(&k), &a->f);
+	assert_int_equal(flow_hash_count(), 2);
+	flow_close(&a->f);
+	assert_null(flow_lookup(&k));
+	assert_ptr_equal(flow_lookup(&b->f.key), &b->f);
+	assert_int_equal(flow_hash_count(), 1);
+	flow_hash_remove(&b->f);
+	flow_hash_remove(&b->f);		/* again: nothing */
+	assert_int_equal(flow_hash_count(), 0);
+}
+
+/* The idle scan closes, through the kind, only flows idle past its
+ * timeout, and only of kinds that have one; the oldest is found */
+static void test_idle_oldest(void **state)
+{
+	struct timespec t = t0;
+	struct t_rec *a, *b, *c, *x;
+
+	(void)state;
+	a = flow_alloc(FLOW_UDP, &t);		/* last 1000 */
+	t.tv_sec += 3;
+	b = flow_alloc(FLOW_UDP, &t);		/* 1003 */
+	c = flow_alloc(FLOW_UDP, &t);		/* 1003 */
+	x = flow_alloc(FLOW_TCP, &t0);		/* 1000, no timeout */
+	assert_ptr_equal(flow_oldest(FLOW_UDP), a);
+	t.tv_sec += 1;
+	flow_touch(&a->f, &t);			/* 1004 */
+	flow_touch(&c->f, &t);			/* 1004 */
+	assert_ptr_equal(flow_oldest(FLOW_UDP), b);
+
+	t.tv_sec = 1013;			/* b idle 10 s: not past */
+	flow_idle_scan(&t);
+	assert_int_equal(t_closed, 0);
+	t.tv_sec = 1015;			/* b, then a and c, past */
+	flow_idle_scan(&t);
+	assert_int_equal(t_closed, 3);
+	assert_int_equal(a->closes + b->closes + c->closes, 3);
+	assert_null(flow_get(flow_idx(&a->f), FLOW_UDP));
+	assert_non_null(flow_get(flow_idx(&x->f), FLOW_TCP));
+	assert_int_equal(flow_stats(FLOW_UDP)->idle, 3);
+	assert_null(flow_oldest(FLOW_UDP));
+	assert_null(flow_oldest(FLOW_PING));
+}
+
+static void t_count(struct flow_common *f, void *arg)
+{
+	unsigned *n = arg;
+
+	n[f->kind]++;
+}
+
+/* flow_foreach() sees open flows of every kind, not closed ones */
+static void test_foreach(void **state)
+{
+	unsigned n[FLOW_KIND_NUM_] = { 0 };
+	struct t_rec *a;
+
+	(void)state;
+	a = flow_alloc(FLOW_UDP, &t0);
+	flow_alloc(FLOW_UDP, &t0);
+	flow_alloc(FLOW_TCP, &t0);
+	flow_close(&a->f);
+	flow_foreach(t_count, n);
+	assert_int_equal(n[FLOW_UDP], 1);
+	assert_int_equal(n[FLOW_TCP], 1);
+	assert_int_equal(n[FLOW_NONE], 0);
+	assert_string_equal(flow_kind_name(FLOW_TCP_SPLICE), "tcp splice");
+	assert_string_equal(flow_kind_name(200), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_alloc_cap, setup),
+		cmocka_unit_test_setup(test_close_reap, setup),
+		cmocka_unit_test_setup(test_index, setup),
+		cmocka_unit_test_setup(test_idle_oldest, setup),
+		cmocka_unit_test_setup(test_foreach, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
