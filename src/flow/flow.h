@@ -66,6 +66,14 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed whole");
 
+/*
+ * FLOW_KEY_* - key classes for @proto of flows that aren't a guest's
+ * tuple: namespaces of keys, not wire protocols. Flows keyed by a real
+ * protocol are TCP, UDP, ICMP and ICMPv6 only, so a class never collides
+ * with them (253 and 254 are the IANA experimental numbers anyway).
+ */
+#define FLOW_KEY_UDP_SPLICE	0xfd	/* udp_splice.c: client, listener */
+
 /**
  * struct flow_common - what every flow record starts with
  * @key:	both sides (the fields below alias it)

@@ -50,7 +50,6 @@
 
 #define UDP_BINDINGS	4096	/* host sockets for guest bindings */
 #define UDP_IDLE_S	180	/* s without traffic before closing */
-#define UDP_TIMER_MS	1000	/* expiry scan interval */
 #define UDP_MAPS	4	/* rewritten destinations kept per binding */
 #define UDP_SEND_MAX	256	/* datagrams per sendmmsg() */
 #define UDP_RX_SLOTS	32	/* datagrams per recvmmsg(), frame slots */
@@ -74,37 +73,33 @@ struct udp_map {
 };
 
 /**
- * struct udp_bind - one guest (address, port) and its host socket
- * @fd:		socket, -1 if the slot is free
- * @gport:	the guest's port
+ * struct udp_bind - one guest (address, port) and its host socket (a flow:
+ * FLOW_UDP)
+ * @f:		common head: the guest's address and port (gaddr, gport);
+ *		raddr and rport stay zero, as the socket reaches any peer
+ * @fd:		the socket
  * @ttl:	TTL / hop limit last set on the socket (0: default)
  * @no_gso:	the kernel refused a UDP_SEGMENT send: datagrams one by one
  * @nmap:	entries used in @map
  * @map_next:	entry to replace next when @map is full
- * @last:	last activity either way, s (CLOCK_MONOTONIC)
- * @gaddr:	the guest's address
  * @map:	rewritten destinations, most recent replacing oldest
  */
 struct udp_bind {
+	struct flow_common f;
 	int fd;
-	uint16_t gport;
 	uint8_t ttl;
 	bool no_gso;
 	uint8_t nmap;
 	uint8_t map_next;
-	time_t last;
-	union inany gaddr;
 	struct udp_map map[UDP_MAPS];
 };
+_Static_assert(sizeof(struct udp_bind) <= FLOW_SLOT_SIZE, "fits a slot");
 
 static struct {
 	bool enabled;
 	uint32_t scope6;
 	struct in_addr bcast4;		/* the host subnet's broadcast */
 	uint64_t drop_bcast;		/* broadcast/multicast refused */
-	struct udp_bind b[UDP_BINDINGS];
-	uint32_t free[UDP_BINDINGS];	/* stack of free slots */
-	int nfree;
 
 	/* Guest to host */
 	bool gso;
@@ -134,28 +129,21 @@ static void udp_key(struct flow_key *k, const union inany *gaddr,
 	flow_key_set(k, IPPROTO_UDP, gaddr, gport, &udp_any, 0);
 }
 
-static void udp_close(uint32_t slot)
+static void udp_close(struct flow_common *fc)
 {
-	struct udp_bind *b = &ud.b[slot];
-	struct flow_key k;
+	struct udp_bind *b = (struct udp_bind *)fc;
 
-	udp_key(&k, &b->gaddr, b->gport);
-	flow_remove(&k);
+	flow_dbg(&b->f, "closed");
 	loop_del(b->fd);
 	fdbudget_close(b->fd);
 	b->fd = -1;
-	ud.free[ud.nfree++] = slot;
+	flow_close(&b->f);
 }
 
-static void udp_timer(const struct timespec *now)
-{
-	uint32_t i;
-
-	for (i = 0; i < UDP_BINDINGS; i++) {
-		if (ud.b[i].fd >= 0 && now->tv_sec - ud.b[i].last > UDP_IDLE_S)
-			udp_close(i);
-	}
-}
+static const struct flow_kind_ops udp_ops = {
+	.name = "udp", .size = sizeof(struct udp_bind), .cap = UDP_BINDINGS,
+	.idle_s = UDP_IDLE_S, .close = udp_close,
+};
 
 static int sockopt_one(int fd, int level, int name)
 {
@@ -224,11 +212,11 @@ err:
  * the fd budget, so that datagrams from many ports can't spend the fds
  * TCP connections need (bindings idle UDP_IDLE_S before they close)
  */
-static int udp_cap(void)
+static unsigned udp_cap(void)
 {
 	unsigned n = fdbudget_size() / UDP_FD_SHARE;
 
-	return (int)MIN(MAX(n, 1U), (unsigned)UDP_BINDINGS);
+	return MIN(MAX(n, 1U), (unsigned)UDP_BINDINGS);
 }
 
 /*
@@ -239,16 +227,13 @@ static int udp_cap(void)
  */
 static void udp_evict_oldest(void)
 {
-	uint32_t i, old = UDP_BINDINGS;
+	struct flow_common *old = flow_oldest(FLOW_UDP);
 
-	for (i = 0; i < UDP_BINDINGS; i++)
-		if (ud.b[i].fd >= 0 &&
-		    (old == UDP_BINDINGS || ud.b[i].last < ud.b[old].last))
-			old = i;
-	if (old == UDP_BINDINGS)
+	if (!old)
 		return;
-	warn_rl("udp: %d bindings in use, closing the one idle longest "
-		"(port %u)", UDP_BINDINGS - ud.nfree, ud.b[old].gport);
+	warn_rl("udp: %u bindings in use, closing the one idle longest "
+		"(flow %u, port %u)", flow_stats(FLOW_UDP)->live, flow_idx(old),
+		old->gport);
 	udp_close(old);
 }
 
@@ -258,39 +243,38 @@ static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
 {
 	struct udp_bind *b;
 	struct flow_key k;
-	uint32_t val, slot;
 	int fd, rc;
 
 	udp_key(&k, gaddr, gport);
-	if (flow_lookup_val(&k, &val) && flow_val_type(val) == FLOW_UDP)
-		return &ud.b[flow_val_slot(val)];
+	b = (struct udp_bind *)flow_lookup(&k);
+	if (b && b->f.kind == FLOW_UDP)
+		return b;
 
-	if (!ud.nfree || UDP_BINDINGS - ud.nfree >= udp_cap())
+	if (flow_stats(FLOW_UDP)->live >= udp_cap())
 		udp_evict_oldest();
 	fd = udp_socket(inany_af(gaddr), gport);
 	if (fd < 0) {
 		warn_rl("udp: socket for port %u: %s", gport, strerror(-fd));
 		return NULL;
 	}
-	slot = ud.free[ud.nfree - 1];
-	rc = flow_insert(&k, flow_val(FLOW_UDP, slot));
-	if (rc)
+	b = flow_alloc(FLOW_UDP, now);
+	if (!b) {
+		rc = -ENOSPC;
 		goto err_close;
-	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_UDP, fd, slot));
+	}
+	b->f.key = k;
+	b->fd = fd;
+	rc = flow_hash_insert(&b->f);
 	if (rc)
 		goto err_flow;
-
-	ud.nfree--;
-	b = &ud.b[slot];
-	memset(b, 0, sizeof(*b));
-	b->fd = fd;
-	b->gaddr = *gaddr;
-	b->gport = gport;
-	b->last = now->tv_sec;
+	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_UDP, fd, flow_idx(&b->f)));
+	if (rc)
+		goto err_flow;
+	flow_dbg(&b->f, "opened");
 	return b;
 
 err_flow:
-	flow_remove(&k);
+	flow_close(&b->f);
 err_close:
 	warn_rl("udp: new binding for port %u: %s", gport, strerror(-rc));
 	fdbudget_close(fd);
@@ -347,7 +331,7 @@ static void udp_ttl(struct udp_bind *b, uint8_t ttl)
 
 	if (!ttl || ttl == b->ttl)
 		return;
-	if (inany_is_v4(&b->gaddr))
+	if (inany_is_v4(&b->f.gaddr))
 		setsockopt(b->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
 	else
 		setsockopt(b->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v,
@@ -375,7 +359,8 @@ static bool udp_gso_refused(int e)
  * message separately: each iovec cut every segment size (a run of the
  * guest's datagrams has one iovec each, a guest's GSO frame one for all)
  */
-static void udp_send_one_by_one(int fd, const struct mmsghdr *mm)
+static void udp_send_one_by_one(const struct udp_bind *b,
+				const struct mmsghdr *mm)
 {
 	static struct mmsghdr one[PKT_GSO_SEGS_MAX];
 	static struct iovec iov[PKT_GSO_SEGS_MAX];
@@ -403,9 +388,12 @@ static void udp_send_one_by_one(int fd, const struct mmsghdr *mm)
 			left -= iov[k++].iov_len;
 		} while (left);
 	}
-	if (sendmmsg(fd, one, (unsigned)k, MSG_DONTWAIT) < 0)
-		debug_rl("udp: send: %s, %zu datagrams dropped",
-			 strerror(errno), k);
+	if (sendmmsg(b->fd, one, (unsigned)k, MSG_DONTWAIT) < 0) {
+		int e = errno;
+
+		flow_dbg(&b->f, "send: %s, %zu datagrams dropped", strerror(e),
+			 k);
+	}
 }
 
 /* Send @n prepared messages; a pending socket error costs one retry */
@@ -419,22 +407,23 @@ static void udp_sendmmsg(struct udp_bind *b, struct mmsghdr *msg, int n)
 				 MSG_DONTWAIT);
 
 		if (r < 0) {
-			if (errno == EINTR)
+			int e = errno;
+
+			if (e == EINTR)
 				continue;
-			if (udp_errno_pending(errno) && !retried++)
+			if (udp_errno_pending(e) && !retried++)
 				continue;
 			if (msg[done].msg_hdr.msg_controllen &&
-			    udp_gso_refused(errno)) {
-				debug_rl("udp: UDP_SEGMENT refused (%s), "
-					 "one by one from now on",
-					 strerror(errno));
+			    udp_gso_refused(e)) {
+				flow_dbg(&b->f, "UDP_SEGMENT refused (%s), one "
+					 "by one from now on", strerror(e));
 				b->no_gso = true;
-				udp_send_one_by_one(fd, &msg[done]);
+				udp_send_one_by_one(b, &msg[done]);
 				done++;
 				continue;
 			}
-			debug_rl("udp: send: %s, %d messages dropped",
-				 strerror(errno), n - done);
+			flow_dbg(&b->f, "send: %s, %d messages dropped",
+				 strerror(e), n - done);
 			return;
 		}
 		done += r;
@@ -553,7 +542,7 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 	if (!inany_equals(&host, &p->dst))
 		udp_map_add(b, &host, &p->dst, dport);
 	udp_ttl(b, p->ttl);
-	b->last = now->tv_sec;
+	flow_touch(&b->f, now);
 
 	sl = inany_to_sockaddr(&sa, &host, dport,
 			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud.scope6 : 0);
@@ -586,14 +575,14 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 	uint16_t sport;
 
 	if (mm->msg_hdr.msg_flags & MSG_TRUNC ||
-	    ud.rx_sa[i].sa.sa_family != inany_af(&b->gaddr))
+	    ud.rx_sa[i].sa.sa_family != inany_af(&b->f.gaddr))
 		return;
 	inany_from_sockaddr(&src, &sport, &ud.rx_sa[i]);
 	udp_guest_src(b, &src, sport, &gsrc);
-	if (inany_is_v4(&gsrc) != inany_is_v4(&b->gaddr))
+	if (inany_is_v4(&gsrc) != inany_is_v4(&b->f.gaddr))
 		return;
 	udp_slot_to_tap(slot + UDP_SLOT_ROOM - UDP_HDR, &gsrc, sport,
-			&b->gaddr, b->gport, plen, gso_size);
+			&b->f.gaddr, b->f.gport, plen, gso_size);
 }
 
 static void udp_sock_recv(struct udp_bind *b)
@@ -644,7 +633,7 @@ static size_t udp_orig(uint8_t *buf, const struct udp_bind *b,
 		wr16(buf + 2, (uint16_t)(hl + UDP_HDR + plen));
 		buf[8] = b->ttl ? b->ttl : 64;
 		buf[9] = IPPROTO_UDP;
-		memcpy(buf + 12, &b->gaddr.v4.a4, 4);
+		memcpy(buf + 12, &b->f.gaddr.v4.a4, 4);
 		memcpy(buf + 16, &gdst->v4.a4, 4);
 		wr16(buf + 10, csum_ip4_hdr(buf, IP4_HDR_LEN));
 	} else {
@@ -652,10 +641,10 @@ static size_t udp_orig(uint8_t *buf, const struct udp_bind *b,
 		wr16(buf + 4, (uint16_t)(UDP_HDR + plen));
 		buf[6] = IPPROTO_UDP;
 		buf[7] = b->ttl ? b->ttl : 64;
-		memcpy(buf + 8, &b->gaddr.a6, 16);
+		memcpy(buf + 8, &b->f.gaddr.a6, 16);
 		memcpy(buf + 24, &gdst->a6, 16);
 	}
-	wr16(uh, b->gport);
+	wr16(uh, b->f.gport);
 	wr16(uh + 2, dport);
 	wr16(uh + 4, (uint16_t)(UDP_HDR + plen));
 	wr16(uh + 6, 0);
@@ -684,7 +673,7 @@ static void udp_err_one(const struct udp_bind *b,
 	uint16_t dport;
 	size_t len;
 
-	if (dst_sa->sa.sa_family != inany_af(&b->gaddr))
+	if (dst_sa->sa.sa_family != inany_af(&b->f.gaddr))
 		return;
 	inany_from_sockaddr(&dst, &dport, dst_sa);
 	udp_guest_src(b, &dst, dport, &gdst);
@@ -695,7 +684,7 @@ static void udp_err_one(const struct udp_bind *b,
 		if (!inany_equals(&offender, &dst))
 			nat_inbound(&offender, &from);
 	}
-	if (inany_is_v4(&from) != inany_is_v4(&b->gaddr))
+	if (inany_is_v4(&from) != inany_is_v4(&b->f.gaddr))
 		return;
 
 	len = udp_orig(buf, b, &gdst, dport, plen);
@@ -705,7 +694,7 @@ static void udp_err_one(const struct udp_bind *b,
 
 static void udp_errqueue(const struct udp_bind *b)
 {
-	bool v4 = inany_is_v4(&b->gaddr);
+	bool v4 = inany_is_v4(&b->f.gaddr);
 	size_t hl = (v4 ? IP4_HDR_LEN : IP6_HDR_LEN) + UDP_HDR;
 	int i;
 
@@ -745,35 +734,29 @@ static void udp_sock_handler(union ep_ref ref, uint32_t events,
 {
 	struct udp_bind *b;
 
-	if (ref.idx >= UDP_BINDINGS || ud.b[ref.idx].fd != ref.fd)
+	b = flow_get(ref.idx, FLOW_UDP);
+	if (!b || b->fd != ref.fd)
 		return;
-	b = &ud.b[ref.idx];
 	if (events & EPOLLERR)
 		udp_errqueue(b);
 	if (events & EPOLLIN)
 		udp_sock_recv(b);
-	b->last = now->tv_sec;
+	flow_touch(&b->f, now);
 }
 
 void udp_init(const struct conf *c)
 {
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
-	uint32_t i;
 
 	ud.enabled = c->svc.udp;
 	ud.gso = !getenv("TETHER_UDP_NO_GSO");
 	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
 	ud.bcast4 = conf_ip4_bcast(&c->ip4);
-	for (i = 0; i < UDP_BINDINGS; i++) {
-		ud.b[i].fd = -1;
-		ud.free[i] = UDP_BINDINGS - 1 - i;
-	}
-	ud.nfree = UDP_BINDINGS;
 	ud.rx.used = 0;
 	if (ud.enabled)
 		debug("udp: up to %d guest bindings, each on a host port "
 		      "(the guest's own when free)", UDP_BINDINGS);
+	flow_kind_register(FLOW_UDP, &udp_ops);
 	loop_handler_set(EP_UDP, udp_sock_handler);
-	loop_timer_add(udp_timer, UDP_TIMER_MS);
 }

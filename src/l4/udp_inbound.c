@@ -31,42 +31,32 @@
 
 #define UIN_FLOWS	1024	/* clients talking to the guest at once */
 #define UIN_IDLE_S	180	/* s without traffic before forgetting */
-#define UIN_TIMER_MS	500	/* idle flows looked for this often */
 #define UIN_RX_SLOTS	16	/* datagrams per recvmmsg(), frame slots */
 #define UIN_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define UIN_SEND_MAX	64	/* replies per sendmmsg() */
 
-
 /**
- * struct uin_flow - a client of a forwarded port, talking to the guest
- * @lfd:	listening socket it sent to, -1 if the slot is free
+ * struct uin_flow - a client of a forwarded port, talking to the guest (a
+ * flow: FLOW_UDP_IN)
+ * @f:		common head, the tuple as the guest sees it: the guest's
+ *		address and target port (gaddr, gport), the client's address
+ *		as nat_inbound() shows it to the guest and its port (raddr,
+ *		rport)
+ * @lfd:	listening socket it sent to
  * @lidx:	listener index
  * @laf:	listener family
- * @pport:	client's port
- * @gport:	guest's (target) port
- * @last:	last datagram either way, s (CLOCK_MONOTONIC)
- * @peer:	client's address
- * @raddr:	client's address as the guest sees it
- * @gaddr:	guest's address
+ * @peer:	client's real address
  */
 struct uin_flow {
+	struct flow_common f;
 	int lfd;
 	uint32_t lidx;
 	int laf;
-	uint16_t pport;
-	uint16_t gport;
-	time_t last;
 	union inany peer;
-	union inany raddr;
-	union inany gaddr;
 };
+_Static_assert(sizeof(struct uin_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
 static struct {
-	struct uin_flow f[UIN_FLOWS];
-	uint32_t free[UIN_FLOWS];
-	int nfree;
-	unsigned count;
-
 	struct mmsghdr rx_msg[UIN_RX_SLOTS];
 	struct iovec rx_iov[UIN_RX_SLOTS];
 	union sockaddr_inany rx_sa[UIN_RX_SLOTS];
@@ -79,61 +69,57 @@ static struct {
 static uint8_t uin_slots[UIN_RX_SLOTS][UDP_SLOT_SIZE]
 	__attribute__((aligned(64)));
 
-static void uin_key(struct flow_key *k, const struct uin_flow *f)
+/* The listening socket is the listener's: nothing to close here */
+static void uin_close(struct flow_common *fc)
 {
-	flow_key_set(k, IPPROTO_UDP, &f->gaddr, f->gport, &f->raddr, f->pport);
-}
+	struct uin_flow *f = (struct uin_flow *)fc;
 
-static void uin_close(struct uin_flow *f)
-{
-	struct flow_key k;
-
-	uin_key(&k, f);
-	flow_remove(&k);
+	flow_dbg(&f->f, "closed");
 	f->lfd = -1;
-	ui.free[ui.nfree++] = (uint32_t)(f - ui.f);
-	ui.count--;
+	flow_close(&f->f);
 }
+
+static const struct flow_kind_ops uin_ops = {
+	.name = "udp inbound", .size = sizeof(struct uin_flow),
+	.cap = UIN_FLOWS, .idle_s = UIN_IDLE_S, .close = uin_close,
+};
 
 /* The flow of a client, created if new; NULL if it can't be */
 static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 				     const union inany *peer, uint16_t pport,
 				     const struct timespec *now)
 {
-	struct uin_flow *f, tmp;
+	union inany gaddr, raddr;
+	struct uin_flow *f;
 	struct flow_key k;
-	uint32_t v, slot;
 
-	guest_addr(inany_af(peer), &tmp.gaddr);
-	nat_inbound(peer, &tmp.raddr);
-	if (inany_is_unspec(&tmp.gaddr) || !pport ||
-	    inany_is_v4(&tmp.gaddr) != inany_is_v4(&tmp.raddr))
+	guest_addr(inany_af(peer), &gaddr);
+	nat_inbound(peer, &raddr);
+	if (inany_is_unspec(&gaddr) || !pport ||
+	    inany_is_v4(&gaddr) != inany_is_v4(&raddr))
 		return NULL;
-	tmp.gport = fw->tport;
-	tmp.pport = pport;
-	uin_key(&k, &tmp);
-	if (flow_lookup_val(&k, &v) && flow_val_type(v) == FLOW_UDP_IN) {
-		f = &ui.f[flow_val_slot(v)];
-	} else {
-		if (!ui.nfree) {
+	flow_key_set(&k, IPPROTO_UDP, &gaddr, fw->tport, &raddr, pport);
+	f = (struct uin_flow *)flow_lookup(&k);
+	if (!f || f->f.kind != FLOW_UDP_IN) {
+		f = flow_alloc(FLOW_UDP_IN, now);
+		if (!f) {
 			warn_rl("udp: all %d forwarded flows in use, datagram "
 				"dropped", UIN_FLOWS);
 			return NULL;
 		}
-		slot = ui.free[ui.nfree - 1];
-		if (flow_insert(&k, flow_val(FLOW_UDP_IN, slot)))
+		f->f.key = k;
+		if (flow_hash_insert(&f->f)) {
+			flow_close(&f->f);
 			return NULL;
-		ui.nfree--;
-		ui.count++;
-		f = &ui.f[slot];
-		*f = tmp;
+		}
+		flow_dbg(&f->f, "opened");
 	}
 	/* a second client that maps to the same tuple takes the flow over */
 	f->lfd = fw->lfd;
 	f->lidx = fw->lidx;
 	f->laf = fw->laf;
 	f->peer = *peer;
-	f->last = now->tv_sec;
+	flow_touch(&f->f, now);
 	return f;
 }
 
@@ -142,7 +128,7 @@ static void uin_to_tap(const struct uin_flow *f, int i, size_t plen,
 		       size_t gso_size)
 {
 	udp_slot_to_tap(uin_slots[ui.rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
-			&f->raddr, f->pport, &f->gaddr, f->gport, plen,
+			&f->f.raddr, f->f.rport, &f->f.gaddr, f->f.gport, plen,
 			gso_size);
 }
 
@@ -225,12 +211,14 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 	}
 }
 
-/* Send @m prepared replies through listening socket @lfd */
-static void uin_reply_send(int lfd, int m)
+/* Send @m prepared replies of @f through its listening socket */
+static void uin_reply_send(const struct uin_flow *f, int m)
 {
-	if (sendmmsg(lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0)
-		debug_rl("udp: reply to forwarded client: %s",
-			 strerror(errno));
+	if (sendmmsg(f->lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0) {
+		int e = errno;
+
+		flow_dbg(&f->f, "reply to forwarded client: %s", strerror(e));
+	}
 }
 
 /**
@@ -249,17 +237,16 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 	struct flow_key k;
 	socklen_t sl;
 	int i, m;
-	uint32_t v;
 
-	if (!ui.count || n <= 0)
+	if (!flow_stats(FLOW_UDP_IN)->live || n <= 0)
 		return false;
 	flow_key_set(&k, IPPROTO_UDP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	if (!flow_lookup_val(&k, &v) || flow_val_type(v) != FLOW_UDP_IN)
+	f = (struct uin_flow *)flow_lookup(&k);
+	if (!f || f->f.kind != FLOW_UDP_IN)
 		return false;
-	f = &ui.f[flow_val_slot(v)];
-	f->last = now->tv_sec;
-	sl = udp_fwd_sockaddr(&sa, f->laf, &f->peer, f->pport);
+	flow_touch(&f->f, now);
+	sl = udp_fwd_sockaddr(&sa, f->laf, &f->peer, f->f.rport);
 
 	/* one message per datagram: a GSO frame from the guest is cut */
 	for (i = 0, m = 0; i < n; i++) {
@@ -280,69 +267,42 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 			d += ui.tx_iov[m].iov_len;
 			left -= ui.tx_iov[m].iov_len;
 			if (++m == UIN_SEND_MAX) {
-				uin_reply_send(f->lfd, m);
+				uin_reply_send(f, m);
 				m = 0;
 			}
 		} while (left);
 	}
 	if (m)
-		uin_reply_send(f->lfd, m);
+		uin_reply_send(f, m);
 	return true;
+}
+
+/* flow_foreach() callback: close @fc if it replies through listener *@arg */
+static void uin_listener_gone(struct flow_common *fc, void *arg)
+{
+	struct uin_flow *f = (struct uin_flow *)fc;
+
+	if (fc->kind == FLOW_UDP_IN && f->lidx == *(const uint32_t *)arg)
+		uin_close(fc);
 }
 
 /**
  * udp_fwd_listener_gone() - a listening socket was closed: forget the
- * flows that reply through it
+ * flows that reply through it (a walk of the whole table: rare)
  * @lidx:	its index
  */
 void udp_fwd_listener_gone(uint32_t lidx)
 {
-	int i;
-
-	for (i = 0; i < UIN_FLOWS && ui.count; i++) {
-		if (ui.f[i].lfd >= 0 && ui.f[i].lidx == lidx)
-			uin_close(&ui.f[i]);
-	}
+	if (flow_stats(FLOW_UDP_IN)->live)
+		flow_foreach(uin_listener_gone, &lidx);
 	udp_splice_listener_gone(lidx);
 }
 
 /**
- * udp_inbound_timer() - forget idle flows (periodic)
- * @now:	current time
- */
-void udp_inbound_timer(const struct timespec *now)
-{
-	int i;
-
-	for (i = 0; i < UIN_FLOWS && ui.count; i++) {
-		if (ui.f[i].lfd >= 0 && now->tv_sec - ui.f[i].last > UIN_IDLE_S)
-			uin_close(&ui.f[i]);
-	}
-	udp_splice_timer(now);
-}
-
-/**
- * udp_inbound_count() - flows to the guest in use
- *
- * Return: the count
- */
-unsigned udp_inbound_count(void)
-{
-	return ui.count;
-}
-
-/**
- * udp_inbound_init() - empty tables
+ * udp_inbound_init() - flows of forwarded ports: to the guest, spliced
  */
 void udp_inbound_init(void)
 {
-	uint32_t i;
-
-	for (i = 0; i < UIN_FLOWS; i++) {
-		ui.f[i].lfd = -1;
-		ui.free[i] = UIN_FLOWS - 1 - i;
-	}
-	ui.nfree = UIN_FLOWS;
+	flow_kind_register(FLOW_UDP_IN, &uin_ops);
 	udp_splice_init();
-	loop_timer_add(udp_inbound_timer, UIN_TIMER_MS);
 }

@@ -35,8 +35,6 @@ void udp_inbound_init(void);
 void udp_fwd_recv(const struct udp_fwd *f, const struct timespec *now);
 bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now);
 void udp_fwd_listener_gone(uint32_t lidx);
-void udp_inbound_timer(const struct timespec *now);
-unsigned udp_inbound_count(void);
 
 /* udp_fwd_sockaddr() - @a:@port for a socket of family @af (IPv4 is
  * written IPv4-mapped for an IPv6 socket); Return: its length */

@@ -2,15 +2,14 @@
 /* udp_splice.c - loopback UDP forwarding, socket to socket */
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flow/flow.h"
 #include "sock/nspool.h"
 #include "l4/udp.h"
 #include "l4/udp_splice.h"
 #include "lib/log.h"
-#include "lib/siphash.h"
 #include "lib/util.h"
 
 /*
@@ -20,100 +19,78 @@
  * free there, and connected to the target. Datagrams from the client go
  * out through it with sendmmsg(); replies read from it with recvmmsg()
  * go back to the client through the listening socket, so they come from
- * the port the client sent to. Clients are found by (listener, address,
- * port) in a small chained hash; a flow idle for USP_IDLE_S is closed,
- * and with the table full, new clients' datagrams are dropped.
+ * the port the client sent to. Clients are flows of the flow table
+ * (FLOW_UDP_SPLICE), found by (address, port, listener); a flow idle for
+ * USP_IDLE_S is closed, and with all USP_MAX in use, new clients'
+ * datagrams are dropped.
+ *
+ * The key: the client is side 0 (gaddr, gport); the listener it sent to
+ * stands for side 1, as raddr: the IPv4-mapped address whose 32 bits are
+ * the listener's index (listener 5 reads [0.0.0.5]:0 in log lines), and
+ * rport 0. The key class FLOW_KEY_UDP_SPLICE in proto keeps these keys
+ * apart from guest tuples, and (address, port, index) maps to the key one
+ * to one: no two clients of a listener, nor one client of two listeners
+ * (a host and a namespace listener on one port, say), share a key.
  */
 
 #define USP_MAX		512	/* spliced UDP clients */
-#define USP_BUCKETS	1024
-#define USP_NONE	UINT32_MAX
 #define USP_IDLE_S	180	/* s without traffic before closing */
 #define USP_RX_SLOTS	16	/* replies per recvmmsg() */
 #define USP_RX_ROUNDS	4	/* recvmmsg() calls per wake-up at most */
 #define USP_PAYLOAD_MAX	65535
 
 /**
- * struct usp_key - what identifies a client (hashed whole)
- * @peer:	client address
- * @lidx:	listener index
- * @pport:	client port
- * @pad:	zero
- */
-struct usp_key {
-	union inany peer;
-	uint32_t lidx;
-	uint16_t pport;
-	uint16_t pad;
-};
-_Static_assert(sizeof(struct usp_key) % 8 == 0, "usp_key is hashed whole");
-
-/**
- * struct usp_flow - a spliced client
- * @key:	client identity
- * @tfd:	our socket on the other side, connected; -1 if free
+ * struct usp_flow - a spliced client (a flow: FLOW_UDP_SPLICE)
+ * @f:		common head: the client (gaddr, gport) and its listener
+ *		(raddr, see usp_listener()), key class FLOW_KEY_UDP_SPLICE
+ * @tfd:	our socket on the other side, connected
  * @lfd:	listening socket the client sent to
  * @laf:	its family
- * @next:	hash chain, or free list
- * @last:	last datagram either way, s (CLOCK_MONOTONIC)
  */
 struct usp_flow {
-	struct usp_key key;
+	struct flow_common f;
 	int tfd;
 	int lfd;
 	int laf;
-	uint32_t next;
-	time_t last;
 };
+_Static_assert(sizeof(struct usp_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
 static struct {
-	struct usp_flow f[USP_MAX];
-	uint32_t bucket[USP_BUCKETS];
-	uint32_t free_head;
-	unsigned count;
-	uint64_t secret[2];
-
 	struct mmsghdr msg[USP_RX_SLOTS];
 	struct iovec iov[USP_RX_SLOTS];
 } us;
 
 static uint8_t usp_buf[USP_RX_SLOTS][USP_PAYLOAD_MAX];
 
-static uint32_t usp_hash(const struct usp_key *k)
+/* Listener @lidx as side 1 of a key: the IPv4 (mapped) address @lidx */
+static void usp_listener(union inany *a, uint32_t lidx)
 {
-	return (uint32_t)siphash(k, sizeof(*k), us.secret) % USP_BUCKETS;
+	inany_from_v4(a, (struct in_addr){ htonl(lidx) });
 }
 
-static uint32_t usp_idx(const struct usp_flow *f)
+static void usp_key(struct flow_key *k, const union inany *peer,
+		    uint16_t pport, uint32_t lidx)
 {
-	return (uint32_t)(f - us.f);
+	union inany l;
+
+	usp_listener(&l, lidx);
+	flow_key_set(k, FLOW_KEY_UDP_SPLICE, peer, pport, &l, 0);
 }
 
-static struct usp_flow *usp_find(const struct usp_key *k)
+static void usp_close(struct flow_common *fc)
 {
-	uint32_t i;
+	struct usp_flow *f = (struct usp_flow *)fc;
 
-	for (i = us.bucket[usp_hash(k)]; i != USP_NONE; i = us.f[i].next) {
-		if (!memcmp(&us.f[i].key, k, sizeof(*k)))
-			return &us.f[i];
-	}
-	return NULL;
-}
-
-static void usp_close(struct usp_flow *f)
-{
-	uint32_t *pp = &us.bucket[usp_hash(&f->key)], idx = usp_idx(f);
-
-	while (*pp != USP_NONE && *pp != idx)
-		pp = &us.f[*pp].next;
-	if (*pp == idx)
-		*pp = f->next;
+	flow_dbg(&f->f, "closed");
 	close(f->tfd);	/* leaves epoll with it */
 	f->tfd = -1;
-	f->next = us.free_head;
-	us.free_head = idx;
-	us.count--;
+	flow_close(&f->f);
 }
+
+static const struct flow_kind_ops usp_ops = {
+	.name = "udp splice", .size = sizeof(struct usp_flow), .cap = USP_MAX,
+	.idle_s = USP_IDLE_S, .close = usp_close,
+};
 
 /* Bind @fd to @port (loopback on the host side, else any address),
  * falling back to an ephemeral port; Return: 0 or -errno */
@@ -138,58 +115,59 @@ static int usp_bind(int fd, int af, bool lo, uint16_t port)
 	return bind(fd, &sa.sa, sl) ? -errno : 0;
 }
 
-/* A new client: socket on the other side, bound, connected, watched */
+/* A new client (key @k): socket on the other side, bound, connected,
+ * watched */
 static struct usp_flow *usp_open(const struct udp_fwd *fw,
-				 const struct usp_key *k)
+				 const struct flow_key *k,
+				 const struct timespec *now)
 {
-	int af = inany_af(&k->peer), fd, rc;
+	int af = inany_af(&k->gaddr), fd, rc;
 	const union inany *dst = &fw->dst[af == AF_INET6];
 	union sockaddr_inany sa;
 	struct usp_flow *f;
-	uint32_t h;
 	socklen_t sl;
 
 	if (inany_is_unspec(dst))
 		return NULL;
-	if (us.free_head == USP_NONE) {
+	f = flow_alloc(FLOW_UDP_SPLICE, now);
+	if (!f) {
 		warn_rl("udp splice: all %d flows in use, datagram dropped",
 			USP_MAX);
 		return NULL;
 	}
+	f->f.key = *k;
 	fd = fw->out ? socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
 		     : nspool_get(af, SOCK_DGRAM);
 	if (fd < 0) {
 		warn_rl("udp splice: socket: %s", strerror(fw->out ? errno :
 							     -fd));
+		flow_close(&f->f);
 		return NULL;
 	}
 	udp_sock_rcvbuf(fd);
-	rc = usp_bind(fd, af, fw->out, k->pport);
+	rc = usp_bind(fd, af, fw->out, k->gport);
 	sl = inany_to_sockaddr(&sa, dst, fw->tport, 0);
 	if (!rc && connect(fd, &sa.sa, sl))
 		rc = -errno;
+	if (!rc)
+		rc = flow_hash_insert(&f->f);
 	if (!rc) {
-		union ep_ref ref = ep_ref_make(EP_UDP_LISTEN, fd, us.free_head);
+		union ep_ref ref = ep_ref_make(EP_UDP_LISTEN, fd,
+					       flow_idx(&f->f));
 
 		ref.side = 1;	/* a flow's socket, not a listener */
 		rc = loop_add(fd, EPOLLIN, ref);
 	}
 	if (rc) {
-		debug_rl("udp splice: to port %u: %s", fw->tport,
-			 strerror(-rc));
+		flow_dbg(&f->f, "to port %u: %s", fw->tport, strerror(-rc));
 		close(fd);
+		flow_close(&f->f);
 		return NULL;
 	}
-	f = &us.f[us.free_head];
-	us.free_head = f->next;
-	f->key = *k;
 	f->tfd = fd;
 	f->lfd = fw->lfd;
 	f->laf = fw->laf;
-	h = usp_hash(k);
-	f->next = us.bucket[h];
-	us.bucket[h] = usp_idx(f);
-	us.count++;
+	flow_dbg(&f->f, "opened, to port %u", fw->tport);
 	return f;
 }
 
@@ -206,13 +184,17 @@ void udp_splice_send(const struct udp_fwd *fw, const union inany *peer,
 		     uint16_t pport, const struct iovec *iov, int n,
 		     const struct timespec *now)
 {
-	struct usp_key k = { .peer = *peer, .lidx = fw->lidx, .pport = pport };
-	struct usp_flow *f = usp_find(&k);
+	struct usp_flow *f;
+	struct flow_key k;
 	int i, done = 0;
 
-	if (!f && !(f = usp_open(fw, &k)))
+	usp_key(&k, peer, pport, fw->lidx);
+	f = (struct usp_flow *)flow_lookup(&k);
+	if (!f || f->f.kind != FLOW_UDP_SPLICE)
+		f = usp_open(fw, &k, now);
+	if (!f)
 		return;
-	f->last = now->tv_sec;
+	flow_touch(&f->f, now);
 	n = MIN(n, USP_RX_SLOTS);
 	for (i = 0; i < n; i++) {
 		memset(&us.msg[i].msg_hdr, 0, sizeof(us.msg[i].msg_hdr));
@@ -228,7 +210,9 @@ void udp_splice_send(const struct udp_fwd *fw, const union inany *peer,
 		if (r < 0 && errno == ECONNREFUSED)	/* an old ICMP error */
 			continue;
 		if (r <= 0) {
-			debug_rl("udp splice: send: %s", strerror(errno));
+			int e = errno;
+
+			flow_dbg(&f->f, "send: %s", strerror(e));
 			break;
 		}
 		done += r;
@@ -245,7 +229,7 @@ void udp_splice_send(const struct udp_fwd *fw, const union inany *peer,
 void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 			     const struct timespec *now)
 {
-	struct usp_flow *f = ref.idx < USP_MAX ? &us.f[ref.idx] : NULL;
+	struct usp_flow *f = flow_get(ref.idx, FLOW_UDP_SPLICE);
 	union sockaddr_inany sa;
 	int round, i, n, errs = 0;
 	socklen_t sl;
@@ -253,8 +237,8 @@ void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 	(void)events;
 	if (!f || f->tfd != ref.fd)
 		return;
-	f->last = now->tv_sec;
-	sl = udp_fwd_sockaddr(&sa, f->laf, &f->key.peer, f->key.pport);
+	flow_touch(&f->f, now);
+	sl = udp_fwd_sockaddr(&sa, f->laf, &f->f.gaddr, f->f.gport);
 	for (round = 0; round < USP_RX_ROUNDS; round++) {
 		for (i = 0; i < USP_RX_SLOTS; i++) {
 			struct msghdr *h = &us.msg[i].msg_hdr;
@@ -277,65 +261,42 @@ void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 			us.msg[i].msg_hdr.msg_name = &sa;
 			us.msg[i].msg_hdr.msg_namelen = sl;
 		}
-		if (sendmmsg(f->lfd, us.msg, (unsigned)n, MSG_DONTWAIT) < 0)
-			debug_rl("udp splice: reply: %s", strerror(errno));
+		if (sendmmsg(f->lfd, us.msg, (unsigned)n, MSG_DONTWAIT) < 0) {
+			int e = errno;
+
+			flow_dbg(&f->f, "reply: %s", strerror(e));
+		}
 		if (n < USP_RX_SLOTS)
 			break;
 	}
 }
 
+/* flow_foreach() callback: close @fc if a client of listener *@arg */
+static void usp_listener_gone(struct flow_common *fc, void *arg)
+{
+	if (fc->kind == FLOW_UDP_SPLICE && inany_equals(&fc->raddr, arg))
+		usp_close(fc);
+}
+
 /**
- * udp_splice_listener_gone() - close the flows of a closed listener
+ * udp_splice_listener_gone() - close the flows of a closed listener (a
+ * walk of the whole table: rare)
  * @lidx:	its index
  */
 void udp_splice_listener_gone(uint32_t lidx)
 {
-	int i;
+	union inany l;
 
-	for (i = 0; i < USP_MAX && us.count; i++) {
-		if (us.f[i].tfd >= 0 && us.f[i].key.lidx == lidx)
-			usp_close(&us.f[i]);
-	}
+	if (!flow_stats(FLOW_UDP_SPLICE)->live)
+		return;
+	usp_listener(&l, lidx);
+	flow_foreach(usp_listener_gone, &l);
 }
 
 /**
- * udp_splice_timer() - close idle flows (periodic)
- * @now:	current time
- */
-void udp_splice_timer(const struct timespec *now)
-{
-	int i;
-
-	for (i = 0; i < USP_MAX && us.count; i++) {
-		if (us.f[i].tfd >= 0 && now->tv_sec - us.f[i].last > USP_IDLE_S)
-			usp_close(&us.f[i]);
-	}
-}
-
-/**
- * udp_splice_count() - spliced UDP flows in use
- *
- * Return: the count
- */
-unsigned udp_splice_count(void)
-{
-	return us.count;
-}
-
-/**
- * udp_splice_init() - empty table, hash secret
+ * udp_splice_init() - take spliced clients into the flow table
  */
 void udp_splice_init(void)
 {
-	uint32_t i;
-
-	if (getrandom(us.secret, sizeof(us.secret), 0) != sizeof(us.secret))
-		die_perror("getrandom for UDP splice");
-	for (i = 0; i < USP_BUCKETS; i++)
-		us.bucket[i] = USP_NONE;
-	for (i = 0; i < USP_MAX; i++) {
-		us.f[i].tfd = -1;
-		us.f[i].next = i + 1 < USP_MAX ? i + 1 : USP_NONE;
-	}
-	us.free_head = 0;
+	flow_kind_register(FLOW_UDP_SPLICE, &usp_ops);
 }

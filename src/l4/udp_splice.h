@@ -18,7 +18,5 @@ void udp_splice_send(const struct udp_fwd *f, const union inany *peer,
 void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 			     const struct timespec *now);
 void udp_splice_listener_gone(uint32_t lidx);
-void udp_splice_timer(const struct timespec *now);
-unsigned udp_splice_count(void);
 
 #endif /* TETHER_UDP_SPLICE_H */
