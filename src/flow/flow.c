@@ -271,6 +271,28 @@ void flow_foreach(void (*fn)(struct flow_common *f, void *arg), void *arg)
 	}
 }
 
+/**
+ * flow_foreach_kind() - call @fn for every open flow of @kind (it may
+ * close the flow it is given, no other)
+ * @kind:	kind
+ * @fn:		callback
+ * @arg:	its argument
+ */
+void flow_foreach_kind(enum flow_kind kind,
+		       void (*fn)(struct flow_common *f, void *arg), void *arg)
+{
+	uint32_t i, next;
+
+	for (i = ft.kind[kind].head; i != FLOW_NONE_IDX; i = next) {
+		struct flow_common *f = &flow_slots[i].f;
+
+		if (f->closed)	/* @fn closed another one: stop here */
+			break;
+		next = f->next;
+		fn(f, arg);
+	}
+}
+
 const struct flow_stats *flow_stats(enum flow_kind kind)
 {
 	return &ft.kind[kind].st;

@@ -106,8 +106,12 @@ struct flow_common {
 };
 
 #define FLOW_SLOT_SIZE	256	/* bytes; every record asserts it fits */
-/* Slots: the sum of the kinds' caps (each kind's table size before) */
-#define FLOW_SLOTS	(65536 + 4096 + 4096 + 1024 + 512 + 1024)
+/* Slots: the sum of the kinds' caps (each kind's table size before), and
+ * room for flows closed in a batch (their slots are freed after it) while
+ * the kinds that closed them open new ones (eviction) */
+#define FLOW_SLOTS_SLACK 4096
+#define FLOW_SLOTS	(65536 + 4096 + 4096 + 1024 + 512 + 1024 + \
+			 FLOW_SLOTS_SLACK)
 #define FLOW_NONE_IDX	UINT32_MAX	/* "no flow" in index links */
 #define FLOW_SCAN_MS	1000	/* idle scan tick */
 
@@ -182,6 +186,8 @@ static inline void flow_touch(struct flow_common *f,
 struct flow_common *flow_oldest(enum flow_kind kind);
 /* flow_foreach() - call @fn for every open flow, in slot order */
 void flow_foreach(void (*fn)(struct flow_common *f, void *arg), void *arg);
+void flow_foreach_kind(enum flow_kind kind,
+		       void (*fn)(struct flow_common *f, void *arg), void *arg);
 const struct flow_stats *flow_stats(enum flow_kind kind);
 unsigned flow_count(void);
 

@@ -277,24 +277,24 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 	return true;
 }
 
-/* flow_foreach() callback: close @fc if it replies through listener *@arg */
+/* flow_foreach_kind() callback: close @fc if it replies through listener
+ * *@arg */
 static void uin_listener_gone(struct flow_common *fc, void *arg)
 {
 	struct uin_flow *f = (struct uin_flow *)fc;
 
-	if (fc->kind == FLOW_UDP_IN && f->lidx == *(const uint32_t *)arg)
+	if (f->lidx == *(const uint32_t *)arg)
 		uin_close(fc);
 }
 
 /**
  * udp_fwd_listener_gone() - a listening socket was closed: forget the
- * flows that reply through it (a walk of the whole table: rare)
+ * flows that reply through it
  * @lidx:	its index
  */
 void udp_fwd_listener_gone(uint32_t lidx)
 {
-	if (flow_stats(FLOW_UDP_IN)->live)
-		flow_foreach(uin_listener_gone, &lidx);
+	flow_foreach_kind(FLOW_UDP_IN, uin_listener_gone, &lidx);
 	udp_splice_listener_gone(lidx);
 }
 

@@ -271,26 +271,23 @@ void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 	}
 }
 
-/* flow_foreach() callback: close @fc if a client of listener *@arg */
+/* flow_foreach_kind() callback: close @fc if a client of listener *@arg */
 static void usp_listener_gone(struct flow_common *fc, void *arg)
 {
-	if (fc->kind == FLOW_UDP_SPLICE && inany_equals(&fc->raddr, arg))
+	if (inany_equals(&fc->raddr, arg))
 		usp_close(fc);
 }
 
 /**
- * udp_splice_listener_gone() - close the flows of a closed listener (a
- * walk of the whole table: rare)
+ * udp_splice_listener_gone() - close the flows of a closed listener
  * @lidx:	its index
  */
 void udp_splice_listener_gone(uint32_t lidx)
 {
 	union inany l;
 
-	if (!flow_stats(FLOW_UDP_SPLICE)->live)
-		return;
 	usp_listener(&l, lidx);
-	flow_foreach(usp_listener_gone, &l);
+	flow_foreach_kind(FLOW_UDP_SPLICE, usp_listener_gone, &l);
 }
 
 /**
