@@ -9,6 +9,5 @@
 
 void tcp_splice_init(void);
 int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port);
-unsigned tcp_splice_count(void);
 
 #endif /* TETHER_TCP_SPLICE_H */
