@@ -71,7 +71,8 @@ struct tsp_pipe {
 
 /**
  * struct tsp_conn - a spliced connection (a flow: FLOW_TCP_SPLICE)
- * @f:		common head: side 1 where we connect (raddr, rport)
+ * @f:		common head: side 0 the accepted client (gaddr, gport, from
+ *		accept4()), side 1 where we connect (raddr, rport)
  * @fd:		sockets: [0] accepted, [1] connected by us
  * @pipe:	[d] carries bytes read from fd[d] to fd[!d]
  * @pending:	bytes in pipe[d]
@@ -509,6 +510,8 @@ static void tsp_sock_opts(int fd)
 /**
  * tcp_splice_new() - join an accepted socket to a new connection
  * @fd:		accepted socket (loopback peer)
+ * @peer:	its peer's address, as accept4() gave it
+ * @pport:	and port
  * @tfd:	fresh TCP socket on the other side, family of @dst
  * @dst:	where @tfd connects
  * @port:	to which port
@@ -517,7 +520,8 @@ static void tsp_sock_opts(int fd)
  * an RST.
  * Return: 0, or -errno
  */
-int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
+int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
+		   const union inany *dst, uint16_t port)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	union sockaddr_inany sa;
@@ -537,6 +541,8 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 		rc = -ENOSPC;
 		goto refuse;
 	}
+	c->f.gaddr = *peer;
+	c->f.gport = pport;
 	c->f.raddr = *dst;
 	c->f.rport = port;
 	c->f.proto = IPPROTO_TCP;
