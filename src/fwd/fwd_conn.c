@@ -57,9 +57,11 @@ static bool fwd_splice_dst(unsigned kind, int af, const union inany *local,
 	return !inany_is_unspec(dst);
 }
 
-/* An accepted loopback client: splice it to the other side */
+/* An accepted loopback client, @peer port @pport: splice it to the other
+ * side */
 static void fwd_tcp_splice(const struct fwd_listener *l, int fd,
-			   const union inany *peer, uint16_t tport)
+			   const union inany *peer, uint16_t pport,
+			   uint16_t tport)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	int af = inany_af(peer), tfd;
@@ -81,7 +83,7 @@ static void fwd_tcp_splice(const struct fwd_listener *l, int fd,
 			strerror(fwd_kind_ns(l->kind) ? errno : -tfd));
 		goto refuse;
 	}
-	tcp_splice_new(fd, tfd, &dst, tport);
+	tcp_splice_new(fd, peer, pport, tfd, &dst, tport);
 	return;
 refuse:
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -126,7 +128,7 @@ static void fwd_tcp_handler(union ep_ref ref, uint32_t events,
 		inany_from_sockaddr(&peer, &pport, &sa);
 		if (fwd_kind_ns(l->kind) ||
 		    (fwd.splice && inany_is_loopback(&peer)))
-			fwd_tcp_splice(l, fd, &peer, tport);
+			fwd_tcp_splice(l, fd, &peer, pport, tport);
 		else
 			tcp_inbound_accept(fd, &peer, pport, tport, now);
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "flow/fdbudget.h"
+#include "flow/flow.h"
 #include "l4/tcp_splice.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -29,12 +30,12 @@
  * shutdown(SHUT_WR) on side !d once pipe[d] is empty; when both
  * directions are shut, the connection closes and its pipes go back to
  * the pool. An error on either side is an RST on the other (SO_LINGER
- * 0). Slots closed during a batch are freed after it, so that stale
- * events in the batch find them closed.
+ * 0). Connections are flows (FLOW_TCP_SPLICE): flow/ keeps a closed one's
+ * slot until the end of the batch, so stale events in it find it closed.
  */
 
-#define TSP_MAX		4096	/* spliced connections */
-#define TSP_NONE	UINT32_MAX
+#define TSP_MAX		4096	/* spliced connections (the kind's cap) */
+#define TSP_NONE	UINT32_MAX	/* end of the pipe wait queue */
 #define TSP_PIPES	16	/* pre-opened pipes kept */
 #define TSP_TIMER_MS	500	/* the pool refilled this often */
 #define TSP_FDS		2	/* fds of a connection: 2 sockets (pipes
@@ -46,14 +47,13 @@
 #define TSP_ROUNDS	16	/* read/write rounds per event and direction */
 
 /* Connection flags; (d) is a direction or side, 0 or 1 */
-#define TSP_USED	(1U << 0)	/* in use (else free or closed) */
-#define TSP_CONNECTING	(1U << 1)	/* side 1 connect() in progress */
-#define TSP_EOF(d)	(1U << (2 + (d)))	/* side d read EOF */
-#define TSP_SHUT(d)	(1U << (4 + (d)))	/* direction d done: side !d
+#define TSP_CONNECTING	(1U << 0)	/* side 1 connect() in progress */
+#define TSP_EOF(d)	(1U << (1 + (d)))	/* side d read EOF */
+#define TSP_SHUT(d)	(1U << (3 + (d)))	/* direction d done: side !d
 						 * shut for writing */
-#define TSP_OUTW(s)	(1U << (6 + (s)))	/* waiting EPOLLOUT on side s */
-#define TSP_REPOLL(s)	(1U << (8 + (s)))	/* set side s's mask again */
-#define TSP_PIPEW(d)	(1U << (10 + (d)))	/* direction d waits for a
+#define TSP_OUTW(s)	(1U << (5 + (s)))	/* waiting EPOLLOUT on side s */
+#define TSP_REPOLL(s)	(1U << (7 + (s)))	/* set side s's mask again */
+#define TSP_PIPEW(d)	(1U << (9 + (d)))	/* direction d waits for a
 						 * pipe (in the wait queue) */
 
 /**
@@ -70,17 +70,20 @@ struct tsp_pipe {
 };
 
 /**
- * struct tsp_conn - a spliced connection
+ * struct tsp_conn - a spliced connection (a flow: FLOW_TCP_SPLICE)
+ * @f:		common head: side 0 the accepted client (gaddr, gport, from
+ *		accept4()), side 1 where we connect (raddr, rport)
  * @fd:		sockets: [0] accepted, [1] connected by us
  * @pipe:	[d] carries bytes read from fd[d] to fd[!d]
  * @pending:	bytes in pipe[d]
  * @ev:		epoll mask set on fd[s]
  * @flags:	TSP_* bits
  * @wprev, @wnext: [d] neighbours in the pipe wait queue (entries are
- *		idx << 1 | d, TSP_NONE at its ends), while TSP_PIPEW(d)
- * @next:	free list, or list of connections closed in this batch
+ *		flow index << 1 | d, TSP_NONE at its ends), while
+ *		TSP_PIPEW(d)
  */
 struct tsp_conn {
+	struct flow_common f;
 	int fd[2];
 	struct tsp_pipe pipe[2];
 	uint32_t pending[2];
@@ -88,15 +91,12 @@ struct tsp_conn {
 	uint32_t wprev[2];
 	uint32_t wnext[2];
 	uint32_t flags;
-	uint32_t next;
 };
+_Static_assert(sizeof(struct tsp_conn) <= FLOW_SLOT_SIZE, "fits a slot");
+/* wait queue entries: flow index << 1 | d, never TSP_NONE */
+_Static_assert(((uint64_t)FLOW_SLOTS << 1) < TSP_NONE, "wait entries");
 
 static struct {
-	struct tsp_conn conn[TSP_MAX];
-	uint32_t free_head;
-	uint32_t hwm;
-	uint32_t closed_head;
-	unsigned count;
 	struct tsp_pipe pool[TSP_PIPES];
 	int npool;
 	unsigned npipes;		/* open, in the pool or in use */
@@ -106,8 +106,7 @@ static struct {
 	uint32_t pipe_max;
 	uint64_t grown;
 	uint64_t grow_budget;
-} ts = { .free_head = TSP_NONE, .closed_head = TSP_NONE,
-	 .wait_head = TSP_NONE, .wait_tail = TSP_NONE };
+} ts = { .wait_head = TSP_NONE, .wait_tail = TSP_NONE };
 
 /* ---- pipes ------------------------------------------------------------- */
 
@@ -231,38 +230,25 @@ static unsigned long tsp_sysctl(const char *path, unsigned long dflt)
 	return v;
 }
 
-/* ---- slots ------------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------- */
+
+static const struct flow_kind_ops tsp_ops = {
+	.name = "tcp splice", .size = sizeof(struct tsp_conn), .cap = TSP_MAX,
+};
 
 static uint32_t tsp_idx(const struct tsp_conn *c)
 {
-	return (uint32_t)(c - ts.conn);
+	return flow_idx(&c->f);
 }
 
-static struct tsp_conn *tsp_alloc(void)
-{
-	struct tsp_conn *c;
-
-	if (ts.free_head != TSP_NONE) {
-		c = &ts.conn[ts.free_head];
-		ts.free_head = c->next;
-	} else if (ts.hwm < TSP_MAX) {
-		c = &ts.conn[ts.hwm++];
-	} else {
-		return NULL;
-	}
-	memset(c, 0, sizeof(*c));
-	c->fd[0] = c->fd[1] = -1;
-	c->pipe[0].r = c->pipe[0].w = c->pipe[1].r = c->pipe[1].w = -1;
-	c->next = TSP_NONE;
-	c->flags = TSP_USED;
-	ts.count++;
-	return c;
-}
-
-/* The connection an entry of the pipe wait queue stands for */
+/* The connection an entry of the pipe wait queue stands for: open, as
+ * closing takes it out of the queue */
 static struct tsp_conn *tsp_wait_conn(uint32_t e)
 {
-	return &ts.conn[e >> 1];
+	struct tsp_conn *c = flow_get(e >> 1, FLOW_TCP_SPLICE);
+
+	ASSERT(c);
+	return c;
 }
 
 /* Direction @d has data but no pipe: queue it for the next one. The
@@ -307,13 +293,14 @@ static void tsp_pipe_unwait(struct tsp_conn *c, int d)
 	ts.wait_n--;
 }
 
-/* Close sockets and pipes; the slot is freed after the batch */
+/* Close sockets and pipes; flow/ frees the slot after the batch */
 static void tsp_close(struct tsp_conn *c, bool reset)
 {
 	int s;
 
-	if (!(c->flags & TSP_USED))
+	if (c->f.closed)
 		return;
+	flow_dbg(&c->f, "closed%s", reset ? " with RST" : "");
 	fdbudget_put_n(TSP_FDS);
 	for (s = 0; s < 2; s++) {
 		if (c->fd[s] < 0)
@@ -332,8 +319,7 @@ static void tsp_close(struct tsp_conn *c, bool reset)
 	tsp_pipe_unwait(c, 0);
 	tsp_pipe_unwait(c, 1);
 	c->flags = 0;
-	c->next = ts.closed_head;
-	ts.closed_head = tsp_idx(c);
+	flow_close(&c->f);
 }
 
 /* ---- data -------------------------------------------------------------- */
@@ -472,8 +458,7 @@ static void tsp_finish(struct tsp_conn *c, int rc)
 	if (!rc)
 		rc = tsp_events(c);
 	if (rc) {
-		debug_rl("tcp splice %u: %s, resetting", tsp_idx(c),
-			 strerror(-rc));
+		flow_dbg(&c->f, "%s, resetting", strerror(-rc));
 		tsp_close(c, true);
 	}
 }
@@ -482,12 +467,12 @@ static void tsp_finish(struct tsp_conn *c, int rc)
 static void tsp_handler(union ep_ref ref, uint32_t events,
 			const struct timespec *now)
 {
-	struct tsp_conn *c = ref.idx < TSP_MAX ? &ts.conn[ref.idx] : NULL;
+	struct tsp_conn *c = flow_get(ref.idx, FLOW_TCP_SPLICE);
 	int s = ref.side, rc = 0;
 
-	(void)now;
-	if (!c || !(c->flags & TSP_USED) || c->fd[s] != ref.fd)
+	if (!c || c->fd[s] != ref.fd)
 		return;		/* stale: closed in this batch */
+	flow_touch(&c->f, now);
 
 	if (events & EPOLLERR) {
 		rc = -ECONNRESET;
@@ -525,6 +510,8 @@ static void tsp_sock_opts(int fd)
 /**
  * tcp_splice_new() - join an accepted socket to a new connection
  * @fd:		accepted socket (loopback peer)
+ * @peer:	its peer's address, as accept4() gave it
+ * @pport:	and port
  * @tfd:	fresh TCP socket on the other side, family of @dst
  * @dst:	where @tfd connects
  * @port:	to which port
@@ -533,7 +520,8 @@ static void tsp_sock_opts(int fd)
  * an RST.
  * Return: 0, or -errno
  */
-int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
+int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
+		   const union inany *dst, uint16_t port)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	union sockaddr_inany sa;
@@ -545,24 +533,30 @@ int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port)
 		rc = -EMFILE;
 		goto refuse;
 	}
-	c = tsp_alloc();
+	c = flow_alloc(FLOW_TCP_SPLICE, loop_now());
 	if (!c) {
 		fdbudget_put_n(TSP_FDS);
-		warn_rl("tcp splice: all %d connections in use, refusing",
-			TSP_MAX);
+		warn_rl("tcp splice: all %u connections in use, refusing",
+			flow_kind_cap_get(FLOW_TCP_SPLICE));
 		rc = -ENOSPC;
 		goto refuse;
 	}
+	c->f.gaddr = *peer;
+	c->f.gport = pport;
+	c->f.raddr = *dst;
+	c->f.rport = port;
+	c->f.proto = IPPROTO_TCP;
 	c->fd[0] = fd;
 	c->fd[1] = tfd;
+	c->pipe[0].r = c->pipe[0].w = c->pipe[1].r = c->pipe[1].w = -1;
 	tsp_sock_opts(fd);
 	tsp_sock_opts(tfd);
+	flow_dbg(&c->f, "opened");
 
 	sl = inany_to_sockaddr(&sa, dst, port, 0);
 	if (connect(tfd, &sa.sa, sl) && errno != EINPROGRESS) {
 		rc = -errno;
-		debug_rl("tcp splice: connect to port %u: %s", port,
-			 strerror(-rc));
+		flow_dbg(&c->f, "connect: %s", strerror(-rc));
 		goto fail;
 	}
 	c->flags |= TSP_CONNECTING;
@@ -596,19 +590,12 @@ static void tsp_pipe_wake(void)
 	}
 }
 
-/* After every batch: hand returned pipes on, free the slots closed */
+/* After every batch: hand returned pipes on (flow/ frees closed slots
+ * after this, so connections closed here are reaped in this batch too) */
 static void tsp_post(const struct timespec *now)
 {
 	(void)now;
 	tsp_pipe_wake();
-	while (ts.closed_head != TSP_NONE) {
-		struct tsp_conn *c = &ts.conn[ts.closed_head];
-
-		ts.closed_head = c->next;
-		c->next = ts.free_head;
-		ts.free_head = tsp_idx(c);
-		ts.count--;
-	}
 }
 
 /* Top the pipe pool up: at start, then every TSP_TIMER_MS (@now unused) */
@@ -620,16 +607,6 @@ static void tsp_timer(const struct timespec *now)
 			break;
 		ts.npool++;
 	}
-}
-
-/**
- * tcp_splice_count() - spliced connections in use
- *
- * Return: the count
- */
-unsigned tcp_splice_count(void)
-{
-	return ts.count;
 }
 
 /**
@@ -650,6 +627,7 @@ void tcp_splice_init(void)
 	ts.npipes_max = (unsigned)MAX(budget / 2 / TSP_PIPE_BASE, TSP_PIPES);
 	debug("tcp splice: at most %u pipes, growing by %llu KiB in all",
 	      ts.npipes_max, (unsigned long long)(ts.grow_budget >> 10));
+	flow_kind_register(FLOW_TCP_SPLICE, &tsp_ops);
 	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(tsp_post);
 	loop_timer_add(tsp_timer, TSP_TIMER_MS);

@@ -8,7 +8,7 @@
 #include "lib/inany.h"
 
 void tcp_splice_init(void);
-int tcp_splice_new(int fd, int tfd, const union inany *dst, uint16_t port);
-unsigned tcp_splice_count(void);
+int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
+		   const union inany *dst, uint16_t port);
 
 #endif /* TETHER_TCP_SPLICE_H */
