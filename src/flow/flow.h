@@ -212,17 +212,6 @@ void flow_hash_remove(struct flow_common *f);
 struct flow_common *flow_lookup(const struct flow_key *k);
 unsigned flow_hash_count(void);
 
-/* TRANSITION: the index of tables not moved into flow/ yet */
-static inline uint32_t flow_val(enum flow_kind type, uint32_t slot)
-{
-	return (uint32_t)type << 24 | slot;
-}
-static inline enum flow_kind flow_val_type(uint32_t v) { return v >> 24; }
-static inline uint32_t flow_val_slot(uint32_t v) { return v & 0xffffff; }
-int flow_insert(const struct flow_key *k, uint32_t val);
-bool flow_lookup_val(const struct flow_key *k, uint32_t *val);
-void flow_remove(const struct flow_key *k);
-
 /* Log with the flow's index, kind and sides; arguments only evaluated if
  * printed. @lvl is a log macro: debug_rl, warn_rl, trace... */
 #define flow_log(lvl, f, fmt, ...)					\

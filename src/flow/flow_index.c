@@ -20,8 +20,7 @@
 struct flow_ent {
 	struct flow_key key;
 	uint32_t idx;
-	uint16_t used;
-	uint16_t legacy;	/* TRANSITION: a value of a table not yet moved */
+	uint32_t used;
 };
 
 static struct flow_ent flowtab[FLOW_HASH_SIZE];
@@ -76,36 +75,9 @@ struct flow_common *flow_lookup(const struct flow_key *k)
 {
 	uint32_t pos;
 
-	if (!flow_find(k, &pos) || flowtab[pos].legacy)
+	if (!flow_find(k, &pos))
 		return NULL;
 	return flow_at(flowtab[pos].idx);
-}
-
-/* TRANSITION: the old interface, for translators not moved yet */
-int flow_insert(const struct flow_key *k, uint32_t val)
-{
-	uint32_t pos;
-
-	if (flow_find(k, &pos))
-		return -EEXIST;
-	if (flow_n >= FLOW_MAX)
-		return -ENOSPC;
-	flowtab[pos].key = *k;
-	flowtab[pos].idx = val;
-	flowtab[pos].used = 1;
-	flowtab[pos].legacy = 1;
-	flow_n++;
-	return 0;
-}
-
-bool flow_lookup_val(const struct flow_key *k, uint32_t *val)
-{
-	uint32_t pos;
-
-	if (!flow_find(k, &pos) || !flowtab[pos].legacy)
-		return false;
-	*val = flowtab[pos].idx;
-	return true;
 }
 
 static void flow_ent_remove(uint32_t i)
@@ -136,14 +108,6 @@ void flow_hash_remove(struct flow_common *f)
 		return;
 	f->hashed = 0;
 	flow_ent_remove(i);
-}
-
-void flow_remove(const struct flow_key *k)
-{
-	uint32_t i;
-
-	if (flow_find(k, &i) && flowtab[i].legacy)
-		flow_ent_remove(i);
 }
 
 unsigned flow_hash_count(void)
