@@ -2,6 +2,7 @@
 /* flow.c - the flow table: slots, free list, kinds, idle scan, counters */
 #include <errno.h>
 
+#include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -200,6 +201,17 @@ void flow_close(struct flow_common *f)
 	f->closed = 1;
 	f->next = ft.closed_head;
 	ft.closed_head = flow_idx(f);
+}
+
+void flow_close_sock(struct flow_common *f, int *fd)
+{
+	flow_dbg(f, "closed");
+	if (*fd >= 0) {
+		loop_del(*fd);
+		fdbudget_close(*fd);
+	}
+	*fd = -1;
+	flow_close(f);
 }
 
 void flow_reap(void)

@@ -161,6 +161,9 @@ const char *flow_kind_name(unsigned kind);
 void *flow_alloc(enum flow_kind kind, const struct timespec *now);
 /* flow_close() - out of the index now, slot freed after the batch */
 void flow_close(struct flow_common *f);
+/* flow_close_sock() - a flow that owns one socket: out of the loop, back
+ * to the fd budget, *@fd set to -1, flow_close() */
+void flow_close_sock(struct flow_common *f, int *fd);
 /* flow_reap() - free the slots closed in this batch (the loop calls it) */
 void flow_reap(void);
 void flow_idle_scan(const struct timespec *now);

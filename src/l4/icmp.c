@@ -82,13 +82,7 @@ static struct {
 
 static void ping_close(struct flow_common *fc)
 {
-	struct ping_flow *f = (struct ping_flow *)fc;
-
-	flow_dbg(&f->f, "closed");
-	loop_del(f->fd);
-	fdbudget_close(f->fd);
-	f->fd = -1;
-	flow_close(&f->f);
+	flow_close_sock(fc, &((struct ping_flow *)fc)->fd);
 }
 
 static const struct flow_kind_ops ping_ops = {

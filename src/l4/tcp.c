@@ -353,12 +353,7 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 		else
 			tcp_dbg(c, "can't connect: %s", strerror(-rc));
 		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
-		if (c->sock >= 0)
-			fdbudget_close(c->sock);
-		c->sock = -1;
-		tcp_timer_unlink(c);
-		c->state = TCPS_CLOSED;
-		flow_close(&c->f);
+		tcp_conn_close(c);
 		return NULL;
 	}
 	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);

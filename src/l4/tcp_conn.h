@@ -220,20 +220,10 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 	return n;
 }
 
-/* Log with the flow's index and tuple; arguments only evaluated if
- * printed */
-#define tcp_log(lvl, c, ...)	flow_log(lvl, &(c)->f, __VA_ARGS__)
-#define tcp_dbg(c, ...)							\
-	do {								\
-		if (log_enabled(LOG_LVL_DEBUG))				\
-			tcp_log(debug_rl, c, __VA_ARGS__);		\
-	} while (0)
-#define tcp_warn(c, ...)	tcp_log(warn_rl, c, __VA_ARGS__)
-#define tcp_trace(c, ...)						\
-	do {								\
-		if (log_enabled(LOG_LVL_TRACE))				\
-			tcp_log(trace, c, __VA_ARGS__);			\
-	} while (0)
+/* Log lines of a connection are its flow's: "flow N tcp [g]:p -> [r]:q" */
+#define tcp_dbg(c, ...)		flow_dbg(&(c)->f, __VA_ARGS__)
+#define tcp_warn(c, ...)	flow_warn(&(c)->f, __VA_ARGS__)
+#define tcp_trace(c, ...)	flow_trace(&(c)->f, __VA_ARGS__)
 
 /* tcp.c: connection table and life cycle */
 struct tcp_conn *tcp_conn_at(uint32_t idx);

@@ -131,13 +131,7 @@ static void udp_key(struct flow_key *k, const union inany *gaddr,
 
 static void udp_close(struct flow_common *fc)
 {
-	struct udp_bind *b = (struct udp_bind *)fc;
-
-	flow_dbg(&b->f, "closed");
-	loop_del(b->fd);
-	fdbudget_close(b->fd);
-	b->fd = -1;
-	flow_close(&b->f);
+	flow_close_sock(fc, &((struct udp_bind *)fc)->fd);
 }
 
 static const struct flow_kind_ops udp_ops = {
