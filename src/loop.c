@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -12,7 +13,6 @@
 #include "loop_poll.h"
 
 #define LOOP_EVENTS	64	/* events taken per epoll_wait() */
-#define LOOP_HOOKS	16	/* post-batch and timer hooks */
 
 static const char *const ep_type_str[] = {
 	[EP_NONE] = "none", [EP_TAP] = "tap", [EP_TAP_LISTEN] = "tap listen",
@@ -24,168 +24,139 @@ static const char *const ep_type_str[] = {
 };
 _Static_assert(ARRAY_SIZE(ep_type_str) == EP_TYPE_NUM_, "ep_type names");
 
-struct loop_timer {
-	loop_hook_fn fn;
-	unsigned interval_ms;
-	struct timespec last;
-};
-
-static struct {
-	int epfd;
-	bool stopped;
-	int status;
-	struct timespec now;
-	ep_handler_fn handlers[EP_TYPE_NUM_];
-	loop_hook_fn post[LOOP_HOOKS];
-	int npost;
-	struct loop_timer timers[LOOP_HOOKS];
-	int ntimers;
-	loop_hook0_fn last;
-	struct loop_poll poll;
-} lp = { .epfd = -1 };
-
-void loop_init(void)
+void loop_init(struct loop *lp)
 {
-	lp.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (lp.epfd < 0)
+	memset(lp, 0, sizeof(*lp));
+	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp->epfd < 0)
 		die_perror("epoll_create1");
-	clock_gettime(CLOCK_MONOTONIC, &lp.now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
 }
 
-void loop_handler_set(enum ep_type type, ep_handler_fn fn)
+void loop_handler_set(struct loop *lp, enum ep_type type, ep_handler_fn fn)
 {
 	ASSERT(type < EP_TYPE_NUM_);
-	lp.handlers[type] = fn;
+	lp->handlers[type] = fn;
 }
 
-void loop_post_last(loop_hook0_fn fn)
+void loop_post_last(struct loop *lp, loop_hook_fn fn)
 {
-	lp.last = fn;
+	lp->last = fn;
 }
 
-void loop_post_add(loop_hook_fn fn)
+void loop_post_add(struct loop *lp, loop_hook_fn fn)
 {
-	ASSERT(lp.npost < LOOP_HOOKS);
-	lp.post[lp.npost++] = fn;
+	ASSERT(lp->npost < LOOP_HOOKS);
+	lp->post[lp->npost++] = fn;
 }
 
-void loop_timer_add(loop_hook_fn fn, unsigned interval_ms)
+void loop_timer_add(struct loop *lp, loop_hook_fn fn, unsigned interval_ms)
 {
 	int i;
 
-	for (i = 0; i < lp.ntimers; i++) {
-		if (lp.timers[i].fn == fn) {	/* again: a new interval */
-			lp.timers[i].interval_ms = interval_ms;
+	for (i = 0; i < lp->ntimers; i++) {
+		if (lp->timers[i].fn == fn) {	/* again: a new interval */
+			lp->timers[i].interval_ms = interval_ms;
 			return;
 		}
 	}
-	ASSERT(lp.ntimers < LOOP_HOOKS);
-	lp.timers[lp.ntimers].fn = fn;
-	lp.timers[lp.ntimers].interval_ms = interval_ms;
-	lp.timers[lp.ntimers].last = lp.now;
-	lp.ntimers++;
+	ASSERT(lp->ntimers < LOOP_HOOKS);
+	lp->timers[lp->ntimers].fn = fn;
+	lp->timers[lp->ntimers].interval_ms = interval_ms;
+	lp->timers[lp->ntimers].last = lp->now;
+	lp->ntimers++;
 }
 
-int loop_add(int fd, uint32_t events, union ep_ref ref)
+int loop_add(struct loop *lp, int fd, uint32_t events, union ep_ref ref)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
 
-	if (epoll_ctl(lp.epfd, EPOLL_CTL_ADD, fd, &ev))
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev))
 		return -errno;
 	return 0;
 }
 
-int loop_mod(int fd, uint32_t events, union ep_ref ref)
+int loop_mod(struct loop *lp, int fd, uint32_t events, union ep_ref ref)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
 
-	if (epoll_ctl(lp.epfd, EPOLL_CTL_MOD, fd, &ev))
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_MOD, fd, &ev))
 		return -errno;
 	return 0;
 }
 
-void loop_del(int fd)
+void loop_del(struct loop *lp, int fd)
 {
-	epoll_ctl(lp.epfd, EPOLL_CTL_DEL, fd, NULL);
+	epoll_ctl(lp->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-void loop_poll_max(unsigned usec)
+void loop_poll_max(struct loop *lp, unsigned usec)
 {
-	lp.poll.max_ns = (int64_t)usec * 1000;
-	lp.poll.ns = 0;
+	lp->poll.max_ns = (int64_t)usec * 1000;
+	lp->poll.ns = 0;
 }
 
 /* loop_wait() - epoll_wait(), polling first while the window is open; the
  * window adapts to how long the wait took in all, polling included */
-static int loop_wait(struct epoll_event *ev, int timeout)
+static int loop_wait(struct loop *lp, struct epoll_event *ev, int timeout)
 {
 	struct timespec t0, t;
 	int n;
 
-	if (!timeout || !lp.poll.max_ns)
-		return epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
+	if (!timeout || !lp->poll.max_ns)
+		return epoll_wait(lp->epfd, ev, LOOP_EVENTS, timeout);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (lp.poll.ns) {
+	if (lp->poll.ns) {
 		do {
-			n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, 0);
+			n = epoll_wait(lp->epfd, ev, LOOP_EVENTS, 0);
 			if (n)
 				return n;
 			sched_yield();
 			clock_gettime(CLOCK_MONOTONIC, &t);
-		} while (ts_ns_diff(&t, &t0) < lp.poll.ns);
+		} while (ts_ns_diff(&t, &t0) < lp->poll.ns);
 	}
-	n = epoll_wait(lp.epfd, ev, LOOP_EVENTS, timeout);
+	n = epoll_wait(lp->epfd, ev, LOOP_EVENTS, timeout);
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	loop_poll_update(&lp.poll, ts_ns_diff(&t, &t0), n > 0);
+	loop_poll_update(&lp->poll, ts_ns_diff(&t, &t0), n > 0);
 	return n;
 }
 
-const struct timespec *loop_now(void)
+void loop_stop(struct loop *lp, int status)
 {
-	return &lp.now;
-}
-
-void loop_stop(int status)
-{
-	lp.stopped = true;
-	lp.status = status;
-}
-
-int loop_status(void)
-{
-	return lp.status;
+	lp->stopped = true;
+	lp->status = status;
 }
 
 /* Milliseconds until the next timer hook is due, for epoll_wait() */
-static int loop_timeout(void)
+static int loop_timeout(const struct loop *lp)
 {
 	int64_t t = 1000;
 	int i;
 
-	for (i = 0; i < lp.ntimers; i++) {
-		int64_t due = lp.timers[i].interval_ms -
-			      ts_ms_diff(&lp.now, &lp.timers[i].last);
+	for (i = 0; i < lp->ntimers; i++) {
+		int64_t due = lp->timers[i].interval_ms -
+			      ts_ms_diff(&lp->now, &lp->timers[i].last);
 		t = MIN(t, MAX(due, 0));
 	}
 	return (int)t;
 }
 
-static void loop_timers_run(void)
+static void loop_timers_run(struct loop *lp)
 {
 	int i;
 
-	for (i = 0; i < lp.ntimers; i++) {
-		struct loop_timer *t = &lp.timers[i];
+	for (i = 0; i < lp->ntimers; i++) {
+		struct loop_timer *t = &lp->timers[i];
 
-		if (ts_ms_diff(&lp.now, &t->last) >= (int64_t)t->interval_ms) {
-			t->last = lp.now;
-			t->fn(&lp.now);
+		if (ts_ms_diff(&lp->now, &t->last) >= (int64_t)t->interval_ms) {
+			t->last = lp->now;
+			t->fn(lp);
 		}
 	}
 }
 
-void loop_run(void)
+void loop_run(struct loop *lp)
 {
 	struct epoll_event ev[LOOP_EVENTS];
 
@@ -195,15 +166,15 @@ void loop_run(void)
 	do {
 		int n, i;
 
-		n = loop_wait(ev, lp.stopped ? 0 : loop_timeout());
+		n = loop_wait(lp, ev, lp->stopped ? 0 : loop_timeout(lp));
 		if (n < 0 && errno != EINTR)
 			die_perror("epoll_wait");
-		clock_gettime(CLOCK_MONOTONIC, &lp.now);
+		clock_gettime(CLOCK_MONOTONIC, &lp->now);
 
 		for (i = 0; i < n; i++) {
 			union ep_ref ref = { .u64 = ev[i].data.u64 };
 			ep_handler_fn fn = ref.type < EP_TYPE_NUM_ ?
-					   lp.handlers[ref.type] : NULL;
+					   lp->handlers[ref.type] : NULL;
 
 			if (unlikely(!fn)) {
 				warn_rl("no handler for %s event on fd %d",
@@ -213,16 +184,16 @@ void loop_run(void)
 			}
 			trace("%s event 0x%x on fd %d", ep_type_str[ref.type],
 			      ev[i].events, ref.fd);
-			fn(ref, ev[i].events, &lp.now);
+			fn(lp, ref, ev[i].events);
 		}
 
-		for (i = 0; i < lp.npost; i++)
-			lp.post[i](&lp.now);
-		loop_timers_run();
-		if (lp.last)
-			lp.last();
-	} while (!lp.stopped);
+		for (i = 0; i < lp->npost; i++)
+			lp->post[i](lp);
+		loop_timers_run(lp);
+		if (lp->last)
+			lp->last(lp);
+	} while (!lp->stopped);
 	/* the stop is consumed: a later loop_run() (tests step the loop
 	 * one batch at a time this way) runs again */
-	lp.stopped = false;
+	lp->stopped = false;
 }

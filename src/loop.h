@@ -3,9 +3,12 @@
 #ifndef TETHER_LOOP_H
 #define TETHER_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <time.h>
+
+#include "loop_poll.h"
 
 /* What an epoll event refers to; each type has one registered handler */
 enum ep_type {
@@ -43,35 +46,93 @@ union ep_ref {
 };
 _Static_assert(sizeof(union ep_ref) == sizeof(uint64_t), "ep_ref size");
 
-typedef void (*ep_handler_fn)(union ep_ref ref, uint32_t events,
-			      const struct timespec *now);
-typedef void (*loop_hook_fn)(const struct timespec *now);
-typedef void (*loop_hook0_fn)(void);
+struct loop;
 
-void loop_init(void);
-void loop_handler_set(enum ep_type type, ep_handler_fn fn);
+typedef void (*ep_handler_fn)(struct loop *lp, union ep_ref ref,
+			      uint32_t events);
+typedef void (*loop_hook_fn)(struct loop *lp);
+
+#define LOOP_HOOKS	16	/* post-batch and timer hooks */
+
+/**
+ * struct loop_timer - a periodic hook
+ * @fn:		the hook
+ * @interval_ms: period
+ * @last:	when it last ran
+ */
+struct loop_timer {
+	loop_hook_fn fn;
+	unsigned interval_ms;
+	struct timespec last;
+};
+
+/* The per-loop state of modules above the loop: each module owns its type
+ * (only declared here), creates it at start-up and finds it here */
+struct flow_table;
+struct link;
+struct egress;
+
+/**
+ * struct loop - one event loop, and what the data path keeps per loop:
+ * the loop hands itself to every handler, hook and timer, and they hand
+ * it down. A second loop (a second queue, on a second core) is a second
+ * struct loop with state of its own; nothing per packet lives elsewhere
+ * but state about the guest itself (l2/guest.c, the services) and the
+ * read-only configuration.
+ * @epfd:	epoll instance
+ * @stopped:	loop_stop() was called: leave after this batch
+ * @status:	exit status given to loop_stop()
+ * @now:	CLOCK_MONOTONIC, taken at the start of each batch
+ * @handlers:	per enum ep_type
+ * @post:	hooks run after each batch, in order
+ * @npost:	how many
+ * @timers:	periodic hooks, after the post-batch ones
+ * @ntimers:	how many
+ * @last:	runs after everything else in a batch (flow/ frees slots)
+ * @poll:	adaptive polling before sleeping
+ * @flows:	the flow table (flow/)
+ * @link:	the link back-end and its receive batch (link/)
+ * @egress:	the frame batch toward the guest (l2/egress.c)
+ */
+struct loop {
+	int epfd;
+	bool stopped;
+	int status;
+	struct timespec now;
+	ep_handler_fn handlers[EP_TYPE_NUM_];
+	loop_hook_fn post[LOOP_HOOKS];
+	int npost;
+	struct loop_timer timers[LOOP_HOOKS];
+	int ntimers;
+	loop_hook_fn last;
+	struct loop_poll poll;
+
+	struct flow_table *flows;
+	struct link *link;
+	struct egress *egress;
+};
+
+void loop_init(struct loop *lp);
+void loop_handler_set(struct loop *lp, enum ep_type type, ep_handler_fn fn);
 /* loop_post_add() - run @fn after every batch of events (flushes, deferred) */
-void loop_post_add(loop_hook_fn fn);
+void loop_post_add(struct loop *lp, loop_hook_fn fn);
 /* loop_post_last() - run @fn after the post-batch hooks and the timers
  * (the flow table frees the slots closed in the batch: one hook) */
-void loop_post_last(loop_hook0_fn fn);
+void loop_post_last(struct loop *lp, loop_hook_fn fn);
 /* loop_timer_add() - run @fn about every @interval_ms milliseconds (a
  * module initialised again, as the unit tests do, keeps one entry) */
-void loop_timer_add(loop_hook_fn fn, unsigned interval_ms);
+void loop_timer_add(struct loop *lp, loop_hook_fn fn, unsigned interval_ms);
 
 /* Return 0 or -errno */
-int loop_add(int fd, uint32_t events, union ep_ref ref);
-int loop_mod(int fd, uint32_t events, union ep_ref ref);
-void loop_del(int fd);
+int loop_add(struct loop *lp, int fd, uint32_t events, union ep_ref ref);
+int loop_mod(struct loop *lp, int fd, uint32_t events, union ep_ref ref);
+void loop_del(struct loop *lp, int fd);
 
 /* loop_run() - dispatch events until loop_stop(), even one called before */
-void loop_run(void);
-void loop_stop(int status);
+void loop_run(struct loop *lp);
+void loop_stop(struct loop *lp, int status);
 /* loop_poll_max() - poll at most @usec before sleeping (adaptive), 0: never */
-void loop_poll_max(unsigned usec);
-int loop_status(void);
-/* loop_now() - time taken at the start of the current batch */
-const struct timespec *loop_now(void);
+void loop_poll_max(struct loop *lp, unsigned usec);
 
 static inline union ep_ref ep_ref_make(enum ep_type type, int fd, uint32_t idx)
 {

@@ -81,14 +81,14 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 	};
 }
 
-static void flush_hook(const struct timespec *now)
+static void flush_hook(struct loop *lp)
 {
-	(void)now;
-	egress_flush();
+	egress_flush(lp);
 }
 
 int main(int argc, char **argv)
 {
+	struct loop loop, *lp = &loop;	/* the one loop, for now */
 	struct sandbox_profile sb;
 	int pidfile;
 
@@ -102,9 +102,10 @@ int main(int argc, char **argv)
 		pcap_open(conf.link.pcap);
 	proc_runas(&conf.proc);	/* before creating or joining namespaces */
 
-	loop_init();
-	loop_poll_max(conf.proc.busy_poll_us);
-	flow_init();
+	loop_init(lp);
+	loop_poll_max(lp, conf.proc.busy_poll_us);
+	flow_init(lp);
+	link_init(lp);
 
 	/* 1. The link back-end */
 	if (conf.mode == MODE_PASTA) {
@@ -113,48 +114,48 @@ int main(int argc, char **argv)
 
 		ns_setup(&conf);
 		fd = ns_tap_open(&conf, &udp_gso);
-		link_tun_use(fd, udp_gso);
+		link_tun_use(lp, fd, udp_gso);
 	} else {
-		link_stream_open(&conf);
+		link_stream_open(lp, &conf);
 	}
 	conf_print(&conf);
 
 	/* 2. Frame ingress, link services and translators */
 	guest_init(&conf);
-	egress_init(&conf);
+	egress_init(lp, &conf);
 	nat_init(&conf);
 	sock_prepare_init(&conf);
-	ingress_init(&conf);
+	ingress_init(lp, &conf);
 	arp_init(&conf);
 	dhcp_init(&conf);
 	dhcpv6_init(&conf);
-	ndp_init(&conf);
-	tcp_init(&conf);
-	udp_init(&conf);
-	icmp_init(&conf);
+	ndp_init(lp, &conf);
+	tcp_init(lp, &conf);
+	udp_init(lp, &conf);
+	icmp_init(lp, &conf);
 	ingress_register(INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
 	ingress_register(INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
 	ingress_register(INGRESS_ICMP, conf.svc.icmp ? icmp_from_tap : NULL);
-	udp_inbound_init();	/* what forwarding hands connections to */
+	udp_inbound_init(lp);	/* what forwarding hands connections to */
 	if (conf.mode == MODE_PASTA && conf.ns.splice)
-		tcp_splice_init();
-	fwd_init(&conf);	/* bind failures must reach the caller */
-	link_wire(ingress_batch, guest_forget);
-	link_start();
+		tcp_splice_init(lp);
+	fwd_init(lp, &conf);	/* bind failures must reach the caller */
+	link_wire(lp, ingress_batch, guest_forget);
+	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */
-	loop_post_add(flush_hook);	/* last: after translators queued */
+	loop_post_add(lp, flush_hook);	/* last: after translators queued */
 
 	/* 3. Detach if asked, confine, tell whoever waits, let it run */
 	if (!conf.proc.foreground)
 		proc_daemonize();
 	if (conf.mode == MODE_PASTA)
-		ns_quit_watch(&conf);	/* opens what it watches */
+		ns_quit_watch(lp, &conf);	/* opens what it watches */
 	sandbox_profile(&conf, &sb);
 	sandbox_enter(&sb);		/* from here: no files, few calls */
 	proc_ready(pidfile);
 	if (conf.mode == MODE_PASTA && conf.ns.target == NS_SPAWN)
-		ns_release_child();
+		ns_release_child(lp);
 
-	loop_run();
-	return loop_status();
+	loop_run(lp);
+	return lp->status;
 }

@@ -10,6 +10,7 @@
 
 #include "lib/inany.h"
 #include "lib/log.h"
+#include "loop.h"
 
 /*
  * DOC: one table holds every flow tether translates, whatever its kind:
@@ -80,6 +81,7 @@ _Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed whole");
  * @kind:	enum flow_kind, FLOW_NONE if free
  * @closed:	closed in this batch: the slot is freed after it
  * @hashed:	@key is in the index
+ * @idx:	the slot's index: epoll references and log lines carry it
  * @prev, @next: open: the kind's list; free or closed: @next links the
  *		free or closed list (flow/ only)
  * @last:	last activity, seconds (CLOCK_MONOTONIC)
@@ -100,6 +102,7 @@ struct flow_common {
 	uint8_t closed;
 	uint8_t hashed;
 	uint8_t pad_;
+	uint32_t idx;
 	uint32_t prev;
 	uint32_t next;
 	uint32_t last;
@@ -134,7 +137,7 @@ struct flow_kind_ops {
 	size_t size;
 	unsigned cap;
 	unsigned idle_s;
-	void (*close)(struct flow_common *f);
+	void (*close)(struct loop *lp, struct flow_common *f);
 };
 
 /**
@@ -151,48 +154,59 @@ struct flow_stats {
 	uint64_t idle;
 };
 
-void flow_init(void);
-void flow_kind_register(enum flow_kind kind, const struct flow_kind_ops *ops);
-void flow_kind_cap(enum flow_kind kind, unsigned cap);
-unsigned flow_kind_cap_get(enum flow_kind kind);
+/* flow_init() - @lp's flow table, empty (once per loop) */
+void flow_init(struct loop *lp);
+void flow_kind_register(struct loop *lp, enum flow_kind kind,
+			const struct flow_kind_ops *ops);
+void flow_kind_cap(struct loop *lp, enum flow_kind kind, unsigned cap);
+unsigned flow_kind_cap_get(const struct loop *lp, enum flow_kind kind);
 const char *flow_kind_name(unsigned kind);
 
 /* flow_alloc() - a zeroed record of @kind, NULL (counted) at its cap */
-void *flow_alloc(enum flow_kind kind, const struct timespec *now);
+void *flow_alloc(struct loop *lp, enum flow_kind kind);
 /* flow_close() - out of the index now, slot freed after the batch */
-void flow_close(struct flow_common *f);
+void flow_close(struct loop *lp, struct flow_common *f);
 /* flow_close_sock() - a flow that owns one socket: out of the loop, back
  * to the fd budget, *@fd set to -1, flow_close() */
-void flow_close_sock(struct flow_common *f, int *fd);
+void flow_close_sock(struct loop *lp, struct flow_common *f, int *fd);
 /* flow_reap() - free the slots closed in this batch (the loop calls it) */
-void flow_reap(void);
-void flow_idle_scan(const struct timespec *now);
+void flow_reap(struct loop *lp);
+void flow_idle_scan(struct loop *lp);
 
-struct flow_common *flow_at(uint32_t idx);
-uint32_t flow_idx(const struct flow_common *f);
+struct flow_common *flow_at(const struct loop *lp, uint32_t idx);
+
+static inline uint32_t flow_idx(const struct flow_common *f)
+{
+	return f->idx;
+}
 
 /* flow_get() - open flow @idx if it is of @kind, else NULL */
-static inline void *flow_get(uint32_t idx, enum flow_kind kind)
+static inline void *flow_get(const struct loop *lp, uint32_t idx,
+			     enum flow_kind kind)
 {
-	struct flow_common *f = flow_at(idx);
+	struct flow_common *f = flow_at(lp, idx);
 
 	return f && f->kind == kind && !f->closed ? f : NULL;
 }
 
-static inline void flow_touch(struct flow_common *f,
-			      const struct timespec *now)
+static inline void flow_touch(const struct loop *lp, struct flow_common *f)
 {
-	f->last = (uint32_t)now->tv_sec;
+	f->last = (uint32_t)lp->now.tv_sec;
 }
 
 /* flow_oldest() - the open flow of @kind idle longest, NULL if none */
-struct flow_common *flow_oldest(enum flow_kind kind);
+struct flow_common *flow_oldest(const struct loop *lp, enum flow_kind kind);
 /* flow_foreach() - call @fn for every open flow, in slot order */
-void flow_foreach(void (*fn)(struct flow_common *f, void *arg), void *arg);
-void flow_foreach_kind(enum flow_kind kind,
-		       void (*fn)(struct flow_common *f, void *arg), void *arg);
-const struct flow_stats *flow_stats(enum flow_kind kind);
-unsigned flow_count(void);
+void flow_foreach(struct loop *lp,
+		  void (*fn)(struct loop *lp, struct flow_common *f, void *arg),
+		  void *arg);
+void flow_foreach_kind(struct loop *lp, enum flow_kind kind,
+		       void (*fn)(struct loop *lp, struct flow_common *f,
+				  void *arg),
+		       void *arg);
+const struct flow_stats *flow_stats(const struct loop *lp,
+				    enum flow_kind kind);
+unsigned flow_count(const struct loop *lp);
 
 /* The index (flow_index.c): @f->key to @f */
 static inline void flow_key_set(struct flow_key *k, uint8_t proto,
@@ -207,13 +221,13 @@ static inline void flow_key_set(struct flow_key *k, uint8_t proto,
 	k->proto = proto;
 }
 
-void flow_index_init(void);
 /* Return: 0, -EEXIST, or -ENOSPC when the index is full */
-int flow_hash_insert(struct flow_common *f);
-void flow_hash_remove(struct flow_common *f);
+int flow_hash_insert(struct loop *lp, struct flow_common *f);
+void flow_hash_remove(struct loop *lp, struct flow_common *f);
 /* Return: the open flow with key @k, or NULL */
-struct flow_common *flow_lookup(const struct flow_key *k);
-unsigned flow_hash_count(void);
+struct flow_common *flow_lookup(const struct loop *lp,
+				const struct flow_key *k);
+unsigned flow_hash_count(const struct loop *lp);
 
 /* Log with the flow's index, kind and sides; arguments only evaluated if
  * printed. @lvl is a log macro: debug_rl, warn_rl, trace... */

@@ -226,7 +226,8 @@ static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
 }
 
 /* Register a bound socket as listener (@kind, @rule, @port) */
-static int fwd_add(unsigned kind, unsigned rule, uint16_t port, int af,
+static int fwd_add(struct loop *lp, unsigned kind, unsigned rule,
+		   uint16_t port, int af,
 		   int fd)
 {
 	enum ep_type t = fwd_kind_udp(kind) ? EP_UDP_LISTEN : EP_TCP_LISTEN;
@@ -242,7 +243,7 @@ static int fwd_add(unsigned kind, unsigned rule, uint16_t port, int af,
 		return -ENOSPC;
 	}
 	idx = (uint32_t)(l - fwd.l);
-	rc = loop_add(fd, EPOLLIN, ep_ref_make(t, fd, idx));
+	rc = loop_add(lp, fd, EPOLLIN, ep_ref_make(t, fd, idx));
 	if (rc) {
 		close(fd);
 		fwd_free(l);
@@ -276,7 +277,8 @@ static bool fwd_family_missing(int rc)
  *
  * Return: 0 if at least one socket listens, else -errno
  */
-int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict)
+int fwd_listen(struct loop *lp, unsigned kind, unsigned rule, uint16_t port,
+	       bool strict)
 {
 	const struct fwd_spec *fs = fwd_rule(kind, rule);
 	int n, i, ok = 0, err = 0, fd, rc;
@@ -285,7 +287,7 @@ int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict)
 	n = fwd_binds(kind, fs, b);
 	for (i = 0; i < n; i++) {
 		fd = fwd_sock(kind, fs, &b[i], port, strict);
-		rc = fd < 0 ? fd : fwd_add(kind, rule, port, b[i].af, fd);
+		rc = fd < 0 ? fd : fwd_add(lp, kind, rule, port, b[i].af, fd);
 		if (!rc) {
 			ok++;
 			continue;
@@ -310,7 +312,7 @@ int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict)
  * @rule:	rule index
  * @port:	port
  */
-void fwd_unlisten(unsigned kind, unsigned rule, uint16_t port)
+void fwd_unlisten(struct loop *lp, unsigned kind, unsigned rule, uint16_t port)
 {
 	uint32_t *pp = &fwd.head[kind][port];
 
@@ -327,7 +329,7 @@ void fwd_unlisten(unsigned kind, unsigned rule, uint16_t port)
 		if (l->flags & FWD_L_PAUSED)
 			fwd.paused--;
 		if (fwd_kind_udp(kind))
-			udp_fwd_listener_gone(idx);
+			udp_fwd_listener_gone(lp, idx);
 		fwd_free(l);
 		fwd.count--;
 	}
@@ -376,19 +378,20 @@ bool fwd_is_ours(unsigned kind, uint16_t port, uint32_t ino)
  * periodic timer resumes it
  * @l:		listener
  */
-void fwd_pause(struct fwd_listener *l)
+void fwd_pause(struct loop *lp, struct fwd_listener *l)
 {
 	enum ep_type t = fwd_kind_udp(l->kind) ? EP_UDP_LISTEN : EP_TCP_LISTEN;
 
 	if (l->flags & FWD_L_PAUSED)
 		return;
-	if (loop_mod(l->fd, 0, ep_ref_make(t, l->fd, (uint32_t)(l - fwd.l))))
+	if (loop_mod(lp, l->fd, 0, ep_ref_make(t, l->fd,
+					       (uint32_t)(l - fwd.l))))
 		return;
 	l->flags |= FWD_L_PAUSED;
 	fwd.paused++;
 }
 
-static void fwd_resume_all(void)
+static void fwd_resume_all(struct loop *lp)
 {
 	uint32_t i;
 
@@ -399,14 +402,14 @@ static void fwd_resume_all(void)
 		if (l->fd < 0 || !(l->flags & FWD_L_PAUSED))
 			continue;
 		t = fwd_kind_udp(l->kind) ? EP_UDP_LISTEN : EP_TCP_LISTEN;
-		loop_mod(l->fd, EPOLLIN, ep_ref_make(t, l->fd, i));
+		loop_mod(lp, l->fd, EPOLLIN, ep_ref_make(t, l->fd, i));
 		l->flags &= ~FWD_L_PAUSED;
 		fwd.paused--;
 	}
 }
 
 /* Explicit and "all" rules: every port now */
-static void fwd_listen_static(unsigned kind, unsigned rule)
+static void fwd_listen_static(struct loop *lp, unsigned kind, unsigned rule)
 {
 	const struct fwd_spec *fs = fwd_rule(kind, rule);
 	bool strict = fs->mode == FWD_MODE_LIST;
@@ -419,7 +422,7 @@ static void fwd_listen_static(unsigned kind, unsigned rule)
 	for (port = 1; port < FWD_PORTS; port++) {
 		if (!fwd_spec_has(fs, (uint16_t)port))
 			continue;
-		rc = fwd_listen(kind, rule, (uint16_t)port, strict);
+		rc = fwd_listen(lp, kind, rule, (uint16_t)port, strict);
 		if (!rc) {
 			ok++;
 			continue;
@@ -442,11 +445,11 @@ static void fwd_listen_static(unsigned kind, unsigned rule)
 }
 
 /* Periodic: the scanner, pools, idle flows */
-static void fwd_timer(const struct timespec *now)
+static void fwd_timer(struct loop *lp)
 {
 	if (fwd.paused)
-		fwd_resume_all();
-	fwd_auto_scan(now);
+		fwd_resume_all(lp);
+	fwd_auto_scan(lp);
 	if (fwd.splice)
 		nspool_refill();
 }
@@ -492,7 +495,7 @@ static bool fwd_kind_used(const struct conf *c, unsigned kind, bool explicit)
  * fwd_init() - listeners for every rule, scanner, fast path (see fwd.h)
  * @c:		configuration
  */
-void fwd_init(const struct conf *c)
+void fwd_init(struct loop *lp, const struct conf *c)
 {
 	bool tcp_in = fwd_kind_used(c, FWD_TCP_IN, false);
 	bool udp_in = fwd_kind_used(c, FWD_UDP_IN, false);
@@ -508,7 +511,7 @@ void fwd_init(const struct conf *c)
 	fwd.freebind = c->fwd.freebind;
 	fwd.fd_cap = fwd_fd_cap();
 
-	fwd_conn_init();
+	fwd_conn_init(lp);
 	if (fwd.splice) {
 		nspool_init(tcp_in && fwd.v4, tcp_in && fwd.v6,
 			    udp_in && fwd.v4, udp_in && fwd.v6);
@@ -524,10 +527,10 @@ void fwd_init(const struct conf *c)
 		}
 		nsbulk.on = fwd_kind_ns(k);
 		for (i = 0; i < c->fwd.n[k]; i++)
-			fwd_listen_static(k, (unsigned)i);
+			fwd_listen_static(lp, k, (unsigned)i);
 		fwd_ns_bulk_end();
 	}
-	fwd_auto_init();
-	loop_timer_add(fwd_timer, FWD_SCAN_MS);
+	fwd_auto_init(lp);
+	loop_timer_add(lp, fwd_timer, FWD_SCAN_MS);
 	debug("forwarding: %u listening sockets", fwd.count);
 }

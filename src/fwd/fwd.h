@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "loop.h"
 
 /*
  * fwd_init() - open the listening sockets of every -t/-u (host side) and
@@ -13,7 +14,7 @@
  * loopback fast path. An explicit port that can't be bound is fatal:
  * call before the parent of a daemon exits (proc_ready()).
  */
-void fwd_init(const struct conf *c);
+void fwd_init(struct loop *lp, const struct conf *c);
 
 /* fwd_listeners() - listening sockets open now, for logs and tests */
 unsigned fwd_listeners(void);

@@ -183,7 +183,7 @@ static void fwd_auto_read(unsigned side)
 }
 
 /* Open or close listeners of one "auto" rule to match the scan */
-static void fwd_auto_rule(unsigned kind, unsigned rule)
+static void fwd_auto_rule(struct loop *lp, unsigned kind, unsigned rule)
 {
 	unsigned side = fwd_kind_ns(kind) ? FWD_SIDE_HOST : FWD_SIDE_NS;
 	const struct fwd_spec *fs = fwd_rule(kind, rule);
@@ -204,13 +204,13 @@ static void fwd_auto_rule(unsigned kind, unsigned rule)
 			       (fwd_kind_udp(kind) && bit_get(udp, t));
 			have = fwd_listening(kind, rule, port);
 			if (want && !have && !bit_get(sc.failed[kind], port)) {
-				if (fwd_listen(kind, rule, port, false))
+				if (fwd_listen(lp, kind, rule, port, false))
 					bit_set(sc.failed[kind], port);
 				else
 					debug("auto: %s port %u forwarded",
 					      fwd_opt_name(kind), port);
 			} else if (!want && have) {
-				fwd_unlisten(kind, rule, port);
+				fwd_unlisten(lp, kind, rule, port);
 				debug("auto: %s port %u released",
 				      fwd_opt_name(kind), port);
 			}
@@ -220,14 +220,13 @@ static void fwd_auto_rule(unsigned kind, unsigned rule)
 
 /**
  * fwd_auto_scan() - read the tables, follow them (periodic)
- * @now:	current time
+ * @lp:		the loop
  */
-void fwd_auto_scan(const struct timespec *now)
+void fwd_auto_scan(struct loop *lp)
 {
 	unsigned side, k;
 	int i;
 
-	(void)now;
 	if (!sc.any)
 		return;
 	if (++sc.ticks % FWD_RETRY_TICKS == 0)
@@ -241,7 +240,7 @@ void fwd_auto_scan(const struct timespec *now)
 			continue;
 		for (i = 0; i < fwd.rules->n[k]; i++) {
 			if (fwd_rule(k, (unsigned)i)->mode == FWD_MODE_AUTO)
-				fwd_auto_rule(k, (unsigned)i);
+				fwd_auto_rule(lp, k, (unsigned)i);
 		}
 	}
 }
@@ -249,7 +248,7 @@ void fwd_auto_scan(const struct timespec *now)
 /**
  * fwd_auto_init() - open the /proc/net files "auto" rules need, first scan
  */
-void fwd_auto_init(void)
+void fwd_auto_init(struct loop *lp)
 {
 	unsigned k, side;
 	int i;
@@ -288,5 +287,5 @@ void fwd_auto_init(void)
 			      "reading /proc/net", side ? "the namespace" :
 			      "the host", strerror(-rc));
 	}
-	fwd_auto_scan(loop_now());
+	fwd_auto_scan(lp);
 }

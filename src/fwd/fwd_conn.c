@@ -59,7 +59,8 @@ static bool fwd_splice_dst(unsigned kind, int af, const union inany *local,
 
 /* An accepted loopback client, @peer port @pport: splice it to the other
  * side */
-static void fwd_tcp_splice(const struct fwd_listener *l, int fd,
+static void fwd_tcp_splice(struct loop *lp, const struct fwd_listener *l,
+			   int fd,
 			   const union inany *peer, uint16_t pport,
 			   uint16_t tport)
 {
@@ -83,7 +84,7 @@ static void fwd_tcp_splice(const struct fwd_listener *l, int fd,
 			strerror(fwd_kind_ns(l->kind) ? errno : -tfd));
 		goto refuse;
 	}
-	tcp_splice_new(fd, peer, pport, tfd, &dst, tport);
+	tcp_splice_new(lp, fd, peer, pport, tfd, &dst, tport);
 	return;
 refuse:
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -91,8 +92,7 @@ refuse:
 }
 
 /* EPOLLIN on a TCP listener: accept, and send each client its way */
-static void fwd_tcp_handler(union ep_ref ref, uint32_t events,
-			    const struct timespec *now)
+static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	struct fwd_listener *l = fwd_listener_at(ref.idx, ref.fd);
 	uint16_t tport, pport;
@@ -114,7 +114,7 @@ static void fwd_tcp_handler(union ep_ref ref, uint32_t events,
 			    errno == ENOBUFS || errno == ENOMEM) {
 				warn_rl("port %u: can't accept: %s, pausing",
 					l->port, strerror(errno));
-				fwd_pause(l);
+				fwd_pause(lp, l);
 				return;
 			}
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -128,21 +128,20 @@ static void fwd_tcp_handler(union ep_ref ref, uint32_t events,
 		inany_from_sockaddr(&peer, &pport, &sa);
 		if (fwd_kind_ns(l->kind) ||
 		    (fwd.splice && inany_is_loopback(&peer)))
-			fwd_tcp_splice(l, fd, &peer, pport, tport);
+			fwd_tcp_splice(lp, l, fd, &peer, pport, tport);
 		else
-			tcp_inbound_accept(fd, &peer, pport, tport, now);
+			tcp_inbound_accept(lp, fd, &peer, pport, tport);
 	}
 }
 
 /* EPOLLIN on a UDP listener (side 0) or a spliced flow's socket (1) */
-static void fwd_udp_handler(union ep_ref ref, uint32_t events,
-			    const struct timespec *now)
+static void fwd_udp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	struct fwd_listener *l;
 	struct udp_fwd f;
 
 	if (ref.side) {
-		udp_splice_sock_handler(ref, events, now);
+		udp_splice_sock_handler(lp, ref, events);
 		return;
 	}
 	l = fwd_listener_at(ref.idx, ref.fd);
@@ -161,14 +160,14 @@ static void fwd_udp_handler(union ep_ref ref, uint32_t events,
 		if (!fwd_splice_dst(l->kind, AF_INET6, NULL, &f.dst[1]))
 			memset(&f.dst[1], 0, sizeof(f.dst[1]));
 	}
-	udp_fwd_recv(&f, now);
+	udp_fwd_recv(lp, &f);
 }
 
 /**
  * fwd_conn_init() - take events of listening sockets
  */
-void fwd_conn_init(void)
+void fwd_conn_init(struct loop *lp)
 {
-	loop_handler_set(EP_TCP_LISTEN, fwd_tcp_handler);
-	loop_handler_set(EP_UDP_LISTEN, fwd_udp_handler);
+	loop_handler_set(lp, EP_TCP_LISTEN, fwd_tcp_handler);
+	loop_handler_set(lp, EP_UDP_LISTEN, fwd_udp_handler);
 }

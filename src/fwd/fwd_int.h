@@ -9,6 +9,7 @@
 
 #include "conf/conf.h"
 #include "conf/fwd_spec.h"
+#include "loop.h"
 
 #define FWD_LISTEN_MAX	(1U << 17)	/* listening sockets, all rules */
 #define FWD_SCAN_MS	500		/* "auto" scan and housekeeping */
@@ -96,17 +97,18 @@ static inline const struct fwd_spec *fwd_rule(unsigned kind, unsigned rule)
 /* fwd.c */
 const char *fwd_opt_name(unsigned kind);
 struct fwd_listener *fwd_listener_at(uint32_t idx, int fd);
-int fwd_listen(unsigned kind, unsigned rule, uint16_t port, bool strict);
-void fwd_unlisten(unsigned kind, unsigned rule, uint16_t port);
+int fwd_listen(struct loop *lp, unsigned kind, unsigned rule, uint16_t port,
+	       bool strict);
+void fwd_unlisten(struct loop *lp, unsigned kind, unsigned rule, uint16_t port);
 bool fwd_listening(unsigned kind, unsigned rule, uint16_t port);
 bool fwd_is_ours(unsigned kind, uint16_t port, uint32_t ino);
-void fwd_pause(struct fwd_listener *l);
+void fwd_pause(struct loop *lp, struct fwd_listener *l);
 
 /* fwd_conn.c */
-void fwd_conn_init(void);
+void fwd_conn_init(struct loop *lp);
 
 /* fwd_auto.c */
-void fwd_auto_init(void);
-void fwd_auto_scan(const struct timespec *now);
+void fwd_auto_init(struct loop *lp);
+void fwd_auto_scan(struct loop *lp);
 
 #endif /* TETHER_FWD_INT_H */

@@ -57,7 +57,7 @@ static bool arp_wants_reply(const uint8_t *a)
 	return true;
 }
 
-void arp_from_tap(const uint8_t *frame, size_t len)
+void arp_from_tap(struct loop *lp, const uint8_t *frame, size_t len)
 {
 	const uint8_t *a = frame + ETH_HDR_LEN;
 	uint8_t reply[ARP_FRAME_MIN] = { 0 };
@@ -79,15 +79,15 @@ void arp_from_tap(const uint8_t *frame, size_t len)
 
 	/* Ethernet: back to the sender, from us */
 	memcpy(reply, a + ARP_SHA, 6);
-	memcpy(reply + 6, egress_our_mac(), 6);
+	memcpy(reply + 6, egress_our_mac(lp), 6);
 	wr16(reply + 12, 0x0806);
 
 	memcpy(r, a, 6);			/* htype, ptype, hlen, plen */
 	wr16(r + 6, ARP_OP_REPLY);
-	memcpy(r + ARP_SHA, egress_our_mac(), 6);
+	memcpy(r + ARP_SHA, egress_our_mac(lp), 6);
 	memcpy(r + ARP_SPA, a + ARP_TPA, 4);	/* "I am who you asked for" */
 	memcpy(r + ARP_THA, a + ARP_SHA, 6);
 	memcpy(r + ARP_TPA, a + ARP_SPA, 4);
 
-	txq_copy(reply, sizeof(reply));
+	txq_copy(lp, reply, sizeof(reply));
 }

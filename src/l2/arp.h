@@ -7,9 +7,10 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "loop.h"
 
 void arp_init(const struct conf *c);
 /* arp_from_tap() - an ARP frame (Ethernet header onward, @len checked >= 14) */
-void arp_from_tap(const uint8_t *frame, size_t len);
+void arp_from_tap(struct loop *lp, const uint8_t *frame, size_t len);
 
 #endif /* TETHER_ARP_H */

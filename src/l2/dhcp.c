@@ -388,7 +388,8 @@ static void out_opts(struct dhcp_out *o, const struct dhcp_req *rq,
 }
 
 /* Build and queue the reply of type @msg (0: BOOTREPLY) to request @m */
-static void dhcp_reply(const uint8_t *m, const struct dhcp_req *rq, int msg)
+static void dhcp_reply(struct loop *lp, const uint8_t *m,
+		       const struct dhcp_req *rq, int msg)
 {
 	static uint8_t buf[EGRESS_COPY_MAX];
 	const struct conf_ip4 *ip4 = dh.ip4;
@@ -434,7 +435,7 @@ static void dhcp_reply(const uint8_t *m, const struct dhcp_req *rq, int msg)
 		inany_from_v4(&dst, ip4->addr);
 
 	udp_len = DHCP_UDP_HDR + dlen;
-	egress_l2l3(buf, &src, &dst, IPPROTO_UDP, udp_len);
+	egress_l2l3(lp, buf, &src, &dst, IPPROTO_UDP, udp_len);
 	if (bcast)
 		memset(buf, 0xff, 6);
 	else
@@ -448,7 +449,7 @@ static void dhcp_reply(const uint8_t *m, const struct dhcp_req *rq, int msg)
 	wr16(buf + hdr + 6, egress_l4_csum(&src, &dst, IPPROTO_UDP, &iov, 1,
 					   udp_len) ?: 0xffff);
 
-	if (egress_queue_copy(buf, hdr + udp_len))
+	if (egress_queue_copy(lp, buf, hdr + udp_len))
 		debug_rl("DHCP: egress queue full, reply dropped");
 }
 
@@ -488,7 +489,7 @@ static int dhcp_answer(const uint8_t *m, const struct dhcp_req *rq)
  * Return: true if consumed (answered, ignored or dropped), false if DHCP
  * is off or has no address to give
  */
-bool dhcp_from_tap(const struct pkt *p)
+bool dhcp_from_tap(struct loop *lp, const struct pkt *p)
 {
 	const uint8_t *m = p->l4 + DHCP_UDP_HDR;
 	size_t len = p->l4_len - DHCP_UDP_HDR;
@@ -514,6 +515,6 @@ bool dhcp_from_tap(const struct pkt *p)
 	if (msg < 0)
 		return true;
 	debug_rl("DHCP: message %d from the guest, reply %d", rq.msg, msg);
-	dhcp_reply(m, &rq, msg);
+	dhcp_reply(lp, m, &rq, msg);
 	return true;
 }

@@ -9,6 +9,7 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
 #define DHCP_SERVER_PORT	67
 #define DHCP_CLIENT_PORT	68
@@ -23,7 +24,7 @@ void dhcp_init(const struct conf *c);
  * Return: true if consumed (answered, ignored or dropped as malformed),
  * false if DHCP is disabled or has no address to give
  */
-bool dhcp_from_tap(const struct pkt *p);
+bool dhcp_from_tap(struct loop *lp, const struct pkt *p);
 
 /*
  * dhcp_name_encode() - write @name ("a.example.", "a.example") as DNS

@@ -415,7 +415,8 @@ static bool d6_answer(const struct d6_req *rq, struct d6_out *o)
 }
 
 /* Headers around the reply in @buf, then queue it to the sender of @p */
-static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
+static void d6_send(struct loop *lp, const struct pkt *p, uint8_t *buf,
+		    size_t dlen)
 {
 	size_t hdr = ETH_HDR_LEN + IP6_HDR_LEN, udp_len = D6_UDP_HDR + dlen;
 	uint8_t *udp = buf + hdr;
@@ -423,7 +424,7 @@ static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
 	union inany src;
 
 	inany_from_v6(&src, &d6.ip6->our_ll);
-	egress_l2l3(buf, &src, &p->src, IPPROTO_UDP, udp_len);
+	egress_l2l3(lp, buf, &src, &p->src, IPPROTO_UDP, udp_len);
 	memcpy(buf, p->frame + 6, 6);		/* back where it came from */
 
 	wr16(udp, DHCPV6_SERVER_PORT);
@@ -435,7 +436,7 @@ static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
 	wr16(udp + 6, egress_l4_csum(&src, &p->src, IPPROTO_UDP, &iov, 1,
 				     udp_len) ?: 0xffff);
 
-	if (egress_queue_copy(buf, hdr + udp_len))
+	if (egress_queue_copy(lp, buf, hdr + udp_len))
 		debug_rl("DHCPv6: egress queue full, reply dropped");
 }
 
@@ -446,7 +447,7 @@ static void d6_send(const struct pkt *p, uint8_t *buf, size_t dlen)
  * Return: true if consumed (answered, ignored or dropped), false if
  * DHCPv6 is off
  */
-bool dhcpv6_from_tap(const struct pkt *p)
+bool dhcpv6_from_tap(struct loop *lp, const struct pkt *p)
 {
 	static uint8_t buf[EGRESS_COPY_MAX];
 	size_t hdr = ETH_HDR_LEN + IP6_HDR_LEN + D6_UDP_HDR;
@@ -479,6 +480,6 @@ bool dhcpv6_from_tap(const struct pkt *p)
 		return true;
 	debug_rl("DHCPv6: message %d from the guest, reply %d", rq.type,
 		 o.p[0]);
-	d6_send(p, buf, o.len);
+	d6_send(lp, p, buf, o.len);
 	return true;
 }

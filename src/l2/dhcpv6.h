@@ -7,6 +7,7 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
 #define DHCPV6_CLIENT_PORT	546
 #define DHCPV6_SERVER_PORT	547
@@ -21,6 +22,6 @@ void dhcpv6_init(const struct conf *c);
  * Return: true if consumed (answered, ignored or dropped as malformed),
  * false if DHCPv6 is disabled
  */
-bool dhcpv6_from_tap(const struct pkt *p);
+bool dhcpv6_from_tap(struct loop *lp, const struct pkt *p);
 
 #endif /* TETHER_DHCPV6_H */

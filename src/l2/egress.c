@@ -2,6 +2,7 @@
 /* egress.c - build L2/L3 headers toward the guest; queue and flush frames */
 #include <errno.h>
 #include <linux/virtio_net.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "l2/egress.h"
@@ -10,8 +11,21 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
+#include "loop.h"
 
-static struct {
+/**
+ * struct egress - one loop's frames toward the guest, until the flush
+ * @our_mac:	source of every frame (from the configuration)
+ * @iov:	EGRESS_IOV_MAX iovecs per frame slot
+ * @vh:		virtio-net header of each frame, if the link takes one
+ * @cnt:	iovecs used by each frame
+ * @n:		frames queued
+ * @copy:	room for small frames queued by copy
+ * @ncopy:	copies used
+ * @ip4_id:	next IPv4 identification
+ * @gen:	flushes so far (users of frame memory compare it)
+ */
+struct egress {
 	uint8_t our_mac[6];
 	struct iovec iov[EGRESS_FRAMES * EGRESS_IOV_MAX];
 	struct virtio_net_hdr vh[EGRESS_FRAMES];
@@ -21,32 +35,39 @@ static struct {
 	int ncopy;
 	uint16_t ip4_id;
 	unsigned gen;
-} eg;
+};
 
-void egress_init(const struct conf *c)
+void egress_init(struct loop *lp, const struct conf *c)
 {
-	memcpy(eg.our_mac, c->link.our_mac, 6);
+	struct egress *eg = calloc(1, sizeof(*eg));
+
+	if (!eg)
+		die("no memory for the egress batch");
+	memcpy(eg->our_mac, c->link.our_mac, 6);
+	free(lp->egress);
+	lp->egress = eg;
 }
 
-const uint8_t *egress_our_mac(void)
+const uint8_t *egress_our_mac(const struct loop *lp)
 {
-	return eg.our_mac;
+	return lp->egress->our_mac;
 }
 
-size_t egress_l2l3(uint8_t *buf, const union inany *src,
+size_t egress_l2l3(struct loop *lp, uint8_t *buf, const union inany *src,
 		   const union inany *dst, uint8_t proto, size_t l4_len)
 {
+	struct egress *eg = lp->egress;
 	uint8_t *ip = buf + ETH_HDR_LEN;
 
 	memcpy(buf, guest_mac(), 6);
-	memcpy(buf + 6, eg.our_mac, 6);
+	memcpy(buf + 6, eg->our_mac, 6);
 
 	if (inany_is_v4(src)) {
 		wr16(buf + 12, 0x0800);
 		ip[0] = 0x45;
 		ip[1] = 0;
 		wr16(ip + 2, (uint16_t)(IP4_HDR_LEN + l4_len));
-		wr16(ip + 4, eg.ip4_id++);
+		wr16(ip + 4, eg->ip4_id++);
 		wr16(ip + 6, 0x4000);		/* DF */
 		ip[8] = 255;
 		ip[9] = proto;
@@ -91,16 +112,16 @@ uint16_t egress_pseudo_csum(const union inany *src, const union inany *dst,
 	return (uint16_t)~csum_fold(egress_pseudo(src, dst, proto, l4_len));
 }
 
-bool egress_offload_ok(void)
+bool egress_offload_ok(const struct loop *lp)
 {
-	const struct link_ops *ops = link_ops();
+	const struct link_ops *ops = link_ops(lp);
 
 	return ops && ops->vnet_hdr;
 }
 
-bool egress_udp_gso_ok(void)
+bool egress_udp_gso_ok(const struct loop *lp)
 {
-	const struct link_ops *ops = link_ops();
+	const struct link_ops *ops = link_ops(lp);
 
 	return ops && ops->vnet_hdr && ops->udp_gso;
 }
@@ -129,72 +150,76 @@ static void egress_vnet_hdr(struct virtio_net_hdr *vh,
 	}
 }
 
-int egress_queue_offload(const struct iovec *iov, int cnt,
+int egress_queue_offload(struct loop *lp, const struct iovec *iov, int cnt,
 			 const struct egress_offload *o)
 {
-	struct iovec *slot = &eg.iov[(size_t)eg.n * EGRESS_IOV_MAX];
+	struct egress *eg = lp->egress;
+	struct iovec *slot = &eg->iov[(size_t)eg->n * EGRESS_IOV_MAX];
 
 	ASSERT(cnt > 0 && cnt <= EGRESS_IOV_USER);
-	if (eg.n >= EGRESS_FRAMES)
+	if (eg->n >= EGRESS_FRAMES)
 		return -ENOBUFS;
-	if (egress_offload_ok()) {
-		egress_vnet_hdr(&eg.vh[eg.n], o);
-		slot->iov_base = &eg.vh[eg.n];
-		slot->iov_len = sizeof(eg.vh[eg.n]);
+	if (egress_offload_ok(lp)) {
+		egress_vnet_hdr(&eg->vh[eg->n], o);
+		slot->iov_base = &eg->vh[eg->n];
+		slot->iov_len = sizeof(eg->vh[eg->n]);
 		memcpy(slot + 1, iov, sizeof(*iov) * (size_t)cnt);
 		cnt++;
 	} else {
 		ASSERT(!o || (!o->csum_start && !o->gso_size));
 		memcpy(slot, iov, sizeof(*iov) * (size_t)cnt);
 	}
-	eg.cnt[eg.n++] = cnt;
+	eg->cnt[eg->n++] = cnt;
 	return 0;
 }
 
-int egress_queue(const struct iovec *iov, int cnt)
+int egress_queue(struct loop *lp, const struct iovec *iov, int cnt)
 {
-	return egress_queue_offload(iov, cnt, NULL);
+	return egress_queue_offload(lp, iov, cnt, NULL);
 }
 
-int egress_queue_copy(const void *frame, size_t len)
+int egress_queue_copy(struct loop *lp, const void *frame, size_t len)
 {
+	struct egress *eg = lp->egress;
 	struct iovec iov;
 
 	if (len > EGRESS_COPY_MAX)
 		return -EMSGSIZE;
-	if (eg.n >= EGRESS_FRAMES || eg.ncopy >= EGRESS_FRAMES)
+	if (eg->n >= EGRESS_FRAMES || eg->ncopy >= EGRESS_FRAMES)
 		return -ENOBUFS;
-	memcpy(eg.copy[eg.ncopy], frame, len);
-	iov.iov_base = eg.copy[eg.ncopy++];
+	memcpy(eg->copy[eg->ncopy], frame, len);
+	iov.iov_base = eg->copy[eg->ncopy++];
 	iov.iov_len = len;
-	return egress_queue(&iov, 1);
+	return egress_queue(lp, &iov, 1);
 }
 
-int egress_room(void)
+int egress_room(const struct loop *lp)
 {
-	return EGRESS_FRAMES - eg.n;
+	return EGRESS_FRAMES - lp->egress->n;
 }
 
-int egress_reserve(int frames)
+int egress_reserve(struct loop *lp, int frames)
 {
-	if (egress_room() < MIN(frames, EGRESS_FRAMES))
-		egress_flush();
-	return egress_room();
+	if (egress_room(lp) < MIN(frames, EGRESS_FRAMES))
+		egress_flush(lp);
+	return egress_room(lp);
 }
 
-void egress_flush(void)
+void egress_flush(struct loop *lp)
 {
-	if (!eg.n) {
-		eg.gen++;
+	struct egress *eg = lp->egress;
+
+	if (!eg->n) {
+		eg->gen++;
 		return;
 	}
-	link_tx(eg.iov, eg.cnt, eg.n);
-	eg.n = 0;
-	eg.ncopy = 0;
-	eg.gen++;
+	link_tx(lp, eg->iov, eg->cnt, eg->n);
+	eg->n = 0;
+	eg->ncopy = 0;
+	eg->gen++;
 }
 
-unsigned egress_flush_gen(void)
+unsigned egress_flush_gen(const struct loop *lp)
 {
-	return eg.gen;
+	return lp->egress->gen;
 }

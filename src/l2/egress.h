@@ -12,6 +12,7 @@
 #include "lib/inany.h"
 #include "l2/pkt.h"
 #include "link/frame.h"
+#include "loop.h"
 
 #define EGRESS_HDR_MAX	(ETH_HDR_LEN + IP6_HDR_LEN)	/* eth + IP */
 #define EGRESS_FRAMES	256	/* frames queued per loop iteration */
@@ -19,9 +20,9 @@
 #define EGRESS_IOV_USER	(EGRESS_IOV_MAX - 1)	/* producers' maximum: one
 						 * is kept for a link header */
 
-void egress_init(const struct conf *c);
+void egress_init(struct loop *lp, const struct conf *c);
 
-const uint8_t *egress_our_mac(void);
+const uint8_t *egress_our_mac(const struct loop *lp);
 
 /*
  * egress_l2l3() - write Ethernet and IP headers at @buf for a packet from
@@ -29,7 +30,7 @@ const uint8_t *egress_our_mac(void);
  * IPv4: DF set, TTL 255, header checksum filled. IPv6: hop limit 255.
  * Return: bytes written (34 or 54)
  */
-size_t egress_l2l3(uint8_t *buf, const union inany *src,
+size_t egress_l2l3(struct loop *lp, uint8_t *buf, const union inany *src,
 		   const union inany *dst, uint8_t proto, size_t l4_len);
 /* egress_l3_len() - header bytes egress_l2l3() writes for this family */
 static inline size_t egress_l2l3_len(const union inany *a)
@@ -64,7 +65,7 @@ uint16_t egress_l4_csum(const union inany *src, const union inany *dst,
  * all free again)
  * Return: frames that can be queued now, at least MIN(@frames, EGRESS_FRAMES)
  */
-int egress_reserve(int frames);
+int egress_reserve(struct loop *lp, int frames);
 
 /*
  * egress_queue() - queue one frame made of @cnt iovecs (Ethernet header
@@ -72,7 +73,7 @@ int egress_reserve(int frames);
  * runs after every batch of events. Never flushes.
  * Return: 0, or -ENOBUFS if the queue is full (the caller didn't reserve)
  */
-int egress_queue(const struct iovec *iov, int cnt);
+int egress_queue(struct loop *lp, const struct iovec *iov, int cnt);
 
 /**
  * struct egress_offload - work a link can do for us (virtio-net header
@@ -96,11 +97,11 @@ struct egress_offload {
 
 /* egress_offload_ok() - the link takes struct egress_offload (else
  * producers finish checksums and segment to the MTU themselves) */
-bool egress_offload_ok(void);
+bool egress_offload_ok(const struct loop *lp);
 /* egress_udp_gso_ok() - the link also takes UDP GSO frames (@gso_udp) */
-bool egress_udp_gso_ok(void);
+bool egress_udp_gso_ok(const struct loop *lp);
 /* egress_queue_offload() - as egress_queue(), with @o for the link */
-int egress_queue_offload(const struct iovec *iov, int cnt,
+int egress_queue_offload(struct loop *lp, const struct iovec *iov, int cnt,
 			 const struct egress_offload *o);
 /* egress_pseudo_csum() - the partial sum to leave in an offloaded L4
  * checksum field, to be stored with wr16() */
@@ -112,20 +113,20 @@ uint16_t egress_pseudo_csum(const union inany *src, const union inany *dst,
  * copied into egress's own buffer: for ARP, NDP, ICMP and the like.
  */
 #define EGRESS_COPY_MAX	1536
-int egress_queue_copy(const void *frame, size_t len);
+int egress_queue_copy(struct loop *lp, const void *frame, size_t len);
 
 /* egress_room() - frames that can still be queued before a flush */
-int egress_room(void);
+int egress_room(const struct loop *lp);
 
 /* egress_flush() - hand every queued frame to the link, in order; when it
  * returns, memory referenced by queued frames may be reused */
-void egress_flush(void);
+void egress_flush(struct loop *lp);
 
 /*
  * egress_flush_gen() - incremented by every egress_flush(): a producer
  * that keeps frame buffers of its own can tell that every buffer it
  * queued before has been written and may be reused.
  */
-unsigned egress_flush_gen(void);
+unsigned egress_flush_gen(const struct loop *lp);
 
 #endif /* TETHER_EGRESS_H */

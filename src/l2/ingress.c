@@ -128,13 +128,12 @@ void ingress_count_log(void)
 }
 
 /* With --debug, a summary line now and then, when something changed */
-static void ingress_stats_timer(const struct timespec *now)
+static void ingress_stats_timer(struct loop *lp)
 {
 	static uint64_t last_total;
 	uint64_t total = 0;
 	int i;
 
-	(void)now;
 	if (!log_enabled(LOG_LVL_DEBUG))
 		return;
 	for (i = IN_PASS + 1; i < IN_CNT_NUM_; i++)
@@ -144,14 +143,14 @@ static void ingress_stats_timer(const struct timespec *now)
 	last_total = total;
 }
 
-void ingress_init(const struct conf *c)
+void ingress_init(struct loop *lp, const struct conf *c)
 {
 	in.ip4 = c->ip4.enabled;
 	in.ip6 = c->ip6.enabled;
 	in.dhcp_addr = c->ip4.our_addr;
 	in.dhcp_bcast = conf_ip4_bcast(&c->ip4);
 	in.nheld = in.nseq = in.last_seq = 0;
-	loop_timer_add(ingress_stats_timer, STATS_LOG_MS);
+	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
 }
 
 void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn)
@@ -168,11 +167,11 @@ static void count(enum ingress_cnt why)
 }
 
 /* Fragments are the one drop worth telling the user about */
-static void frag_warn(const struct timespec *now)
+static void frag_warn(struct loop *lp)
 {
-	if (in.frag_warned && now->tv_sec - in.frag_warned < FRAG_WARN_S)
+	if (in.frag_warned && lp->now.tv_sec - in.frag_warned < FRAG_WARN_S)
 		return;
-	in.frag_warned = now->tv_sec ? now->tv_sec : 1;
+	in.frag_warned = lp->now.tv_sec ? lp->now.tv_sec : 1;
 	warn("guest sent an IP fragment: dropped (fragments are not "
 	     "supported; check the guest's MTU)");
 }
@@ -419,7 +418,7 @@ static bool same_flow(const struct pkt *a, const struct pkt *b)
 }
 
 /* Hand every held group to its translator, each in arrival order */
-static void seq_flush(const struct timespec *now)
+static void seq_flush(struct loop *lp)
 {
 	int i, pos = 0;
 
@@ -440,22 +439,22 @@ static void seq_flush(const struct timespec *now)
 
 		if (p->proto == IPPROTO_TCP) {
 			in.cnt[IN_CALL_TCP]++;
-			in.l4[INGRESS_TCP](p, in.seq[i].n, now);
+			in.l4[INGRESS_TCP](lp, p, in.seq[i].n);
 		} else {
 			in.cnt[IN_CALL_UDP]++;
-			in.l4[INGRESS_UDP](p, in.seq[i].n, now);
+			in.l4[INGRESS_UDP](lp, p, in.seq[i].n);
 		}
 	}
 	in.nheld = in.nseq = in.last_seq = 0;
 }
 
 /* Hold a TCP or UDP packet in the group of its flow */
-static void seq_add(const struct pkt *p, const struct timespec *now)
+static void seq_add(struct loop *lp, const struct pkt *p)
 {
 	int i, s = -1;
 
 	if (in.nheld >= INGRESS_PKTS)
-		seq_flush(now);
+		seq_flush(lp);
 
 	if (in.nseq && same_flow(p, &in.held[in.seq[in.last_seq].first])) {
 		s = in.last_seq;
@@ -469,7 +468,7 @@ static void seq_add(const struct pkt *p, const struct timespec *now)
 	}
 	if (s < 0) {
 		if (in.nseq >= INGRESS_SEQS)
-			seq_flush(now);
+			seq_flush(lp);
 		s = in.nseq++;
 		in.seq[s].first = in.nheld;
 		in.seq[s].n = 0;
@@ -504,14 +503,13 @@ static bool udp_is_dhcp(const struct pkt *p)
 	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
 }
 
-static enum ingress_cnt dispatch(const struct pkt *p,
-				 const struct timespec *now)
+static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 {
 	switch (p->proto) {
 	case IPPROTO_TCP:
 		if (!in.l4[INGRESS_TCP])
 			return IN_DROP_SVC_OFF;
-		seq_add(p, now);
+		seq_add(lp, p);
 		return IN_TO_TCP;
 	case IPPROTO_UDP:
 		if (udp_is_dhcp(p)) {
@@ -519,23 +517,23 @@ static enum ingress_cnt dispatch(const struct pkt *p,
 
 			if (p->gso)	/* one message per datagram, always */
 				return IN_DROP_GSO;
-			done = p->af == AF_INET ? dhcp_from_tap(p) :
-						  dhcpv6_from_tap(p);
+			done = p->af == AF_INET ? dhcp_from_tap(lp, p) :
+						  dhcpv6_from_tap(lp, p);
 
 			return done ? IN_TO_DHCP : IN_DROP_DHCP;
 		}
 		if (!in.l4[INGRESS_UDP])
 			return IN_DROP_SVC_OFF;
-		seq_add(p, now);
+		seq_add(lp, p);
 		return IN_TO_UDP;
 	case IPPROTO_ICMPV6:
 		if (p->l4[0] >= 133 && p->l4[0] <= 137)
-			return ndp_from_tap(p, now) ? IN_TO_NDP : IN_DROP_NDP;
+			return ndp_from_tap(lp, p) ? IN_TO_NDP : IN_DROP_NDP;
 		/* fall through */
 	case IPPROTO_ICMP:
 		if (!in.l4[INGRESS_ICMP])
 			return IN_DROP_SVC_OFF;
-		in.l4[INGRESS_ICMP](p, 1, now);
+		in.l4[INGRESS_ICMP](lp, p, 1);
 		return IN_TO_ICMP;
 	}
 	return IN_DROP_PROTO;
@@ -549,8 +547,8 @@ static bool unspec_src_ok(const struct pkt *p)
 	return p->proto == IPPROTO_UDP && udp_is_dhcp(p);
 }
 
-static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
-				   const struct timespec *now)
+static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
+				   uint16_t type)
 {
 	const uint8_t *ip = f->data + ETH_HDR_LEN;
 	size_t avail = f->len - ETH_HDR_LEN;
@@ -567,7 +565,7 @@ static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
 		r = parse_ip6(ip, avail, &p);
 	}
 	if (r == IN_DROP_FRAG)
-		frag_warn(now);
+		frag_warn(lp);
 	if (r != IN_PASS)
 		return r;
 
@@ -586,7 +584,7 @@ static enum ingress_cnt ingress_ip(const struct frame *f, uint16_t type,
 	p.frame = f->data;
 	p.frame_len = (size_t)(p.l4 + p.l4_len - f->data);
 	guest_addr_seen(&p.src);
-	return dispatch(&p, now);
+	return dispatch(lp, &p);
 }
 
 static bool mac_is_unicast(const uint8_t *mac)
@@ -596,7 +594,7 @@ static bool mac_is_unicast(const uint8_t *mac)
 	return !(mac[0] & 1) && memcmp(mac, zero, 6);
 }
 
-static void ingress_frame(const struct frame *f, const struct timespec *now)
+static void ingress_frame(struct loop *lp, const struct frame *f)
 {
 	const uint8_t *src_mac = f->data + 6;
 	uint16_t type;
@@ -615,23 +613,23 @@ static void ingress_frame(const struct frame *f, const struct timespec *now)
 			count(IN_DROP_FAMILY_OFF);
 			return;
 		}
-		arp_from_tap(f->data, f->len);
+		arp_from_tap(lp, f->data, f->len);
 		count(IN_TO_ARP);
 		return;
 	case ETH_P_IP_:
 	case ETH_P_IPV6_:
-		count(ingress_ip(f, type, now));
+		count(ingress_ip(lp, f, type));
 		return;
 	default:
 		count(IN_DROP_ETHERTYPE);
 	}
 }
 
-void ingress_batch(const struct frame *f, int n, const struct timespec *now)
+void ingress_batch(struct loop *lp, const struct frame *f, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		ingress_frame(&f[i], now);
-	seq_flush(now);
+		ingress_frame(lp, &f[i]);
+	seq_flush(lp);
 }

@@ -10,8 +10,9 @@
 #include "conf/conf.h"
 #include "l2/pkt.h"
 #include "link/frame.h"
+#include "loop.h"
 
-void ingress_init(const struct conf *c);
+void ingress_init(struct loop *lp, const struct conf *c);
 
 /*
  * The translators, registered at start-up (by main): @n packets of one
@@ -19,8 +20,7 @@ void ingress_init(const struct conf *c);
  * batch; ICMP: one at a time). Packets of a kind with no translator are
  * dropped, counted as "service off".
  */
-typedef void ingress_l4_fn(const struct pkt *p, int n,
-			   const struct timespec *now);
+typedef void ingress_l4_fn(struct loop *lp, const struct pkt *p, int n);
 enum ingress_l4 {
 	INGRESS_TCP,
 	INGRESS_UDP,
@@ -33,6 +33,6 @@ void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn);
  * TCP (and UDP) packets of the same flow are handed to the translator
  * together, so one connection's burst becomes one sendmsg().
  */
-void ingress_batch(const struct frame *f, int n, const struct timespec *now);
+void ingress_batch(struct loop *lp, const struct frame *f, int n);
 
 #endif /* TETHER_INGRESS_H */

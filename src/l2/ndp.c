@@ -109,7 +109,7 @@ static void ndp_dnssl_init(const struct conf *c)
 	ndp.dnssl_len = len;
 }
 
-void ndp_init(const struct conf *c)
+void ndp_init(struct loop *lp, const struct conf *c)
 {
 	int i;
 
@@ -130,9 +130,9 @@ void ndp_init(const struct conf *c)
 	}
 	ndp_dnssl_init(c);
 
-	ndp.ra_next = loop_now()->tv_sec + 1;
+	ndp.ra_next = lp->now.tv_sec + 1;
 	if (ndp.ra)
-		loop_timer_add(ndp_timer, 1000);
+		loop_timer_add(lp, ndp_timer, 1000);
 }
 
 /* Options from @off to the end of the message: lengths valid? */
@@ -162,7 +162,8 @@ static bool ndp_target_ok(const struct in6_addr *t)
 }
 
 /* Send @l4 (@len bytes, checksum field zero) from @src to @dst */
-static void ndp_send(const union inany *src, const union inany *dst,
+static void ndp_send(struct loop *lp, const union inany *src,
+		     const union inany *dst,
 		     uint8_t *l4, size_t len)
 {
 	uint8_t frame[EGRESS_HDR_MAX + RA_MAX];
@@ -170,13 +171,14 @@ static void ndp_send(const union inany *src, const union inany *dst,
 	size_t hl;
 
 	wr16(l4 + 2, egress_l4_csum(src, dst, IPPROTO_ICMPV6, &iov, 1, len));
-	hl = egress_l2l3(frame, src, dst, IPPROTO_ICMPV6, len);
+	hl = egress_l2l3(lp, frame, src, dst, IPPROTO_ICMPV6, len);
 	memcpy(frame + hl, l4, len);
-	txq_copy(frame, hl + len);
+	txq_copy(lp, frame, hl + len);
 }
 
 /* 7.2.4: answer a solicitation for @target with our MAC */
-static void ndp_na(const struct pkt *p, const struct in6_addr *target)
+static void ndp_na(struct loop *lp, const struct pkt *p,
+		   const struct in6_addr *target)
 {
 	uint8_t na[32] = { ND_NA, 0 };
 	union inany src;
@@ -185,13 +187,13 @@ static void ndp_na(const struct pkt *p, const struct in6_addr *target)
 	memcpy(na + 8, target, 16);
 	na[24] = ND_OPT_TLLA;
 	na[25] = 1;
-	memcpy(na + 26, egress_our_mac(), 6);
+	memcpy(na + 26, egress_our_mac(lp), 6);
 
 	inany_from_v6(&src, target);
-	ndp_send(&src, &p->src, na, sizeof(na));
+	ndp_send(lp, &src, &p->src, na, sizeof(na));
 }
 
-static bool ndp_ns(const struct pkt *p)
+static bool ndp_ns(struct loop *lp, const struct pkt *p)
 {
 	struct in6_addr target;
 	union inany guest;
@@ -209,12 +211,12 @@ static bool ndp_ns(const struct pkt *p)
 	    !memcmp(&target, &guest.a6, 16))
 		return true;			/* the guest's own */
 
-	ndp_na(p, &target);
+	ndp_na(lp, p, &target);
 	return true;
 }
 
 /* Append the optional RA options at @o; Return: bytes written */
-static size_t ra_opts(uint8_t *o)
+static size_t ra_opts(struct loop *lp, uint8_t *o)
 {
 	size_t len = 0;
 	int i;
@@ -244,7 +246,7 @@ static size_t ra_opts(uint8_t *o)
 	}
 	o[len] = ND_OPT_SLLA;
 	o[len + 1] = 1;
-	memcpy(o + len + 2, egress_our_mac(), 6);
+	memcpy(o + len + 2, egress_our_mac(lp), 6);
 	return len + 8;
 }
 
@@ -252,7 +254,7 @@ static const struct in6_addr all_nodes = {
 	.s6_addr = { 0xff, 0x02, [15] = 0x01 } };
 
 /* 6.2.3: a Router Advertisement to @dst */
-static void ndp_ra(const union inany *dst)
+static void ndp_ra(struct loop *lp, const union inany *dst)
 {
 	uint8_t ra[RA_MAX] = { ND_RA, 0 };
 	union inany src;
@@ -274,14 +276,14 @@ static void ndp_ra(const union inany *dst)
 		memcpy(o + 16, &ndp.prefix, 8);
 		len += 32;
 	}
-	len += ra_opts(ra + len);
+	len += ra_opts(lp, ra + len);
 
 	inany_from_v6(&src, &ndp.our_ll);
-	ndp_send(&src, dst, ra, len);
+	ndp_send(lp, &src, dst, ra, len);
 }
 
 /* 6.2.6: answer a solicitation, to its source (all-nodes if unspecified) */
-static void ndp_ra_solicited(const struct pkt *p)
+static void ndp_ra_solicited(struct loop *lp, const struct pkt *p)
 {
 	union inany dst;
 
@@ -289,33 +291,33 @@ static void ndp_ra_solicited(const struct pkt *p)
 		inany_from_v6(&dst, &all_nodes);
 	else
 		dst = p->src;
-	ndp_ra(&dst);
+	ndp_ra(lp, &dst);
 }
 
 /**
  * ndp_timer() - unsolicited Router Advertisements to all nodes
- * @now:	current time
+ * @lp:		the loop
  *
  * RFC 4861 6.2.4: the first MAX_INITIAL_RTR_ADVERTISEMENTS (3) at most
  * MAX_INITIAL_RTR_ADVERT_INTERVAL (16 s) apart, then every
  * MinRtrAdvInterval..MaxRtrAdvInterval (200..600 s by default, 6.2.1),
  * chosen at random so that advertisements don't synchronise.
  */
-void ndp_timer(const struct timespec *now)
+void ndp_timer(struct loop *lp)
 {
 	unsigned span = RA_INTERVAL_MAX_S - RA_INTERVAL_MIN_S + 1;
 	union inany dst;
 
-	if (!ndp.ra || now->tv_sec < ndp.ra_next)
+	if (!ndp.ra || lp->now.tv_sec < ndp.ra_next)
 		return;
 	inany_from_v6(&dst, &all_nodes);
-	ndp_ra(&dst);
+	ndp_ra(lp, &dst);
 	if (ndp.ra_initial < RA_INITIAL) {
 		ndp.ra_initial++;
-		ndp.ra_next = now->tv_sec + RA_INITIAL_INTERVAL_S;
+		ndp.ra_next = lp->now.tv_sec + RA_INITIAL_INTERVAL_S;
 	} else {
-		ndp.ra_next = now->tv_sec + RA_INTERVAL_MIN_S +
-			      (time_t)((unsigned long)now->tv_nsec % span);
+		ndp.ra_next = lp->now.tv_sec + RA_INTERVAL_MIN_S +
+			      (time_t)((unsigned long)lp->now.tv_nsec % span);
 	}
 }
 
@@ -323,10 +325,8 @@ _Static_assert(16 + 32 + 8 + 8 + 16 * CONF_MAXNS + 8 + DNSSL_MAX + 8 <=
 	       RA_MAX, "RA buffer");
 _Static_assert(EGRESS_HDR_MAX + RA_MAX <= EGRESS_COPY_MAX, "RA frame");
 
-bool ndp_from_tap(const struct pkt *p, const struct timespec *now)
+bool ndp_from_tap(struct loop *lp, const struct pkt *p)
 {
-	(void)now;
-
 	if (!ndp.ndp)
 		return false;
 	if (p->ttl != 255 || p->l4[1] != 0) {
@@ -337,12 +337,12 @@ bool ndp_from_tap(const struct pkt *p, const struct timespec *now)
 
 	switch (p->l4[0]) {
 	case ND_NS:
-		return ndp_ns(p);
+		return ndp_ns(lp, p);
 	case ND_RS:
 		if (!ndp_opts_ok(p, 8))
 			return false;
 		if (ndp.ra)
-			ndp_ra_solicited(p);
+			ndp_ra_solicited(lp, p);
 		return true;
 	case ND_NA:
 		return p->l4_len >= 24 && ndp_opts_ok(p, 24);

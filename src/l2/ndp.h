@@ -8,12 +8,13 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
-void ndp_init(const struct conf *c);
+void ndp_init(struct loop *lp, const struct conf *c);
 /* ndp_from_tap() - ICMPv6 types 133..137; Return: true if consumed */
-bool ndp_from_tap(const struct pkt *p, const struct timespec *now);
+bool ndp_from_tap(struct loop *lp, const struct pkt *p);
 /* ndp_timer() - periodic unsolicited Router Advertisements (registered
  * with the loop by ndp_init() when RAs are on) */
-void ndp_timer(const struct timespec *now);
+void ndp_timer(struct loop *lp);
 
 #endif /* TETHER_NDP_H */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "l2/egress.h"
+#include "loop.h"
 
 /*
  * DOC: frames queued with egress_queue() must stay valid until the next
@@ -37,20 +38,21 @@ struct txpool {
 /* txpool_get() - @len bytes for one frame, valid until the next flush,
  * and room in egress to queue it with egress_queue() without a flush; or
  * NULL if larger than the whole pool */
-static inline uint8_t *txpool_get(struct txpool *tp, size_t len)
+static inline uint8_t *txpool_get(struct loop *lp, struct txpool *tp,
+				  size_t len)
 {
 	uint8_t *p;
 
 	if (len > tp->size)
 		return NULL;
-	egress_reserve(1);	/* before the pool is looked at: may flush */
-	if (tp->gen != egress_flush_gen()) {
-		tp->gen = egress_flush_gen();
+	egress_reserve(lp, 1);	/* before the pool is looked at: may flush */
+	if (tp->gen != egress_flush_gen(lp)) {
+		tp->gen = egress_flush_gen(lp);
 		tp->used = 0;
 	}
 	if (tp->used + len > tp->size) {
-		egress_flush();
-		tp->gen = egress_flush_gen();
+		egress_flush(lp);
+		tp->gen = egress_flush_gen(lp);
 		tp->used = 0;
 	}
 	p = tp->buf + tp->used;
@@ -60,13 +62,13 @@ static inline uint8_t *txpool_get(struct txpool *tp, size_t len)
 
 /* txq_copy() - egress_queue_copy(), flushing once if the queue is full:
  * safe, as the frame is copied only once there is room */
-static inline int txq_copy(const void *frame, size_t len)
+static inline int txq_copy(struct loop *lp, const void *frame, size_t len)
 {
-	int rc = egress_queue_copy(frame, len);
+	int rc = egress_queue_copy(lp, frame, len);
 
 	if (rc == -ENOBUFS) {
-		egress_flush();
-		rc = egress_queue_copy(frame, len);
+		egress_flush(lp);
+		rc = egress_queue_copy(lp, frame, len);
 	}
 	return rc;
 }

@@ -80,9 +80,9 @@ static struct {
 	uint8_t poolbuf[256 << 10];
 } ic;
 
-static void ping_close(struct flow_common *fc)
+static void ping_close(struct loop *lp, struct flow_common *fc)
 {
-	flow_close_sock(fc, &((struct ping_flow *)fc)->fd);
+	flow_close_sock(lp, fc, &((struct ping_flow *)fc)->fd);
 }
 
 static const struct flow_kind_ops ping_ops = {
@@ -91,7 +91,7 @@ static const struct flow_kind_ops ping_ops = {
 };
 
 /* Put a reply from @f's socket (@len bytes in ic.rx) in front of the guest */
-static void ping_reply(const struct ping_flow *f, size_t len)
+static void ping_reply(struct loop *lp, const struct ping_flow *f, size_t len)
 {
 	size_t hl = egress_l2l3_len(&f->f.raddr);
 	uint8_t proto = f->f.proto;
@@ -103,10 +103,10 @@ static void ping_reply(const struct ping_flow *f, size_t len)
 	if (ic.rx[0] != (proto == IPPROTO_ICMP ? ICMP_ECHOREPLY_ :
 						 ICMP6_ECHO_REPLY_))
 		return;
-	frame = txpool_get(&ic.pool, hl + len);
+	frame = txpool_get(lp, &ic.pool, hl + len);
 	if (!frame)
 		return;
-	egress_l2l3(frame, &f->f.raddr, &f->f.gaddr, proto, len);
+	egress_l2l3(lp, frame, &f->f.raddr, &f->f.gaddr, proto, len);
 	l4 = frame + hl;
 	memcpy(l4, ic.rx, len);
 	wr16(l4 + 2, 0);
@@ -120,18 +120,18 @@ static void ping_reply(const struct ping_flow *f, size_t len)
 					    &iov, 1, len));
 	iov.iov_base = frame;
 	iov.iov_len = hl + len;
-	if (egress_queue(&iov, 1))	/* txpool_get() reserved the slot */
+	if (egress_queue(lp, &iov, 1))	/* txpool_get() reserved the slot */
 		warn_rl("icmp: egress full, echo reply dropped");
 }
 
-static void ping_sock_handler(union ep_ref ref, uint32_t events,
-			      const struct timespec *now)
+static void ping_sock_handler(struct loop *lp, union ep_ref ref,
+			      uint32_t events)
 {
 	struct ping_flow *f;
 	int i;
 
 	(void)events;
-	f = flow_get(ref.idx, FLOW_PING);
+	f = flow_get(lp, ref.idx, FLOW_PING);
 	if (!f || f->fd != ref.fd)
 		return;
 	for (i = 0; i < PING_RECV_MAX; i++) {
@@ -142,9 +142,9 @@ static void ping_sock_handler(union ep_ref ref, uint32_t events,
 				break;
 			continue;	/* pending socket error, now cleared */
 		}
-		ping_reply(f, (size_t)n);
+		ping_reply(lp, f, (size_t)n);
 	}
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 }
 
 static int ping_socket(int af)
@@ -186,33 +186,32 @@ static int ping_cap(void)
 }
 
 /* ping_evict_oldest() - full: close the flow idle longest */
-static void ping_evict_oldest(void)
+static void ping_evict_oldest(struct loop *lp)
 {
-	struct flow_common *old = flow_oldest(FLOW_PING);
+	struct flow_common *old = flow_oldest(lp, FLOW_PING);
 
 	if (!old)
 		return;
 	warn_rl("ping: %u flows in use, closing the one idle longest (flow "
-		"%u, id %u)", flow_stats(FLOW_PING)->live, flow_idx(old),
+		"%u, id %u)", flow_stats(lp, FLOW_PING)->live, flow_idx(old),
 		old->gport);
-	ping_close(old);
+	ping_close(lp, old);
 }
 
 /* A new flow for @p's echo (key @k), going to @host; NULL when we can't */
-static struct ping_flow *ping_new(const struct pkt *p,
+static struct ping_flow *ping_new(struct loop *lp, const struct pkt *p,
 				  const struct flow_key *k,
-				  const union inany *host,
-				  const struct timespec *now)
+				  const union inany *host)
 {
 	struct ping_flow *f;
 	int fd, rc;
 
-	if (flow_stats(FLOW_PING)->live >= (unsigned)ping_cap())
-		ping_evict_oldest();
+	if (flow_stats(lp, FLOW_PING)->live >= (unsigned)ping_cap())
+		ping_evict_oldest(lp);
 	fd = ping_socket(p->af);
 	if (fd < 0)
 		return NULL;
-	f = flow_alloc(FLOW_PING, now);
+	f = flow_alloc(lp, FLOW_PING);
 	if (!f) {
 		rc = -ENOSPC;
 		goto err_close;
@@ -220,17 +219,18 @@ static struct ping_flow *ping_new(const struct pkt *p,
 	f->f.key = *k;
 	f->fd = fd;
 	f->haddr = *host;
-	rc = flow_hash_insert(&f->f);
+	rc = flow_hash_insert(lp, &f->f);
 	if (rc)
 		goto err_flow;
-	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_PING, fd, flow_idx(&f->f)));
+	rc = loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_PING, fd,
+						   flow_idx(&f->f)));
 	if (rc)
 		goto err_flow;
 	flow_dbg(&f->f, "opened");
 	return f;
 
 err_flow:
-	flow_close(&f->f);
+	flow_close(lp, &f->f);
 err_close:
 	warn_rl("ping: new flow: %s", strerror(-rc));
 	fdbudget_close(fd);
@@ -252,7 +252,7 @@ static void ping_ttl(struct ping_flow *f, uint8_t ttl)
 	f->ttl = ttl;
 }
 
-static void icmp_one(const struct pkt *p, const struct timespec *now)
+static void icmp_one(struct loop *lp, const struct pkt *p)
 {
 	uint8_t echo = p->af == AF_INET ? ICMP_ECHO_ : ICMP6_ECHO_REQUEST_;
 	union sockaddr_inany sa;
@@ -270,11 +270,11 @@ static void icmp_one(const struct pkt *p, const struct timespec *now)
 	}
 
 	flow_key_set(&k, p->proto, &p->src, rd16(p->l4 + 4), &p->dst, 0);
-	f = (struct ping_flow *)flow_lookup(&k);
+	f = (struct ping_flow *)flow_lookup(lp, &k);
 	if (!f || f->f.kind != FLOW_PING)
-		f = ping_new(p, &k, &host, now);
+		f = ping_new(lp, p, &k, &host);
 	if (!f) {
-		icmp_refuse_to_tap(p);
+		icmp_refuse_to_tap(lp, p);
 		return;
 	}
 
@@ -284,24 +284,22 @@ static void icmp_one(const struct pkt *p, const struct timespec *now)
 			       ic.scope6 : 0);
 	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
 		flow_dbg(&f->f, "send: %s", strerror(errno));
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 }
 
-void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+void icmp_from_tap(struct loop *lp, const struct pkt *p, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		icmp_one(&p[i], now);
+		icmp_one(lp, &p[i]);
 }
 
 /* Rate limit for errors toward the guest. Return: true to send one */
-static bool icmp_err_allowed(void)
+static bool icmp_err_allowed(struct loop *lp)
 {
-	const struct timespec *now = loop_now();
-
-	if (now->tv_sec != ic.err_sec) {
-		ic.err_sec = now->tv_sec;
+	if (lp->now.tv_sec != ic.err_sec) {
+		ic.err_sec = lp->now.tv_sec;
 		ic.err_n = 0;
 	}
 	return ic.err_n++ < ICMP_ERR_PER_S;
@@ -319,7 +317,8 @@ static bool orig_is_icmp_error(const uint8_t *orig, size_t len, bool v4)
 	return false;
 }
 
-void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
+void icmp_error_to_tap(struct loop *lp, const union inany *from, uint8_t type,
+		       uint8_t code,
 		       uint32_t info, const uint8_t *orig, size_t orig_len)
 {
 	uint8_t frame[EGRESS_HDR_MAX + 8 + ICMP6_QUOTE_MAX];
@@ -343,11 +342,12 @@ void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
 		quote = MIN(orig_len, (size_t)ICMP6_QUOTE_MAX);
 	}
 	if (inany_is_unspec(&dst) || inany_is_multicast(&dst) ||
-	    inany_is_v4(&dst) != v4 || !icmp_err_allowed())
+	    inany_is_v4(&dst) != v4 || !icmp_err_allowed(lp))
 		return;
 
 	len = 8 + quote;
-	hl = egress_l2l3(frame, from, &dst, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+	hl = egress_l2l3(lp, frame, from, &dst,
+			 v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
 			 len);
 	l4 = frame + hl;
 	memset(l4, 0, 8);
@@ -368,22 +368,23 @@ void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
 	else
 		wr16(l4 + 2, egress_l4_csum(from, &dst, IPPROTO_ICMPV6, &iov,
 					    1, len));
-	txq_copy(frame, hl + len);
+	txq_copy(lp, frame, hl + len);
 }
 
-void icmp_refuse_to_tap(const struct pkt *p)
+void icmp_refuse_to_tap(struct loop *lp, const struct pkt *p)
 {
 	const uint8_t *ip = p->frame + ETH_HDR_LEN;
 	bool v4 = p->af == AF_INET;
 
 	if (p->l4 < ip || p->l4 + p->l4_len > p->frame + p->frame_len)
 		return;
-	icmp_error_to_tap(&p->dst, v4 ? ICMP_DEST_UNREACH_ : ICMP6_DST_UNREACH_,
+	icmp_error_to_tap(lp, &p->dst,
+			  v4 ? ICMP_DEST_UNREACH_ : ICMP6_DST_UNREACH_,
 			  v4 ? ICMP_PKT_FILTERED_ : ICMP6_ADM_PROHIBITED_, 0, ip,
 			  (size_t)(p->l4 + p->l4_len - ip));
 }
 
-void icmp_init(const struct conf *c)
+void icmp_init(struct loop *lp, const struct conf *c)
 {
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
@@ -392,6 +393,6 @@ void icmp_init(const struct conf *c)
 	ic.perm_warned = false;
 	ic.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
 	ic.pool = (struct txpool)TXPOOL_INIT(ic.poolbuf);
-	flow_kind_register(FLOW_PING, &ping_ops);
-	loop_handler_set(EP_PING, ping_sock_handler);
+	flow_kind_register(lp, FLOW_PING, &ping_ops);
+	loop_handler_set(lp, EP_PING, ping_sock_handler);
 }

@@ -8,10 +8,11 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
-void icmp_init(const struct conf *c);
+void icmp_init(struct loop *lp, const struct conf *c);
 /* icmp_from_tap() - an ICMP or ICMPv6 packet that is not NDP */
-void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now);
+void icmp_from_tap(struct loop *lp, const struct pkt *p, int n);
 
 /*
  * icmp_error_to_tap() - tell the guest that its packet @orig (the IP
@@ -20,7 +21,8 @@ void icmp_from_tap(const struct pkt *p, int n, const struct timespec *now);
  * IPv6 (1/4), sent from @from (the guest-side peer address, or our own).
  * Quotes as much of @orig as fits (RFC 792, RFC 4443 2.4(c)); rate-limited.
  */
-void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
+void icmp_error_to_tap(struct loop *lp, const union inany *from, uint8_t type,
+		       uint8_t code,
 		       uint32_t info, const uint8_t *orig, size_t orig_len);
 
 /*
@@ -29,6 +31,6 @@ void icmp_error_to_tap(const union inany *from, uint8_t type, uint8_t code,
  * unreachable, "administratively prohibited" (ICMP 3/13, ICMPv6 1/1),
  * from the address it sent to; rate-limited as icmp_error_to_tap()
  */
-void icmp_refuse_to_tap(const struct pkt *p);
+void icmp_refuse_to_tap(struct loop *lp, const struct pkt *p);
 
 #endif /* TETHER_ICMP_H */

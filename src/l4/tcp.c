@@ -76,9 +76,9 @@ _Static_assert(ARRAY_SIZE(tcp_state_str) == TCPS_STATE_NUM_, "state names");
  * Return: the connection (in any state, TCPS_CLOSED until the end of the
  * batch), or NULL if the slot holds no TCP flow
  */
-struct tcp_conn *tcp_conn_at(uint32_t idx)
+struct tcp_conn *tcp_conn_at(struct loop *lp, uint32_t idx)
 {
-	struct flow_common *f = flow_at(idx);
+	struct flow_common *f = flow_at(lp, idx);
 
 	return f && f->kind == FLOW_TCP ? (struct tcp_conn *)f : NULL;
 }
@@ -120,10 +120,11 @@ unsigned tcp_mtu(void)
  *
  * Return: the connection, or NULL if TCP_MAX are open
  */
-struct tcp_conn *tcp_conn_alloc(const union inany *gaddr, uint16_t gport,
+struct tcp_conn *tcp_conn_alloc(struct loop *lp, const union inany *gaddr,
+				uint16_t gport,
 				const union inany *raddr, uint16_t rport)
 {
-	struct tcp_conn *c = flow_alloc(FLOW_TCP, loop_now());
+	struct tcp_conn *c = flow_alloc(lp, FLOW_TCP);
 
 	if (!c)
 		return NULL;
@@ -152,7 +153,7 @@ void tcp_conn_pend(struct tcp_conn *c)
  * freed after the batch
  * @c:		connection
  */
-void tcp_conn_close(struct tcp_conn *c)
+void tcp_conn_close(struct loop *lp, struct tcp_conn *c)
 {
 	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
 		return;
@@ -161,9 +162,9 @@ void tcp_conn_close(struct tcp_conn *c)
 	if (c->sock >= 0)
 		fdbudget_close(c->sock);
 	c->sock = -1;
-	tcp_timer_unlink(c);
+	tcp_timer_unlink(lp, c);
 	c->state = TCPS_CLOSED;
-	flow_close(&c->f);
+	flow_close(lp, &c->f);
 }
 
 /**
@@ -172,7 +173,7 @@ void tcp_conn_close(struct tcp_conn *c)
  * @c:		connection
  * @rst_to_tap:	send an RST to the guest too
  */
-void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap)
+void tcp_conn_reset(struct loop *lp, struct tcp_conn *c, bool rst_to_tap)
 {
 	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
 		return;
@@ -181,14 +182,14 @@ void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap)
 		uint32_t seq = c->state == TCPS_CONNECTING ? 0 :
 			       c->seq_max_to_tap;
 
-		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, seq);
+		tcp_ctl_to_tap(lp, c, TCPH_RST | TCPH_ACK, seq);
 	}
 	if (c->sock >= 0) {
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
 		setsockopt(c->sock, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
-	tcp_conn_close(c);
+	tcp_conn_close(lp, c);
 }
 
 /**
@@ -196,12 +197,12 @@ void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap)
  * was written as shutdown(SHUT_WR), ours was ACKed by the guest
  * @c:		connection
  */
-void tcp_conn_close_check(struct tcp_conn *c)
+void tcp_conn_close_check(struct loop *lp, struct tcp_conn *c)
 {
 	if (c->state == TCPS_ESTABLISHED &&
 	    (c->flags & (TCPF_FIN_RCVD | TCPF_FIN_ACKED)) ==
 	    (TCPF_FIN_RCVD | TCPF_FIN_ACKED))
-		tcp_conn_close(c);
+		tcp_conn_close(lp, c);
 }
 
 /**
@@ -270,7 +271,8 @@ int tcp_sock_opts(int fd)
 }
 
 /* Non-blocking connect to the host destination; Return: 0 or -errno */
-static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
+static int tcp_conn_connect(struct loop *lp, struct tcp_conn *c,
+			    const union inany *dst)
 {
 	int af = inany_af(dst), rc;
 	union sockaddr_inany sa;
@@ -295,7 +297,7 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
 		return -errno;
 
 	c->events = EPOLLIN | EPOLLRDHUP | EPOLLOUT | EPOLLET;
-	return loop_add(c->sock, c->events,
+	return loop_add(lp, c->sock, c->events,
 			ep_ref_make(EP_TCP, c->sock, tcp_conn_idx(c)));
 }
 
@@ -304,14 +306,13 @@ static int tcp_conn_connect(struct tcp_conn *c, const union inany *dst)
  * @p:		the packet
  * @s:		its parsed header (SYN without ACK)
  * @k:		flow key of the tuple
- * @now:	current time
+ * @lp:		the loop
  *
  * Return: the connection in TCPS_CONNECTING, or NULL (dropped or RST sent)
  */
-static struct tcp_conn *tcp_conn_open(const struct pkt *p,
+static struct tcp_conn *tcp_conn_open(struct loop *lp, const struct pkt *p,
 				      const struct tcp_seg *s,
-				      const struct flow_key *k,
-				      const struct timespec *now)
+				      const struct flow_key *k)
 {
 	union inany dst;
 	struct tcp_conn *c;
@@ -326,15 +327,15 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 			 s->dport);
 		return NULL;
 	}
-	c = tcp_conn_alloc(&p->src, s->sport, &p->dst, s->dport);
+	c = tcp_conn_alloc(lp, &p->src, s->sport, &p->dst, s->dport);
 	if (!c) {
 		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
-		tcp_rst_to_tap(p, s);
+		tcp_rst_to_tap(lp, p, s);
 		return NULL;
 	}
 	c->state = TCPS_CONNECTING;
 	tcp_conn_opts(c, s);
-	isn = tcp_isn(k, now);
+	isn = tcp_isn(k, &lp->now);
 	c->seq_ack_from_tap = isn;
 	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
 	c->seq_from_tap = c->seq_ack_to_tap = s->seq + 1;
@@ -343,21 +344,21 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
 	c->rto_ms = TCP_RTO_INIT_MS;
 
 	if (fdbudget_used() >= fdbudget_size())
-		tcp_embryo_make_room(now);
-	rc = tcp_conn_connect(c, &dst);
+		tcp_embryo_make_room(lp);
+	rc = tcp_conn_connect(lp, c, &dst);
 	if (!rc)
-		rc = flow_hash_insert(&c->f);
+		rc = flow_hash_insert(lp, &c->f);
 	if (rc) {
 		if (rc == -ENOBUFS || rc == -ENOMEM)	/* EMFILE: fdbudget */
 			tcp_warn(c, "no socket: %s", strerror(-rc));
 		else
 			tcp_dbg(c, "can't connect: %s", strerror(-rc));
-		tcp_ctl_to_tap(c, TCPH_RST | TCPH_ACK, 0);
-		tcp_conn_close(c);
+		tcp_ctl_to_tap(lp, c, TCPH_RST | TCPH_ACK, 0);
+		tcp_conn_close(lp, c);
 		return NULL;
 	}
-	tcp_timer_set(c, TCP_CONNECT_TIMEOUT_MS, now);
-	tcp_embryo_add(c, now);
+	tcp_timer_set(lp, c, TCP_CONNECT_TIMEOUT_MS);
+	tcp_embryo_add(lp, c);
 	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
 		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 	return c;
@@ -367,9 +368,9 @@ static struct tcp_conn *tcp_conn_open(const struct pkt *p,
  * tcp_from_tap() - segments of one tuple from the guest, in order
  * @p:		packets
  * @n:		how many
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+void tcp_from_tap(struct loop *lp, const struct pkt *p, int n)
 {
 	struct flow_common *f;
 	struct flow_key k;
@@ -380,12 +381,12 @@ void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 		return;
 	flow_key_set(&k, IPPROTO_TCP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	f = flow_lookup(&k);
+	f = flow_lookup(lp, &k);
 	if (f && f->kind == FLOW_TCP) {
 		struct tcp_conn *c = (struct tcp_conn *)f;
 
 		if (c->state != TCPS_FREE && c->state != TCPS_CLOSED) {
-			tcp_tap_segs(c, p, n, now);
+			tcp_tap_segs(lp, c, p, n);
 			return;
 		}
 	}
@@ -396,24 +397,23 @@ void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 			continue;
 		}
 		if ((s.flags & (TCPH_SYN | TCPH_ACK | TCPH_RST)) == TCPH_SYN) {
-			struct tcp_conn *c = tcp_conn_open(&p[i], &s, &k, now);
+			struct tcp_conn *c = tcp_conn_open(lp, &p[i], &s, &k);
 
 			if (c && i + 1 < n)
-				tcp_tap_segs(c, p + i + 1, n - i - 1, now);
+				tcp_tap_segs(lp, c, p + i + 1, n - i - 1);
 			return;
 		}
 		/* RFC 9293 3.10.7.1: no connection, answer with RST */
-		tcp_rst_to_tap(&p[i], &s);
+		tcp_rst_to_tap(lp, &p[i], &s);
 	}
 }
 
 /* After every batch: serve pending connections (flow/ frees the closed
  * ones after this) */
-static void tcp_post(const struct timespec *now)
+static void tcp_post(struct loop *lp)
 {
-	(void)now;
 	while (tt.pend_head != TCP_NONE) {
-		struct tcp_conn *c = tcp_conn_at(tt.pend_head);
+		struct tcp_conn *c = tcp_conn_at(lp, tt.pend_head);
 
 		tt.pend_head = c->pend_next;
 		c->pend_next = TCP_NONE;
@@ -424,10 +424,10 @@ static void tcp_post(const struct timespec *now)
 
 		/* edge-triggered sockets won't tell about data we held back */
 		if (c->flags & (TCPF_STALLED | TCPF_SOCK_EOF))
-			tcp_data_to_tap(c, false);
+			tcp_data_to_tap(lp, c, false);
 		if (c->state == TCPS_ESTABLISHED && (c->flags & TCPF_ACK_DUE))
-			tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
-		tcp_conn_close_check(c);
+			tcp_ctl_to_tap(lp, c, TCPH_ACK, c->seq_to_tap);
+		tcp_conn_close_check(lp, c);
 	}
 }
 
@@ -451,7 +451,7 @@ static bool tcp_probe_peek_off(void)
  * TETHER_TCP_NO_PEEK_OFF in the environment forces the fallback for
  * kernels without SO_PEEK_OFF (for tests).
  */
-void tcp_init(const struct conf *c)
+void tcp_init(struct loop *lp, const struct conf *c)
 {
 	if (getrandom(tt.secret, sizeof(tt.secret), 0) != sizeof(tt.secret))
 		die_perror("getrandom for TCP sequence numbers");
@@ -461,8 +461,8 @@ void tcp_init(const struct conf *c)
 	debug("tcp: %s", tt.peek_off ? "SO_PEEK_OFF supported" :
 	     "no SO_PEEK_OFF, skipping sent data with a discard buffer");
 
-	flow_kind_register(FLOW_TCP, &tcp_flow_ops);
-	loop_handler_set(EP_TCP, tcp_sock_handler);
-	loop_post_add(tcp_post);
-	tcp_timer_init(loop_now());
+	flow_kind_register(lp, FLOW_TCP, &tcp_flow_ops);
+	loop_handler_set(lp, EP_TCP, tcp_sock_handler);
+	loop_post_add(lp, tcp_post);
+	tcp_timer_init(lp);
 }

@@ -7,16 +7,17 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
 /* tcp_init() - tables, socket pools; registers EP_TCP / EP_TCP_TIMER
  * handlers and its post-batch and timer hooks with the loop */
-void tcp_init(const struct conf *c);
+void tcp_init(struct loop *lp, const struct conf *c);
 
 /*
  * tcp_from_tap() - @n segments of one connection (same addresses and
  * ports, in arrival order) from the guest. TCP headers are not yet
  * validated.
  */
-void tcp_from_tap(const struct pkt *p, int n, const struct timespec *now);
+void tcp_from_tap(struct loop *lp, const struct pkt *p, int n);
 
 #endif /* TETHER_TCP_H */

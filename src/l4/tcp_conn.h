@@ -226,32 +226,32 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 #define tcp_trace(c, ...)	flow_trace(&(c)->f, __VA_ARGS__)
 
 /* tcp.c: connection table and life cycle */
-struct tcp_conn *tcp_conn_at(uint32_t idx);
-struct tcp_conn *tcp_conn_alloc(const union inany *gaddr, uint16_t gport,
+struct tcp_conn *tcp_conn_at(struct loop *lp, uint32_t idx);
+struct tcp_conn *tcp_conn_alloc(struct loop *lp, const union inany *gaddr,
+				uint16_t gport,
 				const union inany *raddr, uint16_t rport);
 uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now);
 uint32_t tcp_conn_idx(const struct tcp_conn *c);
 void tcp_conn_pend(struct tcp_conn *c);
-void tcp_conn_close(struct tcp_conn *c);
-void tcp_conn_reset(struct tcp_conn *c, bool rst_to_tap);
-void tcp_conn_close_check(struct tcp_conn *c);
+void tcp_conn_close(struct loop *lp, struct tcp_conn *c);
+void tcp_conn_reset(struct loop *lp, struct tcp_conn *c, bool rst_to_tap);
+void tcp_conn_close_check(struct loop *lp, struct tcp_conn *c);
 bool tcp_peek_off_ok(void);
 int tcp_sock_opts(int fd);
 unsigned tcp_mtu(void);
 
 /* tcp_tap.c: guest segments for a known connection */
-void tcp_tap_segs(struct tcp_conn *c, const struct pkt *p, int n,
-		  const struct timespec *now);
+void tcp_tap_segs(struct loop *lp, struct tcp_conn *c, const struct pkt *p,
+		  int n);
 
 /* tcp_sock.c: host socket events, socket -> guest data, windows */
-void tcp_sock_handler(union ep_ref ref, uint32_t events,
-		      const struct timespec *now);
-int tcp_sock_events_set(struct tcp_conn *c, uint32_t events);
-void tcp_sock_wnd_wait(struct tcp_conn *c, bool on);
-void tcp_data_to_tap(struct tcp_conn *c, bool probe);
+void tcp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events);
+int tcp_sock_events_set(struct loop *lp, struct tcp_conn *c, uint32_t events);
+void tcp_sock_wnd_wait(struct loop *lp, struct tcp_conn *c, bool on);
+void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe);
 void tcp_rewind(struct tcp_conn *c);
-uint16_t tcp_wnd_to_tap(struct tcp_conn *c, bool query);
-void tcp_snd_query(struct tcp_conn *c);
+uint16_t tcp_wnd_to_tap(struct loop *lp, struct tcp_conn *c, bool query);
+void tcp_snd_query(struct loop *lp, struct tcp_conn *c);
 int tcp_dequeue(struct tcp_conn *c, uint32_t n);
 
 /* tcp_frame.c: segment parsing and building, frame buffers */
@@ -265,36 +265,37 @@ enum tcp_fit tcp_seg_fit(uint32_t seq, size_t len, uint32_t expect,
 uint16_t tcp_mss_ours(int af, unsigned mtu);
 void tcp_hdr_fill(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
 		  uint32_t ack, uint8_t flags, uint16_t wnd, size_t optlen);
-size_t tcp_frame_hdr(uint8_t *buf, const union inany *src,
+size_t tcp_frame_hdr(struct loop *lp, uint8_t *buf, const union inany *src,
 		     const union inany *dst, uint16_t sport, uint16_t dport,
 		     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 		     const uint8_t *opt, size_t optlen,
 		     const uint8_t *data, size_t len);
-int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq);
-void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s);
-uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames);
-size_t tcp_buf_seg_max(const struct tcp_conn *c);
-int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
+int tcp_ctl_to_tap(struct loop *lp, struct tcp_conn *c, uint8_t flags,
+		   uint32_t seq);
+void tcp_rst_to_tap(struct loop *lp, const struct pkt *p,
+		    const struct tcp_seg *s);
+uint8_t *tcp_buf_room(struct loop *lp, size_t min, size_t *bytes, int *frames);
+size_t tcp_buf_seg_max(struct loop *lp, const struct tcp_conn *c);
+int tcp_buf_queue(struct loop *lp, struct tcp_conn *c, uint8_t *data,
+		  size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd);
 
 /* tcp_inbound.c: connections from forwarded ports (TCPS_SYN_SENT) */
-int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s);
-void tcp_inbound_timeout(struct tcp_conn *c, const struct timespec *now);
+int tcp_inbound_seg(struct loop *lp, struct tcp_conn *c,
+		    const struct tcp_seg *s);
+void tcp_inbound_timeout(struct loop *lp, struct tcp_conn *c);
 
 /* tcp_embryo.c: handshakes in progress, the oldest reset for room */
-void tcp_embryo_add(const struct tcp_conn *c, const struct timespec *now);
-bool tcp_embryo_make_room(const struct timespec *now);
+void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c);
+bool tcp_embryo_make_room(struct loop *lp);
 
 /* tcp_timer.c: retransmission timers on a wheel */
-void tcp_timer_init(const struct timespec *now);
-void tcp_timer_set(struct tcp_conn *c, uint32_t ms,
-		   const struct timespec *now);
+void tcp_timer_init(struct loop *lp);
+void tcp_timer_set(struct loop *lp, struct tcp_conn *c, uint32_t ms);
 void tcp_timer_stop(struct tcp_conn *c);
-void tcp_timer_unlink(struct tcp_conn *c);
-void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now);
-void tcp_rtt_start(struct tcp_conn *c, uint32_t seq,
-		   const struct timespec *now);
-void tcp_rtt_ack(struct tcp_conn *c, uint32_t ack,
-		 const struct timespec *now);
+void tcp_timer_unlink(struct loop *lp, struct tcp_conn *c);
+void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c);
+void tcp_rtt_start(struct loop *lp, struct tcp_conn *c, uint32_t seq);
+void tcp_rtt_ack(struct loop *lp, struct tcp_conn *c, uint32_t ack);
 
 #endif /* TETHER_TCP_CONN_H */

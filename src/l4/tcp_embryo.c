@@ -53,9 +53,10 @@ static uint32_t te_ms(const struct timespec *now)
 	       (uint32_t)(now->tv_nsec / 1000000);
 }
 
-static bool te_live(const struct tcp_embryo *e, struct tcp_conn **cp)
+static bool te_live(struct loop *lp, const struct tcp_embryo *e,
+		    struct tcp_conn **cp)
 {
-	struct tcp_conn *c = tcp_conn_at(e->idx);
+	struct tcp_conn *c = tcp_conn_at(lp, e->idx);
 
 	if (!c || (c->state != TCPS_CONNECTING &&
 		   c->state != TCPS_SYN_ACK_SENT) || c->seq_to_tap != e->seq)
@@ -67,9 +68,9 @@ static bool te_live(const struct tcp_embryo *e, struct tcp_conn **cp)
 /**
  * tcp_embryo_add() - a handshake started
  * @c:		the connection, in TCPS_CONNECTING
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_embryo_add(const struct tcp_conn *c, const struct timespec *now)
+void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c)
 {
 	struct tcp_embryo *e;
 
@@ -78,25 +79,25 @@ void tcp_embryo_add(const struct tcp_conn *c, const struct timespec *now)
 	e = &te.e[te.tail++ & (TCP_EMBRYO_RING - 1)];
 	e->idx = tcp_conn_idx(c);
 	e->seq = c->seq_to_tap;
-	e->t_ms = te_ms(now);
+	e->t_ms = te_ms(&lp->now);
 }
 
 /**
  * tcp_embryo_make_room() - the fd budget is spent: reset the oldest
  * handshake if it has waited long enough
- * @now:	current time
+ * @lp:		the loop
  *
  * Return: true if one was reset (its socket is closed: one fd is free)
  */
-bool tcp_embryo_make_room(const struct timespec *now)
+bool tcp_embryo_make_room(struct loop *lp)
 {
-	uint32_t ms = te_ms(now);
+	uint32_t ms = te_ms(&lp->now);
 
 	while (te.head != te.tail) {
 		struct tcp_embryo *e = &te.e[te.head & (TCP_EMBRYO_RING - 1)];
 		struct tcp_conn *c;
 
-		if (!te_live(e, &c)) {
+		if (!te_live(lp, e, &c)) {
 			te.head++;
 			continue;
 		}
@@ -107,7 +108,7 @@ bool tcp_embryo_make_room(const struct timespec *now)
 		warn_rl("tcp: no fd for a new connection: resetting a "
 			"handshake %u ms old (%lu so far)", ms - e->t_ms,
 			te.evicted);
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return true;
 	}
 	return false;

@@ -252,14 +252,14 @@ void tcp_hdr_fill(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
  *
  * Return: header bytes written at @buf
  */
-size_t tcp_frame_hdr(uint8_t *buf, const union inany *src,
+size_t tcp_frame_hdr(struct loop *lp, uint8_t *buf, const union inany *src,
 		     const union inany *dst, uint16_t sport, uint16_t dport,
 		     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 		     const uint8_t *opt, size_t optlen,
 		     const uint8_t *data, size_t len)
 {
 	size_t l4len = TCP_HDR_LEN + optlen + len;
-	size_t off = egress_l2l3(buf, src, dst, IPPROTO_TCP, l4len);
+	size_t off = egress_l2l3(lp, buf, src, dst, IPPROTO_TCP, l4len);
 	uint8_t *th = buf + off;
 	struct iovec iov[2];
 
@@ -276,13 +276,13 @@ size_t tcp_frame_hdr(uint8_t *buf, const union inany *src,
 }
 
 /* Queue a small frame, flushing once if egress is full */
-static int tcp_queue_copy(const uint8_t *f, size_t len)
+static int tcp_queue_copy(struct loop *lp, const uint8_t *f, size_t len)
 {
-	int rc = egress_queue_copy(f, len);
+	int rc = egress_queue_copy(lp, f, len);
 
 	if (rc == -ENOBUFS) {
-		egress_flush();
-		rc = egress_queue_copy(f, len);
+		egress_flush(lp);
+		rc = egress_queue_copy(lp, f, len);
 	}
 	return rc;
 }
@@ -298,7 +298,8 @@ static int tcp_queue_copy(const uint8_t *f, size_t len)
  * which is never scaled: RFC 7323 2.2).
  * Return: 0 or -errno
  */
-int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
+int tcp_ctl_to_tap(struct loop *lp, struct tcp_conn *c, uint8_t flags,
+		   uint32_t seq)
 {
 	uint8_t f[EGRESS_HDR_MAX + TCP_HDR_LEN + TCP_SYN_OPT_LEN];
 	uint8_t opt[TCP_SYN_OPT_LEN];
@@ -311,16 +312,17 @@ int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
 
 		optlen = tcp_syn_opt_build(opt, tcp_mss_ours(
 				inany_af(&c->f.gaddr), tcp_mtu()), ws);
-		tcp_wnd_to_tap(c, true);
+		tcp_wnd_to_tap(lp, c, true);
 		wnd = (uint16_t)MIN(c->wnd_edge_to_tap - ack, TCP_WND_SYN);
 		c->wnd_edge_to_tap = ack + wnd;
 	} else {
-		wnd = tcp_wnd_to_tap(c, false);
+		wnd = tcp_wnd_to_tap(lp, c, false);
 	}
 	if (!(flags & TCPH_ACK))
 		ack = 0;
 
-	len = tcp_frame_hdr(f, &c->f.raddr, &c->f.gaddr, c->f.rport, c->f.gport, seq,
+	len = tcp_frame_hdr(lp, f, &c->f.raddr, &c->f.gaddr, c->f.rport,
+			    c->f.gport, seq,
 			    ack, flags, wnd, opt, optlen, NULL, 0);
 	if (flags & TCPH_ACK) {
 		c->seq_ack_to_tap = c->seq_from_tap;
@@ -328,7 +330,7 @@ int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
 	}
 	tcp_trace(c, "flags 0x%02x seq %u ack %u wnd %u", flags, seq, ack,
 		  wnd);
-	return tcp_queue_copy(f, len);
+	return tcp_queue_copy(lp, f, len);
 }
 
 /**
@@ -336,7 +338,8 @@ int tcp_ctl_to_tap(struct tcp_conn *c, uint8_t flags, uint32_t seq)
  * @p:		the guest packet
  * @s:		its parsed header
  */
-void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s)
+void tcp_rst_to_tap(struct loop *lp, const struct pkt *p,
+		    const struct tcp_seg *s)
 {
 	uint8_t f[EGRESS_HDR_MAX + TCP_HDR_LEN];
 	uint32_t seq, ack;
@@ -345,15 +348,16 @@ void tcp_rst_to_tap(const struct pkt *p, const struct tcp_seg *s)
 
 	if (!tcp_rst_reply(s, &seq, &ack, &flags))
 		return;
-	len = tcp_frame_hdr(f, &p->dst, &p->src, s->dport, s->sport, seq, ack,
+	len = tcp_frame_hdr(lp, f, &p->dst, &p->src, s->dport, s->sport, seq,
+			    ack,
 			    flags, 0, NULL, 0, NULL, 0);
-	tcp_queue_copy(f, len);
+	tcp_queue_copy(lp, f, len);
 }
 
 /* Start over when egress flushed everything we queued */
-static void tcp_buf_sync(void)
+static void tcp_buf_sync(struct loop *lp)
 {
-	unsigned gen = egress_flush_gen();
+	unsigned gen = egress_flush_gen(lp);
 
 	if (gen != tb.gen) {
 		tb.gen = gen;
@@ -371,16 +375,16 @@ static void tcp_buf_sync(void)
  *
  * Return: where the payload goes
  */
-uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames)
+uint8_t *tcp_buf_room(struct loop *lp, size_t min, size_t *bytes, int *frames)
 {
-	tcp_buf_sync();
+	tcp_buf_sync(lp);
 	if (TCP_BUF_BYTES - tb.used < min ||
-	    MIN(TCP_FRAMES - tb.nhdr, egress_room()) < 1) {
-		egress_flush();
-		tcp_buf_sync();
+	    MIN(TCP_FRAMES - tb.nhdr, egress_room(lp)) < 1) {
+		egress_flush(lp);
+		tcp_buf_sync(lp);
 	}
 	*bytes = TCP_BUF_BYTES - tb.used;
-	*frames = MIN(TCP_FRAMES - tb.nhdr, egress_room());
+	*frames = MIN(TCP_FRAMES - tb.nhdr, egress_room(lp));
 	return tb.data + tb.used;
 }
 
@@ -392,11 +396,11 @@ uint8_t *tcp_buf_room(size_t min, size_t *bytes, int *frames)
  *
  * Return: bytes
  */
-size_t tcp_buf_seg_max(const struct tcp_conn *c)
+size_t tcp_buf_seg_max(struct loop *lp, const struct tcp_conn *c)
 {
 	size_t max = L2_MAX_FRAME - egress_l2l3_len(&c->f.gaddr) - TCP_HDR_LEN;
 
-	if (!egress_offload_ok() || c->mss >= max)
+	if (!egress_offload_ok(lp) || c->mss >= max)
 		return c->mss;
 	return max / c->mss * c->mss;
 }
@@ -415,7 +419,8 @@ size_t tcp_buf_seg_max(const struct tcp_conn *c)
  * longer than the guest's MSS (RFC 9293 3.7.1 still holds on the wire).
  * Return: 0, or -ENOBUFS if no slot is left (caller checked the room)
  */
-int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
+int tcp_buf_queue(struct loop *lp, struct tcp_conn *c, uint8_t *data,
+		  size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd)
 {
 	struct egress_offload o = { 0 };
@@ -427,8 +432,9 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 	if (tb.nhdr >= TCP_FRAMES)
 		return -ENOBUFS;
 	h = tb.hdr[tb.nhdr];
-	if (egress_offload_ok()) {
-		o.csum_start = (uint16_t)egress_l2l3(h, &c->f.raddr, &c->f.gaddr,
+	if (egress_offload_ok(lp)) {
+		o.csum_start = (uint16_t)egress_l2l3(lp, h, &c->f.raddr,
+						     &c->f.gaddr,
 						     IPPROTO_TCP, l4len);
 		o.csum_off = 16;
 		o.gso_size = len > c->mss ? c->mss : 0;
@@ -440,7 +446,7 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 						 IPPROTO_TCP, l4len));
 		iov[0].iov_len = o.csum_start + TCP_HDR_LEN;
 	} else {
-		iov[0].iov_len = tcp_frame_hdr(h, &c->f.raddr, &c->f.gaddr,
+		iov[0].iov_len = tcp_frame_hdr(lp, h, &c->f.raddr, &c->f.gaddr,
 					       c->f.rport, c->f.gport, seq,
 					       c->seq_from_tap, flags, wnd,
 					       NULL, 0, data, len);
@@ -448,7 +454,8 @@ int tcp_buf_queue(struct tcp_conn *c, uint8_t *data, size_t len,
 	iov[0].iov_base = h;
 	iov[1].iov_base = data;
 	iov[1].iov_len = len;
-	rc = egress_queue_offload(iov, 2, egress_offload_ok() ? &o : NULL);
+	rc = egress_queue_offload(lp, iov, 2,
+				  egress_offload_ok(lp) ? &o : NULL);
 	if (rc)
 		return rc;
 	tb.nhdr++;

@@ -45,13 +45,14 @@ static void tcp_inbound_refuse(int fd)
  * @peer:	client address
  * @pport:	client port
  * @gport:	target port on the guest
- * @now:	current time
+ * @lp:		the loop
  *
  * @fd is ours from here: on failure it is closed with an RST.
  * Return: 0, or -errno
  */
-int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
-		       uint16_t gport, const struct timespec *now)
+int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
+		       uint16_t pport,
+		       uint16_t gport)
 {
 	union inany gaddr, raddr;
 	struct tcp_conn *c;
@@ -69,7 +70,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		goto refuse;
 	}
 	flow_key_set(&k, IPPROTO_TCP, &gaddr, gport, &raddr, pport);
-	if (flow_lookup(&k)) {
+	if (flow_lookup(lp, &k)) {
 		debug_rl("tcp: tuple for port %u busy, refusing", gport);
 		rc = -EADDRINUSE;
 		goto refuse;
@@ -78,7 +79,7 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 		rc = -EMFILE;
 		goto refuse;
 	}
-	c = tcp_conn_alloc(&gaddr, gport, &raddr, pport);
+	c = tcp_conn_alloc(lp, &gaddr, gport, &raddr, pport);
 	if (!c) {
 		warn_rl("tcp: connection table full (%u), refusing", TCP_MAX);
 		fdbudget_put();
@@ -90,28 +91,29 @@ int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
 	c->mss = tcp_mss_ours(inany_af(&gaddr), tcp_mtu());
 	c->flags |= TCPF_WS;		/* offered; kept if the guest agrees */
 	c->ws_to_tap = TCP_WS_TO_TAP;
-	isn = tcp_isn(&k, now);
+	isn = tcp_isn(&k, &lp->now);
 	c->seq_ack_from_tap = isn;
 	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
 	c->rto_ms = TCP_RTO_INIT_MS;
 
 	tcp_sock_opts(fd);
-	rc = flow_hash_insert(&c->f);
+	rc = flow_hash_insert(lp, &c->f);
 	if (rc)
 		goto close;
 	c->events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-	rc = loop_add(fd, c->events, ep_ref_make(EP_TCP, fd, tcp_conn_idx(c)));
+	rc = loop_add(lp, fd, c->events, ep_ref_make(EP_TCP, fd,
+						     tcp_conn_idx(c)));
 	if (rc)
 		goto close;
 	tcp_dbg(c, "inbound: SYN to guest");
-	tcp_ctl_to_tap(c, TCPH_SYN, isn);
-	tcp_timer_set(c, c->rto_ms, now);
+	tcp_ctl_to_tap(lp, c, TCPH_SYN, isn);
+	tcp_timer_set(lp, c, c->rto_ms);
 	return 0;
 
 close:
 	warn_rl("tcp: inbound connection to port %u: %s", gport,
 		strerror(-rc));
-	tcp_conn_reset(c, false);	/* closes fd with SO_LINGER 0 */
+	tcp_conn_reset(lp, c, false);	/* closes fd with SO_LINGER 0 */
 	return rc;
 refuse:
 	tcp_inbound_refuse(fd);
@@ -119,7 +121,8 @@ refuse:
 }
 
 /* The guest's SYN-ACK: options, sequence numbers, ESTABLISHED */
-static void tcp_inbound_synack(struct tcp_conn *c, const struct tcp_seg *s)
+static void tcp_inbound_synack(struct loop *lp, struct tcp_conn *c,
+			       const struct tcp_seg *s)
 {
 	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
 	struct tcp_syn_opt o;
@@ -141,7 +144,7 @@ static void tcp_inbound_synack(struct tcp_conn *c, const struct tcp_seg *s)
 	c->retries = 0;
 	c->rto_ms = TCP_RTO_INIT_MS;
 	tcp_timer_stop(c);
-	tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
+	tcp_ctl_to_tap(lp, c, TCPH_ACK, c->seq_to_tap);
 	/* the client may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
 	tcp_conn_pend(c);
@@ -160,24 +163,25 @@ static void tcp_inbound_synack(struct tcp_conn *c, const struct tcp_seg *s)
  * doesn't know the client).
  * Return: 1 if the connection was reset, 0 otherwise
  */
-int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s)
+int tcp_inbound_seg(struct loop *lp, struct tcp_conn *c,
+		    const struct tcp_seg *s)
 {
 	bool ack_ok = (s->flags & TCPH_ACK) && s->ack == c->seq_to_tap;
 
 	if ((s->flags & TCPH_ACK) && !ack_ok) {
 		if (!(s->flags & TCPH_RST))
-			tcp_ctl_to_tap(c, TCPH_RST, s->ack);
+			tcp_ctl_to_tap(lp, c, TCPH_RST, s->ack);
 		return 0;
 	}
 	if (s->flags & TCPH_RST) {
 		if (!ack_ok)
 			return 0;
 		tcp_dbg(c, "inbound: refused by guest");
-		tcp_conn_reset(c, false);
+		tcp_conn_reset(lp, c, false);
 		return 1;
 	}
 	if ((s->flags & (TCPH_SYN | TCPH_ACK)) == (TCPH_SYN | TCPH_ACK))
-		tcp_inbound_synack(c, s);
+		tcp_inbound_synack(lp, c, s);
 	return 0;
 }
 
@@ -185,17 +189,17 @@ int tcp_inbound_seg(struct tcp_conn *c, const struct tcp_seg *s)
  * tcp_inbound_timeout() - no SYN-ACK in time: send the SYN again, or give
  * up and reset the client
  * @c:		connection in TCPS_SYN_SENT
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_inbound_timeout(struct tcp_conn *c, const struct timespec *now)
+void tcp_inbound_timeout(struct loop *lp, struct tcp_conn *c)
 {
 	if (++c->retries > TCP_SYN_RETRIES) {
 		tcp_dbg(c, "inbound: no answer from guest, resetting");
-		tcp_conn_reset(c, false);
+		tcp_conn_reset(lp, c, false);
 		return;
 	}
 	tcp_dbg(c, "inbound: SYN retry %u", c->retries);
-	tcp_ctl_to_tap(c, TCPH_SYN, c->seq_to_tap - 1);
+	tcp_ctl_to_tap(lp, c, TCPH_SYN, c->seq_to_tap - 1);
 	c->rto_ms = MIN(c->rto_ms * 2, TCP_RTO_MAX_MS);
-	tcp_timer_set(c, c->rto_ms, now);
+	tcp_timer_set(lp, c, c->rto_ms);
 }

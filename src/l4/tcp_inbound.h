@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "lib/inany.h"
+#include "loop.h"
 
-int tcp_inbound_accept(int fd, const union inany *peer, uint16_t pport,
-		       uint16_t gport, const struct timespec *now);
+int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
+		       uint16_t pport,
+		       uint16_t gport);
 
 #endif /* TETHER_TCP_INBOUND_H */

@@ -39,13 +39,13 @@ static uint8_t tcp_discard[TCP_DISCARD_BYTES];
  *
  * Return: 0 or -errno
  */
-int tcp_sock_events_set(struct tcp_conn *c, uint32_t events)
+int tcp_sock_events_set(struct loop *lp, struct tcp_conn *c, uint32_t events)
 {
 	int rc;
 
 	if (c->events == events)
 		return 0;
-	rc = loop_mod(c->sock, events,
+	rc = loop_mod(lp, c->sock, events,
 		      ep_ref_make(EP_TCP, c->sock, tcp_conn_idx(c)));
 	if (!rc)
 		c->events = events;
@@ -60,7 +60,7 @@ int tcp_sock_events_set(struct tcp_conn *c, uint32_t events)
  * Setting the mask polls the socket, which marks it SOCK_NOSPACE if it
  * is not writeable: that is what makes the kernel wake us later.
  */
-void tcp_sock_wnd_wait(struct tcp_conn *c, bool on)
+void tcp_sock_wnd_wait(struct loop *lp, struct tcp_conn *c, bool on)
 {
 	uint32_t ev = TCP_BASE_EVENTS | (on ? EPOLLOUT : 0);
 
@@ -74,7 +74,7 @@ void tcp_sock_wnd_wait(struct tcp_conn *c, bool on)
 	} else {
 		c->flags &= ~TCPF_WND_WAIT;
 	}
-	tcp_sock_events_set(c, ev);
+	tcp_sock_events_set(lp, c, ev);
 }
 
 /**
@@ -84,7 +84,7 @@ void tcp_sock_wnd_wait(struct tcp_conn *c, bool on)
  * If less than a third is free, the socket isn't writeable by the
  * kernel's measure: watch EPOLLOUT for the moment it is again.
  */
-void tcp_snd_query(struct tcp_conn *c)
+void tcp_snd_query(struct loop *lp, struct tcp_conn *c)
 {
 	uint32_t mi[SK_MEMINFO_VARS];
 	socklen_t sl = sizeof(mi);
@@ -99,7 +99,7 @@ void tcp_snd_query(struct tcp_conn *c)
 		      mi[SK_MEMINFO_SNDBUF] - mi[SK_MEMINFO_WMEM_QUEUED] : 0;
 	if ((uint64_t)c->snd_free * 3 < c->sndbuf &&
 	    c->state == TCPS_ESTABLISHED && !(c->flags & TCPF_FIN_RCVD))
-		tcp_sock_wnd_wait(c, true);
+		tcp_sock_wnd_wait(lp, c, true);
 }
 
 /**
@@ -112,12 +112,12 @@ void tcp_snd_query(struct tcp_conn *c)
  * back (RFC 9293 3.8.6), scaled and rounded up.
  * Return: the raw window field
  */
-uint16_t tcp_wnd_to_tap(struct tcp_conn *c, bool query)
+uint16_t tcp_wnd_to_tap(struct loop *lp, struct tcp_conn *c, bool query)
 {
 	uint32_t wnd, max, raw, unit = 1U << c->ws_to_tap;
 
 	if (query)
-		tcp_snd_query(c);
+		tcp_snd_query(lp, c);
 	wnd = c->snd_free - c->snd_free / 8;
 	if (c->snd_free == c->sndbuf) {
 		uint32_t mss = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
@@ -212,7 +212,8 @@ static ssize_t tcp_peek(struct tcp_conn *c, uint8_t *buf, size_t want,
 }
 
 /* Cut @len peeked bytes at @buf into segments; Return: 0 or -ENOBUFS */
-static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
+static int tcp_segs_queue(struct loop *lp, struct tcp_conn *c, uint8_t *buf,
+			  size_t len,
 			  size_t seg, uint16_t wnd)
 {
 	bool fresh = c->seq_to_tap == c->seq_max_to_tap;
@@ -221,7 +222,8 @@ static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
 	for (off = 0; off < len; off += seg) {
 		size_t n = MIN(seg, len - off);
 		uint8_t fl = TCPH_ACK | (off + n == len ? TCPH_PSH : 0);
-		int rc = tcp_buf_queue(c, buf + off, n, c->seq_to_tap, fl, wnd);
+		int rc = tcp_buf_queue(lp, c, buf + off, n, c->seq_to_tap, fl,
+				       wnd);
 
 		if (rc)
 			return rc;
@@ -230,14 +232,14 @@ static int tcp_segs_queue(struct tcp_conn *c, uint8_t *buf, size_t len,
 	if (SEQ_GT(c->seq_to_tap, c->seq_max_to_tap))
 		c->seq_max_to_tap = c->seq_to_tap;
 	if (fresh && len)
-		tcp_rtt_start(c, c->seq_to_tap, loop_now());
+		tcp_rtt_start(lp, c, c->seq_to_tap);
 	return 0;
 }
 
 /* Send our FIN once the peer's is seen and the guest ACKed all data */
-static void tcp_fin_to_tap(struct tcp_conn *c)
+static void tcp_fin_to_tap(struct loop *lp, struct tcp_conn *c)
 {
-	tcp_ctl_to_tap(c, TCPH_FIN | TCPH_ACK, c->seq_to_tap);
+	tcp_ctl_to_tap(lp, c, TCPH_FIN | TCPH_ACK, c->seq_to_tap);
 	c->seq_to_tap++;
 	c->seq_max_to_tap = c->seq_to_tap;
 	c->flags |= TCPF_FIN_SENT;
@@ -249,7 +251,7 @@ static void tcp_fin_to_tap(struct tcp_conn *c)
  * @c:		connection
  * @probe:	zero window probe: act as if the window were one byte
  */
-void tcp_data_to_tap(struct tcp_conn *c, bool probe)
+void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe)
 {
 	uint32_t sent = c->seq_to_tap - c->seq_ack_from_tap;
 	uint32_t wnd = c->wnd_from_tap, avail, before = c->seq_to_tap;
@@ -265,8 +267,8 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 		wnd = MIN(wnd, TCP_DISCARD_IOV * TCP_DISCARD_BYTES);
 	c->flags &= ~TCPF_STALLED;
 	avail = wnd > sent ? wnd - sent : 0;
-	wraw = tcp_wnd_to_tap(c, false);
-	seg = tcp_buf_seg_max(c);
+	wraw = tcp_wnd_to_tap(lp, c, false);
+	seg = tcp_buf_seg_max(lp, c);
 
 	while (avail) {
 		size_t room, want;
@@ -274,7 +276,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 		int frames;
 		ssize_t r;
 
-		buf = tcp_buf_room(MIN(avail, seg), &room, &frames);
+		buf = tcp_buf_room(lp, MIN(avail, seg), &room, &frames);
 		want = MIN((size_t)avail, room);
 		want = MIN(want, (size_t)frames * seg);
 		r = tcp_peek(c, buf, want, sent);
@@ -282,7 +284,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 			break;
 		if (r < 0) {
 			tcp_dbg(c, "peek: %s", strerror((int)-r));
-			tcp_conn_reset(c, true);
+			tcp_conn_reset(lp, c, true);
 			return;
 		}
 		if (!r) {
@@ -290,7 +292,7 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 			c->flags |= TCPF_SOCK_EOF;
 			break;
 		}
-		if (tcp_segs_queue(c, buf, (size_t)r, seg, wraw)) {
+		if (tcp_segs_queue(lp, c, buf, (size_t)r, seg, wraw)) {
 			/* can't happen, room was checked: but the peek
 			 * offset moved past what we queued, so realign */
 			tcp_rewind(c);
@@ -305,14 +307,15 @@ void tcp_data_to_tap(struct tcp_conn *c, bool probe)
 	if (!avail)
 		c->flags |= TCPF_STALLED;
 	if (eof && c->seq_to_tap == c->seq_ack_from_tap)
-		tcp_fin_to_tap(c);
+		tcp_fin_to_tap(lp, c);
 	if ((c->seq_to_tap != before || (c->flags & TCPF_STALLED)) &&
 	    !c->deadline_ms)
-		tcp_timer_set(c, c->rto_ms, loop_now());
+		tcp_timer_set(lp, c, c->rto_ms);
 }
 
 /* connect() finished, or failed */
-static void tcp_connect_done(struct tcp_conn *c, uint32_t events)
+static void tcp_connect_done(struct loop *lp, struct tcp_conn *c,
+			     uint32_t events)
 {
 	socklen_t sl = sizeof(int);
 	int err = 0;
@@ -327,54 +330,52 @@ static void tcp_connect_done(struct tcp_conn *c, uint32_t events)
 		if (!err)
 			err = ECONNRESET;
 		tcp_dbg(c, "connect: %s", strerror(err));
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return;
 	}
 	/* EPOLLOUT stays in the mask (no epoll_ctl here): the handler
 	 * ignores it unless TCPF_WND_WAIT, and it comes with other events */
 	c->state = TCPS_SYN_ACK_SENT;
-	tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
-	tcp_rtt_start(c, c->seq_to_tap, loop_now());
-	tcp_timer_set(c, c->rto_ms, loop_now());
+	tcp_ctl_to_tap(lp, c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
+	tcp_rtt_start(lp, c, c->seq_to_tap);
+	tcp_timer_set(lp, c, c->rto_ms);
 }
 
 /* EPOLLOUT while waiting for send space: window update to the guest */
-static void tcp_sock_writable(struct tcp_conn *c)
+static void tcp_sock_writable(struct loop *lp, struct tcp_conn *c)
 {
 	int i;
 
-	tcp_sock_wnd_wait(c, false);
-	tcp_snd_query(c);	/* watches EPOLLOUT again if still full */
+	tcp_sock_wnd_wait(lp, c, false);
+	tcp_snd_query(lp, c);	/* watches EPOLLOUT again if still full */
 	if (c->flags & TCPF_FIN_RCVD)
 		return;
-	tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
+	tcp_ctl_to_tap(lp, c, TCPH_ACK, c->seq_to_tap);
 	if (!(c->flags & TCPF_REJECTED))
 		return;
 	/* it dropped data the socket refused: three duplicate ACKs make
 	 * it retransmit now rather than at its RTO (RFC 5681 3.2) */
 	c->flags &= ~TCPF_REJECTED;
 	for (i = 0; i < TCP_DUPACK_THRESH; i++)
-		tcp_ctl_to_tap(c, TCPH_ACK, c->seq_to_tap);
+		tcp_ctl_to_tap(lp, c, TCPH_ACK, c->seq_to_tap);
 }
 
 /**
  * tcp_sock_handler() - epoll events on a connection's host socket
  * @ref:	epoll reference: slot and fd
  * @events:	EPOLL* bits
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_sock_handler(union ep_ref ref, uint32_t events,
-		      const struct timespec *now)
+void tcp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
-	struct tcp_conn *c = tcp_conn_at(ref.idx);
+	struct tcp_conn *c = tcp_conn_at(lp, ref.idx);
 
-	(void)now;
 	if (!c || c->sock != ref.fd || c->state == TCPS_FREE ||
 	    c->state == TCPS_CLOSED)
 		return;		/* stale event for a slot closed in the batch */
 
 	if (c->state == TCPS_CONNECTING) {
-		tcp_connect_done(c, events);
+		tcp_connect_done(lp, c, events);
 		return;
 	}
 	if (events & EPOLLERR) {
@@ -383,14 +384,14 @@ void tcp_sock_handler(union ep_ref ref, uint32_t events,
 
 		getsockopt(c->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
 		tcp_dbg(c, "socket error: %s", strerror(err));
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return;
 	}
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		c->flags |= TCPF_SOCK_EOF;
 	if ((events & EPOLLOUT) && (c->flags & TCPF_WND_WAIT) &&
 	    c->state == TCPS_ESTABLISHED)
-		tcp_sock_writable(c);
+		tcp_sock_writable(lp, c);
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
-		tcp_data_to_tap(c, false);
+		tcp_data_to_tap(lp, c, false);
 }

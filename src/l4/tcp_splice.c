@@ -243,9 +243,9 @@ static uint32_t tsp_idx(const struct tsp_conn *c)
 
 /* The connection an entry of the pipe wait queue stands for: open, as
  * closing takes it out of the queue */
-static struct tsp_conn *tsp_wait_conn(uint32_t e)
+static struct tsp_conn *tsp_wait_conn(struct loop *lp, uint32_t e)
 {
-	struct tsp_conn *c = flow_get(e >> 1, FLOW_TCP_SPLICE);
+	struct tsp_conn *c = flow_get(lp, e >> 1, FLOW_TCP_SPLICE);
 
 	ASSERT(c);
 	return c;
@@ -254,7 +254,7 @@ static struct tsp_conn *tsp_wait_conn(uint32_t e)
 /* Direction @d has data but no pipe: queue it for the next one. The
  * queue links the waiting directions themselves, so it holds each at
  * most once and can't fill up */
-static void tsp_pipe_wait(struct tsp_conn *c, int d)
+static void tsp_pipe_wait(struct loop *lp, struct tsp_conn *c, int d)
 {
 	uint32_t e = tsp_idx(c) << 1 | (uint32_t)d;
 
@@ -264,7 +264,7 @@ static void tsp_pipe_wait(struct tsp_conn *c, int d)
 	c->wprev[d] = ts.wait_tail;
 	c->wnext[d] = TSP_NONE;
 	if (ts.wait_tail != TSP_NONE)
-		tsp_wait_conn(ts.wait_tail)->wnext[ts.wait_tail & 1] = e;
+		tsp_wait_conn(lp, ts.wait_tail)->wnext[ts.wait_tail & 1] = e;
 	else
 		ts.wait_head = e;
 	ts.wait_tail = e;
@@ -275,7 +275,7 @@ static void tsp_pipe_wait(struct tsp_conn *c, int d)
 }
 
 /* Take direction @d out of the pipe wait queue, if it is in it */
-static void tsp_pipe_unwait(struct tsp_conn *c, int d)
+static void tsp_pipe_unwait(struct loop *lp, struct tsp_conn *c, int d)
 {
 	uint32_t p = c->wprev[d], n = c->wnext[d];
 
@@ -283,18 +283,18 @@ static void tsp_pipe_unwait(struct tsp_conn *c, int d)
 		return;
 	c->flags &= ~TSP_PIPEW(d);
 	if (p != TSP_NONE)
-		tsp_wait_conn(p)->wnext[p & 1] = n;
+		tsp_wait_conn(lp, p)->wnext[p & 1] = n;
 	else
 		ts.wait_head = n;
 	if (n != TSP_NONE)
-		tsp_wait_conn(n)->wprev[n & 1] = p;
+		tsp_wait_conn(lp, n)->wprev[n & 1] = p;
 	else
 		ts.wait_tail = p;
 	ts.wait_n--;
 }
 
 /* Close sockets and pipes; flow/ frees the slot after the batch */
-static void tsp_close(struct tsp_conn *c, bool reset)
+static void tsp_close(struct loop *lp, struct tsp_conn *c, bool reset)
 {
 	int s;
 
@@ -316,10 +316,10 @@ static void tsp_close(struct tsp_conn *c, bool reset)
 	}
 	tsp_pipe_put(&c->pipe[0], !c->pending[0]);
 	tsp_pipe_put(&c->pipe[1], !c->pending[1]);
-	tsp_pipe_unwait(c, 0);
-	tsp_pipe_unwait(c, 1);
+	tsp_pipe_unwait(lp, c, 0);
+	tsp_pipe_unwait(lp, c, 1);
 	c->flags = 0;
-	flow_close(&c->f);
+	flow_close(lp, &c->f);
 }
 
 /* ---- data -------------------------------------------------------------- */
@@ -332,7 +332,7 @@ static void tsp_close(struct tsp_conn *c, bool reset)
  * mask is set again (TSP_REPOLL): that polls the socket, and reports
  * EPOLLOUT at once if it is writeable already.
  */
-static int tsp_events(struct tsp_conn *c)
+static int tsp_events(struct loop *lp, struct tsp_conn *c)
 {
 	int s, rc;
 
@@ -350,8 +350,8 @@ static int tsp_events(struct tsp_conn *c)
 		if (ev == c->ev[s] && !(c->flags & TSP_REPOLL(s)))
 			continue;
 		ref.side = (uint32_t)s;
-		rc = c->ev[s] ? loop_mod(c->fd[s], ev, ref) :
-				loop_add(c->fd[s], ev, ref);
+		rc = c->ev[s] ? loop_mod(lp, c->fd[s], ev, ref) :
+				loop_add(lp, c->fd[s], ev, ref);
 		if (rc)
 			return rc;
 		c->ev[s] = ev;
@@ -372,7 +372,7 @@ static void tsp_out_wait(struct tsp_conn *c, int d)
  * dry: drain, and read again.
  * Return: 0, or -errno for a broken connection
  */
-static int tsp_dir(struct tsp_conn *c, int d)
+static int tsp_dir(struct loop *lp, struct tsp_conn *c, int d)
 {
 	struct tsp_pipe *p = &c->pipe[d];
 	int in = c->fd[d], out = c->fd[!d], round;
@@ -381,7 +381,7 @@ static int tsp_dir(struct tsp_conn *c, int d)
 	if (c->flags & (TSP_SHUT(d) | TSP_OUTW(!d) | TSP_PIPEW(d)))
 		return 0;
 	if (p->r < 0 && tsp_pipe_get(p)) {
-		tsp_pipe_wait(c, d);
+		tsp_pipe_wait(lp, c, d);
 		return 0;
 	}
 	for (round = 0; round < TSP_ROUNDS; round++) {
@@ -434,7 +434,7 @@ static int tsp_dir(struct tsp_conn *c, int d)
 }
 
 /* connect() on side 1 finished: check it, then start moving data */
-static int tsp_connected(struct tsp_conn *c)
+static int tsp_connected(struct loop *lp, struct tsp_conn *c)
 {
 	socklen_t sl = sizeof(int);
 	int err = 0;
@@ -444,50 +444,49 @@ static int tsp_connected(struct tsp_conn *c)
 	if (err)
 		return -err;
 	c->flags &= ~TSP_CONNECTING;
-	return tsp_dir(c, 0) ?: tsp_dir(c, 1);
+	return tsp_dir(lp, c, 0) ?: tsp_dir(lp, c, 1);
 }
 
 /* After moving data: close when both directions are done, reset on an
  * error (@rc), else set the epoll masks the flags ask for */
-static void tsp_finish(struct tsp_conn *c, int rc)
+static void tsp_finish(struct loop *lp, struct tsp_conn *c, int rc)
 {
 	if (!rc && (c->flags & TSP_SHUT(0)) && (c->flags & TSP_SHUT(1))) {
-		tsp_close(c, false);
+		tsp_close(lp, c, false);
 		return;
 	}
 	if (!rc)
-		rc = tsp_events(c);
+		rc = tsp_events(lp, c);
 	if (rc) {
 		flow_dbg(&c->f, "%s, resetting", strerror(-rc));
-		tsp_close(c, true);
+		tsp_close(lp, c, true);
 	}
 }
 
 /* Events on one socket of a spliced connection */
-static void tsp_handler(union ep_ref ref, uint32_t events,
-			const struct timespec *now)
+static void tsp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
-	struct tsp_conn *c = flow_get(ref.idx, FLOW_TCP_SPLICE);
+	struct tsp_conn *c = flow_get(lp, ref.idx, FLOW_TCP_SPLICE);
 	int s = ref.side, rc = 0;
 
 	if (!c || c->fd[s] != ref.fd)
 		return;		/* stale: closed in this batch */
-	flow_touch(&c->f, now);
+	flow_touch(lp, &c->f);
 
 	if (events & EPOLLERR) {
 		rc = -ECONNRESET;
 	} else if (c->flags & TSP_CONNECTING) {
 		if (s && (events & (EPOLLOUT | EPOLLHUP)))
-			rc = tsp_connected(c);
+			rc = tsp_connected(lp, c);
 	} else {
 		if (events & EPOLLOUT) {
 			c->flags &= ~TSP_OUTW(s);
-			rc = tsp_dir(c, !s);
+			rc = tsp_dir(lp, c, !s);
 		}
 		if (!rc && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
-			rc = tsp_dir(c, s);
+			rc = tsp_dir(lp, c, s);
 	}
-	tsp_finish(c, rc);
+	tsp_finish(lp, c, rc);
 }
 
 /*
@@ -520,7 +519,8 @@ static void tsp_sock_opts(int fd)
  * an RST.
  * Return: 0, or -errno
  */
-int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
+int tcp_splice_new(struct loop *lp, int fd, const union inany *peer,
+		   uint16_t pport, int tfd,
 		   const union inany *dst, uint16_t port)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -533,11 +533,11 @@ int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
 		rc = -EMFILE;
 		goto refuse;
 	}
-	c = flow_alloc(FLOW_TCP_SPLICE, loop_now());
+	c = flow_alloc(lp, FLOW_TCP_SPLICE);
 	if (!c) {
 		fdbudget_put_n(TSP_FDS);
 		warn_rl("tcp splice: all %u connections in use, refusing",
-			flow_kind_cap_get(FLOW_TCP_SPLICE));
+			flow_kind_cap_get(lp, FLOW_TCP_SPLICE));
 		rc = -ENOSPC;
 		goto refuse;
 	}
@@ -560,12 +560,12 @@ int tcp_splice_new(int fd, const union inany *peer, uint16_t pport, int tfd,
 		goto fail;
 	}
 	c->flags |= TSP_CONNECTING;
-	rc = tsp_events(c);
+	rc = tsp_events(lp, c);
 	if (rc)
 		goto fail;
 	return 0;
 fail:
-	tsp_close(c, true);
+	tsp_close(lp, c, true);
 	return rc;
 refuse:
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -575,33 +575,31 @@ refuse:
 }
 
 /* Pipes came back: directions waiting for one move on, in order */
-static void tsp_pipe_wake(void)
+static void tsp_pipe_wake(struct loop *lp)
 {
 	uint32_t n = ts.wait_n;	/* each once: one may queue again (fds) */
 
 	while (n-- && ts.wait_head != TSP_NONE &&
 	       (ts.npool || ts.npipes < ts.npipes_max)) {
 		uint32_t e = ts.wait_head;
-		struct tsp_conn *c = tsp_wait_conn(e);
+		struct tsp_conn *c = tsp_wait_conn(lp, e);
 		int d = (int)(e & 1);
 
-		tsp_pipe_unwait(c, d);
-		tsp_finish(c, tsp_dir(c, d));
+		tsp_pipe_unwait(lp, c, d);
+		tsp_finish(lp, c, tsp_dir(lp, c, d));
 	}
 }
 
 /* After every batch: hand returned pipes on (flow/ frees closed slots
  * after this, so connections closed here are reaped in this batch too) */
-static void tsp_post(const struct timespec *now)
+static void tsp_post(struct loop *lp)
 {
-	(void)now;
-	tsp_pipe_wake();
+	tsp_pipe_wake(lp);
 }
 
-/* Top the pipe pool up: at start, then every TSP_TIMER_MS (@now unused) */
-static void tsp_timer(const struct timespec *now)
+/* Top the pipe pool up: at start, then every TSP_TIMER_MS */
+static void tsp_timer(struct loop *lp)
 {
-	(void)now;
 	while (ts.npool < TSP_PIPES) {
 		if (tsp_pipe_open(&ts.pool[ts.npool]))
 			break;
@@ -612,7 +610,7 @@ static void tsp_timer(const struct timespec *now)
 /**
  * tcp_splice_init() - register with the loop, fill the pipe pool
  */
-void tcp_splice_init(void)
+void tcp_splice_init(struct loop *lp)
 {
 	unsigned long soft = tsp_sysctl("/proc/sys/fs/pipe-user-pages-soft",
 					0);
@@ -627,9 +625,9 @@ void tcp_splice_init(void)
 	ts.npipes_max = (unsigned)MAX(budget / 2 / TSP_PIPE_BASE, TSP_PIPES);
 	debug("tcp splice: at most %u pipes, growing by %llu KiB in all",
 	      ts.npipes_max, (unsigned long long)(ts.grow_budget >> 10));
-	flow_kind_register(FLOW_TCP_SPLICE, &tsp_ops);
-	loop_handler_set(EP_TCP_SPLICE, tsp_handler);
-	loop_post_add(tsp_post);
-	loop_timer_add(tsp_timer, TSP_TIMER_MS);
+	flow_kind_register(lp, FLOW_TCP_SPLICE, &tsp_ops);
+	loop_handler_set(lp, EP_TCP_SPLICE, tsp_handler);
+	loop_post_add(lp, tsp_post);
+	loop_timer_add(lp, tsp_timer, TSP_TIMER_MS);
 	tsp_timer(NULL);
 }

@@ -57,13 +57,14 @@ static bool tcp_rst_ok(const struct tcp_conn *c, const struct tcp_seg *s)
 }
 
 /* A SYN on a synchronised connection */
-static void tcp_tap_syn(struct tcp_conn *c, const struct tcp_seg *s)
+static void tcp_tap_syn(struct loop *lp, struct tcp_conn *c,
+			const struct tcp_seg *s)
 {
 	if (c->state == TCPS_SYN_ACK_SENT && !(s->flags & TCPH_ACK) &&
 	    s->seq + 1 == c->seq_from_tap) {
 		/* the guest didn't get our SYN-ACK: send it again */
 		c->flags &= ~TCPF_RTT_ON;	/* Karn */
-		tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
+		tcp_ctl_to_tap(lp, c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
 		return;
 	}
 	/* RFC 5961 4.2: challenge ACK */
@@ -71,18 +72,19 @@ static void tcp_tap_syn(struct tcp_conn *c, const struct tcp_seg *s)
 }
 
 /* The guest's ACK of our SYN-ACK; Return: false if unacceptable */
-static bool tcp_tap_established(struct tcp_conn *c, const struct tcp_seg *s)
+static bool tcp_tap_established(struct loop *lp, struct tcp_conn *c,
+				const struct tcp_seg *s)
 {
 	if (s->ack != c->seq_to_tap) {
 		/* RFC 9293 3.10.7.4, SYN-RECEIVED: <SEQ=SEG.ACK><CTL=RST> */
-		tcp_ctl_to_tap(c, TCPH_RST, s->ack);
+		tcp_ctl_to_tap(lp, c, TCPH_RST, s->ack);
 		return false;
 	}
 	c->state = TCPS_ESTABLISHED;
 	c->seq_ack_from_tap = s->ack;
 	c->wnd_from_tap = (uint32_t)s->wnd << c->ws_from_tap;
 	c->retries = 0;
-	tcp_rtt_ack(c, s->ack, loop_now());	/* first sample: handshake */
+	tcp_rtt_ack(lp, c, s->ack);	/* first sample: handshake */
 	tcp_timer_stop(c);
 	/* the peer may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
@@ -125,7 +127,8 @@ static bool tcp_tap_ack(struct tcp_conn *c, const struct tcp_seg *s,
 }
 
 /* Write queued payload; Return: 0 or -errno for a broken socket */
-static int tcp_tap_write(struct tcp_conn *c, struct tcp_tap_batch *b)
+static int tcp_tap_write(struct loop *lp, struct tcp_conn *c,
+			 struct tcp_tap_batch *b)
 {
 	struct msghdr m = { .msg_iov = tap_iov, .msg_iovlen = (size_t)b->niov };
 	ssize_t w;
@@ -146,10 +149,10 @@ static int tcp_tap_write(struct tcp_conn *c, struct tcp_tap_batch *b)
 		b->stop = true;
 		b->fin = false;
 		c->flags |= TCPF_REJECTED;
-		tcp_snd_query(c);
-		tcp_sock_wnd_wait(c, true);
+		tcp_snd_query(lp, c);
+		tcp_sock_wnd_wait(lp, c, true);
 	} else if (c->snd_free < c->sndbuf / 2) {
-		tcp_snd_query(c);	/* the estimate runs low: refresh */
+		tcp_snd_query(lp, c);	/* the estimate runs low: refresh */
 	}
 	b->niov = 0;
 	b->pending = 0;
@@ -159,7 +162,8 @@ static int tcp_tap_write(struct tcp_conn *c, struct tcp_tap_batch *b)
 }
 
 /* Payload and FIN of one segment: queue in-order bytes, note what to ACK */
-static int tcp_tap_data(struct tcp_conn *c, const struct tcp_seg *s,
+static int tcp_tap_data(struct loop *lp, struct tcp_conn *c,
+			const struct tcp_seg *s,
 			struct tcp_tap_batch *b)
 {
 	bool fin = s->flags & TCPH_FIN;
@@ -189,7 +193,7 @@ static int tcp_tap_data(struct tcp_conn *c, const struct tcp_seg *s,
 
 	if (s->len > skip) {
 		if (b->niov == TCP_TAP_IOV) {
-			rc = tcp_tap_write(c, b);
+			rc = tcp_tap_write(lp, c, b);
 			if (rc || b->stop)
 				return rc;
 		}
@@ -205,8 +209,8 @@ static int tcp_tap_data(struct tcp_conn *c, const struct tcp_seg *s,
 }
 
 /* Apply the batch's highest ACK: dequeue, timers, fast retransmit */
-static int tcp_tap_ack_apply(struct tcp_conn *c, const struct tcp_tap_batch *b,
-			     const struct timespec *now)
+static int tcp_tap_ack_apply(struct loop *lp, struct tcp_conn *c,
+			     const struct tcp_tap_batch *b)
 {
 	if (SEQ_GT(b->ack, c->seq_ack_from_tap)) {
 		uint32_t n = b->ack - c->seq_ack_from_tap;
@@ -222,9 +226,9 @@ static int tcp_tap_ack_apply(struct tcp_conn *c, const struct tcp_tap_batch *b,
 		c->seq_ack_from_tap = b->ack;
 		if (SEQ_GT(b->ack, c->seq_to_tap))	/* ACKed past a rewind */
 			c->seq_to_tap = b->ack;
-		tcp_rtt_ack(c, b->ack, now);
+		tcp_rtt_ack(lp, c, b->ack);
 		if (c->seq_to_tap != c->seq_ack_from_tap)
-			tcp_timer_set(c, c->rto_ms, now);
+			tcp_timer_set(lp, c, c->rto_ms);
 		else
 			tcp_timer_stop(c);
 		if (c->flags & (TCPF_STALLED | TCPF_FIN_ACKED | TCPF_SOCK_EOF))
@@ -246,11 +250,12 @@ static int tcp_tap_ack_apply(struct tcp_conn *c, const struct tcp_tap_batch *b,
 }
 
 /* One segment: Return: 0, 1 to stop (connection reset), or -errno */
-static int tcp_tap_seg(struct tcp_conn *c, const struct tcp_seg *s,
+static int tcp_tap_seg(struct loop *lp, struct tcp_conn *c,
+		       const struct tcp_seg *s,
 		       struct tcp_tap_batch *b)
 {
 	if (c->state == TCPS_SYN_SENT) {	/* inbound: our SYN is out */
-		int rc = tcp_inbound_seg(c, s);
+		int rc = tcp_inbound_seg(lp, c, s);
 
 		b->ack = c->seq_ack_from_tap;
 		b->expect = c->seq_from_tap;
@@ -260,25 +265,25 @@ static int tcp_tap_seg(struct tcp_conn *c, const struct tcp_seg *s,
 		if (!tcp_rst_ok(c, s))
 			return 0;
 		tcp_dbg(c, "reset by guest");
-		tcp_conn_reset(c, false);
+		tcp_conn_reset(lp, c, false);
 		return 1;
 	}
 	if (c->state == TCPS_CONNECTING)
 		return 0;	/* retransmitted SYN: connect() still running */
 	if (s->flags & TCPH_SYN) {
-		tcp_tap_syn(c, s);
+		tcp_tap_syn(lp, c, s);
 		return 0;
 	}
 	if (!(s->flags & TCPH_ACK))
 		return 0;	/* RFC 9293 3.10.7.4, fifth: drop */
 	if (c->state == TCPS_SYN_ACK_SENT) {
-		if (!tcp_tap_established(c, s))
+		if (!tcp_tap_established(lp, c, s))
 			return 0;
 		b->ack = c->seq_ack_from_tap;
 	}
 	if (!tcp_tap_ack(c, s, b))
 		return 0;
-	return tcp_tap_data(c, s, b);
+	return tcp_tap_data(lp, c, s, b);
 }
 
 /**
@@ -286,10 +291,10 @@ static int tcp_tap_seg(struct tcp_conn *c, const struct tcp_seg *s,
  * @c:		connection (not free, not closed)
  * @p:		packets, in arrival order
  * @n:		how many
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_tap_segs(struct tcp_conn *c, const struct pkt *p, int n,
-		  const struct timespec *now)
+void tcp_tap_segs(struct loop *lp, struct tcp_conn *c, const struct pkt *p,
+		  int n)
 {
 	struct tcp_tap_batch b = {
 		.ack = c->seq_ack_from_tap, .expect = c->seq_from_tap,
@@ -305,17 +310,17 @@ void tcp_tap_segs(struct tcp_conn *c, const struct pkt *p, int n,
 		}
 		tcp_trace(c, "from guest: flags 0x%02x seq %u ack %u wnd %u "
 			  "len %zu", s.flags, s.seq, s.ack, s.wnd, s.len);
-		rc = tcp_tap_seg(c, &s, &b);
+		rc = tcp_tap_seg(lp, c, &s, &b);
 	}
 	if (rc > 0)
 		return;
 	if (!rc && c->state == TCPS_ESTABLISHED)
-		rc = tcp_tap_write(c, &b);
+		rc = tcp_tap_write(lp, c, &b);
 	if (!rc && c->state == TCPS_ESTABLISHED)
-		rc = tcp_tap_ack_apply(c, &b, now);
+		rc = tcp_tap_ack_apply(lp, c, &b);
 	if (rc) {
 		tcp_dbg(c, "socket error: %s", strerror(-rc));
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return;
 	}
 

@@ -70,7 +70,7 @@ static void tcp_wheel_arm(bool on)
 		tw.armed = on;
 }
 
-static void tcp_wheel_link(struct tcp_conn *c, uint32_t tick)
+static void tcp_wheel_link(struct loop *lp, struct tcp_conn *c, uint32_t tick)
 {
 	uint32_t idx = tcp_conn_idx(c), b;
 
@@ -81,7 +81,7 @@ static void tcp_wheel_link(struct tcp_conn *c, uint32_t tick)
 	c->t_prev = TCP_NONE;
 	c->t_next = tw.head[b];
 	if (c->t_next != TCP_NONE)
-		tcp_conn_at(c->t_next)->t_prev = idx;
+		tcp_conn_at(lp, c->t_next)->t_prev = idx;
 	tw.head[b] = idx;
 	c->flags |= TCPF_TIMER;
 	tw.linked++;
@@ -89,18 +89,18 @@ static void tcp_wheel_link(struct tcp_conn *c, uint32_t tick)
 }
 
 /* Take @c out of its bucket, keeping its deadline */
-static void tcp_wheel_unlink(struct tcp_conn *c)
+static void tcp_wheel_unlink(struct loop *lp, struct tcp_conn *c)
 {
 	uint32_t b = c->t_tick & (TCP_WHEEL - 1);
 
 	if (!(c->flags & TCPF_TIMER))
 		return;
 	if (c->t_prev != TCP_NONE)
-		tcp_conn_at(c->t_prev)->t_next = c->t_next;
+		tcp_conn_at(lp, c->t_prev)->t_next = c->t_next;
 	else
 		tw.head[b] = c->t_next;
 	if (c->t_next != TCP_NONE)
-		tcp_conn_at(c->t_next)->t_prev = c->t_prev;
+		tcp_conn_at(lp, c->t_next)->t_prev = c->t_prev;
 	c->flags &= ~TCPF_TIMER;
 	tw.linked--;
 }
@@ -109,10 +109,10 @@ static void tcp_wheel_unlink(struct tcp_conn *c)
  * tcp_timer_unlink() - no timer, and out of the wheel (when closing)
  * @c:		connection
  */
-void tcp_timer_unlink(struct tcp_conn *c)
+void tcp_timer_unlink(struct loop *lp, struct tcp_conn *c)
 {
 	c->deadline_ms = 0;
-	tcp_wheel_unlink(c);
+	tcp_wheel_unlink(lp, c);
 }
 
 /* Wheel ticks: wrap at 2^32 ticks, consistently with int32_t differences */
@@ -131,20 +131,21 @@ static uint32_t tcp_tick_due(uint32_t now_tick, uint32_t ms)
 /**
  * tcp_timer_set() - (re)start the timer of @c to expire in @ms
  * @c:		connection
- * @ms:		milliseconds from @now
- * @now:	current time
+ * @ms:		milliseconds from now
+ * @lp:		the loop
  */
-void tcp_timer_set(struct tcp_conn *c, uint32_t ms, const struct timespec *now)
+void tcp_timer_set(struct loop *lp, struct tcp_conn *c, uint32_t ms)
 {
-	uint32_t dl = tcp_ms(now) + ms, tick = tcp_tick_due(tcp_tick(now), ms);
+	uint32_t dl = tcp_ms(&lp->now) + ms;
+	uint32_t tick = tcp_tick_due(tcp_tick(&lp->now), ms);
 
 	c->deadline_ms = dl ? dl : 1;
 	if (c->flags & TCPF_TIMER) {
 		if ((int32_t)(tick - c->t_tick) >= 0)
 			return;		/* lazy: moved on when its bucket runs */
-		tcp_wheel_unlink(c);
+		tcp_wheel_unlink(lp, c);
 	}
-	tcp_wheel_link(c, tick);
+	tcp_wheel_link(lp, c, tick);
 }
 
 /**
@@ -160,17 +161,17 @@ void tcp_timer_stop(struct tcp_conn *c)
  * tcp_rtt_start() - time the segment ending at @seq, unless one is timed
  * @c:		connection
  * @seq:	sequence number after the segment (or SYN-ACK)
- * @now:	current time
+ * @lp:		the loop
  *
  * Call only for segments sent for the first time (Karn's algorithm).
  */
-void tcp_rtt_start(struct tcp_conn *c, uint32_t seq, const struct timespec *now)
+void tcp_rtt_start(struct loop *lp, struct tcp_conn *c, uint32_t seq)
 {
 	if (c->flags & TCPF_RTT_ON)
 		return;
 	c->flags |= TCPF_RTT_ON;
 	c->rtt_seq = seq;
-	c->rtt_ts = tcp_ms(now);
+	c->rtt_ts = tcp_ms(&lp->now);
 }
 
 /* RTO from the estimates (RFC 6298 2.3), clock granularity one tick */
@@ -191,12 +192,12 @@ static uint32_t tcp_rto_calc(const struct tcp_conn *c)
  * undoes the backoff once an ACK for new data arrives)
  * @c:		connection
  * @ack:	the ACK number
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct timespec *now)
+void tcp_rtt_ack(struct loop *lp, struct tcp_conn *c, uint32_t ack)
 {
 	if ((c->flags & TCPF_RTT_ON) && SEQ_GE(ack, c->rtt_seq)) {
-		uint32_t r = tcp_ms(now) - c->rtt_ts;
+		uint32_t r = tcp_ms(&lp->now) - c->rtt_ts;
 
 		c->flags &= ~TCPF_RTT_ON;
 		r = MIN(r, (uint32_t)TCP_RTO_MAX_MS);
@@ -217,27 +218,27 @@ void tcp_rtt_ack(struct tcp_conn *c, uint32_t ack, const struct timespec *now)
 }
 
 /* Exponential backoff (RFC 6298 5.5), then re-arm */
-static void tcp_timer_backoff(struct tcp_conn *c, const struct timespec *now)
+static void tcp_timer_backoff(struct loop *lp, struct tcp_conn *c)
 {
 	c->rto_ms = MIN(c->rto_ms * 2, TCP_RTO_MAX_MS);
-	tcp_timer_set(c, c->rto_ms, now);
+	tcp_timer_set(lp, c, c->rto_ms);
 }
 
 /**
  * tcp_conn_timeout() - the timer of @c expired
  * @c:		connection
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
+void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 {
 	if (c->state == TCPS_SYN_SENT) {
-		tcp_inbound_timeout(c, now);
+		tcp_inbound_timeout(lp, c);
 		return;
 	}
 	if (c->state == TCPS_CONNECTING) {
 		tcp_dbg(c, "no answer from the host in %u ms, resetting",
 			TCP_CONNECT_TIMEOUT_MS);
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return;
 	}
 	if (c->state != TCPS_SYN_ACK_SENT && c->state != TCPS_ESTABLISHED)
@@ -248,12 +249,12 @@ void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 			return;
 		if (++c->retries > TCP_RETRIES_MAX * 2) {
 			tcp_dbg(c, "zero window for too long, resetting");
-			tcp_conn_reset(c, true);
+			tcp_conn_reset(lp, c, true);
 			return;
 		}
-		tcp_data_to_tap(c, true);
+		tcp_data_to_tap(lp, c, true);
 		if (c->state == TCPS_ESTABLISHED)
-			tcp_timer_backoff(c, now);
+			tcp_timer_backoff(lp, c);
 		return;
 	}
 
@@ -261,35 +262,36 @@ void tcp_conn_timeout(struct tcp_conn *c, const struct timespec *now)
 			    TCP_SYNACK_RETRIES : TCP_RETRIES_MAX)) {
 		tcp_dbg(c, "no ACK from guest after %u retries, resetting",
 			c->retries - 1);
-		tcp_conn_reset(c, true);
+		tcp_conn_reset(lp, c, true);
 		return;
 	}
 	tcp_dbg(c, "retransmission timeout, retry %u", c->retries);
 	c->flags &= ~TCPF_RTT_ON;	/* Karn: no sample from a resend */
 	if (c->state == TCPS_SYN_ACK_SENT) {
-		tcp_ctl_to_tap(c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
+		tcp_ctl_to_tap(lp, c, TCPH_SYN | TCPH_ACK, c->seq_to_tap - 1);
 	} else if (c->flags & TCPF_FIN_SENT) {
 		if (!(c->flags & TCPF_FIN_ACKED))
-			tcp_ctl_to_tap(c, TCPH_FIN | TCPH_ACK, c->seq_to_tap - 1);
+			tcp_ctl_to_tap(lp, c, TCPH_FIN | TCPH_ACK,
+				       c->seq_to_tap - 1);
 	} else {
 		tcp_rewind(c);
-		tcp_data_to_tap(c, !c->wnd_from_tap);
+		tcp_data_to_tap(lp, c, !c->wnd_from_tap);
 		if (c->state != TCPS_ESTABLISHED)
 			return;
 	}
-	tcp_timer_backoff(c, now);
+	tcp_timer_backoff(lp, c);
 }
 
 /* Run one bucket: expire what is due, move the rest on */
-static void tcp_wheel_bucket(uint32_t b, uint32_t now_ms, uint32_t now_tick,
-			     const struct timespec *now)
+static void tcp_wheel_bucket(struct loop *lp, uint32_t b, uint32_t now_ms,
+			     uint32_t now_tick)
 {
 	uint32_t later = TCP_NONE, idx;
 
 	while ((idx = tw.head[b]) != TCP_NONE) {
-		struct tcp_conn *c = tcp_conn_at(idx);
+		struct tcp_conn *c = tcp_conn_at(lp, idx);
 
-		tcp_wheel_unlink(c);
+		tcp_wheel_unlink(lp, c);
 		if (!c->deadline_ms)
 			continue;	/* stopped meanwhile */
 		if ((int32_t)(c->deadline_ms - now_ms) > 0) {
@@ -298,23 +300,23 @@ static void tcp_wheel_bucket(uint32_t b, uint32_t now_ms, uint32_t now_tick,
 			continue;
 		}
 		c->deadline_ms = 0;
-		tcp_conn_timeout(c, now);
+		tcp_conn_timeout(lp, c);
 	}
 	while (later != TCP_NONE) {
-		struct tcp_conn *c = tcp_conn_at(later);
+		struct tcp_conn *c = tcp_conn_at(lp, later);
 
 		later = c->t_next;
 		if (!(c->flags & TCPF_TIMER) && c->deadline_ms)
-			tcp_wheel_link(c, tcp_tick_due(now_tick,
+			tcp_wheel_link(lp, c, tcp_tick_due(now_tick,
 						c->deadline_ms - now_ms));
 	}
 }
 
 /* The timerfd ticked: run every bucket up to now */
-static void tcp_timer_handler(union ep_ref ref, uint32_t events,
-			      const struct timespec *now)
+static void tcp_timer_handler(struct loop *lp, union ep_ref ref,
+			      uint32_t events)
 {
-	uint32_t now_ms = tcp_ms(now), now_tick = tcp_tick(now);
+	uint32_t now_ms = tcp_ms(&lp->now), now_tick = tcp_tick(&lp->now);
 	uint64_t expired;
 	unsigned steps = 0;
 
@@ -325,8 +327,8 @@ static void tcp_timer_handler(union ep_ref ref, uint32_t events,
 
 	while ((int32_t)(now_tick - tw.tick) > 0 && steps++ < TCP_WHEEL) {
 		tw.tick++;
-		tcp_wheel_bucket(tw.tick & (TCP_WHEEL - 1), now_ms, now_tick,
-				 now);
+		tcp_wheel_bucket(lp, tw.tick & (TCP_WHEEL - 1), now_ms,
+				 now_tick);
 	}
 	tw.tick = now_tick;
 	/* stop ticking once idle for a while, not at once: short
@@ -339,19 +341,19 @@ static void tcp_timer_handler(union ep_ref ref, uint32_t events,
 
 /**
  * tcp_timer_init() - create the timerfd, empty wheel
- * @now:	current time
+ * @lp:		the loop
  */
-void tcp_timer_init(const struct timespec *now)
+void tcp_timer_init(struct loop *lp)
 {
 	unsigned i;
 
 	for (i = 0; i < TCP_WHEEL; i++)
 		tw.head[i] = TCP_NONE;
-	tw.tick = tcp_tick(now);
+	tw.tick = tcp_tick(&lp->now);
 	tw.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tw.fd < 0)
 		die_perror("tcp: timerfd_create");
-	loop_handler_set(EP_TCP_TIMER, tcp_timer_handler);
-	if (loop_add(tw.fd, EPOLLIN, ep_ref_make(EP_TCP_TIMER, tw.fd, 0)))
+	loop_handler_set(lp, EP_TCP_TIMER, tcp_timer_handler);
+	if (loop_add(lp, tw.fd, EPOLLIN, ep_ref_make(EP_TCP_TIMER, tw.fd, 0)))
 		die_perror("tcp: can't watch the timerfd");
 }

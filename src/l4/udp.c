@@ -129,9 +129,9 @@ static void udp_key(struct flow_key *k, const union inany *gaddr,
 	flow_key_set(k, IPPROTO_UDP, gaddr, gport, &udp_any, 0);
 }
 
-static void udp_close(struct flow_common *fc)
+static void udp_close(struct loop *lp, struct flow_common *fc)
 {
-	flow_close_sock(fc, &((struct udp_bind *)fc)->fd);
+	flow_close_sock(lp, fc, &((struct udp_bind *)fc)->fd);
 }
 
 static const struct flow_kind_ops udp_ops = {
@@ -219,56 +219,58 @@ static unsigned udp_cap(void)
  * then recycles its own stale bindings instead of locking every new flow
  * out until the idle timeout.
  */
-static void udp_evict_oldest(void)
+static void udp_evict_oldest(struct loop *lp)
 {
-	struct flow_common *old = flow_oldest(FLOW_UDP);
+	struct flow_common *old = flow_oldest(lp, FLOW_UDP);
 
 	if (!old)
 		return;
 	warn_rl("udp: %u bindings in use, closing the one idle longest "
-		"(flow %u, port %u)", flow_stats(FLOW_UDP)->live, flow_idx(old),
+		"(flow %u, port %u)", flow_stats(lp,
+						 FLOW_UDP)->live, flow_idx(old),
 		old->gport);
-	udp_close(old);
+	udp_close(lp, old);
 }
 
 /* udp_bind_get() - binding of @gaddr:@gport, created if new; NULL if not */
-static struct udp_bind *udp_bind_get(const union inany *gaddr, uint16_t gport,
-				     const struct timespec *now)
+static struct udp_bind *udp_bind_get(struct loop *lp, const union inany *gaddr,
+				     uint16_t gport)
 {
 	struct udp_bind *b;
 	struct flow_key k;
 	int fd, rc;
 
 	udp_key(&k, gaddr, gport);
-	b = (struct udp_bind *)flow_lookup(&k);
+	b = (struct udp_bind *)flow_lookup(lp, &k);
 	if (b && b->f.kind == FLOW_UDP)
 		return b;
 
-	if (flow_stats(FLOW_UDP)->live >= udp_cap())
-		udp_evict_oldest();
+	if (flow_stats(lp, FLOW_UDP)->live >= udp_cap())
+		udp_evict_oldest(lp);
 	fd = udp_socket(inany_af(gaddr), gport);
 	if (fd < 0) {
 		warn_rl("udp: socket for port %u: %s", gport, strerror(-fd));
 		return NULL;
 	}
-	b = flow_alloc(FLOW_UDP, now);
+	b = flow_alloc(lp, FLOW_UDP);
 	if (!b) {
 		rc = -ENOSPC;
 		goto err_close;
 	}
 	b->f.key = k;
 	b->fd = fd;
-	rc = flow_hash_insert(&b->f);
+	rc = flow_hash_insert(lp, &b->f);
 	if (rc)
 		goto err_flow;
-	rc = loop_add(fd, EPOLLIN, ep_ref_make(EP_UDP, fd, flow_idx(&b->f)));
+	rc = loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_UDP, fd,
+						   flow_idx(&b->f)));
 	if (rc)
 		goto err_flow;
 	flow_dbg(&b->f, "opened");
 	return b;
 
 err_flow:
-	flow_close(&b->f);
+	flow_close(lp, &b->f);
 err_close:
 	warn_rl("udp: new binding for port %u: %s", gport, strerror(-rc));
 	fdbudget_close(fd);
@@ -501,7 +503,7 @@ static bool udp_to_host_network(const union inany *dst)
 	return inany_is_v4(dst) && dst->v4.a4.s_addr == ud.bcast4.s_addr;
 }
 
-void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
+void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 {
 	uint16_t gport = rd16(p->l4), dport = rd16(p->l4 + 2);
 	union sockaddr_inany sa;
@@ -512,7 +514,7 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 
 	if (!ud.enabled || n <= 0)
 		return;
-	if (udp_inbound_reply(p, n, now))
+	if (udp_inbound_reply(lp, p, n))
 		return;		/* replies to a client of a forwarded port */
 	if (udp_to_host_network(&p->dst)) {
 		ud.drop_bcast += (uint64_t)n;
@@ -528,15 +530,15 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
 			 dport);
 		return;
 	}
-	b = udp_bind_get(&p->src, gport, now);
+	b = udp_bind_get(lp, &p->src, gport);
 	if (!b) {
-		icmp_refuse_to_tap(p);	/* no fd: say so, don't just drop */
+		icmp_refuse_to_tap(lp, p); /* no fd: say so, don't just drop */
 		return;
 	}
 	if (!inany_equals(&host, &p->dst))
 		udp_map_add(b, &host, &p->dst, dport);
 	udp_ttl(b, p->ttl);
-	flow_touch(&b->f, now);
+	flow_touch(lp, &b->f);
 
 	sl = inany_to_sockaddr(&sa, &host, dport,
 			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud.scope6 : 0);
@@ -560,7 +562,8 @@ void udp_from_tap(const struct pkt *p, int n, const struct timespec *now)
  * recvmmsg(): @plen payload bytes, datagrams of @gso_size bytes if it
  * carries a run (0: one datagram)
  */
-static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
+static void udp_to_tap(struct loop *lp, const struct udp_bind *b, int i,
+		       size_t plen,
 		       size_t gso_size)
 {
 	const struct mmsghdr *mm = &ud.rx_msg[i];
@@ -575,16 +578,16 @@ static void udp_to_tap(const struct udp_bind *b, int i, size_t plen,
 	udp_guest_src(b, &src, sport, &gsrc);
 	if (inany_is_v4(&gsrc) != inany_is_v4(&b->f.gaddr))
 		return;
-	udp_slot_to_tap(slot + UDP_SLOT_ROOM - UDP_HDR, &gsrc, sport,
+	udp_slot_to_tap(lp, slot + UDP_SLOT_ROOM - UDP_HDR, &gsrc, sport,
 			&b->f.gaddr, b->f.gport, plen, gso_size);
 }
 
-static void udp_sock_recv(struct udp_bind *b)
+static void udp_sock_recv(struct loop *lp, struct udp_bind *b)
 {
 	int round, errs = 0, k;
 
 	for (round = 0; round < UDP_RX_ROUNDS; round++) {
-		int i, n, room = udp_rx_room(&ud.rx, UDP_RX_SLOTS);
+		int i, n, room = udp_rx_room(lp, &ud.rx, UDP_RX_SLOTS);
 
 		udp_slots_prep(ud.rx_msg, ud.rx_iov, ud.rx_sa,
 			       udp_slots + ud.rx.used, room);
@@ -600,9 +603,10 @@ static void udp_sock_recv(struct udp_bind *b)
 		for (i = 0; i < n; i += k) {
 			size_t plen;
 
-			k = udp_slots_run(ud.rx_msg, ud.rx_sa,
+			k = udp_slots_run(lp, ud.rx_msg, ud.rx_sa,
 					  udp_slots + ud.rx.used, i, n, &plen);
-			udp_to_tap(b, i, plen, k > 1 ? ud.rx_msg[i].msg_len : 0);
+			udp_to_tap(lp, b, i, plen,
+				   k > 1 ? ud.rx_msg[i].msg_len : 0);
 		}
 		ud.rx.used += n;
 		if (n < room)
@@ -657,7 +661,7 @@ static bool udp_err_relevant(const struct sock_extended_err *ee, bool v4)
 }
 
 /* Reflect one queued error, @plen bytes of quoted payload in @buf */
-static void udp_err_one(const struct udp_bind *b,
+static void udp_err_one(struct loop *lp, const struct udp_bind *b,
 			const struct sock_extended_err *ee,
 			const union sockaddr_inany *dst_sa, uint8_t *buf,
 			size_t plen)
@@ -682,11 +686,11 @@ static void udp_err_one(const struct udp_bind *b,
 		return;
 
 	len = udp_orig(buf, b, &gdst, dport, plen);
-	icmp_error_to_tap(&from, ee->ee_type, ee->ee_code, ee->ee_info, buf,
+	icmp_error_to_tap(lp, &from, ee->ee_type, ee->ee_code, ee->ee_info, buf,
 			  len);
 }
 
-static void udp_errqueue(const struct udp_bind *b)
+static void udp_errqueue(struct loop *lp, const struct udp_bind *b)
 {
 	bool v4 = inany_is_v4(&b->f.gaddr);
 	size_t hl = (v4 ? IP4_HDR_LEN : IP6_HDR_LEN) + UDP_HDR;
@@ -719,26 +723,25 @@ static void udp_errqueue(const struct udp_bind *b)
 		}
 		if (!ee || !udp_err_relevant(ee, v4))
 			continue;
-		udp_err_one(b, ee, &sa, buf, (size_t)r);
+		udp_err_one(lp, b, ee, &sa, buf, (size_t)r);
 	}
 }
 
-static void udp_sock_handler(union ep_ref ref, uint32_t events,
-			     const struct timespec *now)
+static void udp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	struct udp_bind *b;
 
-	b = flow_get(ref.idx, FLOW_UDP);
+	b = flow_get(lp, ref.idx, FLOW_UDP);
 	if (!b || b->fd != ref.fd)
 		return;
 	if (events & EPOLLERR)
-		udp_errqueue(b);
+		udp_errqueue(lp, b);
 	if (events & EPOLLIN)
-		udp_sock_recv(b);
-	flow_touch(&b->f, now);
+		udp_sock_recv(lp, b);
+	flow_touch(lp, &b->f);
 }
 
-void udp_init(const struct conf *c)
+void udp_init(struct loop *lp, const struct conf *c)
 {
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
@@ -751,6 +754,6 @@ void udp_init(const struct conf *c)
 	if (ud.enabled)
 		debug("udp: up to %d guest bindings, each on a host port "
 		      "(the guest's own when free)", UDP_BINDINGS);
-	flow_kind_register(FLOW_UDP, &udp_ops);
-	loop_handler_set(EP_UDP, udp_sock_handler);
+	flow_kind_register(lp, FLOW_UDP, &udp_ops);
+	loop_handler_set(lp, EP_UDP, udp_sock_handler);
 }

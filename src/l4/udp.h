@@ -7,12 +7,13 @@
 
 #include "conf/conf.h"
 #include "l2/pkt.h"
+#include "loop.h"
 
 #define UDP_RCVBUF	(4 << 20)	/* asked for; the kernel caps at rmem_max */
 
-void udp_init(const struct conf *c);
+void udp_init(struct loop *lp, const struct conf *c);
 void udp_sock_rcvbuf(int fd);
 /* udp_from_tap() - @n datagrams of one flow from the guest, in order */
-void udp_from_tap(const struct pkt *p, int n, const struct timespec *now);
+void udp_from_tap(struct loop *lp, const struct pkt *p, int n);
 
 #endif /* TETHER_UDP_H */

@@ -70,13 +70,13 @@ static uint8_t uin_slots[UIN_RX_SLOTS][UDP_SLOT_SIZE]
 	__attribute__((aligned(64)));
 
 /* The listening socket is the listener's: nothing to close here */
-static void uin_close(struct flow_common *fc)
+static void uin_close(struct loop *lp, struct flow_common *fc)
 {
 	struct uin_flow *f = (struct uin_flow *)fc;
 
 	flow_dbg(&f->f, "closed");
 	f->lfd = -1;
-	flow_close(&f->f);
+	flow_close(lp, &f->f);
 }
 
 static const struct flow_kind_ops uin_ops = {
@@ -85,9 +85,8 @@ static const struct flow_kind_ops uin_ops = {
 };
 
 /* The flow of a client, created if new; NULL if it can't be */
-static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
-				     const union inany *peer, uint16_t pport,
-				     const struct timespec *now)
+static struct uin_flow *uin_flow_get(struct loop *lp, const struct udp_fwd *fw,
+				     const union inany *peer, uint16_t pport)
 {
 	union inany gaddr, raddr;
 	struct uin_flow *f;
@@ -99,17 +98,17 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 	    inany_is_v4(&gaddr) != inany_is_v4(&raddr))
 		return NULL;
 	flow_key_set(&k, IPPROTO_UDP, &gaddr, fw->tport, &raddr, pport);
-	f = (struct uin_flow *)flow_lookup(&k);
+	f = (struct uin_flow *)flow_lookup(lp, &k);
 	if (!f || f->f.kind != FLOW_UDP_IN) {
-		f = flow_alloc(FLOW_UDP_IN, now);
+		f = flow_alloc(lp, FLOW_UDP_IN);
 		if (!f) {
 			warn_rl("udp: all %d forwarded flows in use, datagram "
 				"dropped", UIN_FLOWS);
 			return NULL;
 		}
 		f->f.key = k;
-		if (flow_hash_insert(&f->f)) {
-			flow_close(&f->f);
+		if (flow_hash_insert(lp, &f->f)) {
+			flow_close(lp, &f->f);
 			return NULL;
 		}
 		flow_dbg(&f->f, "opened");
@@ -119,15 +118,16 @@ static struct uin_flow *uin_flow_get(const struct udp_fwd *fw,
 	f->lidx = fw->lidx;
 	f->laf = fw->laf;
 	f->peer = *peer;
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 	return f;
 }
 
 /* Build and queue the frame for datagram @i, in its slot */
-static void uin_to_tap(const struct uin_flow *f, int i, size_t plen,
+static void uin_to_tap(struct loop *lp, const struct uin_flow *f, int i,
+		       size_t plen,
 		       size_t gso_size)
 {
-	udp_slot_to_tap(uin_slots[ui.rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
+	udp_slot_to_tap(lp, uin_slots[ui.rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
 			&f->f.raddr, f->f.rport, &f->f.gaddr, f->f.gport, plen,
 			gso_size);
 }
@@ -139,8 +139,8 @@ static bool uin_spliced(const struct udp_fwd *fw, const union inany *peer)
 
 /* Datagrams [@i, @n) of the last recvmmsg(): runs of one spliced client
  * go out in one call; Return: the index after the run */
-static int uin_splice_run(const struct udp_fwd *fw, int i, int n,
-			  const struct timespec *now)
+static int uin_splice_run(struct loop *lp, const struct udp_fwd *fw, int i,
+			  int n)
 {
 	union inany peer, p2;
 	uint16_t port, p2port;
@@ -157,22 +157,22 @@ static int uin_splice_run(const struct udp_fwd *fw, int i, int n,
 	}
 	for (m = i; m < j; m++)
 		ui.rx_iov[m].iov_len = ui.rx_msg[m].msg_len;
-	udp_splice_send(fw, &peer, port, &ui.rx_iov[i], j - i, now);
+	udp_splice_send(lp, fw, &peer, port, &ui.rx_iov[i], j - i);
 	return j;
 }
 
 /**
  * udp_fwd_recv() - datagrams waiting on a forwarded port's socket
  * @fw:		the listener
- * @now:	current time
+ * @lp:		the loop
  */
-void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
+void udp_fwd_recv(struct loop *lp, const struct udp_fwd *fw)
 {
 	int round, i, n, k;
 	size_t plen;
 
 	for (round = 0; round < UIN_RX_ROUNDS; round++) {
-		int room = udp_rx_room(&ui.rx, UIN_RX_SLOTS);
+		int room = udp_rx_room(lp, &ui.rx, UIN_RX_SLOTS);
 
 		udp_slots_prep(ui.rx_msg, ui.rx_iov, ui.rx_sa,
 			       uin_slots + ui.rx.used, room);
@@ -194,14 +194,14 @@ void udp_fwd_recv(const struct udp_fwd *fw, const struct timespec *now)
 			}
 			inany_from_sockaddr(&peer, &port, &ui.rx_sa[i]);
 			if (uin_spliced(fw, &peer)) {
-				i = uin_splice_run(fw, i, n, now);
+				i = uin_splice_run(lp, fw, i, n);
 				continue;
 			}
-			f = uin_flow_get(fw, &peer, port, now);
-			k = udp_slots_run(ui.rx_msg, ui.rx_sa,
+			f = uin_flow_get(lp, fw, &peer, port);
+			k = udp_slots_run(lp, ui.rx_msg, ui.rx_sa,
 					  uin_slots + ui.rx.used, i, n, &plen);
 			if (f)
-				uin_to_tap(f, i, plen,
+				uin_to_tap(lp, f, i, plen,
 					   k > 1 ? ui.rx_msg[i].msg_len : 0);
 			i += k;
 		}
@@ -226,11 +226,11 @@ static void uin_reply_send(const struct uin_flow *f, int m)
  * a forwarded port: sent to the client through the listening socket
  * @p:		datagrams of one tuple from the guest
  * @n:		how many
- * @now:	current time
+ * @lp:		the loop
  *
  * Return: true if they belonged to such a flow (and are consumed)
  */
-bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
+bool udp_inbound_reply(struct loop *lp, const struct pkt *p, int n)
 {
 	union sockaddr_inany sa;
 	struct uin_flow *f;
@@ -238,14 +238,14 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 	socklen_t sl;
 	int i, m;
 
-	if (!flow_stats(FLOW_UDP_IN)->live || n <= 0)
+	if (!flow_stats(lp, FLOW_UDP_IN)->live || n <= 0)
 		return false;
 	flow_key_set(&k, IPPROTO_UDP, &p->src, rd16(p->l4), &p->dst,
 		     rd16(p->l4 + 2));
-	f = (struct uin_flow *)flow_lookup(&k);
+	f = (struct uin_flow *)flow_lookup(lp, &k);
 	if (!f || f->f.kind != FLOW_UDP_IN)
 		return false;
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 	sl = udp_fwd_sockaddr(&sa, f->laf, &f->peer, f->f.rport);
 
 	/* one message per datagram: a GSO frame from the guest is cut */
@@ -279,12 +279,13 @@ bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now)
 
 /* flow_foreach_kind() callback: close @fc if it replies through listener
  * *@arg */
-static void uin_listener_gone(struct flow_common *fc, void *arg)
+static void uin_listener_gone(struct loop *lp, struct flow_common *fc,
+			      void *arg)
 {
 	struct uin_flow *f = (struct uin_flow *)fc;
 
 	if (f->lidx == *(const uint32_t *)arg)
-		uin_close(fc);
+		uin_close(lp, fc);
 }
 
 /**
@@ -292,17 +293,17 @@ static void uin_listener_gone(struct flow_common *fc, void *arg)
  * flows that reply through it
  * @lidx:	its index
  */
-void udp_fwd_listener_gone(uint32_t lidx)
+void udp_fwd_listener_gone(struct loop *lp, uint32_t lidx)
 {
-	flow_foreach_kind(FLOW_UDP_IN, uin_listener_gone, &lidx);
-	udp_splice_listener_gone(lidx);
+	flow_foreach_kind(lp, FLOW_UDP_IN, uin_listener_gone, &lidx);
+	udp_splice_listener_gone(lp, lidx);
 }
 
 /**
  * udp_inbound_init() - flows of forwarded ports: to the guest, spliced
  */
-void udp_inbound_init(void)
+void udp_inbound_init(struct loop *lp)
 {
-	flow_kind_register(FLOW_UDP_IN, &uin_ops);
-	udp_splice_init();
+	flow_kind_register(lp, FLOW_UDP_IN, &uin_ops);
+	udp_splice_init(lp);
 }

@@ -9,6 +9,7 @@
 
 #include "l2/pkt.h"
 #include "lib/inany.h"
+#include "loop.h"
 
 /**
  * struct udp_fwd - a forwarded UDP port, as its listening socket sees it
@@ -31,10 +32,10 @@ struct udp_fwd {
 	union inany dst[2];
 };
 
-void udp_inbound_init(void);
-void udp_fwd_recv(const struct udp_fwd *f, const struct timespec *now);
-bool udp_inbound_reply(const struct pkt *p, int n, const struct timespec *now);
-void udp_fwd_listener_gone(uint32_t lidx);
+void udp_inbound_init(struct loop *lp);
+void udp_fwd_recv(struct loop *lp, const struct udp_fwd *f);
+bool udp_inbound_reply(struct loop *lp, const struct pkt *p, int n);
+void udp_fwd_listener_gone(struct loop *lp, uint32_t lidx);
 
 /* udp_fwd_sockaddr() - @a:@port for a socket of family @af (IPv4 is
  * written IPv4-mapped for an IPv6 socket); Return: its length */

@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/inany.h"
 #include "lib/util.h"
+#include "loop.h"
 
 /*
  * DOC: a datagram from a host socket is received straight into a frame
@@ -49,19 +50,19 @@ struct udp_rx {
  *
  * Return: datagrams to receive at most, at least one
  */
-static inline int udp_rx_room(struct udp_rx *rx, int slots)
+static inline int udp_rx_room(struct loop *lp, struct udp_rx *rx, int slots)
 {
-	int room = egress_reserve(slots);
+	int room = egress_reserve(lp, slots);
 
-	if (rx->gen != egress_flush_gen()) {
-		rx->gen = egress_flush_gen();
+	if (rx->gen != egress_flush_gen(lp)) {
+		rx->gen = egress_flush_gen(lp);
 		rx->used = 0;
 	}
 	if (rx->used >= slots) {
-		egress_flush();
-		rx->gen = egress_flush_gen();
+		egress_flush(lp);
+		rx->gen = egress_flush_gen(lp);
 		rx->used = 0;
-		room = egress_room();
+		room = egress_room(lp);
 	}
 	return MIN(slots - rx->used, room);
 }
@@ -123,7 +124,7 @@ static inline bool udp_slots_same_src(const union sockaddr_inany *sa, int i,
  *
  * Return: datagrams in the run (1: alone)
  */
-static inline int udp_slots_run(const struct mmsghdr *msg,
+static inline int udp_slots_run(struct loop *lp, const struct mmsghdr *msg,
 				const union sockaddr_inany *sa,
 				uint8_t (*slot)[UDP_SLOT_SIZE], int i, int n,
 				size_t *total)
@@ -133,7 +134,7 @@ static inline int udp_slots_run(const struct mmsghdr *msg,
 	int k = 1;
 
 	*total = size;
-	if (!egress_udp_gso_ok() || !size || size > UDP_GSO_SIZE_MAX ||
+	if (!egress_udp_gso_ok(lp) || !size || size > UDP_GSO_SIZE_MAX ||
 	    msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 		return 1;
 	for (; i + k < n && k < UDP_GSO_SEGS; k++) {
@@ -161,7 +162,8 @@ static inline int udp_slots_run(const struct mmsghdr *msg,
  * @plen:	payload bytes
  * @gso_size:	datagrams of this size if @plen holds a run (0: one)
  */
-static inline void udp_slot_to_tap(uint8_t *uh, const union inany *src,
+static inline void udp_slot_to_tap(struct loop *lp, uint8_t *uh,
+				   const union inany *src,
 				   uint16_t sport, const union inany *dst,
 				   uint16_t dport, size_t plen,
 				   size_t gso_size)
@@ -174,7 +176,7 @@ static inline void udp_slot_to_tap(uint8_t *uh, const union inany *src,
 	wr16(uh + 2, dport);
 	wr16(uh + 4, (uint16_t)len);
 	wr16(uh + 6, 0);
-	if (egress_offload_ok()) {	/* the link finishes the checksum */
+	if (egress_offload_ok(lp)) {	/* the link finishes the checksum */
 		o.csum_start = (uint16_t)hl;
 		o.csum_off = 6;
 		o.gso_size = (uint16_t)gso_size;
@@ -187,10 +189,10 @@ static inline void udp_slot_to_tap(uint8_t *uh, const union inany *src,
 		wr16(uh + 6, egress_l4_csum(src, dst, IPPROTO_UDP, &iov, 1,
 					    len) ?: 0xffff);
 	}
-	egress_l2l3(uh - hl, src, dst, IPPROTO_UDP, len);
+	egress_l2l3(lp, uh - hl, src, dst, IPPROTO_UDP, len);
 	iov.iov_base = uh - hl;
 	iov.iov_len = hl + len;
-	if (egress_queue_offload(&iov, 1, &o))
+	if (egress_queue_offload(lp, &iov, 1, &o))
 		warn_rl("udp: egress full, datagram to the guest dropped");
 }
 

@@ -77,14 +77,14 @@ static void usp_key(struct flow_key *k, const union inany *peer,
 	flow_key_set(k, FLOW_KEY_UDP_SPLICE, peer, pport, &l, 0);
 }
 
-static void usp_close(struct flow_common *fc)
+static void usp_close(struct loop *lp, struct flow_common *fc)
 {
 	struct usp_flow *f = (struct usp_flow *)fc;
 
 	flow_dbg(&f->f, "closed");
 	close(f->tfd);	/* leaves epoll with it */
 	f->tfd = -1;
-	flow_close(&f->f);
+	flow_close(lp, &f->f);
 }
 
 static const struct flow_kind_ops usp_ops = {
@@ -117,9 +117,8 @@ static int usp_bind(int fd, int af, bool lo, uint16_t port)
 
 /* A new client (key @k): socket on the other side, bound, connected,
  * watched */
-static struct usp_flow *usp_open(const struct udp_fwd *fw,
-				 const struct flow_key *k,
-				 const struct timespec *now)
+static struct usp_flow *usp_open(struct loop *lp, const struct udp_fwd *fw,
+				 const struct flow_key *k)
 {
 	int af = inany_af(&k->gaddr), fd, rc;
 	const union inany *dst = &fw->dst[af == AF_INET6];
@@ -129,7 +128,7 @@ static struct usp_flow *usp_open(const struct udp_fwd *fw,
 
 	if (inany_is_unspec(dst))
 		return NULL;
-	f = flow_alloc(FLOW_UDP_SPLICE, now);
+	f = flow_alloc(lp, FLOW_UDP_SPLICE);
 	if (!f) {
 		warn_rl("udp splice: all %d flows in use, datagram dropped",
 			USP_MAX);
@@ -141,7 +140,7 @@ static struct usp_flow *usp_open(const struct udp_fwd *fw,
 	if (fd < 0) {
 		warn_rl("udp splice: socket: %s", strerror(fw->out ? errno :
 							     -fd));
-		flow_close(&f->f);
+		flow_close(lp, &f->f);
 		return NULL;
 	}
 	udp_sock_rcvbuf(fd);
@@ -150,18 +149,18 @@ static struct usp_flow *usp_open(const struct udp_fwd *fw,
 	if (!rc && connect(fd, &sa.sa, sl))
 		rc = -errno;
 	if (!rc)
-		rc = flow_hash_insert(&f->f);
+		rc = flow_hash_insert(lp, &f->f);
 	if (!rc) {
 		union ep_ref ref = ep_ref_make(EP_UDP_LISTEN, fd,
 					       flow_idx(&f->f));
 
 		ref.side = 1;	/* a flow's socket, not a listener */
-		rc = loop_add(fd, EPOLLIN, ref);
+		rc = loop_add(lp, fd, EPOLLIN, ref);
 	}
 	if (rc) {
 		flow_dbg(&f->f, "to port %u: %s", fw->tport, strerror(-rc));
 		close(fd);
-		flow_close(&f->f);
+		flow_close(lp, &f->f);
 		return NULL;
 	}
 	f->tfd = fd;
@@ -178,23 +177,23 @@ static struct usp_flow *usp_open(const struct udp_fwd *fw,
  * @pport:	client port
  * @iov:	payloads, one per datagram
  * @n:		how many
- * @now:	current time
+ * @lp:		the loop
  */
-void udp_splice_send(const struct udp_fwd *fw, const union inany *peer,
-		     uint16_t pport, const struct iovec *iov, int n,
-		     const struct timespec *now)
+void udp_splice_send(struct loop *lp, const struct udp_fwd *fw,
+		     const union inany *peer,
+		     uint16_t pport, const struct iovec *iov, int n)
 {
 	struct usp_flow *f;
 	struct flow_key k;
 	int i, done = 0;
 
 	usp_key(&k, peer, pport, fw->lidx);
-	f = (struct usp_flow *)flow_lookup(&k);
+	f = (struct usp_flow *)flow_lookup(lp, &k);
 	if (!f || f->f.kind != FLOW_UDP_SPLICE)
-		f = usp_open(fw, &k, now);
+		f = usp_open(lp, fw, &k);
 	if (!f)
 		return;
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 	n = MIN(n, USP_RX_SLOTS);
 	for (i = 0; i < n; i++) {
 		memset(&us.msg[i].msg_hdr, 0, sizeof(us.msg[i].msg_hdr));
@@ -224,12 +223,11 @@ void udp_splice_send(const struct udp_fwd *fw, const union inany *peer,
  * back to the client, through the listening socket
  * @ref:	epoll reference: flow index and fd
  * @events:	EPOLL* bits
- * @now:	current time
+ * @lp:		the loop
  */
-void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
-			     const struct timespec *now)
+void udp_splice_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
-	struct usp_flow *f = flow_get(ref.idx, FLOW_UDP_SPLICE);
+	struct usp_flow *f = flow_get(lp, ref.idx, FLOW_UDP_SPLICE);
 	union sockaddr_inany sa;
 	int round, i, n, errs = 0;
 	socklen_t sl;
@@ -237,7 +235,7 @@ void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 	(void)events;
 	if (!f || f->tfd != ref.fd)
 		return;
-	flow_touch(&f->f, now);
+	flow_touch(lp, &f->f);
 	sl = udp_fwd_sockaddr(&sa, f->laf, &f->f.gaddr, f->f.gport);
 	for (round = 0; round < USP_RX_ROUNDS; round++) {
 		for (i = 0; i < USP_RX_SLOTS; i++) {
@@ -272,28 +270,29 @@ void udp_splice_sock_handler(union ep_ref ref, uint32_t events,
 }
 
 /* flow_foreach_kind() callback: close @fc if a client of listener *@arg */
-static void usp_listener_gone(struct flow_common *fc, void *arg)
+static void usp_listener_gone(struct loop *lp, struct flow_common *fc,
+			      void *arg)
 {
 	if (inany_equals(&fc->raddr, arg))
-		usp_close(fc);
+		usp_close(lp, fc);
 }
 
 /**
  * udp_splice_listener_gone() - close the flows of a closed listener
  * @lidx:	its index
  */
-void udp_splice_listener_gone(uint32_t lidx)
+void udp_splice_listener_gone(struct loop *lp, uint32_t lidx)
 {
 	union inany l;
 
 	usp_listener(&l, lidx);
-	flow_foreach_kind(FLOW_UDP_SPLICE, usp_listener_gone, &l);
+	flow_foreach_kind(lp, FLOW_UDP_SPLICE, usp_listener_gone, &l);
 }
 
 /**
  * udp_splice_init() - take spliced clients into the flow table
  */
-void udp_splice_init(void)
+void udp_splice_init(struct loop *lp)
 {
-	flow_kind_register(FLOW_UDP_SPLICE, &usp_ops);
+	flow_kind_register(lp, FLOW_UDP_SPLICE, &usp_ops);
 }

@@ -2,6 +2,7 @@
 /* link.c - the active back-end: register it, hand frames up in batches,
  * capture both directions in one place */
 #include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -9,81 +10,106 @@
 #include "link/pcap.h"
 #include "loop.h"
 
-static const struct link_ops *cur_ops;
-static int cur_fd = -1;
-static link_rx_fn *up_rx;
-static link_peer_fn *up_peer;
+/**
+ * struct link - one loop's link: the back-end, where frames go up
+ * @ops:	active back-end, NULL if none
+ * @fd:		its fd, -1 if none (passt before a client)
+ * @rx:		frames of a wake-up go here
+ * @peer:	told when the peer behind the link changed
+ * @f:		the frames of one wake-up
+ */
+struct link {
+	const struct link_ops *ops;
+	int fd;
+	link_rx_fn *rx;
+	link_peer_fn *peer;
+	struct frame f[LINK_RX_BATCH];
+};
 
-void link_wire(link_rx_fn *rx, link_peer_fn *peer)
+void link_init(struct loop *lp)
 {
-	up_rx = rx;
-	up_peer = peer;
+	struct link *lk = calloc(1, sizeof(*lk));
+
+	if (!lk)
+		die("no memory for the link");
+	lk->fd = -1;
+	free(lp->link);
+	lp->link = lk;
 }
 
-void link_peer_changed(void)
+void link_wire(struct loop *lp, link_rx_fn *rx, link_peer_fn *peer)
 {
-	if (up_peer)
-		up_peer();
+	lp->link->rx = rx;
+	lp->link->peer = peer;
 }
 
-int link_tx(const struct iovec *iov, const int *cnt, int n)
+void link_peer_changed(struct loop *lp)
 {
-	if (!cur_ops || !n)
+	if (lp->link->peer)
+		lp->link->peer();
+}
+
+int link_tx(struct loop *lp, const struct iovec *iov, const int *cnt, int n)
+{
+	const struct link_ops *ops = lp->link->ops;
+
+	if (!ops || !n)
 		return 0;
 	if (pcap_on())		/* a virtio-net header leads each frame */
-		pcap_tx(iov, cnt, n, LINK_IOV_MAX, !!cur_ops->vnet_hdr);
-	return cur_ops->tx(iov, cnt, n);
+		pcap_tx(iov, cnt, n, LINK_IOV_MAX, !!ops->vnet_hdr);
+	return ops->tx(lp, iov, cnt, n);
 }
 
-void link_set(const struct link_ops *ops, int fd)
+void link_set(struct loop *lp, const struct link_ops *ops, int fd)
 {
-	cur_ops = ops;
-	cur_fd = fd;
+	lp->link->ops = ops;
+	lp->link->fd = fd;
 }
 
-const struct link_ops *link_ops(void)
+const struct link_ops *link_ops(const struct loop *lp)
 {
-	return cur_ops;
+	return lp->link ? lp->link->ops : NULL;
 }
 
-int link_fd(void)
+int link_fd(const struct loop *lp)
 {
-	return cur_fd;
+	return lp->link->fd;
 }
 
-static void link_handler(union ep_ref ref, uint32_t events,
-			 const struct timespec *now)
+static void link_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
-	static struct frame f[LINK_RX_BATCH];
+	struct link *lk = lp->link;
 	int n;
 
+	(void)ref;
 	if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)) {
-		info("%s link closed, exiting", cur_ops->name);
-		loop_stop(0);
+		info("%s link closed, exiting", lk->ops->name);
+		loop_stop(lp, 0);
 		return;
 	}
-	n = cur_ops->rx(f, LINK_RX_BATCH);
+	n = lk->ops->rx(lp, lk->f, LINK_RX_BATCH);
 	if (n < 0) {
-		info("%s link gone, exiting", cur_ops->name);
-		loop_stop(0);
+		info("%s link gone, exiting", lk->ops->name);
+		loop_stop(lp, 0);
 		return;
 	}
 	if (n && pcap_on())
-		pcap_rx(f, n);
-	if (n && up_rx)
-		up_rx(f, n, now);
+		pcap_rx(lk->f, n);
+	if (n && lk->rx)
+		lk->rx(lp, lk->f, n);
 }
 
-void link_start(void)
+void link_start(struct loop *lp)
 {
+	struct link *lk = lp->link;
 	int rc;
 
-	loop_handler_set(EP_TAP, link_handler);
-	if (cur_fd < 0)		/* passt: the client's fd comes later */
+	loop_handler_set(lp, EP_TAP, link_handler);
+	if (lk->fd < 0)		/* passt: the client's fd comes later */
 		return;
-	rc = loop_add(cur_fd, EPOLLIN | EPOLLRDHUP,
-		      ep_ref_make(EP_TAP, cur_fd, 0));
+	rc = loop_add(lp, lk->fd, EPOLLIN | EPOLLRDHUP,
+		      ep_ref_make(EP_TAP, lk->fd, 0));
 	if (rc)
-		die("cannot watch the %s link: %s", cur_ops->name,
+		die("cannot watch the %s link: %s", lk->ops->name,
 		    strerror(-rc));
 }

@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "link/frame.h"
+#include "loop.h"
 
 /**
  * struct link_ops - one back-end
@@ -33,18 +34,19 @@ struct link_ops {
 	const char *name;
 	bool vnet_hdr;
 	bool udp_gso;
-	int (*rx)(struct frame *f, int max);
-	int (*tx)(const struct iovec *iov, const int *cnt, int n);
+	int (*rx)(struct loop *lp, struct frame *f, int max);
+	int (*tx)(struct loop *lp, const struct iovec *iov, const int *cnt,
+		  int n);
 };
 
 /* link_tun_use() - use @fd, a tap opened with IFF_TAP | IFF_NO_PI, and
  * IFF_VNET_HDR with offloads if the kernel allowed them; @udp_gso: it
  * takes VIRTIO_NET_HDR_GSO_UDP_L4 frames */
-void link_tun_use(int fd, bool udp_gso);
+void link_tun_use(struct loop *lp, int fd, bool udp_gso);
 
 /* link_stream_open() - passt: listen on -s PATH (default: first free
  * /tmp/passt_N.socket) or adopt the -F socket; dies on failure */
-void link_stream_open(const struct conf *c);
+void link_stream_open(struct loop *lp, const struct conf *c);
 /* link_stream_path() - bound socket path ("fd N" with -F), for messages */
 const char *link_stream_path(void);
 
@@ -54,22 +56,23 @@ const char *link_stream_path(void);
  * the link changed (a QEMU client came or went), so that what was learnt
  * about the guest is forgotten. Either may be NULL.
  */
-typedef void link_rx_fn(const struct frame *f, int n,
-			const struct timespec *now);
+typedef void link_rx_fn(struct loop *lp, const struct frame *f, int n);
 typedef void link_peer_fn(void);
-void link_wire(link_rx_fn *rx, link_peer_fn *peer);
+/* link_init() - @lp's link, none active yet */
+void link_init(struct loop *lp);
+void link_wire(struct loop *lp, link_rx_fn *rx, link_peer_fn *peer);
 
 /* link_start() - register the link's fd in the loop, frames go to @rx */
-void link_start(void);
+void link_start(struct loop *lp);
 /* link_peer_changed() - for back-ends: a new peer, or none */
-void link_peer_changed(void);
+void link_peer_changed(struct loop *lp);
 /*
  * link_tx() - send @n frames through the active back-end (as its @tx),
  * captured first if --pcap. Return: frames written, 0 without a link
  */
-int link_tx(const struct iovec *iov, const int *cnt, int n);
-const struct link_ops *link_ops(void);
-void link_set(const struct link_ops *ops, int fd);
-int link_fd(void);
+int link_tx(struct loop *lp, const struct iovec *iov, const int *cnt, int n);
+const struct link_ops *link_ops(const struct loop *lp);
+void link_set(struct loop *lp, const struct link_ops *ops, int fd);
+int link_fd(const struct loop *lp);
 
 #endif /* TETHER_LINK_H */

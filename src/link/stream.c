@@ -115,7 +115,7 @@ static const struct link_ops stream_ops;
  * --one-off, a client that never sent anything was only probing (another
  * instance looking for a free path): keep waiting for the guest.
  */
-static void stream_reset(const char *why)
+static void stream_reset(struct loop *lp, const char *why)
 {
 	if (st.fd < 0)
 		return;
@@ -127,10 +127,10 @@ static void stream_reset(const char *why)
 	st.start = st.have = 0;
 	st.out_off = st.out_len = 0;
 	st.want_out = false;
-	link_set(&stream_ops, -1);
-	link_peer_changed();		/* the guest's MAC is unknown */
+	link_set(lp, &stream_ops, -1);
+	link_peer_changed(lp);		/* the guest's MAC is unknown */
 	if (st.gone)
-		loop_stop(0);
+		loop_stop(lp, 0);
 }
 
 /* Large buffers both ways: the stream carries every flow of the guest */
@@ -143,7 +143,7 @@ static void stream_sock_tune(int fd)
 }
 
 /* Take @fd as the client and watch it */
-static int stream_attach(int fd)
+static int stream_attach(struct loop *lp, int fd)
 {
 	int flags = fcntl(fd, F_GETFL);
 
@@ -155,8 +155,8 @@ static int stream_attach(int fd)
 	st.start = st.have = 0;
 	st.out_off = st.out_len = 0;
 	st.want_out = false;
-	link_set(&stream_ops, fd);
-	link_peer_changed();		/* a new guest: MAC unknown */
+	link_set(lp, &stream_ops, fd);
+	link_peer_changed(lp);		/* a new guest: MAC unknown */
 	return 0;
 }
 
@@ -222,13 +222,13 @@ static void stream_compact(void)
 }
 
 /* Ask for EPOLLOUT on the client while a rest of a frame is pending */
-static void stream_watch_out(bool on)
+static void stream_watch_out(struct loop *lp, bool on)
 {
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
 
 	if (on == st.want_out)
 		return;
-	if (loop_mod(st.fd, ev, ep_ref_make(EP_TAP, st.fd, 0)))
+	if (loop_mod(lp, st.fd, ev, ep_ref_make(EP_TAP, st.fd, 0)))
 		debug_rl("QEMU stream: can't watch for EPOLLOUT");
 	st.want_out = on;
 }
@@ -237,7 +237,7 @@ static void stream_watch_out(bool on)
  * Write the pending rest of a frame, without waiting.
  * Return: 0 if nothing is left, -EAGAIN if something is, or -errno
  */
-static int stream_out_flush(void)
+static int stream_out_flush(struct loop *lp)
 {
 	while (st.out_off < st.out_len) {
 		ssize_t r = send(st.fd, stream_out + st.out_off,
@@ -253,11 +253,11 @@ static int stream_out_flush(void)
 		st.out_off += (size_t)r;
 	}
 	st.out_off = st.out_len = 0;
-	stream_watch_out(false);
+	stream_watch_out(lp, false);
 	return 0;
 }
 
-static int stream_rx(struct frame *f, int max)
+static int stream_rx(struct loop *lp, struct frame *f, int max)
 {
 	int n = 0;
 
@@ -265,10 +265,10 @@ static int stream_rx(struct frame *f, int max)
 		return st.gone ? -1 : 0;
 
 	if (st.out_len) {	/* EPOLLOUT, maybe */
-		int rc = stream_out_flush();
+		int rc = stream_out_flush(lp);
 
 		if (rc && rc != -EAGAIN) {
-			stream_reset(strerror(-rc));
+			stream_reset(lp, strerror(-rc));
 			return st.gone ? -1 : 0;
 		}
 	}
@@ -283,7 +283,7 @@ static int stream_rx(struct frame *f, int max)
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (r <= 0) {
-			stream_reset(r ? strerror(errno) : "disconnected");
+			stream_reset(lp, r ? strerror(errno) : "disconnected");
 			return st.gone ? -1 : n;
 		}
 		st.spoke = true;
@@ -294,7 +294,7 @@ static int stream_rx(struct frame *f, int max)
 		}
 	}
 	if (n < 0) {
-		stream_reset("sent an impossible frame length");
+		stream_reset(lp, "sent an impossible frame length");
 		return st.gone ? -1 : 0;
 	}
 	if (stream_frame_pending())
@@ -303,7 +303,8 @@ static int stream_rx(struct frame *f, int max)
 }
 
 /* Copy what's left of a frame, @iov past @skip sent bytes, to stream_out */
-static void stream_save(const struct iovec *iov, int cnt, size_t skip)
+static void stream_save(struct loop *lp, const struct iovec *iov, int cnt,
+			size_t skip)
 {
 	size_t n = 0;
 	int i;
@@ -323,7 +324,7 @@ static void stream_save(const struct iovec *iov, int cnt, size_t skip)
 	}
 	st.out_off = 0;
 	st.out_len = n;
-	stream_watch_out(true);
+	stream_watch_out(lp, true);
 }
 
 /**
@@ -370,7 +371,8 @@ static int stream_txq_add(struct stream_txq *q, int k, int niov,
 }
 
 /* Send @k queued frames; Return: frames sent completely, or -errno */
-static int stream_txq_send(struct stream_txq *q, int k, int niov)
+static int stream_txq_send(struct loop *lp, struct stream_txq *q, int k,
+			   int niov)
 {
 	struct msghdr mh = { .msg_iov = q->iov, .msg_iovlen = niov };
 	ssize_t r;
@@ -389,21 +391,22 @@ static int stream_txq_send(struct stream_txq *q, int k, int niov)
 		return i;
 
 	/* Frame i went out in part: keep the rest, or lose the framing */
-	stream_save(q->iov + q->first[i], q->cnt[i], sent);
+	stream_save(lp, q->iov + q->first[i], q->cnt[i], sent);
 	return i + 1;
 }
 
-static int stream_tx(const struct iovec *iov, const int *cnt, int n)
+static int stream_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
+		     int n)
 {
 	static struct stream_txq q;
 	int i = 0, done = 0, rc;
 
 	if (st.fd < 0)
 		return 0;
-	rc = stream_out_flush();
+	rc = stream_out_flush(lp);
 	if (rc) {
 		if (rc != -EAGAIN) {
-			stream_reset(strerror(-rc));
+			stream_reset(lp, strerror(-rc));
 			return 0;
 		}
 		st.tx_dropped += (uint64_t)n;
@@ -432,9 +435,9 @@ static int stream_tx(const struct iovec *iov, const int *cnt, int n)
 		if (!k)
 			continue;
 
-		r = stream_txq_send(&q, k, niov);
+		r = stream_txq_send(lp, &q, k, niov);
 		if (r < 0) {
-			stream_reset(strerror(-r));
+			stream_reset(lp, strerror(-r));
 			break;
 		}
 		done += r;
@@ -455,39 +458,37 @@ static const struct link_ops stream_ops = {
 };
 
 /* Stop (or resume) polling the listener: out of fds, accept() can't work */
-static void stream_listen_pause(bool pause)
+static void stream_listen_pause(struct loop *lp, bool pause)
 {
 	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st.listen_fd, 0);
 
 	if (st.listen_fd < 0 || pause == st.listen_paused)
 		return;
-	if (loop_mod(st.listen_fd, pause ? 0 : EPOLLIN, ref))
+	if (loop_mod(lp, st.listen_fd, pause ? 0 : EPOLLIN, ref))
 		return;
 	st.listen_paused = pause;
 }
 
 /* Periodic: a paused listener tries again */
-static void stream_listen_timer(const struct timespec *now)
+static void stream_listen_timer(struct loop *lp)
 {
-	(void)now;
-	stream_listen_pause(false);
+	stream_listen_pause(lp, false);
 }
 
 /* A client connects: take it, unless we have one already */
-static void stream_listen_handler(union ep_ref ref, uint32_t events,
-				  const struct timespec *now)
+static void stream_listen_handler(struct loop *lp, union ep_ref ref,
+				  uint32_t events)
 {
 	int fd, rc;
 
 	(void)events;
-	(void)now;
 	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM) {
 			warn_rl("accept on %s: %s, pausing", st.path,
 				strerror(errno));
-			stream_listen_pause(true);
+			stream_listen_pause(lp, true);
 		} else if (errno != EAGAIN && errno != EINTR) {
 			warn_rl("accept on %s: %s", st.path, strerror(errno));
 		}
@@ -499,14 +500,14 @@ static void stream_listen_handler(union ep_ref ref, uint32_t events,
 		close(fd);
 		return;
 	}
-	rc = stream_attach(fd);
+	rc = stream_attach(lp, fd);
 	if (!rc)
-		rc = loop_add(fd, EPOLLIN | EPOLLRDHUP,
+		rc = loop_add(lp, fd, EPOLLIN | EPOLLRDHUP,
 			      ep_ref_make(EP_TAP, fd, 0));
 	if (rc) {
 		warn_rl("cannot use QEMU client: %s", strerror(-rc));
 		st.fd = -1;
-		link_set(&stream_ops, -1);
+		link_set(lp, &stream_ops, -1);
 		close(fd);
 		return;
 	}
@@ -549,7 +550,7 @@ static int stream_bind(const char *path)
 }
 
 /* Listen on -s PATH, or on the first free default path */
-static void stream_listen(const struct conf *c)
+static void stream_listen(struct loop *lp, const struct conf *c)
 {
 	static bool timer_on;
 	int fd = -EADDRINUSE, i;
@@ -577,11 +578,11 @@ static void stream_listen(const struct conf *c)
 	st.listen_fd = fd;
 	st.listen_paused = false;
 
-	loop_handler_set(EP_TAP_LISTEN, stream_listen_handler);
-	if (loop_add(fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
+	loop_handler_set(lp, EP_TAP_LISTEN, stream_listen_handler);
+	if (loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
 		die_perror("cannot watch %s", st.path);
 	if (!timer_on) {
-		loop_timer_add(stream_listen_timer, STREAM_RETRY_MS);
+		loop_timer_add(lp, stream_listen_timer, STREAM_RETRY_MS);
 		timer_on = true;
 	}
 
@@ -599,7 +600,7 @@ static void stream_listen(const struct conf *c)
  * Dies on failure with a line naming the cause. Clients are accepted
  * from the loop; link_start() then finds no fd to watch until one is.
  */
-void link_stream_open(const struct conf *c)
+void link_stream_open(struct loop *lp, const struct conf *c)
 {
 	st.one_off = c->link.one_off || c->link.fd >= 0;
 	st.gone = false;
@@ -607,12 +608,12 @@ void link_stream_open(const struct conf *c)
 		st.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (st.kick_fd < 0)
 			die_perror("eventfd");
-		if (loop_add(st.kick_fd, EPOLLIN,
+		if (loop_add(lp, st.kick_fd, EPOLLIN,
 			     ep_ref_make(EP_TAP, st.kick_fd, 0)))
 			die_perror("cannot watch the stream eventfd");
 	}
 
-	link_set(&stream_ops, -1);
+	link_set(lp, &stream_ops, -1);
 	if (c->link.fd >= 0) {
 		int type, rc;
 		socklen_t sl = sizeof(type);
@@ -622,12 +623,12 @@ void link_stream_open(const struct conf *c)
 			die("-F %d is not a connected stream socket: pass the "
 			    "QEMU end of a socketpair", c->link.fd);
 		snprintf(st.path, sizeof(st.path), "fd %d", c->link.fd);
-		rc = stream_attach(c->link.fd);
+		rc = stream_attach(lp, c->link.fd);
 		if (rc)
 			die("cannot use -F %d: %s", c->link.fd, strerror(-rc));
 		return;		/* link_start() watches it */
 	}
-	stream_listen(c);
+	stream_listen(lp, c);
 }
 
 /**

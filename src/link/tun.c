@@ -54,7 +54,7 @@ static int tun_csum_ok(const uint8_t *p)
  * The kernel hands one frame per read(): read until EAGAIN, the frame
  * array is full, or less than one maximum frame of buffer is left.
  */
-static int tun_rx(struct frame *f, int max)
+static int tun_rx(struct loop *lp, struct frame *f, int max)
 {
 	size_t off = 0;
 	int n = 0;
@@ -87,7 +87,8 @@ static int tun_rx(struct frame *f, int max)
 	return n;
 }
 
-static int tun_tx(const struct iovec *iov, const int *cnt, int n)
+static int tun_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
+		  int n)
 {
 	int i, done = 0;
 
@@ -114,7 +115,7 @@ static struct link_ops tun_ops = {
 	.tx = tun_tx,
 };
 
-void link_tun_use(int fd, bool udp_gso)
+void link_tun_use(struct loop *lp, int fd, bool udp_gso)
 {
 	struct ifreq ifr;
 
@@ -125,5 +126,5 @@ void link_tun_use(int fd, bool udp_gso)
 		tun_ops.vnet_hdr = true;
 		tun_ops.udp_gso = udp_gso;
 	}
-	link_set(&tun_ops, fd);
+	link_set(lp, &tun_ops, fd);
 }

@@ -227,7 +227,7 @@ pid_t ns_child_pid(void)
 }
 
 /* The child ended: stop with its status, as shells report it */
-static void ns_child_reap(void)
+static void ns_child_reap(struct loop *lp)
 {
 	pid_t pid;
 	int st;
@@ -239,7 +239,7 @@ static void ns_child_reap(void)
 		/* Not ours (we forked away from it): watch it by polling */
 		if (kill(ns_st.child, 0) && errno == ESRCH) {
 			ns_st.child = 0;
-			loop_stop(0);
+			loop_stop(lp, 0);
 		}
 		return;
 	}
@@ -248,28 +248,27 @@ static void ns_child_reap(void)
 	ns_st.child = 0;
 	if (WIFSIGNALED(st)) {
 		debug("namespace init killed by signal %d", WTERMSIG(st));
-		loop_stop(128 + WTERMSIG(st));
+		loop_stop(lp, 128 + WTERMSIG(st));
 	} else {
 		debug("command exited with status %d", WEXITSTATUS(st));
-		loop_stop(WEXITSTATUS(st));
+		loop_stop(lp, WEXITSTATUS(st));
 	}
 }
 
-static void ns_signal_handler(union ep_ref ref, uint32_t events,
-			      const struct timespec *now)
+static void ns_signal_handler(struct loop *lp, union ep_ref ref,
+			      uint32_t events)
 {
 	struct signalfd_siginfo si;
 
 	(void)events;
-	(void)now;
 	while (read(ref.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
-			ns_child_reap();
+			ns_child_reap(lp);
 			continue;
 		}
 		if (ns_st.target != NS_SPAWN) {
 			info("signal %u received, exiting", si.ssi_signo);
-			loop_stop(0);
+			loop_stop(lp, 0);
 			continue;
 		}
 		if (!ns_st.child)
@@ -284,7 +283,7 @@ static void ns_signal_handler(union ep_ref ref, uint32_t events,
  * ns_signals_init() - take SIGCHLD, SIGTERM, SIGINT, SIGHUP through a
  * signalfd in the loop (once; later calls do nothing)
  */
-void ns_signals_init(void)
+void ns_signals_init(struct loop *lp)
 {
 	sigset_t set;
 	int rc;
@@ -301,8 +300,8 @@ void ns_signals_init(void)
 	ns_st.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (ns_st.sigfd < 0)
 		die_perror("signalfd");
-	loop_handler_set(EP_SIGNAL, ns_signal_handler);
-	rc = loop_add(ns_st.sigfd, EPOLLIN,
+	loop_handler_set(lp, EP_SIGNAL, ns_signal_handler);
+	rc = loop_add(lp, ns_st.sigfd, EPOLLIN,
 		      ep_ref_make(EP_SIGNAL, ns_st.sigfd, 0));
 	if (rc)
 		die("cannot watch signals: %s", strerror(-rc));
@@ -311,9 +310,9 @@ void ns_signals_init(void)
 /**
  * ns_release_child() - let the spawned command run (see ns.h)
  */
-void ns_release_child(void)
+void ns_release_child(struct loop *lp)
 {
-	ns_signals_init();
+	ns_signals_init(lp);
 	if (ns_st.release_fd >= 0) {
 		if (write(ns_st.release_fd, "1", 1) != 1)
 			warn("cannot release the command: %s",
@@ -322,5 +321,5 @@ void ns_release_child(void)
 		ns_st.release_fd = -1;
 	}
 	/* It may have ended before SIGCHLD was ours to read */
-	ns_child_reap();
+	ns_child_reap(lp);
 }

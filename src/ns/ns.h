@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
+#include "loop.h"
 
 /*
  * ns_setup() - pasta start-up, part one. NS_SPAWN: create a user namespace
@@ -36,13 +37,13 @@ int ns_tap_open(const struct conf *c, bool *udp_gso);
  * Registers an EP_SIGNAL handler: when the child exits, the loop stops
  * with its exit status (128 + N if killed by signal N).
  */
-void ns_release_child(void);
+void ns_release_child(struct loop *lp);
 
 /*
  * ns_quit_watch() - unless --no-netns-quit, stop the loop within a second
  * of the namespace going away (netns file removed, target process gone).
  */
-void ns_quit_watch(const struct conf *c);
+void ns_quit_watch(struct loop *lp, const struct conf *c);
 /* ns_quit_stats() - true if the watch stat()s a path at run time */
 bool ns_quit_stats(void);
 /* ns_netfd() - the target network namespace's fd, -1 if none (passt) */

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
+#include "loop.h"
 
 /**
  * struct ns_state - what pasta holds on to about its namespace
@@ -34,6 +35,6 @@ extern struct ns_state ns_st;
 pid_t ns_spawn(const struct conf *c, int release_rd, int release_wr);
 
 /* ns_signals_init() - register the EP_SIGNAL signalfd (once) */
-void ns_signals_init(void);
+void ns_signals_init(struct loop *lp);
 
 #endif /* TETHER_NS_PRIV_H */

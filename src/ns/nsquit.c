@@ -68,44 +68,41 @@ static bool nsquit_alive(void)
 	       st.st_ino == nq.ino;
 }
 
-static void nsquit_gone(void)
+static void nsquit_gone(struct loop *lp)
 {
 	if (nq.gone)
 		return;
 	nq.gone = true;
 	info("Namespace %s is gone, exiting", nq.path);
-	loop_stop(0);
+	loop_stop(lp, 0);
 }
 
-static void nsquit_check(void)
+static void nsquit_check(struct loop *lp)
 {
 	if (!nq.gone && !nsquit_alive())
-		nsquit_gone();
+		nsquit_gone(lp);
 }
 
-static void nsquit_timer(const struct timespec *now)
+static void nsquit_timer(struct loop *lp)
 {
-	(void)now;
-	nsquit_check();
+	nsquit_check(lp);
 }
 
-static void nsquit_handler(union ep_ref ref, uint32_t events,
-			   const struct timespec *now)
+static void nsquit_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	uint8_t buf[NSQUIT_EV_BYTES]
 		__attribute__((aligned(__alignof__(struct inotify_event))));
 
 	(void)events;
-	(void)now;
 	if (ref.fd == nq.pidfd) {	/* the process exited */
-		loop_del(nq.pidfd);
-		nsquit_gone();
+		loop_del(lp, nq.pidfd);
+		nsquit_gone(lp);
 		return;
 	}
 	/* Whatever the event, the test is the path itself */
 	while (read(ref.fd, buf, sizeof(buf)) > 0)
 		;
-	nsquit_check();
+	nsquit_check(lp);
 }
 
 /* Directory holding nq.path, into @dir, and the rest into nq.base */
@@ -125,7 +122,7 @@ static void nsquit_dir(char dir[PATH_MAX])
 }
 
 /* A pidfd for @pid, watched; Return: 0 or -errno */
-static int nsquit_pidfd(pid_t pid)
+static int nsquit_pidfd(struct loop *lp, pid_t pid)
 {
 	int rc;
 
@@ -136,7 +133,8 @@ static int nsquit_pidfd(pid_t pid)
 #endif
 	if (nq.pidfd < 0)
 		return -errno;
-	rc = loop_add(nq.pidfd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.pidfd, 0));
+	rc = loop_add(lp, nq.pidfd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.pidfd,
+							 0));
 	if (rc) {
 		close(nq.pidfd);
 		nq.pidfd = -1;
@@ -145,7 +143,7 @@ static int nsquit_pidfd(pid_t pid)
 }
 
 /* inotify on directory @dir; Return: 0 or -errno */
-static int nsquit_inotify(const char *dir)
+static int nsquit_inotify(struct loop *lp, const char *dir)
 {
 	int rc;
 
@@ -155,7 +153,8 @@ static int nsquit_inotify(const char *dir)
 	if (inotify_add_watch(nq.inofd, dir, IN_DELETE | IN_MOVED_FROM |
 			      IN_DELETE_SELF | IN_MOVE_SELF) < 0)
 		goto fail;
-	rc = loop_add(nq.inofd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.inofd, 0));
+	rc = loop_add(lp, nq.inofd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.inofd,
+							 0));
 	if (rc) {
 		errno = -rc;
 		goto fail;
@@ -183,13 +182,13 @@ static bool dir_needs_polling(const char *dir)
  * takes the signals pasta handles, in every mode
  * @c:		configuration
  */
-void ns_quit_watch(const struct conf *c)
+void ns_quit_watch(struct loop *lp, const struct conf *c)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 	int rc;
 
-	ns_signals_init();
+	ns_signals_init(lp);
 	/* A spawned namespace ends with its command: SIGCHLD tells us */
 	if (!c->ns.netns_quit || c->ns.target == NS_SPAWN)
 		return;
@@ -203,8 +202,8 @@ void ns_quit_watch(const struct conf *c)
 			 (int)c->ns.pid);
 	else
 		snprintf(nq.path, sizeof(nq.path), "%s", c->ns.netns);
-	loop_handler_set(EP_NSQUIT, nsquit_handler);
-	if (c->ns.target == NS_ATTACH_PID && !nsquit_pidfd(c->ns.pid)) {
+	loop_handler_set(lp, EP_NSQUIT, nsquit_handler);
+	if (c->ns.target == NS_ATTACH_PID && !nsquit_pidfd(lp, c->ns.pid)) {
 		debug("watching process %d for its exit", (int)c->ns.pid);
 		return;
 	}
@@ -221,13 +220,13 @@ void ns_quit_watch(const struct conf *c)
 		return;
 	}
 	if (c->ns.target == NS_ATTACH_PATH && !dir_needs_polling(dir)) {
-		rc = nsquit_inotify(dir);
+		rc = nsquit_inotify(lp, dir);
 		if (rc)
 			warn("cannot watch %s with inotify (%s): polling only",
 			     nq.path, strerror(-rc));
 	}
 	/* Also polled: an unmount without removal sends no event */
-	loop_timer_add(nsquit_timer, NSQUIT_POLL_MS);
+	loop_timer_add(lp, nsquit_timer, NSQUIT_POLL_MS);
 }
 
 /**

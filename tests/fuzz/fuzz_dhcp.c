@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unicast ? T_GW4 : "255.255.255.255", 64,
 			DHCP_CLIENT_PORT, DHCP_SERVER_PORT, data + 1, size - 1))
 		return 0;
-	(void)dhcp_from_tap(&p);
+	(void)dhcp_from_tap(lp, &p);
 	fz_svc_done();
 	return 0;
 }

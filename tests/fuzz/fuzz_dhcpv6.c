@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, data + 1,
 			size - 1))
 		return 0;
-	(void)dhcpv6_from_tap(&p);
+	(void)dhcpv6_from_tap(lp, &p);
 	fz_svc_done();
 	return 0;
 }

@@ -15,7 +15,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct frame f[FZ_FRAMES];
-	struct timespec now;
 	size_t off = 1;
 	int n = 0;
 
@@ -34,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 		off += len;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ingress_batch(f, n, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	ingress_batch(lp, f, n);
 	fz_svc_done();
 	return 0;
 }

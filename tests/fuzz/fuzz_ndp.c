@@ -15,7 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const src[] = { "fe80::2", T_GUEST6, "::", "fe80::2" };
 	static const char *const dst[] = { "ff02::2", T_GW6, "ff02::1:ff00:1",
 					   "ff02::1" };
-	struct timespec now;
 	struct pkt p;
 
 	if (!size)
@@ -24,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dst[(data[0] >> 2) & 3], data[0] & 0x10 ? 64 : 255,
 			0, 0, data + 1, size - 1))
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	(void)ndp_from_tap(&p, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	(void)ndp_from_tap(lp, &p);
 	fz_svc_done();
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../unit/tloop.h"
 #include "fuzz.h"
 #include "conf/conf.h"
 #include "l2/ingress.h"
@@ -27,7 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char **argv[])
 	(void)argc;
 	(void)argv;
 	log_setup(&lc);
-	loop_init();
+	loop_init(lp);
+	link_init(lp);
 	return 0;
 }
 
@@ -36,7 +38,7 @@ static void fz_rx_all(void)
 	int i;
 
 	for (i = 0; i < 64; i++) {	/* bounded: the buffer drains */
-		int n = link_ops()->rx(fz_f, LINK_RX_BATCH), j;
+		int n = link_ops(lp)->rx(lp, fz_f, LINK_RX_BATCH), j;
 		size_t sum = 0;
 
 		if (n <= 0)
@@ -56,17 +58,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		fz_abort("socketpair");
-	if (link_fd() >= 0)
-		close(link_fd());
+	if (link_fd(lp) >= 0)
+		close(link_fd(lp));
 	if (fz_peer >= 0)
 		close(fz_peer);
 	memset(&fz_conf, 0, sizeof(fz_conf));
 	fz_conf.link.fd = sv[0];
-	link_stream_open(&fz_conf);
+	link_stream_open(lp, &fz_conf);
 	fz_peer = sv[1];
 
 	chunk = (size_t)data[0] + 1;
-	while (off < size && link_fd() >= 0) {
+	while (off < size && link_fd(lp) >= 0) {
 		size_t n = MIN(size - off, chunk);
 
 		if (write(fz_peer, data + off, n) != (ssize_t)n)

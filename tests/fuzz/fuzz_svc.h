@@ -90,7 +90,7 @@ static inline bool fz_svc_pkt(struct pkt *p, int af, uint8_t proto,
 /* What a service answered goes to the test link, and is forgotten */
 static inline void fz_svc_done(void)
 {
-	egress_flush();
+	egress_flush(lp);
 	t_ncap = 0;
 }
 

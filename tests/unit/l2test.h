@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tloop.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "l2/arp.h"
@@ -117,14 +118,15 @@ static uint8_t t_cap[T_CAP_MAX][T_CAP_SIZE];
 static size_t t_cap_len[T_CAP_MAX];
 static int t_ncap;
 
-static int t_rx(struct frame *f, int max)
+static int t_rx(struct loop *lp, struct frame *f, int max)
 {
 	(void)f;
 	(void)max;
 	return 0;
 }
 
-static int t_tx(const struct iovec *iov, const int *cnt, int n)
+static int t_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
+		  int n)
 {
 	int i, j;
 
@@ -167,19 +169,19 @@ static inline void t_fill(int n)
 
 	wr16(f + 12, T_FILLER);
 	for (i = 0; i < n; i++)
-		assert_int_equal(egress_queue_copy(f, sizeof(f)), 0);
+		assert_int_equal(egress_queue_copy(lp, f, sizeof(f)), 0);
 }
 
 /* Flush egress and forget older captures */
 static inline void t_cap_reset(void)
 {
-	egress_flush();
+	egress_flush(lp);
 	t_ncap = 0;
 }
 
 static inline int t_flush(void)
 {
-	egress_flush();
+	egress_flush(lp);
 	return t_ncap;
 }
 
@@ -188,16 +190,15 @@ static inline int t_flush(void)
 static int t_want;		/* stop once this many frames were captured */
 static struct timespec t_deadline;
 
-static void t_post(const struct timespec *now)
+static void t_post(struct loop *lp)
 {
-	(void)now;
-	egress_flush();
+	egress_flush(lp);
 }
 
-static void t_stop_timer(const struct timespec *now)
+static void t_stop_timer(struct loop *lp)
 {
-	if (t_ncap >= t_want || ts_ms_diff(now, &t_deadline) >= 0)
-		loop_stop(0);
+	if (t_ncap >= t_want || ts_ms_diff(&lp->now, &t_deadline) >= 0)
+		loop_stop(lp, 0);
 }
 
 /* Run the loop until @want frames are captured or @ms passed */
@@ -211,7 +212,7 @@ static inline int t_pump(int want, int ms)
 		t_deadline.tv_nsec -= 1000000000L;
 	}
 	t_want = want;
-	loop_run();
+	loop_run(lp);
 	return t_ncap;
 }
 
@@ -233,28 +234,29 @@ static inline void t_start(const struct conf *c, bool with_loop)
 				       .to_stderr = true, .ident = "test" };
 
 		log_setup(&lc);
-		loop_init();
-		flow_init();
-		link_set(&t_link, -1);
+		loop_init(lp);
+		flow_init(lp);
+		link_init(lp);
+		link_set(lp, &t_link, -1);
 		if (with_loop) {
-			loop_post_add(t_post);
-			loop_timer_add(t_stop_timer, 5);
+			loop_post_add(lp, t_post);
+			loop_timer_add(lp, t_stop_timer, 5);
 		}
 	}
 	guest_init(c);
-	egress_init(c);
+	egress_init(lp, c);
 	nat_init(c);
 	sock_prepare_init(c);
-	ingress_init(c);
+	ingress_init(lp, c);
 	arp_init(c);
-	ndp_init(c);
+	ndp_init(lp, c);
 	if (!once) {
-		tcp_init(c);
-		udp_init(c);
-		icmp_init(c);
+		tcp_init(lp, c);
+		udp_init(lp, c);
+		icmp_init(lp, c);
 	}
 	t_register(c);
-	link_wire(ingress_batch, guest_forget);
+	link_wire(lp, ingress_batch, guest_forget);
 	once = true;
 	guest_mac_set(t_guest_mac);
 }
@@ -402,10 +404,9 @@ static inline void t_feed_gso(const uint8_t *buf, size_t len, int csum_ok,
 {
 	struct frame f = { .data = buf, .len = len, .csum_ok = csum_ok,
 			   .gso_udp = gso };
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ingress_batch(&f, 1, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	ingress_batch(lp, &f, 1);
 }
 
 /* Feed one frame to ingress */

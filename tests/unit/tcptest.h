@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <linux/virtio_net.h>
 
+#include "tloop.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
@@ -44,32 +45,31 @@ static inline void tt_conf(struct conf *c, const char *guest, const char *gw)
 	memcpy(c->link.our_mac, "\x9a\x55\x9a\x55\x9a\x55", 6);
 }
 
-static void tt_stop_hook(const struct timespec *now)
+static void tt_stop_hook(struct loop *lp)
 {
-	(void)now;
-	loop_stop(0);
+	loop_stop(lp, 0);
 }
 
-static void tt_flush_hook(const struct timespec *now)
+static void tt_flush_hook(struct loop *lp)
 {
-	(void)now;
-	egress_flush();
+	egress_flush(lp);
 }
 
 /* The loop, flows, egress, NAT and TCP with @c, frames going to @ops;
  * loop_run() then runs one batch and flushes egress */
 static inline void tt_start(const struct conf *c, const struct link_ops *ops)
 {
-	loop_init();
-	flow_init();
+	loop_init(lp);
+	flow_init(lp);
+	link_init(lp);
 	guest_init(c);
-	egress_init(c);
+	egress_init(lp, c);
 	nat_init(c);
 	sock_prepare_init(c);
-	tcp_init(c);
-	link_set(ops, -1);
-	loop_post_add(tt_flush_hook);
-	loop_timer_add(tt_stop_hook, 0);
+	tcp_init(lp, c);
+	link_set(lp, ops, -1);
+	loop_post_add(lp, tt_flush_hook);
+	loop_timer_add(lp, tt_stop_hook, 0);
 }
 
 /* ---- segments from the guest ---------------------------------------- */
@@ -112,7 +112,7 @@ static inline void tt_seg_send(const struct tt_seg *s)
 	p.dst = *s->dst;
 	p.l4 = th;
 	p.l4_len = TCP_HDR_LEN + s->optlen + s->len;
-	tcp_from_tap(&p, 1, loop_now());
+	tcp_from_tap(lp, &p, 1);
 }
 
 /* ---- frames toward the guest ---------------------------------------- */
@@ -138,7 +138,7 @@ static inline size_t tt_frame_get(const struct iovec *iov, const int *cnt,
 		memcpy(f + len, fi[j].iov_base, fi[j].iov_len);
 		len += fi[j].iov_len;
 	}
-	if (link_ops()->vnet_hdr) {
+	if (link_ops(lp)->vnet_hdr) {
 		assert_true(len > sizeof(*vh));
 		memcpy(vh, f, sizeof(*vh));
 		len -= sizeof(*vh);

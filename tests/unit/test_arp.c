@@ -104,7 +104,7 @@ static void test_disabled(void **state)
 	arp_init(&c);
 	arp_req(T_GUEST4, T_GW4, 1);
 	t_cap_reset();
-	arp_from_tap(req, 42);
+	arp_from_tap(lp, req, 42);
 	assert_int_equal(t_flush(), 0);
 	arp_init(&conf);
 }

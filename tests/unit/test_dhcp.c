@@ -46,8 +46,9 @@ static int setup(void **state)
 {
 	(void)state;
 	conf_default();
-	egress_init(&c);
-	link_set(&t_link, -1);
+	egress_init(lp, &c);
+	link_init(lp);
+	link_set(lp, &t_link, -1);
 	dhcp_init(&c);
 	t_ncap = 0;
 	return 0;
@@ -110,7 +111,7 @@ static bool rq_send_len(size_t msg_len)
 	p.l4 = rq + RQ_UDP;
 	p.l4_len = 8 + msg_len;
 	p.frame_len = RQ_UDP + p.l4_len;
-	return dhcp_from_tap(&p);
+	return dhcp_from_tap(lp, &p);
 }
 
 static bool rq_send(void)

@@ -42,8 +42,9 @@ static int setup(void **state)
 	strcpy(c.svc.search[0], "example.org");
 	c.svc.search_n = 1;
 	strcpy(c.svc.fqdn, "vm.example.org");
-	egress_init(&c);
-	link_set(&t_link, -1);
+	egress_init(lp, &c);
+	link_init(lp);
+	link_set(lp, &t_link, -1);
 	dhcpv6_init(&c);
 	t_ncap = 0;
 	return 0;
@@ -116,7 +117,7 @@ static bool rq_send(void)
 	p.l4 = rq + M_UDP;
 	p.l4_len = 8 + rq_len;
 	p.frame_len = M_UDP + p.l4_len;
-	return dhcpv6_from_tap(&p);
+	return dhcpv6_from_tap(lp, &p);
 }
 
 /* ---- replies -------------------------------------------------------- */

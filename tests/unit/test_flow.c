@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tloop.h"
 #include "flow/flow.h"
 #include "loop.h"
 
@@ -19,11 +20,11 @@ struct t_rec {
 
 static unsigned t_closed;
 
-static void t_close(struct flow_common *f)
+static void t_close(struct loop *lp, struct flow_common *f)
 {
 	((struct t_rec *)f)->closes++;
 	t_closed++;
-	flow_close(f);
+	flow_close(lp, f);
 }
 
 static const struct flow_kind_ops t_udp_ops = {
@@ -39,10 +40,11 @@ static const struct timespec t0 = { .tv_sec = 1000 };
 static int setup(void **state)
 {
 	(void)state;
-	loop_init();
-	flow_init();
-	flow_kind_register(FLOW_UDP, &t_udp_ops);
-	flow_kind_register(FLOW_TCP, &t_tcp_ops);
+	loop_init(lp);
+	lp->now = t0;
+	flow_init(lp);
+	flow_kind_register(lp, FLOW_UDP, &t_udp_ops);
+	flow_kind_register(lp, FLOW_TCP, &t_tcp_ops);
 	t_closed = 0;
 	return 0;
 }
@@ -65,25 +67,25 @@ static void test_alloc_cap(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		r[i] = flow_alloc(FLOW_UDP, &t0);
+		r[i] = flow_alloc(lp, FLOW_UDP);
 		assert_non_null(r[i]);
 		assert_int_equal(r[i]->f.kind, FLOW_UDP);
 		assert_int_equal(r[i]->closes, 0);
 		assert_int_equal(r[i]->f.last, 1000);
 		r[i]->closes = 7;
 	}
-	assert_null(flow_alloc(FLOW_UDP, &t0));
-	assert_int_equal(flow_stats(FLOW_UDP)->refused, 1);
-	assert_int_equal(flow_stats(FLOW_UDP)->live, 3);
-	assert_int_equal(flow_stats(FLOW_UDP)->opened, 3);
-	assert_non_null(flow_alloc(FLOW_TCP, &t0));
-	assert_int_equal(flow_count(), 4);
+	assert_null(flow_alloc(lp, FLOW_UDP));
+	assert_int_equal(flow_stats(lp, FLOW_UDP)->refused, 1);
+	assert_int_equal(flow_stats(lp, FLOW_UDP)->live, 3);
+	assert_int_equal(flow_stats(lp, FLOW_UDP)->opened, 3);
+	assert_non_null(flow_alloc(lp, FLOW_TCP));
+	assert_int_equal(flow_count(lp), 4);
 
-	flow_kind_cap(FLOW_UDP, 2);		/* lowered: still 3 open */
-	flow_close(&r[0]->f);
-	assert_null(flow_alloc(FLOW_UDP, &t0));	/* 2 open, cap 2 */
-	flow_kind_cap(FLOW_UDP, 100);		/* never above the ops' cap */
-	assert_int_equal(flow_kind_cap_get(FLOW_UDP), 3);
+	flow_kind_cap(lp, FLOW_UDP, 2);		/* lowered: still 3 open */
+	flow_close(lp, &r[0]->f);
+	assert_null(flow_alloc(lp, FLOW_UDP));	/* 2 open, cap 2 */
+	flow_kind_cap(lp, FLOW_UDP, 100);	/* never above the ops' cap */
+	assert_int_equal(flow_kind_cap_get(lp, FLOW_UDP), 3);
 }
 
 /* A closed flow keeps its slot, found closed, until the reap; then the
@@ -94,25 +96,25 @@ static void test_close_reap(void **state)
 	uint32_t idx;
 
 	(void)state;
-	a = flow_alloc(FLOW_UDP, &t0);
+	a = flow_alloc(lp, FLOW_UDP);
 	idx = flow_idx(&a->f);
-	assert_ptr_equal(flow_get(idx, FLOW_UDP), a);
-	assert_null(flow_get(idx, FLOW_TCP));	/* not of that kind */
+	assert_ptr_equal(flow_get(lp, idx, FLOW_UDP), a);
+	assert_null(flow_get(lp, idx, FLOW_TCP));	/* not of that kind */
 	a->closes = 9;
-	flow_close(&a->f);
-	flow_close(&a->f);			/* again: nothing */
-	assert_null(flow_get(idx, FLOW_UDP));
-	assert_int_equal(flow_stats(FLOW_UDP)->live, 0);
-	assert_int_equal(flow_count(), 1);	/* not reaped yet */
-	b = flow_alloc(FLOW_UDP, &t0);
+	flow_close(lp, &a->f);
+	flow_close(lp, &a->f);			/* again: nothing */
+	assert_null(flow_get(lp, idx, FLOW_UDP));
+	assert_int_equal(flow_stats(lp, FLOW_UDP)->live, 0);
+	assert_int_equal(flow_count(lp), 1);	/* not reaped yet */
+	b = flow_alloc(lp, FLOW_UDP);
 	assert_ptr_not_equal(b, a);		/* not reused in the batch */
-	flow_reap();
-	assert_int_equal(flow_count(), 1);
-	b = flow_alloc(FLOW_TCP, &t0);
+	flow_reap(lp);
+	assert_int_equal(flow_count(lp), 1);
+	b = flow_alloc(lp, FLOW_TCP);
 	assert_ptr_equal(b, a);			/* the free list first */
 	assert_int_equal(b->closes, 0);
 	assert_int_equal(b->f.kind, FLOW_TCP);
-	assert_null(flow_at(FLOW_SLOTS));
+	assert_null(flow_at(lp, FLOW_SLOTS));
 }
 
 /* The index finds an open flow by its key, forgets it at close; keys
@@ -123,60 +125,59 @@ static void test_index(void **state)
 	struct flow_key k;
 
 	(void)state;
-	a = flow_alloc(FLOW_TCP, &t0);
-	b = flow_alloc(FLOW_TCP, &t0);
+	a = flow_alloc(lp, FLOW_TCP);
+	b = flow_alloc(lp, FLOW_TCP);
 	t_key(&a->f, IPPROTO_TCP, 1234);
 	t_key(&b->f, IPPROTO_TCP, 1234);
-	assert_int_equal(flow_hash_insert(&a->f), 0);
-	assert_int_equal(flow_hash_insert(&b->f), -EEXIST);
+	assert_int_equal(flow_hash_insert(lp, &a->f), 0);
+	assert_int_equal(flow_hash_insert(lp, &b->f), -EEXIST);
 	t_key(&b->f, IPPROTO_UDP, 1234);	/* same tuple, other proto */
-	assert_int_equal(flow_hash_insert(&b->f), 0);
+	assert_int_equal(flow_hash_insert(lp, &b->f), 0);
 	k = a->f.key;
-	assert_ptr_equal(flow_lookup(&k), &a->f);
-	assert_int_equal(flow_hash_count(), 2);
-	flow_close(&a->f);
-	assert_null(flow_lookup(&k));
-	assert_ptr_equal(flow_lookup(&b->f.key), &b->f);
-	assert_int_equal(flow_hash_count(), 1);
-	flow_hash_remove(&b->f);
-	flow_hash_remove(&b->f);		/* again: nothing */
-	assert_int_equal(flow_hash_count(), 0);
+	assert_ptr_equal(flow_lookup(lp, &k), &a->f);
+	assert_int_equal(flow_hash_count(lp), 2);
+	flow_close(lp, &a->f);
+	assert_null(flow_lookup(lp, &k));
+	assert_ptr_equal(flow_lookup(lp, &b->f.key), &b->f);
+	assert_int_equal(flow_hash_count(lp), 1);
+	flow_hash_remove(lp, &b->f);
+	flow_hash_remove(lp, &b->f);		/* again: nothing */
+	assert_int_equal(flow_hash_count(lp), 0);
 }
 
 /* The idle scan closes, through the kind, only flows idle past its
  * timeout, and only of kinds that have one; the oldest is found */
 static void test_idle_oldest(void **state)
 {
-	struct timespec t = t0;
 	struct t_rec *a, *b, *c, *x;
 
 	(void)state;
-	a = flow_alloc(FLOW_UDP, &t);		/* last 1000 */
-	t.tv_sec += 3;
-	b = flow_alloc(FLOW_UDP, &t);		/* 1003 */
-	c = flow_alloc(FLOW_UDP, &t);		/* 1003 */
-	x = flow_alloc(FLOW_TCP, &t0);		/* 1000, no timeout */
-	assert_ptr_equal(flow_oldest(FLOW_UDP), a);
-	t.tv_sec += 1;
-	flow_touch(&a->f, &t);			/* 1004 */
-	flow_touch(&c->f, &t);			/* 1004 */
-	assert_ptr_equal(flow_oldest(FLOW_UDP), b);
+	a = flow_alloc(lp, FLOW_UDP);		/* last 1000 */
+	x = flow_alloc(lp, FLOW_TCP);		/* 1000, no timeout */
+	lp->now.tv_sec += 3;
+	b = flow_alloc(lp, FLOW_UDP);		/* 1003 */
+	c = flow_alloc(lp, FLOW_UDP);		/* 1003 */
+	assert_ptr_equal(flow_oldest(lp, FLOW_UDP), a);
+	lp->now.tv_sec += 1;
+	flow_touch(lp, &a->f);			/* 1004 */
+	flow_touch(lp, &c->f);			/* 1004 */
+	assert_ptr_equal(flow_oldest(lp, FLOW_UDP), b);
 
-	t.tv_sec = 1013;			/* b idle 10 s: not past */
-	flow_idle_scan(&t);
+	lp->now.tv_sec = 1013;			/* b idle 10 s: not past */
+	flow_idle_scan(lp);
 	assert_int_equal(t_closed, 0);
-	t.tv_sec = 1015;			/* b, then a and c, past */
-	flow_idle_scan(&t);
+	lp->now.tv_sec = 1015;			/* b, then a and c, past */
+	flow_idle_scan(lp);
 	assert_int_equal(t_closed, 3);
 	assert_int_equal(a->closes + b->closes + c->closes, 3);
-	assert_null(flow_get(flow_idx(&a->f), FLOW_UDP));
-	assert_non_null(flow_get(flow_idx(&x->f), FLOW_TCP));
-	assert_int_equal(flow_stats(FLOW_UDP)->idle, 3);
-	assert_null(flow_oldest(FLOW_UDP));
-	assert_null(flow_oldest(FLOW_PING));
+	assert_null(flow_get(lp, flow_idx(&a->f), FLOW_UDP));
+	assert_non_null(flow_get(lp, flow_idx(&x->f), FLOW_TCP));
+	assert_int_equal(flow_stats(lp, FLOW_UDP)->idle, 3);
+	assert_null(flow_oldest(lp, FLOW_UDP));
+	assert_null(flow_oldest(lp, FLOW_PING));
 }
 
-static void t_count(struct flow_common *f, void *arg)
+static void t_count(struct loop *lp, struct flow_common *f, void *arg)
 {
 	unsigned *n = arg;
 
@@ -190,11 +191,11 @@ static void test_foreach(void **state)
 	struct t_rec *a;
 
 	(void)state;
-	a = flow_alloc(FLOW_UDP, &t0);
-	flow_alloc(FLOW_UDP, &t0);
-	flow_alloc(FLOW_TCP, &t0);
-	flow_close(&a->f);
-	flow_foreach(t_count, n);
+	a = flow_alloc(lp, FLOW_UDP);
+	flow_alloc(lp, FLOW_UDP);
+	flow_alloc(lp, FLOW_TCP);
+	flow_close(lp, &a->f);
+	flow_foreach(lp, t_count, n);
 	assert_int_equal(n[FLOW_UDP], 1);
 	assert_int_equal(n[FLOW_TCP], 1);
 	assert_int_equal(n[FLOW_NONE], 0);

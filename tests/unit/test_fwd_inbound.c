@@ -41,7 +41,8 @@ static union inany guest, remote;
 static uint16_t rport = RPORT0;
 
 /* Fake link: check checksums, keep the TCP fields of each frame */
-static int cap_tx(const struct iovec *iov, const int *cnt, int n)
+static int cap_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
+		  int n)
 {
 	const uint8_t *f = tt_frame, *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
 	int i;
@@ -79,7 +80,7 @@ static const struct link_ops cap_ops = { .name = "capture", .tx = cap_tx };
 /* One batch of the loop */
 static void step(void)
 {
-	loop_run();
+	loop_run(lp);
 }
 
 /* Step until @n frames were captured, for at most @ms */
@@ -119,8 +120,7 @@ static uint32_t open_inbound(int *cli, int *fd)
 	*fd = tt_pair(cli);
 	ncap = 0;
 	rport++;
-	assert_int_equal(tcp_inbound_accept(*fd, &remote, rport, GPORT,
-					    loop_now()), 0);
+	assert_int_equal(tcp_inbound_accept(lp, *fd, &remote, rport, GPORT), 0);
 	step_until(1, 100);
 	assert_int_equal(cap[0].flags, TCPH_SYN);
 	assert_int_equal(cap[0].src.s_addr, inet_addr(REMOTE));

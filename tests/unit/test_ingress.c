@@ -452,7 +452,7 @@ static void test_disabled(void **state)
 
 	(void)state;
 	c.svc.udp = c.svc.tcp = c.svc.icmp = false;
-	ingress_init(&c);
+	ingress_init(lp, &c);
 	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_SVC_OFF);
 	expect(tcp_seg(T_GUEST4, T_REMOTE4, 20, 5), IN_DROP_SVC_OFF);
@@ -460,7 +460,7 @@ static void test_disabled(void **state)
 
 	c = conf;
 	c.ip4.enabled = false;
-	ingress_init(&c);
+	ingress_init(lp, &c);
 	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_FAMILY_OFF);
 	memset(buf + 12, 0, 50);
@@ -468,9 +468,9 @@ static void test_disabled(void **state)
 	expect(60, IN_DROP_FAMILY_OFF);
 	expect(udp6(T_GUEST6, T_REMOTE6, 9), to_udp);
 	c.ip6.enabled = false;
-	ingress_init(&c);
+	ingress_init(lp, &c);
 	expect(udp6(T_GUEST6, T_REMOTE6, 9), IN_DROP_FAMILY_OFF);
-	ingress_init(&conf);
+	ingress_init(lp, &conf);
 	t_register(&conf);
 }
 
@@ -479,7 +479,6 @@ static void test_grouping(void **state)
 {
 	static uint8_t frames[300][128];
 	struct frame f[300];
-	struct timespec now;
 	uint64_t calls, tcalls;
 	int i;
 
@@ -497,10 +496,10 @@ static void test_grouping(void **state)
 		f[i].csum_ok = 0;
 		f[i].gso_udp = 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
 	calls = ingress_count(IN_CALL_UDP);
 	tcalls = ingress_count(IN_CALL_TCP);
-	ingress_batch(f, 10, &now);
+	ingress_batch(lp, f, 10);
 	assert_int_equal(ingress_count(IN_CALL_UDP) - calls, 3);
 
 	/* more flows than groups: all still delivered */
@@ -514,7 +513,7 @@ static void test_grouping(void **state)
 		f[i].data = frames[i];
 	}
 	calls = ingress_count(IN_CALL_UDP);
-	ingress_batch(f, 100, &now);
+	ingress_batch(lp, f, 100);
 	assert_int_equal(ingress_count(IN_CALL_UDP) - calls, 100);
 
 	/* more packets than held: two calls for one flow */
@@ -525,7 +524,7 @@ static void test_grouping(void **state)
 		f[i].csum_ok = 0;
 		f[i].gso_udp = 0;
 	}
-	ingress_batch(f, 300, &now);
+	ingress_batch(lp, f, 300);
 	assert_int_equal(ingress_count(IN_CALL_TCP) - tcalls, 2);
 }
 
@@ -538,7 +537,6 @@ static void feed_counted(const struct frame *f, int n)
 {
 	uint64_t before = 0, after = 0;
 	struct frame exact[16];
-	struct timespec now;
 	int i;
 
 	assert_true(n <= 16);
@@ -552,11 +550,11 @@ static void feed_counted(const struct frame *f, int n)
 	}
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++)
 		before += ingress_count(i);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ingress_batch(exact, n, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	ingress_batch(lp, exact, n);
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++)
 		after += ingress_count(i);
-	egress_flush();
+	egress_flush(lp);
 	for (i = 0; i < n; i++)
 		free((void *)exact[i].data);
 	assert_int_equal(after - before, n);
@@ -647,7 +645,7 @@ static void test_fuzz_mutations(void **state)
 				       (uint16_t)(random() % 8);
 		}
 		feed_counted(f, 16);
-		egress_flush();
+		egress_flush(lp);
 	}
 }
 

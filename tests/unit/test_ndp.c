@@ -219,51 +219,55 @@ static void test_rs_ra(void **state)
 			 IN_DROP_NDP);
 
 	c.ns.config_net = true;				/* RA off */
-	ndp_init(&c);
+	ndp_init(lp, &c);
 	assert_int_equal(outcome(nd("fe80::2", "ff02::2", 133, 255, body, 8)),
 			 IN_TO_NDP);
 	assert_int_equal(t_ncap, 0);
 	c = conf;
 	c.svc.ndp = false;				/* NDP off */
-	ndp_init(&c);
+	ndp_init(lp, &c);
 	assert_int_equal(outcome(ns("fe80::2", T_GW6, 255, NULL, 0)),
 			 IN_DROP_NDP);
 	assert_int_equal(t_ncap, 0);
-	ndp_init(&conf);
+	ndp_init(lp, &conf);
 }
 
 /* Unsolicited RAs: 3 initial ones 16 s apart, then every 200..600 s */
 static void test_ra_periodic(void **state)
 {
-	struct timespec t = { .tv_sec = loop_now()->tv_sec + 1 };
+	struct timespec t = { .tv_sec = lp->now.tv_sec + 1 };
 	struct conf c = conf;
 	int i;
 
 	(void)state;
-	ndp_init(&conf);
+	ndp_init(lp, &conf);
 	for (i = 0; i < 4; i++) {
 		t_cap_reset();
-		ndp_timer(&t);
+		lp->now = t;
+		ndp_timer(lp);
 		assert_int_equal(t_flush(), 1);
 		check_ra("ff02::1");
 		t_cap_reset();
 		t.tv_sec += 15;
-		ndp_timer(&t);			/* not due yet */
+		lp->now = t;
+		ndp_timer(lp);			/* not due yet */
 		assert_int_equal(t_flush(), 0);
 		t.tv_sec += i < 3 ? 1 : 185;
 	}
 	t.tv_sec += 400;			/* past 600 s: due again */
 	t_cap_reset();
-	ndp_timer(&t);
+	lp->now = t;
+	ndp_timer(lp);
 	assert_int_equal(t_flush(), 1);
 
 	c.ns.config_net = true;			/* RA off: none sent */
-	ndp_init(&c);
+	ndp_init(lp, &c);
 	t_cap_reset();
 	t.tv_sec += 1000;
-	ndp_timer(&t);
+	lp->now = t;
+	ndp_timer(lp);
 	assert_int_equal(t_flush(), 0);
-	ndp_init(&conf);
+	ndp_init(lp, &conf);
 }
 
 static void test_other_nd(void **state)

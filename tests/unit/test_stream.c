@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tloop.h"
 #include "conf/conf.h"
 #include "l2/egress.h"
 #include "lib/util.h"
@@ -35,11 +36,11 @@ static void open_pair(void)
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	if (link_fd() >= 0)		/* the last pair's: leave the loop */
-		close(link_fd());
+	if (link_fd(lp) >= 0)		/* the last pair's: leave the loop */
+		close(link_fd(lp));
 	memset(&c, 0, sizeof(c));
 	c.link.fd = sv[0];
-	link_stream_open(&c);
+	link_stream_open(lp, &c);
 	if (peer >= 0)
 		close(peer);
 	peer = sv[1];
@@ -47,7 +48,7 @@ static void open_pair(void)
 
 static int rx(void)
 {
-	return link_ops()->rx(f, MAXF);
+	return link_ops(lp)->rx(lp, f, MAXF);
 }
 
 /* Write a frame of @len bytes filled with @fill, prefix first */
@@ -288,7 +289,7 @@ static void test_tx_framing(void **state)
 	(void)state;
 	open_pair();
 	queue_two(iov, cnt);
-	assert_int_equal(link_ops()->tx(iov, cnt, 2), 2);
+	assert_int_equal(link_ops(lp)->tx(lp, iov, cnt, 2), 2);
 
 	read_exact(peer, b, 4 + 60);
 	assert_int_equal(rd32(b), 60);
@@ -305,17 +306,16 @@ static void test_tx_framing(void **state)
 
 /* Run the loop for about 20 ms (the stop_hook timer) */
 static bool stop_armed;
-static void stop_hook(const struct timespec *now)
+static void stop_hook(struct loop *lp)
 {
-	(void)now;
 	if (stop_armed)
-		loop_stop(0);
+		loop_stop(lp, 0);
 }
 
 static void spin(void)
 {
 	stop_armed = true;
-	loop_run();
+	loop_run(lp);
 }
 
 struct drain {
@@ -375,8 +375,8 @@ static void test_tx_partial_keeps_framing(void **state)
 
 	(void)state;
 	open_pair();
-	link_start();			/* the loop finishes partial frames */
-	setsockopt(link_fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	link_start(lp);			/* the loop finishes partial frames */
+	setsockopt(link_fd(lp), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	d.fd = peer;
 	assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
 
@@ -387,7 +387,7 @@ static void test_tx_partial_keeps_framing(void **state)
 		cnt[i] = 1;
 	}
 	for (round = 0; round < 20; round++) {
-		int r = link_ops()->tx(iov, cnt, EGRESS_FRAMES);
+		int r = link_ops(lp)->tx(lp, iov, cnt, EGRESS_FRAMES);
 
 		assert_true(r >= 0 && r <= EGRESS_FRAMES);
 		sent += r;
@@ -396,7 +396,7 @@ static void test_tx_partial_keeps_framing(void **state)
 	for (round = 0; round < 10; round++)	/* EPOLLOUT: the rest */
 		spin();
 	usleep(200000);
-	shutdown(link_fd(), SHUT_WR);
+	shutdown(link_fd(lp), SHUT_WR);
 	pthread_join(th, NULL);
 	assert_false(d.bad);
 	assert_int_equal(d.frames, sent);
@@ -427,8 +427,8 @@ static void test_tx_stalled_peer_doesnt_block(void **state)
 
 	(void)state;
 	open_pair();
-	link_start();
-	setsockopt(link_fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	link_start(lp);
+	setsockopt(link_fd(lp), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	for (i = 0; i < EGRESS_FRAMES; i++) {
 		memset(big[i], 0x10 + (i & 0x7f), sizeof(big[i]));
 		iov[i * EGRESS_IOV_MAX].iov_base = big[i];
@@ -437,16 +437,17 @@ static void test_tx_stalled_peer_doesnt_block(void **state)
 	}
 
 	t0 = now_s();
-	sent = link_ops()->tx(iov, cnt, EGRESS_FRAMES);
+	sent = link_ops(lp)->tx(lp, iov, cnt, EGRESS_FRAMES);
 	assert_true(now_s() - t0 < 2.0);	/* the old code waited 5 s */
-	assert_true(link_fd() >= 0);		/* ... then reset the link */
+	assert_true(link_fd(lp) >= 0);		/* ... then reset the link */
 	assert_true(sent > 0 && sent < EGRESS_FRAMES);
 	for (k = 0; k < 5; k++) {	/* still stalled: dropped, no wait */
-		assert_int_equal(link_ops()->tx(iov, cnt, EGRESS_FRAMES), 0);
+		assert_int_equal(link_ops(lp)->tx(lp, iov, cnt, EGRESS_FRAMES),
+				 0);
 		spin();
 	}
 	assert_true(now_s() - t0 < 2.0);	/* the old code waited 5 s */
-	assert_true(link_fd() >= 0);		/* ... then reset the link */
+	assert_true(link_fd(lp) >= 0);		/* ... then reset the link */
 	memset(big, 0xee, sizeof(big));	/* producers reuse their buffers */
 
 	d.fd = peer;
@@ -456,12 +457,12 @@ static void test_tx_stalled_peer_doesnt_block(void **state)
 	for (i = 0; i < EGRESS_FRAMES; i++)
 		memset(big[i], 0x10 + (i & 0x7f), sizeof(big[i]));
 	for (k = 0; k < 20; k++) {	/* and new frames flow again */
-		sent += link_ops()->tx(iov, cnt, 4);
+		sent += link_ops(lp)->tx(lp, iov, cnt, 4);
 		spin();
 	}
 	usleep(200000);
-	assert_true(link_fd() >= 0);
-	shutdown(link_fd(), SHUT_WR);
+	assert_true(link_fd(lp) >= 0);
+	shutdown(link_fd(lp), SHUT_WR);
 	pthread_join(th, NULL);
 	assert_false(d.bad);
 	assert_int_equal(d.frames, sent);
@@ -495,13 +496,13 @@ static void test_listen_one_client(void **state)
 	memset(&c, 0, sizeof(c));
 	c.link.fd = -1;
 	snprintf(c.link.sock_path, sizeof(c.link.sock_path), "%s", path);
-	link_stream_open(&c);
+	link_stream_open(lp, &c);
 	assert_string_equal(link_stream_path(), path);
-	link_start();			/* no client yet: nothing to watch */
+	link_start(lp);			/* no client yet: nothing to watch */
 
 	a = client(path);
 	spin();
-	assert_true(link_fd() >= 0);
+	assert_true(link_fd(lp) >= 0);
 	b = client(path);
 	spin();
 	peer = b;
@@ -515,12 +516,12 @@ static void test_listen_one_client(void **state)
 
 	close(a);			/* not one-off: wait for another */
 	assert_int_equal(rx(), 0);
-	assert_int_equal(link_fd(), -1);
+	assert_int_equal(link_fd(lp), -1);
 	assert_int_equal(rx(), 0);
 
 	a = client(path);
 	spin();
-	assert_true(link_fd() >= 0);
+	assert_true(link_fd(lp) >= 0);
 	write_all(a, buf, 34);
 	for (k = 0; k < 10 && rx() != 1; k++)
 		usleep(1000);
@@ -557,10 +558,10 @@ static void test_listen_out_of_fds(void **state)
 	memset(&c, 0, sizeof(c));
 	c.link.fd = -1;
 	snprintf(c.link.sock_path, sizeof(c.link.sock_path), "%s", path);
-	link_stream_open(&c);
-	link_start();
+	link_stream_open(lp, &c);
+	link_start(lp);
 	spin();
-	assert_int_equal(link_fd(), -1);
+	assert_int_equal(link_fd(lp), -1);
 
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
@@ -578,11 +579,11 @@ static void test_listen_out_of_fds(void **state)
 	cpu = cpu_s() - cpu;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_true(cpu < 0.5);		/* the old code spun: ~1 s */
-	assert_int_equal(link_fd(), -1);
+	assert_int_equal(link_fd(lp), -1);
 
-	for (k = 0; k < 150 && link_fd() < 0; k++)	/* retried: ~1 s */
+	for (k = 0; k < 150 && link_fd(lp) < 0; k++)	/* retried: ~1 s */
 		spin();
-	assert_true(link_fd() >= 0);
+	assert_true(link_fd(lp) >= 0);
 	close(fd);
 	unlink(path);
 }
@@ -604,7 +605,8 @@ int main(void)
 		cmocka_unit_test(test_listen_out_of_fds),
 	};
 
-	loop_init();
-	loop_timer_add(stop_hook, 20);
+	loop_init(lp);
+	link_init(lp);
+	loop_timer_add(lp, stop_hook, 20);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,8 @@ static struct conf conf;
 static union inany guest, gw;
 
 /* Fake link: parse and check every frame egress flushes */
-static int cap_tx(const struct iovec *iov, const int *cnt, int n)
+static int cap_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
+		  int n)
 {
 	const uint8_t *f = tt_frame, *th = f + ETH_HDR_LEN + IP4_HDR_LEN;
 	int i;
@@ -81,7 +82,7 @@ static const struct link_ops cap_vnet_ops = {
 /* One batch of the loop: socket events, post-batch work, flush */
 static void step(void)
 {
-	loop_run();
+	loop_run(lp);
 }
 
 /* Step until at least @n frames were captured, or about a second */
@@ -196,7 +197,7 @@ static void test_refused(void **state)
 	step_until(1);
 	assert_int_equal(cap[0].flags, TCPH_RST | TCPH_ACK);
 	assert_int_equal(cap[0].ack, 2001);
-	assert_int_equal(flow_count(), 0);
+	assert_int_equal(flow_count(lp), 0);
 }
 
 static void test_data_both_ways(void **state)
@@ -269,7 +270,7 @@ static void test_data_both_ways(void **state)
 	assert_int_equal(recv(srv, buf, sizeof(buf), 0), 0);	/* EOF */
 	assert_int_equal(ncap, 1);		/* one ACK for the batch */
 	assert_int_equal(cap[0].ack, g + 1);
-	assert_int_equal(flow_count(), 0);	/* both FINs done: closed */
+	assert_int_equal(flow_count(lp), 0);	/* both FINs done: closed */
 
 	r = recv(srv, buf, sizeof(buf), MSG_DONTWAIT);
 	assert_int_equal(r, 0);
@@ -366,7 +367,7 @@ struct conn_q {
 	struct tcp_conn *c;
 };
 
-static void conn_match(struct flow_common *f, void *arg)
+static void conn_match(struct loop *lp, struct flow_common *f, void *arg)
 {
 	struct tcp_conn *c = (struct tcp_conn *)f;
 	struct conn_q *q = arg;
@@ -381,7 +382,7 @@ static struct tcp_conn *conn_find(uint8_t state, uint16_t gport)
 {
 	struct conn_q q = { .state = state, .gport = gport };
 
-	flow_foreach(conn_match, &q);
+	flow_foreach(lp, conn_match, &q);
 	return q.c;
 }
 
@@ -415,14 +416,14 @@ static void test_synack_retries(void **state)
 	assert_non_null(c);
 	for (i = 0; i < TCP_SYNACK_RETRIES; i++) {
 		ncap = 0;
-		tcp_conn_timeout(c, loop_now());
+		tcp_conn_timeout(lp, c);
 		step();
 		assert_int_equal(ncap, 1);
 		assert_int_equal(cap[0].flags, TCPH_SYN | TCPH_ACK);
 		assert_int_equal(c->state, TCPS_SYN_ACK_SENT);
 	}
 	ncap = 0;
-	tcp_conn_timeout(c, loop_now());
+	tcp_conn_timeout(lp, c);
 	assert_int_equal(c->state, TCPS_CLOSED);
 	assert_int_equal(c->sock, -1);
 	step();
@@ -602,7 +603,7 @@ static void test_offload(void **state)
 	(void)state;
 	for (i = 0; i < (int)sizeof(big); i++)
 		big[i] = (uint8_t)(i * 31 + 1);
-	link_set(&cap_vnet_ops, -1);
+	link_set(lp, &cap_vnet_ops, -1);
 	seq = handshake(41006, port, l, &srv);
 	assert_int_equal(cap[0].vh.flags, 0);	/* control: complete sum */
 
@@ -628,7 +629,7 @@ static void test_offload(void **state)
 	assert_int_equal(cap[0].len, 1);
 	assert_int_equal(cap[0].vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	(void)buf;
-	link_set(&cap_ops, -1);
+	link_set(lp, &cap_ops, -1);
 	close(srv);
 	close(l);
 }

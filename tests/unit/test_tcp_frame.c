@@ -14,6 +14,7 @@
 #include "l4/tcp_conn.h"
 #include "lib/checksum.h"
 #include "lib/util.h"
+#include "tloop.h"
 
 /* A packet around the TCP bytes @l4 (addresses matter for nothing here) */
 static struct pkt seg_pkt(const uint8_t *l4, size_t len)
@@ -312,15 +313,17 @@ static void test_frame_hdr(void **state)
 	uint8_t data[1001], o[TCP_SYN_OPT_LEN];
 	struct tcp_seg s;
 	struct pkt p;
+	static const struct conf zero;	/* our MAC: 00:00:00:00:00:00 */
 	size_t i, n, on;
 
 	(void)state;
+	egress_init(lp, &zero);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 3);
 
 	inany_from_v4(&a, (struct in_addr){ htonl(0xc0000201) });
 	inany_from_v4(&b, (struct in_addr){ htonl(0xc0000202) });
-	n = tcp_frame_hdr(f, &a, &b, 80, 40000, 0xfffffff0, 77,
+	n = tcp_frame_hdr(lp, f, &a, &b, 80, 40000, 0xfffffff0, 77,
 			  TCPH_ACK | TCPH_PSH, 1234, NULL, 0, data,
 			  sizeof(data));
 	assert_int_equal(n, ETH_HDR_LEN + IP4_HDR_LEN + TCP_HDR_LEN);
@@ -338,7 +341,7 @@ static void test_frame_hdr(void **state)
 	inany_from_v6(&b, &(struct in6_addr){ .s6_addr = { 0x20, 0x01, 0x0d,
 		      0xb8, [15] = 2 } });
 	on = tcp_syn_opt_build(o, 65460, 8);
-	n = tcp_frame_hdr(f, &a, &b, 443, 50000, 1, 2,
+	n = tcp_frame_hdr(lp, f, &a, &b, 443, 50000, 1, 2,
 			  TCPH_SYN | TCPH_ACK, 65535, o, on, NULL, 0);
 	assert_int_equal(n, ETH_HDR_LEN + IP6_HDR_LEN + TCP_HDR_LEN + on);
 	check_frame(f, n, NULL, 0, false);
@@ -348,7 +351,7 @@ static void test_frame_hdr(void **state)
 	assert_int_equal(s.flags, TCPH_SYN | TCPH_ACK);
 
 	/* odd payload on IPv6 too */
-	n = tcp_frame_hdr(f, &a, &b, 443, 50000, 1, 2, TCPH_ACK, 1, NULL, 0,
+	n = tcp_frame_hdr(lp, f, &a, &b, 443, 50000, 1, 2, TCPH_ACK, 1, NULL, 0,
 			  data, 999);
 	check_frame(f, n, data, 999, false);
 }

@@ -264,7 +264,6 @@ static void test_batch_order(void **state)
 	static uint8_t frames[40][128];
 	int s, next[2] = { 0, 0 }, i;
 	struct frame f[40];
-	struct timespec now;
 
 	(void)state;
 	NEED_NETNS();
@@ -280,8 +279,8 @@ static void test_batch_order(void **state)
 		f[i].csum_ok = 0;
 		f[i].gso_udp = 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ingress_batch(f, 40, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	ingress_batch(lp, f, 40);
 	for (i = 0; i < 40; i++) {
 		union sockaddr_inany from;
 		uint8_t d;
@@ -307,7 +306,6 @@ static void gso_runs(const char *guest, const char *remote)
 	static const size_t sz[] = { 1000, 300, 1000, 2000, 7 };
 	static const int cnt[] = { 64, 1, 10, 1, 5 };
 	struct frame f[81];
-	struct timespec now;
 	int s, i = 0, g, k;
 
 	s = server(remote, 5007);
@@ -325,8 +323,8 @@ static void gso_runs(const char *guest, const char *remote)
 			f[i].gso_udp = 0;
 		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ingress_batch(f, i, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+	ingress_batch(lp, f, i);
 	for (i = 0, g = 0; g < 5; g++) {
 		for (k = 0; k < cnt[g]; k++, i++) {
 			uint8_t got[2048], want[2048];
@@ -452,14 +450,14 @@ static void test_offload(void **state)
 	(void)state;
 	NEED_NETNS();
 	s = server(T_REMOTE4, 5007);
-	link_set(&t_link_vnet, -1);
+	link_set(lp, &t_link_vnet, -1);
 	t_cap_reset();
 	guest_send(T_GUEST4, 40900, T_REMOTE4, 5007, "q", 1, 0);
 	assert_int_equal(srv_recv(s, data, sizeof(data), &from, NULL), 1);
 	assert_int_equal(sendto(s, "offloaded", 9, 0, &from.sa,
 				sizeof(from.sa4)), 9);
 	assert_int_equal(t_pump(1, PUMP_MS), 1);
-	link_set(&t_link, -1);
+	link_set(lp, &t_link, -1);
 	srv_close(s);
 
 	vh = (const struct virtio_net_hdr *)t_cap[0];
@@ -545,7 +543,7 @@ static void uso_test(const char *guest, const char *remote)
 	socklen_t sl;
 	uint8_t data[2048];
 
-	link_set(&t_link_uso, -1);
+	link_set(lp, &t_link_uso, -1);
 	t_cap_reset();
 	guest_send(guest, 41100, remote, 5011, "q", 1, 0);
 	assert_int_equal(srv_recv(s1, data, sizeof(data), &from, NULL), 1);
@@ -556,7 +554,7 @@ static void uso_test(const char *guest, const char *remote)
 					&from.sa, sl), (ssize_t)sz[i]);
 	}
 	assert_int_equal(t_pump(5, PUMP_MS), 5);
-	link_set(&t_link, -1);
+	link_set(lp, &t_link, -1);
 	srv_close(s1);
 	srv_close(s2);
 

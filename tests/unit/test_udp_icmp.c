@@ -178,7 +178,7 @@ static void test_errors(void **state)
 	memcpy(orig + 16, &r4.v4.a4, 4);
 
 	t_cap_reset();
-	icmp_error_to_tap(&gw4, 3, 4, 1400, orig, 1000);
+	icmp_error_to_tap(lp, &gw4, 3, 4, 1400, orig, 1000);
 	assert_int_equal(t_flush(), 1);
 	assert_int_equal(t_cap_len[0], ETH_HDR_LEN + 576);	/* RFC 1812 */
 	assert_true(t_l4_csum_ok(t_cap[0], t_cap_len[0]));
@@ -189,14 +189,14 @@ static void test_errors(void **state)
 	assert_memory_equal(e + 8, orig, 548);
 
 	t_cap_reset();
-	icmp_error_to_tap(&gw4, 3, 3, 0, orig, 19);		/* too short */
+	icmp_error_to_tap(lp, &gw4, 3, 3, 0, orig, 19);		/* too short */
 	orig[0] = 0x65;
-	icmp_error_to_tap(&gw4, 3, 3, 0, orig, 100);		/* not IPv4 */
+	icmp_error_to_tap(lp, &gw4, 3, 3, 0, orig, 100);	/* not IPv4 */
 	orig[0] = 0x45;
 	orig[9] = IPPROTO_ICMP;
 	orig[20] = 3;						/* an error */
-	icmp_error_to_tap(&gw4, 3, 3, 0, orig, 100);
-	icmp_error_to_tap(&gw6, 1, 4, 0, orig, 100);		/* family */
+	icmp_error_to_tap(lp, &gw4, 3, 3, 0, orig, 100);
+	icmp_error_to_tap(lp, &gw6, 1, 4, 0, orig, 100);	/* family */
 	assert_int_equal(t_flush(), 0);
 
 	memset(orig, 0, 48);
@@ -206,7 +206,7 @@ static void test_errors(void **state)
 	memcpy(orig + 8, &g6.a6, 16);
 	memcpy(orig + 24, &r6.a6, 16);
 	t_cap_reset();
-	icmp_error_to_tap(&gw6, 2, 0, 1280, orig, 1500);
+	icmp_error_to_tap(lp, &gw6, 2, 0, 1280, orig, 1500);
 	assert_int_equal(t_flush(), 1);
 	assert_int_equal(t_cap_len[0], ETH_HDR_LEN + 1280);	/* RFC 4443 */
 	assert_true(t_l4_csum_ok(t_cap[0], t_cap_len[0]));

@@ -80,7 +80,7 @@ static struct flow_common *usp_find(uint16_t cport, uint32_t lidx)
 	inany_from_v4(&peer, (struct in_addr){ htonl(INADDR_LOOPBACK) });
 	inany_from_v4(&l, (struct in_addr){ htonl(lidx) });
 	flow_key_set(&k, FLOW_KEY_UDP_SPLICE, &peer, cport, &l, 0);
-	f = flow_lookup(&k);
+	f = flow_lookup(lp, &k);
 	return f && f->kind == FLOW_UDP_SPLICE ? f : NULL;
 }
 
@@ -96,11 +96,10 @@ static void lfwd(struct udp_fwd *fw, int lfd, uint32_t lidx, uint16_t tport)
 }
 
 /* Replies on a flow's socket: EP_UDP_LISTEN side 1, as fwd_conn.c does */
-static void t_udp_listen(union ep_ref ref, uint32_t events,
-			 const struct timespec *now)
+static void t_udp_listen(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	if (ref.side)
-		udp_splice_sock_handler(ref, events, now);
+		udp_splice_sock_handler(lp, ref, events);
 }
 
 static void test_two_listeners_two_flows(void **state)
@@ -108,7 +107,6 @@ static void test_two_listeners_two_flows(void **state)
 	uint16_t pa, pb, ps, pc, src_a, src_b, src, from;
 	struct udp_fwd fa, fb;
 	int la, lb, srv, cl;
-	struct timespec now;
 	char c, c2;
 
 	(void)state;
@@ -119,7 +117,7 @@ static void test_two_listeners_two_flows(void **state)
 	cl = lo_socket(&pc);
 	lfwd(&fa, la, LIDX_A, ps);
 	lfwd(&fb, lb, LIDX_B, ps);
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_MONOTONIC, &lp->now);
 
 	/* one client, two listeners: two flows, two sockets */
 	send_to(cl, pa, "a");
@@ -128,9 +126,9 @@ static void test_two_listeners_two_flows(void **state)
 			      1, WAIT_MS), 1);
 	assert_int_equal(poll(&(struct pollfd){ .fd = lb, .events = POLLIN },
 			      1, WAIT_MS), 1);
-	udp_fwd_recv(&fa, &now);
-	udp_fwd_recv(&fb, &now);
-	assert_int_equal(flow_stats(FLOW_UDP_SPLICE)->live, 2);
+	udp_fwd_recv(lp, &fa);
+	udp_fwd_recv(lp, &fb);
+	assert_int_equal(flow_stats(lp, FLOW_UDP_SPLICE)->live, 2);
 	assert_non_null(usp_find(pc, LIDX_A));
 	assert_non_null(usp_find(pc, LIDX_B));
 	assert_ptr_not_equal(usp_find(pc, LIDX_A), usp_find(pc, LIDX_B));
@@ -145,8 +143,8 @@ static void test_two_listeners_two_flows(void **state)
 	send_to(cl, pa, "a");
 	assert_int_equal(poll(&(struct pollfd){ .fd = la, .events = POLLIN },
 			      1, WAIT_MS), 1);
-	udp_fwd_recv(&fa, &now);
-	assert_int_equal(flow_stats(FLOW_UDP_SPLICE)->live, 2);
+	udp_fwd_recv(lp, &fa);
+	assert_int_equal(flow_stats(lp, FLOW_UDP_SPLICE)->live, 2);
 	assert_int_equal(recv_one(srv, &src), 'a');
 	assert_int_equal(src, src_a);
 
@@ -161,14 +159,14 @@ static void test_two_listeners_two_flows(void **state)
 	assert_int_equal(from, c2 == 'A' ? pa : pb);
 
 	/* a listener goes: its flow only */
-	udp_fwd_listener_gone(LIDX_A);
-	assert_int_equal(flow_stats(FLOW_UDP_SPLICE)->live, 1);
+	udp_fwd_listener_gone(lp, LIDX_A);
+	assert_int_equal(flow_stats(lp, FLOW_UDP_SPLICE)->live, 1);
 	assert_null(usp_find(pc, LIDX_A));
 	assert_non_null(usp_find(pc, LIDX_B));
-	udp_fwd_listener_gone(LIDX_B);
-	assert_int_equal(flow_stats(FLOW_UDP_SPLICE)->live, 0);
+	udp_fwd_listener_gone(lp, LIDX_B);
+	assert_int_equal(flow_stats(lp, FLOW_UDP_SPLICE)->live, 0);
 	assert_null(usp_find(pc, LIDX_B));
-	flow_reap();
+	flow_reap(lp);
 
 	close(la);
 	close(lb);
@@ -188,7 +186,7 @@ int main(void)
 		fprintf(stderr, "test_udp_splice: no private netns, skipped\n");
 	conf.svc.tcp = conf.svc.icmp = false;
 	t_start(&conf, true);
-	udp_inbound_init();
-	loop_handler_set(EP_UDP_LISTEN, t_udp_listen);
+	udp_inbound_init(lp);
+	loop_handler_set(lp, EP_UDP_LISTEN, t_udp_listen);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
