@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -31,6 +32,22 @@ void loop_init(struct loop *lp)
 	if (lp->epfd < 0)
 		die_perror("epoll_create1");
 	clock_gettime(CLOCK_MONOTONIC, &lp->now);
+}
+
+void *loop_alloc(size_t size, const char *what)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die_perror("no memory for the %s (%zu KiB)", what, size >> 10);
+	return p;
+}
+
+void loop_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
 }
 
 void loop_handler_set(struct loop *lp, enum ep_type type, ep_handler_fn fn)

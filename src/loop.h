@@ -4,6 +4,7 @@
 #define TETHER_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -69,6 +70,11 @@ struct loop_timer {
 /* The per-loop state of modules above the loop: each module owns its type
  * (only declared here), creates it at start-up and finds it here */
 struct flow_table;
+struct tcp_splice_loop;
+struct udp_splice_loop;
+struct udp_in_loop;
+struct udp_loop;
+struct icmp_loop;
 struct link;
 struct egress;
 
@@ -110,6 +116,11 @@ struct loop {
 	struct flow_table *flows;
 	struct link *link;
 	struct egress *egress;
+	struct tcp_splice_loop *tcp_splice;
+	struct udp_splice_loop *udp_splice;
+	struct udp_in_loop *udp_in;
+	struct udp_loop *udp;
+	struct icmp_loop *icmp;
 };
 
 void loop_init(struct loop *lp);
@@ -122,6 +133,12 @@ void loop_post_last(struct loop *lp, loop_hook_fn fn);
 /* loop_timer_add() - run @fn about every @interval_ms milliseconds (a
  * module initialised again, as the unit tests do, keeps one entry) */
 void loop_timer_add(struct loop *lp, loop_hook_fn fn, unsigned interval_ms);
+
+/* loop_alloc() - zeroed, page-aligned memory for a module's per-loop
+ * state, at start-up (pages are touched only when used); dies if none.
+ * loop_free() gives back what it returned, of @size bytes. */
+void *loop_alloc(size_t size, const char *what);
+void loop_free(void *p, size_t size);
 
 /* Return 0 or -errno */
 int loop_add(struct loop *lp, int fd, uint32_t events, union ep_ref ref);

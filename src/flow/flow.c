@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* flow.c - the flow table: slots, free list, kinds, idle scan, counters */
 #include <errno.h>
-#include <sys/mman.h>
 
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
@@ -37,18 +36,12 @@ void flow_init(struct loop *lp)
 	struct flow_table *ft;
 	uint32_t i;
 
-	/* zero pages, page-aligned, touched only as flows reach them */
-	ft = mmap(NULL, sizeof(*ft), PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ft == MAP_FAILED)
-		die_perror("no memory for the flow table (%zu MiB)",
-			   sizeof(*ft) >> 20);
+	ft = loop_alloc(sizeof(*ft), "flow table");
 	ft->free_head = ft->closed_head = FLOW_NONE_IDX;
 	for (i = 0; i < FLOW_KIND_NUM_; i++)
 		ft->kind[i].head = FLOW_NONE_IDX;
 	flow_index_init(ft);
-	if (lp->flows)
-		munmap(lp->flows, sizeof(*ft));
+	loop_free(lp->flows, sizeof(*ft));
 	lp->flows = ft;
 	loop_post_last(lp, flow_reap);
 	loop_timer_add(lp, flow_idle_scan, FLOW_SCAN_MS);

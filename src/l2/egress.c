@@ -2,7 +2,6 @@
 /* egress.c - build L2/L3 headers toward the guest; queue and flush frames */
 #include <errno.h>
 #include <linux/virtio_net.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "l2/egress.h"
@@ -39,12 +38,10 @@ struct egress {
 
 void egress_init(struct loop *lp, const struct conf *c)
 {
-	struct egress *eg = calloc(1, sizeof(*eg));
+	struct egress *eg = loop_alloc(sizeof(*eg), "egress batch");
 
-	if (!eg)
-		die("no memory for the egress batch");
 	memcpy(eg->our_mac, c->link.our_mac, 6);
-	free(lp->egress);
+	loop_free(lp->egress, sizeof(*eg));
 	lp->egress = eg;
 }
 

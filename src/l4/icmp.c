@@ -69,7 +69,8 @@ struct ping_flow {
 };
 _Static_assert(sizeof(struct ping_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
-static struct {
+/* What the ICMP translator keeps per loop (besides its flows) */
+struct icmp_loop {
 	bool enabled;
 	bool perm_warned;
 	uint32_t scope6;		/* for link-local destinations */
@@ -78,7 +79,7 @@ static struct {
 	struct txpool pool;
 	uint8_t rx[L2_MAX_FRAME];
 	uint8_t poolbuf[256 << 10];
-} ic;
+};
 
 static void ping_close(struct loop *lp, struct flow_common *fc)
 {
@@ -90,9 +91,10 @@ static const struct flow_kind_ops ping_ops = {
 	.idle_s = PING_IDLE_S, .close = ping_close,
 };
 
-/* Put a reply from @f's socket (@len bytes in ic.rx) in front of the guest */
+/* Put a reply from @f's socket (@len bytes in ic->rx) in front of the guest */
 static void ping_reply(struct loop *lp, const struct ping_flow *f, size_t len)
 {
+	struct icmp_loop *ic = lp->icmp;
 	size_t hl = egress_l2l3_len(&f->f.raddr);
 	uint8_t proto = f->f.proto;
 	struct iovec iov;
@@ -100,15 +102,15 @@ static void ping_reply(struct loop *lp, const struct ping_flow *f, size_t len)
 
 	if (len < 8 || hl + len > L2_MAX_FRAME)
 		return;
-	if (ic.rx[0] != (proto == IPPROTO_ICMP ? ICMP_ECHOREPLY_ :
+	if (ic->rx[0] != (proto == IPPROTO_ICMP ? ICMP_ECHOREPLY_ :
 						 ICMP6_ECHO_REPLY_))
 		return;
-	frame = txpool_get(lp, &ic.pool, hl + len);
+	frame = txpool_get(lp, &ic->pool, hl + len);
 	if (!frame)
 		return;
 	egress_l2l3(lp, frame, &f->f.raddr, &f->f.gaddr, proto, len);
 	l4 = frame + hl;
-	memcpy(l4, ic.rx, len);
+	memcpy(l4, ic->rx, len);
 	wr16(l4 + 2, 0);
 	wr16(l4 + 4, f->f.gport);
 	iov.iov_base = l4;
@@ -127,6 +129,7 @@ static void ping_reply(struct loop *lp, const struct ping_flow *f, size_t len)
 static void ping_sock_handler(struct loop *lp, union ep_ref ref,
 			      uint32_t events)
 {
+	struct icmp_loop *ic = lp->icmp;
 	struct ping_flow *f;
 	int i;
 
@@ -135,7 +138,7 @@ static void ping_sock_handler(struct loop *lp, union ep_ref ref,
 	if (!f || f->fd != ref.fd)
 		return;
 	for (i = 0; i < PING_RECV_MAX; i++) {
-		ssize_t n = recv(f->fd, ic.rx, sizeof(ic.rx), MSG_DONTWAIT);
+		ssize_t n = recv(f->fd, ic->rx, sizeof(ic->rx), MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -147,18 +150,19 @@ static void ping_sock_handler(struct loop *lp, union ep_ref ref,
 	flow_touch(lp, &f->f);
 }
 
-static int ping_socket(int af)
+static int ping_socket(struct loop *lp, int af)
 {
+	struct icmp_loop *ic = lp->icmp;
 	int proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	int fd, rc;
 
 	fd = fdbudget_socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			     proto, "ping");
 	if (fd < 0) {
-		if ((errno == EACCES || errno == EPERM) && !ic.perm_warned) {
+		if ((errno == EACCES || errno == EPERM) && !ic->perm_warned) {
 			warn("ping sockets not allowed: check "
 			     "net.ipv4.ping_group_range");
-			ic.perm_warned = true;
+			ic->perm_warned = true;
 		} else if (errno != EACCES && errno != EPERM) {
 			warn_rl("ping socket: %s", strerror(errno));
 		}
@@ -208,7 +212,7 @@ static struct ping_flow *ping_new(struct loop *lp, const struct pkt *p,
 
 	if (flow_stats(lp, FLOW_PING)->live >= (unsigned)ping_cap())
 		ping_evict_oldest(lp);
-	fd = ping_socket(p->af);
+	fd = ping_socket(lp, p->af);
 	if (fd < 0)
 		return NULL;
 	f = flow_alloc(lp, FLOW_PING);
@@ -254,6 +258,8 @@ static void ping_ttl(struct ping_flow *f, uint8_t ttl)
 
 static void icmp_one(struct loop *lp, const struct pkt *p)
 {
+	struct icmp_loop *ic = lp->icmp;
+
 	uint8_t echo = p->af == AF_INET ? ICMP_ECHO_ : ICMP6_ECHO_REQUEST_;
 	union sockaddr_inany sa;
 	struct ping_flow *f;
@@ -261,7 +267,7 @@ static void icmp_one(struct loop *lp, const struct pkt *p)
 	union inany host;
 	socklen_t sl;
 
-	if (!ic.enabled || p->l4[0] != echo || p->l4[1] != 0)
+	if (!ic->enabled || p->l4[0] != echo || p->l4[1] != 0)
 		return;			/* not an echo request: quietly */
 	if (inany_is_multicast(&p->dst) ||
 	    !nat_outbound(&p->dst, 0, p->proto, &host)) {
@@ -281,7 +287,7 @@ static void icmp_one(struct loop *lp, const struct pkt *p)
 	ping_ttl(f, p->ttl);
 	sl = inany_to_sockaddr(&sa, &f->haddr, 0,
 			       IN6_IS_ADDR_LINKLOCAL(&f->haddr.a6) ?
-			       ic.scope6 : 0);
+			       ic->scope6 : 0);
 	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
 		flow_dbg(&f->f, "send: %s", strerror(errno));
 	flow_touch(lp, &f->f);
@@ -298,11 +304,13 @@ void icmp_from_tap(struct loop *lp, const struct pkt *p, int n)
 /* Rate limit for errors toward the guest. Return: true to send one */
 static bool icmp_err_allowed(struct loop *lp)
 {
-	if (lp->now.tv_sec != ic.err_sec) {
-		ic.err_sec = lp->now.tv_sec;
-		ic.err_n = 0;
+	struct icmp_loop *ic = lp->icmp;
+
+	if (lp->now.tv_sec != ic->err_sec) {
+		ic->err_sec = lp->now.tv_sec;
+		ic->err_n = 0;
 	}
-	return ic.err_n++ < ICMP_ERR_PER_S;
+	return ic->err_n++ < ICMP_ERR_PER_S;
 }
 
 /* RFC 1122 3.2.2 / RFC 4443 2.4(e): never an error about an error */
@@ -386,13 +394,16 @@ void icmp_refuse_to_tap(struct loop *lp, const struct pkt *p)
 
 void icmp_init(struct loop *lp, const struct conf *c)
 {
+	struct icmp_loop *ic = loop_alloc(sizeof(*ic), "ICMP state");
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
 
-	ic.enabled = c->svc.icmp;
-	ic.perm_warned = false;
-	ic.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
-	ic.pool = (struct txpool)TXPOOL_INIT(ic.poolbuf);
+	loop_free(lp->icmp, sizeof(*ic));
+	lp->icmp = ic;
+	ic->enabled = c->svc.icmp;
+	ic->perm_warned = false;
+	ic->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
+	ic->pool = (struct txpool)TXPOOL_INIT(ic->poolbuf);
 	flow_kind_register(lp, FLOW_PING, &ping_ops);
 	loop_handler_set(lp, EP_PING, ping_sock_handler);
 }

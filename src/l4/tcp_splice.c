@@ -96,7 +96,7 @@ _Static_assert(sizeof(struct tsp_conn) <= FLOW_SLOT_SIZE, "fits a slot");
 /* wait queue entries: flow index << 1 | d, never TSP_NONE */
 _Static_assert(((uint64_t)FLOW_SLOTS << 1) < TSP_NONE, "wait entries");
 
-static struct {
+struct tcp_splice_loop {
 	struct tsp_pipe pool[TSP_PIPES];
 	int npool;
 	unsigned npipes;		/* open, in the pool or in use */
@@ -106,7 +106,7 @@ static struct {
 	uint32_t pipe_max;
 	uint64_t grown;
 	uint64_t grow_budget;
-} ts = { .wait_head = TSP_NONE, .wait_tail = TSP_NONE };
+};
 
 /* ---- pipes ------------------------------------------------------------- */
 
@@ -131,11 +131,12 @@ static struct {
  */
 
 /* A new pipe, default size; Return: 0 or -errno */
-static int tsp_pipe_open(struct tsp_pipe *p)
+static int tsp_pipe_open(struct loop *lp, struct tsp_pipe *p)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
 	int fds[2], r;
 
-	if (ts.npipes >= ts.npipes_max)
+	if (ts->npipes >= ts->npipes_max)
 		return -ENFILE;
 	if (!fdbudget_take_n(2, "tcp splice pipe"))
 		return -EMFILE;
@@ -143,7 +144,7 @@ static int tsp_pipe_open(struct tsp_pipe *p)
 		fdbudget_put_n(2);
 		return -errno;
 	}
-	ts.npipes++;
+	ts->npipes++;
 	r = fcntl(fds[1], F_GETPIPE_SZ);
 	p->r = fds[0];
 	p->w = fds[1];
@@ -152,68 +153,77 @@ static int tsp_pipe_open(struct tsp_pipe *p)
 }
 
 /* Set @p's capacity to @sz (not below what it holds), and account it */
-static void tsp_pipe_resize(struct tsp_pipe *p, uint32_t sz)
+static void tsp_pipe_resize(struct loop *lp, struct tsp_pipe *p, uint32_t sz)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
 	int r = fcntl(p->w, F_SETPIPE_SZ, (int)sz);
 
 	if (r <= 0)
 		return;
-	ts.grown -= p->size - p->base;
+	ts->grown -= p->size - p->base;
 	p->size = (uint32_t)r;
 	if (p->size < p->base)
 		p->base = p->size;
-	ts.grown += p->size - p->base;
+	ts->grown += p->size - p->base;
 }
 
 /* @p filled up: it carries bulk data, give it room if the budget allows */
-static void tsp_pipe_grow(struct tsp_pipe *p)
+static void tsp_pipe_grow(struct loop *lp, struct tsp_pipe *p)
 {
-	uint32_t want = MIN((uint64_t)p->size << TSP_GROW_SHIFT,
-			    (uint64_t)ts.pipe_max);
+	struct tcp_splice_loop *ts = lp->tcp_splice;
 
-	if (want <= p->size || ts.grown + (want - p->size) > ts.grow_budget)
+	uint32_t want = MIN((uint64_t)p->size << TSP_GROW_SHIFT,
+			    (uint64_t)ts->pipe_max);
+
+	if (want <= p->size || ts->grown + (want - p->size) > ts->grow_budget)
 		return;
-	tsp_pipe_resize(p, want);
+	tsp_pipe_resize(lp, p, want);
 }
 
-static void tsp_pipe_close(struct tsp_pipe *p)
+static void tsp_pipe_close(struct loop *lp, struct tsp_pipe *p)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
 	if (p->r >= 0)
 		close(p->r);
 	if (p->w >= 0)
 		close(p->w);
 	if (p->r >= 0 || p->w >= 0) {
-		ts.grown -= p->size - p->base;
-		ts.npipes--;
+		ts->grown -= p->size - p->base;
+		ts->npipes--;
 		fdbudget_put_n(2);
 	}
 	p->r = p->w = -1;
 	p->size = p->base = 0;
 }
 
-static int tsp_pipe_get(struct tsp_pipe *p)
+static int tsp_pipe_get(struct loop *lp, struct tsp_pipe *p)
 {
-	if (ts.npool) {
-		*p = ts.pool[--ts.npool];
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
+	if (ts->npool) {
+		*p = ts->pool[--ts->npool];
 		return 0;
 	}
-	return tsp_pipe_open(p);
+	return tsp_pipe_open(lp, p);
 }
 
 /* Back to the pool, at its first size, if it is empty and there is room;
  * else closed */
-static void tsp_pipe_put(struct tsp_pipe *p, bool empty)
+static void tsp_pipe_put(struct loop *lp, struct tsp_pipe *p, bool empty)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
 	if (p->r < 0)
 		return;
-	if (empty && ts.npool < TSP_PIPES) {
+	if (empty && ts->npool < TSP_PIPES) {
 		if (p->size > p->base)
-			tsp_pipe_resize(p, p->base);
-		ts.pool[ts.npool++] = *p;
+			tsp_pipe_resize(lp, p, p->base);
+		ts->pool[ts->npool++] = *p;
 		p->r = p->w = -1;
 		return;
 	}
-	tsp_pipe_close(p);
+	tsp_pipe_close(lp, p);
 }
 
 /* A number from a /proc/sys file, or @dflt */
@@ -256,27 +266,31 @@ static struct tsp_conn *tsp_wait_conn(struct loop *lp, uint32_t e)
  * most once and can't fill up */
 static void tsp_pipe_wait(struct loop *lp, struct tsp_conn *c, int d)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
 	uint32_t e = tsp_idx(c) << 1 | (uint32_t)d;
 
 	if (c->flags & TSP_PIPEW(d))
 		return;
 	c->flags |= TSP_PIPEW(d);
-	c->wprev[d] = ts.wait_tail;
+	c->wprev[d] = ts->wait_tail;
 	c->wnext[d] = TSP_NONE;
-	if (ts.wait_tail != TSP_NONE)
-		tsp_wait_conn(lp, ts.wait_tail)->wnext[ts.wait_tail & 1] = e;
+	if (ts->wait_tail != TSP_NONE)
+		tsp_wait_conn(lp, ts->wait_tail)->wnext[ts->wait_tail & 1] = e;
 	else
-		ts.wait_head = e;
-	ts.wait_tail = e;
-	ts.wait_n++;
+		ts->wait_head = e;
+	ts->wait_tail = e;
+	ts->wait_n++;
 	warn_rl("tcp splice: all %u pipes in use (a quarter of the user's "
 		"pipe-user-pages-soft), connections wait for one",
-		ts.npipes_max);
+		ts->npipes_max);
 }
 
 /* Take direction @d out of the pipe wait queue, if it is in it */
 static void tsp_pipe_unwait(struct loop *lp, struct tsp_conn *c, int d)
 {
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
 	uint32_t p = c->wprev[d], n = c->wnext[d];
 
 	if (!(c->flags & TSP_PIPEW(d)))
@@ -285,12 +299,12 @@ static void tsp_pipe_unwait(struct loop *lp, struct tsp_conn *c, int d)
 	if (p != TSP_NONE)
 		tsp_wait_conn(lp, p)->wnext[p & 1] = n;
 	else
-		ts.wait_head = n;
+		ts->wait_head = n;
 	if (n != TSP_NONE)
 		tsp_wait_conn(lp, n)->wprev[n & 1] = p;
 	else
-		ts.wait_tail = p;
-	ts.wait_n--;
+		ts->wait_tail = p;
+	ts->wait_n--;
 }
 
 /* Close sockets and pipes; flow/ frees the slot after the batch */
@@ -314,8 +328,8 @@ static void tsp_close(struct loop *lp, struct tsp_conn *c, bool reset)
 		close(c->fd[s]);
 		c->fd[s] = -1;
 	}
-	tsp_pipe_put(&c->pipe[0], !c->pending[0]);
-	tsp_pipe_put(&c->pipe[1], !c->pending[1]);
+	tsp_pipe_put(lp, &c->pipe[0], !c->pending[0]);
+	tsp_pipe_put(lp, &c->pipe[1], !c->pending[1]);
 	tsp_pipe_unwait(lp, c, 0);
 	tsp_pipe_unwait(lp, c, 1);
 	c->flags = 0;
@@ -380,7 +394,7 @@ static int tsp_dir(struct loop *lp, struct tsp_conn *c, int d)
 
 	if (c->flags & (TSP_SHUT(d) | TSP_OUTW(!d) | TSP_PIPEW(d)))
 		return 0;
-	if (p->r < 0 && tsp_pipe_get(p)) {
+	if (p->r < 0 && tsp_pipe_get(lp, p)) {
 		tsp_pipe_wait(lp, c, d);
 		return 0;
 	}
@@ -396,7 +410,7 @@ static int tsp_dir(struct loop *lp, struct tsp_conn *c, int d)
 				/* half full (by bytes: pages may be
 				 * partly used) means bulk */
 				if (c->pending[d] >= p->size / 2)
-					tsp_pipe_grow(p);
+					tsp_pipe_grow(lp, p);
 			} else if (!n) {
 				c->flags |= TSP_EOF(d);
 			} else if (errno == EAGAIN) {
@@ -420,11 +434,11 @@ static int tsp_dir(struct loop *lp, struct tsp_conn *c, int d)
 		if (c->flags & TSP_EOF(d)) {
 			shutdown(out, SHUT_WR);
 			c->flags |= TSP_SHUT(d);
-			tsp_pipe_put(p, true);
+			tsp_pipe_put(lp, p, true);
 			return 0;
 		}
 		if (dry) {	/* idle: the pipe is empty, give it back */
-			tsp_pipe_put(p, true);
+			tsp_pipe_put(lp, p, true);
 			return 0;
 		}
 	}
@@ -577,11 +591,13 @@ refuse:
 /* Pipes came back: directions waiting for one move on, in order */
 static void tsp_pipe_wake(struct loop *lp)
 {
-	uint32_t n = ts.wait_n;	/* each once: one may queue again (fds) */
+	struct tcp_splice_loop *ts = lp->tcp_splice;
 
-	while (n-- && ts.wait_head != TSP_NONE &&
-	       (ts.npool || ts.npipes < ts.npipes_max)) {
-		uint32_t e = ts.wait_head;
+	uint32_t n = ts->wait_n;	/* each once: one may queue again (fds) */
+
+	while (n-- && ts->wait_head != TSP_NONE &&
+	       (ts->npool || ts->npipes < ts->npipes_max)) {
+		uint32_t e = ts->wait_head;
 		struct tsp_conn *c = tsp_wait_conn(lp, e);
 		int d = (int)(e & 1);
 
@@ -600,10 +616,12 @@ static void tsp_post(struct loop *lp)
 /* Top the pipe pool up: at start, then every TSP_TIMER_MS */
 static void tsp_timer(struct loop *lp)
 {
-	while (ts.npool < TSP_PIPES) {
-		if (tsp_pipe_open(&ts.pool[ts.npool]))
+	struct tcp_splice_loop *ts = lp->tcp_splice;
+
+	while (ts->npool < TSP_PIPES) {
+		if (tsp_pipe_open(lp, &ts->pool[ts->npool]))
 			break;
-		ts.npool++;
+		ts->npool++;
 	}
 }
 
@@ -612,22 +630,27 @@ static void tsp_timer(struct loop *lp)
  */
 void tcp_splice_init(struct loop *lp)
 {
+	struct tcp_splice_loop *ts = loop_alloc(sizeof(*ts),
+						"spliced TCP state");
 	unsigned long soft = tsp_sysctl("/proc/sys/fs/pipe-user-pages-soft",
 					0);
 	uint64_t budget;
 
-	ts.pipe_max = (uint32_t)MIN(tsp_sysctl("/proc/sys/fs/pipe-max-size",
+	loop_free(lp->tcp_splice, sizeof(*ts));
+	lp->tcp_splice = ts;
+	ts->wait_head = ts->wait_tail = TSP_NONE;
+	ts->pipe_max = (uint32_t)MIN(tsp_sysctl("/proc/sys/fs/pipe-max-size",
 					       TSP_PIPE_BYTES),
 				    (unsigned long)TSP_PIPE_BYTES);
 	budget = soft ? (uint64_t)soft * (uint64_t)getpagesize() / 4 :
 			TSP_GROW_DEFAULT;
-	ts.grow_budget = budget / 2;
-	ts.npipes_max = (unsigned)MAX(budget / 2 / TSP_PIPE_BASE, TSP_PIPES);
+	ts->grow_budget = budget / 2;
+	ts->npipes_max = (unsigned)MAX(budget / 2 / TSP_PIPE_BASE, TSP_PIPES);
 	debug("tcp splice: at most %u pipes, growing by %llu KiB in all",
-	      ts.npipes_max, (unsigned long long)(ts.grow_budget >> 10));
+	      ts->npipes_max, (unsigned long long)(ts->grow_budget >> 10));
 	flow_kind_register(lp, FLOW_TCP_SPLICE, &tsp_ops);
 	loop_handler_set(lp, EP_TCP_SPLICE, tsp_handler);
 	loop_post_add(lp, tsp_post);
 	loop_timer_add(lp, tsp_timer, TSP_TIMER_MS);
-	tsp_timer(NULL);
+	tsp_timer(lp);
 }

@@ -95,7 +95,8 @@ struct udp_bind {
 };
 _Static_assert(sizeof(struct udp_bind) <= FLOW_SLOT_SIZE, "fits a slot");
 
-static struct {
+/* What the UDP translator keeps per loop (besides its flows) */
+struct udp_loop {
 	bool enabled;
 	uint32_t scope6;
 	struct in_addr bcast4;		/* the host subnet's broadcast */
@@ -114,10 +115,8 @@ static struct {
 	struct iovec rx_iov[UDP_RX_SLOTS];
 	union sockaddr_inany rx_sa[UDP_RX_SLOTS];
 	struct udp_rx rx;
-} ud;
-
-static uint8_t udp_slots[UDP_RX_SLOTS][UDP_SLOT_SIZE]
-	__attribute__((aligned(64)));
+	uint8_t slots[UDP_RX_SLOTS][UDP_SLOT_SIZE] __attribute__((aligned(64)));
+};
 
 static const union inany udp_any;	/* raddr of every binding key */
 
@@ -432,13 +431,14 @@ static void udp_sendmmsg(struct udp_bind *b, struct mmsghdr *msg, int n)
  * from the guest goes alone: it is such a send already.
  * Return: how many (1: send it alone)
  */
-static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
+static int udp_gso_run(struct loop *lp, const struct udp_bind *b, const struct pkt *p, int i,
 		       int n)
 {
+	struct udp_loop *ud = lp->udp;
 	size_t size = p[i].l4_len - UDP_HDR, total = size;
 	int k;
 
-	if (!ud.gso || b->no_gso || !size || size > UDP_GSO_SIZE_MAX ||
+	if (!ud->gso || b->no_gso || !size || size > UDP_GSO_SIZE_MAX ||
 	    p[i].gso)
 		return 1;
 	for (k = 1; i + k < n && k < UDP_GSO_SEGS; k++) {
@@ -458,26 +458,27 @@ static int udp_gso_run(const struct udp_bind *b, const struct pkt *p, int i,
 
 /* Prepare message @j carrying the @k payloads at @p, to @sa: with
  * UDP_SEGMENT for a run, or for a GSO frame from the guest (@k is 1) */
-static void udp_msg_fill(int j, const struct pkt *p, int k,
+static void udp_msg_fill(struct loop *lp, int j, const struct pkt *p, int k,
 			 union sockaddr_inany *sa, socklen_t sl)
 {
-	struct msghdr *h = &ud.tx_msg[j].msg_hdr;
+	struct udp_loop *ud = lp->udp;
+	struct msghdr *h = &ud->tx_msg[j].msg_hdr;
 	int x;
 
 	memset(h, 0, sizeof(*h));
 	for (x = 0; x < k; x++) {
-		struct iovec *v = &ud.tx_iov[ud.tx_niov + x];
+		struct iovec *v = &ud->tx_iov[ud->tx_niov + x];
 
 		v->iov_base = (void *)(p[x].l4 + UDP_HDR);
 		v->iov_len = p[x].l4_len - UDP_HDR;
 	}
 	h->msg_name = sa;
 	h->msg_namelen = sl;
-	h->msg_iov = &ud.tx_iov[ud.tx_niov];
+	h->msg_iov = &ud->tx_iov[ud->tx_niov];
 	h->msg_iovlen = (size_t)k;
-	ud.tx_niov += k;
+	ud->tx_niov += k;
 	if (k > 1 || p->gso) {
-		struct cmsghdr *cm = (struct cmsghdr *)ud.tx_cmsg[j];
+		struct cmsghdr *cm = (struct cmsghdr *)ud->tx_cmsg[j];
 
 		h->msg_control = cm;
 		h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
@@ -490,21 +491,25 @@ static void udp_msg_fill(int j, const struct pkt *p, int k,
 }
 
 /*
- * udp_to_host_network() - would @dst broadcast or multicast on the host's
+ * udp_to_host_network(lp) - would @dst broadcast or multicast on the host's
  * network (limited or directed broadcast, a v4 or v6 group)? Sent from a
  * host socket, it would reach the host's LAN as the host: mDNS, SSDP,
  * NetBIOS... from a rootless guest. Directed broadcasts of other host
  * subnets are refused by the kernel, as sockets lack SO_BROADCAST.
  */
-static bool udp_to_host_network(const union inany *dst)
+static bool udp_to_host_network(struct loop *lp, const union inany *dst)
 {
+	struct udp_loop *ud = lp->udp;
+
 	if (inany_is_multicast(dst))	/* with 255.255.255.255 */
 		return true;
-	return inany_is_v4(dst) && dst->v4.a4.s_addr == ud.bcast4.s_addr;
+	return inany_is_v4(dst) && dst->v4.a4.s_addr == ud->bcast4.s_addr;
 }
 
 void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 {
+	struct udp_loop *ud = lp->udp;
+
 	uint16_t gport = rd16(p->l4), dport = rd16(p->l4 + 2);
 	union sockaddr_inany sa;
 	struct udp_bind *b;
@@ -512,16 +517,16 @@ void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 	socklen_t sl;
 	int i, m, k;
 
-	if (!ud.enabled || n <= 0)
+	if (!ud->enabled || n <= 0)
 		return;
 	if (udp_inbound_reply(lp, p, n))
 		return;		/* replies to a client of a forwarded port */
-	if (udp_to_host_network(&p->dst)) {
-		ud.drop_bcast += (uint64_t)n;
+	if (udp_to_host_network(lp, &p->dst)) {
+		ud->drop_bcast += (uint64_t)n;
 		warn_rl("udp: broadcast/multicast from the guest to port %u "
 			"dropped (%llu so far): it would leave on the host's "
 			"network as the host", dport,
-			(unsigned long long)ud.drop_bcast);
+			(unsigned long long)ud->drop_bcast);
 		return;
 	}
 	if (!gport || !dport || !nat_outbound(&p->dst, dport, IPPROTO_UDP,
@@ -541,17 +546,17 @@ void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 	flow_touch(lp, &b->f);
 
 	sl = inany_to_sockaddr(&sa, &host, dport,
-			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud.scope6 : 0);
+			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud->scope6 : 0);
 	/* runs of equal sizes go as one UDP_SEGMENT send each */
 	for (i = 0; i < n; ) {
-		ud.tx_niov = 0;
+		ud->tx_niov = 0;
 		/* messages use one iovec or more: bounded by the iovecs */
-		for (m = 0; i < n && ud.tx_niov < UDP_SEND_MAX; m++, i += k) {
-			k = udp_gso_run(b, p, i, n);
-			k = MIN(k, UDP_SEND_MAX - ud.tx_niov);
-			udp_msg_fill(m, p + i, k, &sa, sl);
+		for (m = 0; i < n && ud->tx_niov < UDP_SEND_MAX; m++, i += k) {
+			k = udp_gso_run(lp, b, p, i, n);
+			k = MIN(k, UDP_SEND_MAX - ud->tx_niov);
+			udp_msg_fill(lp, m, p + i, k, &sa, sl);
 		}
-		udp_sendmmsg(b, ud.tx_msg, m);
+		udp_sendmmsg(b, ud->tx_msg, m);
 	}
 }
 
@@ -566,15 +571,16 @@ static void udp_to_tap(struct loop *lp, const struct udp_bind *b, int i,
 		       size_t plen,
 		       size_t gso_size)
 {
-	const struct mmsghdr *mm = &ud.rx_msg[i];
-	uint8_t *slot = udp_slots[ud.rx.used + i];
+	struct udp_loop *ud = lp->udp;
+	const struct mmsghdr *mm = &ud->rx_msg[i];
+	uint8_t *slot = ud->slots[ud->rx.used + i];
 	union inany src, gsrc;
 	uint16_t sport;
 
 	if (mm->msg_hdr.msg_flags & MSG_TRUNC ||
-	    ud.rx_sa[i].sa.sa_family != inany_af(&b->f.gaddr))
+	    ud->rx_sa[i].sa.sa_family != inany_af(&b->f.gaddr))
 		return;
-	inany_from_sockaddr(&src, &sport, &ud.rx_sa[i]);
+	inany_from_sockaddr(&src, &sport, &ud->rx_sa[i]);
 	udp_guest_src(b, &src, sport, &gsrc);
 	if (inany_is_v4(&gsrc) != inany_is_v4(&b->f.gaddr))
 		return;
@@ -584,14 +590,15 @@ static void udp_to_tap(struct loop *lp, const struct udp_bind *b, int i,
 
 static void udp_sock_recv(struct loop *lp, struct udp_bind *b)
 {
+	struct udp_loop *ud = lp->udp;
 	int round, errs = 0, k;
 
 	for (round = 0; round < UDP_RX_ROUNDS; round++) {
-		int i, n, room = udp_rx_room(lp, &ud.rx, UDP_RX_SLOTS);
+		int i, n, room = udp_rx_room(lp, &ud->rx, UDP_RX_SLOTS);
 
-		udp_slots_prep(ud.rx_msg, ud.rx_iov, ud.rx_sa,
-			       udp_slots + ud.rx.used, room);
-		n = recvmmsg(b->fd, ud.rx_msg, (unsigned)room, MSG_DONTWAIT,
+		udp_slots_prep(ud->rx_msg, ud->rx_iov, ud->rx_sa,
+			       ud->slots + ud->rx.used, room);
+		n = recvmmsg(b->fd, ud->rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n < 0) {
 			if (udp_errno_pending(errno) && !errs++) {
@@ -603,12 +610,12 @@ static void udp_sock_recv(struct loop *lp, struct udp_bind *b)
 		for (i = 0; i < n; i += k) {
 			size_t plen;
 
-			k = udp_slots_run(lp, ud.rx_msg, ud.rx_sa,
-					  udp_slots + ud.rx.used, i, n, &plen);
+			k = udp_slots_run(lp, ud->rx_msg, ud->rx_sa,
+					  ud->slots + ud->rx.used, i, n, &plen);
 			udp_to_tap(lp, b, i, plen,
-				   k > 1 ? ud.rx_msg[i].msg_len : 0);
+				   k > 1 ? ud->rx_msg[i].msg_len : 0);
 		}
-		ud.rx.used += n;
+		ud->rx.used += n;
 		if (n < room)
 			break;
 	}
@@ -743,15 +750,18 @@ static void udp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 
 void udp_init(struct loop *lp, const struct conf *c)
 {
+	struct udp_loop *ud = loop_alloc(sizeof(*ud), "UDP state");
 	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
 						  c->ip6.ifname;
 
-	ud.enabled = c->svc.udp;
-	ud.gso = !getenv("TETHER_UDP_NO_GSO");
-	ud.scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
-	ud.bcast4 = conf_ip4_bcast(&c->ip4);
-	ud.rx.used = 0;
-	if (ud.enabled)
+	loop_free(lp->udp, sizeof(*ud));
+	lp->udp = ud;
+	ud->enabled = c->svc.udp;
+	ud->gso = !getenv("TETHER_UDP_NO_GSO");
+	ud->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
+	ud->bcast4 = conf_ip4_bcast(&c->ip4);
+	ud->rx.used = 0;
+	if (ud->enabled)
 		debug("udp: up to %d guest bindings, each on a host port "
 		      "(the guest's own when free)", UDP_BINDINGS);
 	flow_kind_register(lp, FLOW_UDP, &udp_ops);

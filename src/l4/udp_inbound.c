@@ -56,7 +56,8 @@ struct uin_flow {
 };
 _Static_assert(sizeof(struct uin_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
-static struct {
+/* What forwarded UDP keeps per loop: datagrams of a batch */
+struct udp_in_loop {
 	struct mmsghdr rx_msg[UIN_RX_SLOTS];
 	struct iovec rx_iov[UIN_RX_SLOTS];
 	union sockaddr_inany rx_sa[UIN_RX_SLOTS];
@@ -64,10 +65,8 @@ static struct {
 
 	struct mmsghdr tx_msg[UIN_SEND_MAX];
 	struct iovec tx_iov[UIN_SEND_MAX];
-} ui;
-
-static uint8_t uin_slots[UIN_RX_SLOTS][UDP_SLOT_SIZE]
-	__attribute__((aligned(64)));
+	uint8_t slots[UIN_RX_SLOTS][UDP_SLOT_SIZE] __attribute__((aligned(64)));
+};
 
 /* The listening socket is the listener's: nothing to close here */
 static void uin_close(struct loop *lp, struct flow_common *fc)
@@ -127,7 +126,9 @@ static void uin_to_tap(struct loop *lp, const struct uin_flow *f, int i,
 		       size_t plen,
 		       size_t gso_size)
 {
-	udp_slot_to_tap(lp, uin_slots[ui.rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
+	struct udp_in_loop *ui = lp->udp_in;
+
+	udp_slot_to_tap(lp, ui->slots[ui->rx.used + i] + UDP_SLOT_ROOM - UDP_HDR,
 			&f->f.raddr, f->f.rport, &f->f.gaddr, f->f.gport, plen,
 			gso_size);
 }
@@ -142,22 +143,23 @@ static bool uin_spliced(const struct udp_fwd *fw, const union inany *peer)
 static int uin_splice_run(struct loop *lp, const struct udp_fwd *fw, int i,
 			  int n)
 {
+	struct udp_in_loop *ui = lp->udp_in;
 	union inany peer, p2;
 	uint16_t port, p2port;
 	int j, m;
 
-	inany_from_sockaddr(&peer, &port, &ui.rx_sa[i]);
+	inany_from_sockaddr(&peer, &port, &ui->rx_sa[i]);
 	for (j = i + 1; j < n; j++) {
-		if ((ui.rx_msg[j].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    ui.rx_sa[j].sa.sa_family != ui.rx_sa[i].sa.sa_family)
+		if ((ui->rx_msg[j].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    ui->rx_sa[j].sa.sa_family != ui->rx_sa[i].sa.sa_family)
 			break;
-		inany_from_sockaddr(&p2, &p2port, &ui.rx_sa[j]);
+		inany_from_sockaddr(&p2, &p2port, &ui->rx_sa[j]);
 		if (p2port != port || !inany_equals(&p2, &peer))
 			break;
 	}
 	for (m = i; m < j; m++)
-		ui.rx_iov[m].iov_len = ui.rx_msg[m].msg_len;
-	udp_splice_send(lp, fw, &peer, port, &ui.rx_iov[i], j - i);
+		ui->rx_iov[m].iov_len = ui->rx_msg[m].msg_len;
+	udp_splice_send(lp, fw, &peer, port, &ui->rx_iov[i], j - i);
 	return j;
 }
 
@@ -168,53 +170,56 @@ static int uin_splice_run(struct loop *lp, const struct udp_fwd *fw, int i,
  */
 void udp_fwd_recv(struct loop *lp, const struct udp_fwd *fw)
 {
+	struct udp_in_loop *ui = lp->udp_in;
 	int round, i, n, k;
 	size_t plen;
 
 	for (round = 0; round < UIN_RX_ROUNDS; round++) {
-		int room = udp_rx_room(lp, &ui.rx, UIN_RX_SLOTS);
+		int room = udp_rx_room(lp, &ui->rx, UIN_RX_SLOTS);
 
-		udp_slots_prep(ui.rx_msg, ui.rx_iov, ui.rx_sa,
-			       uin_slots + ui.rx.used, room);
-		n = recvmmsg(fw->lfd, ui.rx_msg, (unsigned)room, MSG_DONTWAIT,
+		udp_slots_prep(ui->rx_msg, ui->rx_iov, ui->rx_sa,
+			       ui->slots + ui->rx.used, room);
+		n = recvmmsg(fw->lfd, ui->rx_msg, (unsigned)room, MSG_DONTWAIT,
 			     NULL);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; ) {
-			const struct msghdr *h = &ui.rx_msg[i].msg_hdr;
+			const struct msghdr *h = &ui->rx_msg[i].msg_hdr;
 			struct uin_flow *f;
 			union inany peer;
 			uint16_t port;
 
 			if (h->msg_flags & MSG_TRUNC ||
-			    (ui.rx_sa[i].sa.sa_family != AF_INET &&
-			     ui.rx_sa[i].sa.sa_family != AF_INET6)) {
+			    (ui->rx_sa[i].sa.sa_family != AF_INET &&
+			     ui->rx_sa[i].sa.sa_family != AF_INET6)) {
 				i++;
 				continue;
 			}
-			inany_from_sockaddr(&peer, &port, &ui.rx_sa[i]);
+			inany_from_sockaddr(&peer, &port, &ui->rx_sa[i]);
 			if (uin_spliced(fw, &peer)) {
 				i = uin_splice_run(lp, fw, i, n);
 				continue;
 			}
 			f = uin_flow_get(lp, fw, &peer, port);
-			k = udp_slots_run(lp, ui.rx_msg, ui.rx_sa,
-					  uin_slots + ui.rx.used, i, n, &plen);
+			k = udp_slots_run(lp, ui->rx_msg, ui->rx_sa,
+					  ui->slots + ui->rx.used, i, n, &plen);
 			if (f)
 				uin_to_tap(lp, f, i, plen,
-					   k > 1 ? ui.rx_msg[i].msg_len : 0);
+					   k > 1 ? ui->rx_msg[i].msg_len : 0);
 			i += k;
 		}
-		ui.rx.used += n;
+		ui->rx.used += n;
 		if (n < room)
 			break;
 	}
 }
 
 /* Send @m prepared replies of @f through its listening socket */
-static void uin_reply_send(const struct uin_flow *f, int m)
+static void uin_reply_send(struct loop *lp, const struct uin_flow *f, int m)
 {
-	if (sendmmsg(f->lfd, ui.tx_msg, (unsigned)m, MSG_DONTWAIT) < 0) {
+	struct udp_in_loop *ui = lp->udp_in;
+
+	if (sendmmsg(f->lfd, ui->tx_msg, (unsigned)m, MSG_DONTWAIT) < 0) {
 		int e = errno;
 
 		flow_dbg(&f->f, "reply to forwarded client: %s", strerror(e));
@@ -232,6 +237,7 @@ static void uin_reply_send(const struct uin_flow *f, int m)
  */
 bool udp_inbound_reply(struct loop *lp, const struct pkt *p, int n)
 {
+	struct udp_in_loop *ui = lp->udp_in;
 	union sockaddr_inany sa;
 	struct uin_flow *f;
 	struct flow_key k;
@@ -255,25 +261,25 @@ bool udp_inbound_reply(struct loop *lp, const struct pkt *p, int n)
 		size_t seg = p[i].gso ? p[i].gso : left;
 
 		do {
-			struct msghdr *h = &ui.tx_msg[m].msg_hdr;
+			struct msghdr *h = &ui->tx_msg[m].msg_hdr;
 
-			ui.tx_iov[m].iov_base = (void *)d;
-			ui.tx_iov[m].iov_len = MIN(seg, left);
+			ui->tx_iov[m].iov_base = (void *)d;
+			ui->tx_iov[m].iov_len = MIN(seg, left);
 			memset(h, 0, sizeof(*h));
 			h->msg_name = &sa;
 			h->msg_namelen = sl;
-			h->msg_iov = &ui.tx_iov[m];
+			h->msg_iov = &ui->tx_iov[m];
 			h->msg_iovlen = 1;
-			d += ui.tx_iov[m].iov_len;
-			left -= ui.tx_iov[m].iov_len;
+			d += ui->tx_iov[m].iov_len;
+			left -= ui->tx_iov[m].iov_len;
 			if (++m == UIN_SEND_MAX) {
-				uin_reply_send(f, m);
+				uin_reply_send(lp, f, m);
 				m = 0;
 			}
 		} while (left);
 	}
 	if (m)
-		uin_reply_send(f, m);
+		uin_reply_send(lp, f, m);
 	return true;
 }
 
@@ -304,6 +310,11 @@ void udp_fwd_listener_gone(struct loop *lp, uint32_t lidx)
  */
 void udp_inbound_init(struct loop *lp)
 {
+	struct udp_in_loop *ui = loop_alloc(sizeof(*ui),
+					    "forwarded UDP state");
+
+	loop_free(lp->udp_in, sizeof(*ui));
+	lp->udp_in = ui;
 	flow_kind_register(lp, FLOW_UDP_IN, &uin_ops);
 	udp_splice_init(lp);
 }

@@ -55,12 +55,12 @@ struct usp_flow {
 };
 _Static_assert(sizeof(struct usp_flow) <= FLOW_SLOT_SIZE, "fits a slot");
 
-static struct {
+/* What spliced UDP keeps per loop: datagrams of a batch */
+struct udp_splice_loop {
 	struct mmsghdr msg[USP_RX_SLOTS];
 	struct iovec iov[USP_RX_SLOTS];
-} us;
-
-static uint8_t usp_buf[USP_RX_SLOTS][USP_PAYLOAD_MAX];
+	uint8_t buf[USP_RX_SLOTS][USP_PAYLOAD_MAX];
+};
 
 /* Listener @lidx as side 1 of a key: the IPv4 (mapped) address @lidx */
 static void usp_listener(union inany *a, uint32_t lidx)
@@ -183,6 +183,7 @@ void udp_splice_send(struct loop *lp, const struct udp_fwd *fw,
 		     const union inany *peer,
 		     uint16_t pport, const struct iovec *iov, int n)
 {
+	struct udp_splice_loop *us = lp->udp_splice;
 	struct usp_flow *f;
 	struct flow_key k;
 	int i, done = 0;
@@ -196,12 +197,12 @@ void udp_splice_send(struct loop *lp, const struct udp_fwd *fw,
 	flow_touch(lp, &f->f);
 	n = MIN(n, USP_RX_SLOTS);
 	for (i = 0; i < n; i++) {
-		memset(&us.msg[i].msg_hdr, 0, sizeof(us.msg[i].msg_hdr));
-		us.msg[i].msg_hdr.msg_iov = (struct iovec *)&iov[i];
-		us.msg[i].msg_hdr.msg_iovlen = 1;
+		memset(&us->msg[i].msg_hdr, 0, sizeof(us->msg[i].msg_hdr));
+		us->msg[i].msg_hdr.msg_iov = (struct iovec *)&iov[i];
+		us->msg[i].msg_hdr.msg_iovlen = 1;
 	}
 	while (done < n) {
-		int r = sendmmsg(f->tfd, us.msg + done, (unsigned)(n - done),
+		int r = sendmmsg(f->tfd, us->msg + done, (unsigned)(n - done),
 				 MSG_DONTWAIT);
 
 		if (r < 0 && errno == EINTR)
@@ -227,6 +228,7 @@ void udp_splice_send(struct loop *lp, const struct udp_fwd *fw,
  */
 void udp_splice_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
+	struct udp_splice_loop *us = lp->udp_splice;
 	struct usp_flow *f = flow_get(lp, ref.idx, FLOW_UDP_SPLICE);
 	union sockaddr_inany sa;
 	int round, i, n, errs = 0;
@@ -239,15 +241,15 @@ void udp_splice_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	sl = udp_fwd_sockaddr(&sa, f->laf, &f->f.gaddr, f->f.gport);
 	for (round = 0; round < USP_RX_ROUNDS; round++) {
 		for (i = 0; i < USP_RX_SLOTS; i++) {
-			struct msghdr *h = &us.msg[i].msg_hdr;
+			struct msghdr *h = &us->msg[i].msg_hdr;
 
-			us.iov[i].iov_base = usp_buf[i];
-			us.iov[i].iov_len = USP_PAYLOAD_MAX;
+			us->iov[i].iov_base = us->buf[i];
+			us->iov[i].iov_len = USP_PAYLOAD_MAX;
 			memset(h, 0, sizeof(*h));
-			h->msg_iov = &us.iov[i];
+			h->msg_iov = &us->iov[i];
 			h->msg_iovlen = 1;
 		}
-		n = recvmmsg(f->tfd, us.msg, USP_RX_SLOTS, MSG_DONTWAIT, NULL);
+		n = recvmmsg(f->tfd, us->msg, USP_RX_SLOTS, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == ECONNREFUSED && !errs++) {
 			round--;	/* error reported and cleared: read on */
 			continue;
@@ -255,11 +257,11 @@ void udp_splice_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
-			us.iov[i].iov_len = us.msg[i].msg_len;
-			us.msg[i].msg_hdr.msg_name = &sa;
-			us.msg[i].msg_hdr.msg_namelen = sl;
+			us->iov[i].iov_len = us->msg[i].msg_len;
+			us->msg[i].msg_hdr.msg_name = &sa;
+			us->msg[i].msg_hdr.msg_namelen = sl;
 		}
-		if (sendmmsg(f->lfd, us.msg, (unsigned)n, MSG_DONTWAIT) < 0) {
+		if (sendmmsg(f->lfd, us->msg, (unsigned)n, MSG_DONTWAIT) < 0) {
 			int e = errno;
 
 			flow_dbg(&f->f, "reply: %s", strerror(e));
@@ -294,5 +296,10 @@ void udp_splice_listener_gone(struct loop *lp, uint32_t lidx)
  */
 void udp_splice_init(struct loop *lp)
 {
+	struct udp_splice_loop *us = loop_alloc(sizeof(*us),
+						"spliced UDP state");
+
+	loop_free(lp->udp_splice, sizeof(*us));
+	lp->udp_splice = us;
 	flow_kind_register(lp, FLOW_UDP_SPLICE, &usp_ops);
 }

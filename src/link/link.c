@@ -2,7 +2,6 @@
 /* link.c - the active back-end: register it, hand frames up in batches,
  * capture both directions in one place */
 #include <errno.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -28,12 +27,10 @@ struct link {
 
 void link_init(struct loop *lp)
 {
-	struct link *lk = calloc(1, sizeof(*lk));
+	struct link *lk = loop_alloc(sizeof(*lk), "link");
 
-	if (!lk)
-		die("no memory for the link");
 	lk->fd = -1;
-	free(lp->link);
+	loop_free(lp->link, sizeof(*lk));
 	lp->link = lk;
 }
 
