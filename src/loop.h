@@ -70,6 +70,11 @@ struct loop_timer {
 /* The per-loop state of modules above the loop: each module owns its type
  * (only declared here), creates it at start-up and finds it here */
 struct flow_table;
+struct ingress;
+struct tcp_buf;
+struct tcp_embryos;
+struct tcp_wheel;
+struct tcp_loop;
 struct tcp_splice_loop;
 struct udp_splice_loop;
 struct udp_in_loop;
@@ -116,6 +121,11 @@ struct loop {
 	struct flow_table *flows;
 	struct link *link;
 	struct egress *egress;
+	struct ingress *ingress;
+	struct tcp_buf *tcp_buf;
+	struct tcp_embryos *tcp_embryo;
+	struct tcp_wheel *tcp_wheel;
+	struct tcp_loop *tcp;
 	struct tcp_splice_loop *tcp_splice;
 	struct udp_splice_loop *udp_splice;
 	struct udp_in_loop *udp_in;

@@ -133,9 +133,10 @@ int main(int argc, char **argv)
 	tcp_init(lp, &conf);
 	udp_init(lp, &conf);
 	icmp_init(lp, &conf);
-	ingress_register(INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
-	ingress_register(INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
-	ingress_register(INGRESS_ICMP, conf.svc.icmp ? icmp_from_tap : NULL);
+	ingress_register(lp, INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
+	ingress_register(lp, INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
+	ingress_register(lp, INGRESS_ICMP,
+			 conf.svc.icmp ? icmp_from_tap : NULL);
 	udp_inbound_init(lp);	/* what forwarding hands connections to */
 	if (conf.mode == MODE_PASTA && conf.ns.splice)
 		tcp_splice_init(lp);

@@ -43,9 +43,9 @@
 
 /**
  * struct ingress_seq - one group of held TCP/UDP packets of the same flow
- * @first:	index of its first packet in in.held
+ * @first:	index of its first packet in held[]
  * @n:		packets in the group
- * @start:	where the group begins in in.sorted, once sorted
+ * @start:	where the group begins in sorted[], once sorted
  */
 struct ingress_seq {
 	int first;
@@ -77,7 +77,8 @@ static const char *const cnt_str[] = {
 _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
 	       "ingress counter names");
 
-static struct {
+/* What ingress keeps per loop: the counters, the batch being sorted */
+struct ingress {
 	bool ip4, ip6;
 	ingress_l4_fn *l4[INGRESS_L4_NUM_];	/* translators */
 	struct in_addr dhcp_addr;		/* our DHCP server address */
@@ -92,11 +93,13 @@ static struct {
 	int nseq;
 	int last_seq;				/* tried first */
 	struct pkt sorted[INGRESS_PKTS];	/* grouped */
-} in;
+};
 
-uint64_t ingress_count(enum ingress_cnt c)
+uint64_t ingress_count(struct loop *lp, enum ingress_cnt c)
 {
-	return c < IN_CNT_NUM_ ? in.cnt[c] : 0;
+	struct ingress *in = lp->ingress;
+
+	return c < IN_CNT_NUM_ ? in->cnt[c] : 0;
 }
 
 const char *ingress_count_name(enum ingress_cnt c)
@@ -104,24 +107,27 @@ const char *ingress_count_name(enum ingress_cnt c)
 	return c < IN_CNT_NUM_ ? cnt_str[c] : "?";
 }
 
-void ingress_count_reset(void)
+void ingress_count_reset(struct loop *lp)
 {
-	memset(in.cnt, 0, sizeof(in.cnt));
+	struct ingress *in = lp->ingress;
+
+	memset(in->cnt, 0, sizeof(in->cnt));
 }
 
-void ingress_count_log(void)
+void ingress_count_log(struct loop *lp)
 {
+	struct ingress *in = lp->ingress;
 	char line[1024];
 	size_t pos = 0;
 	int i;
 
 	for (i = IN_PASS + 1; i < IN_CNT_NUM_ && pos < sizeof(line); i++) {
-		if (!in.cnt[i])
+		if (!in->cnt[i])
 			continue;
 		pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
 					"%s%s %llu", pos ? ", " : "",
 					cnt_str[i],
-					(unsigned long long)in.cnt[i]);
+					(unsigned long long)in->cnt[i]);
 	}
 	if (pos)
 		debug("ingress: %s", line);
@@ -130,6 +136,7 @@ void ingress_count_log(void)
 /* With --debug, a summary line now and then, when something changed */
 static void ingress_stats_timer(struct loop *lp)
 {
+	struct ingress *in = lp->ingress;
 	static uint64_t last_total;
 	uint64_t total = 0;
 	int i;
@@ -137,31 +144,39 @@ static void ingress_stats_timer(struct loop *lp)
 	if (!log_enabled(LOG_LVL_DEBUG))
 		return;
 	for (i = IN_PASS + 1; i < IN_CNT_NUM_; i++)
-		total += in.cnt[i];
+		total += in->cnt[i];
 	if (total != last_total)
-		ingress_count_log();
+		ingress_count_log(lp);
 	last_total = total;
 }
 
 void ingress_init(struct loop *lp, const struct conf *c)
 {
-	in.ip4 = c->ip4.enabled;
-	in.ip6 = c->ip6.enabled;
-	in.dhcp_addr = c->ip4.our_addr;
-	in.dhcp_bcast = conf_ip4_bcast(&c->ip4);
-	in.nheld = in.nseq = in.last_seq = 0;
+	struct ingress *in = loop_alloc(sizeof(*in), "ingress state");
+
+	loop_free(lp->ingress, sizeof(*in));
+	lp->ingress = in;
+	in->ip4 = c->ip4.enabled;
+	in->ip6 = c->ip6.enabled;
+	in->dhcp_addr = c->ip4.our_addr;
+	in->dhcp_bcast = conf_ip4_bcast(&c->ip4);
 	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
 }
 
-void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn)
+void ingress_register(struct loop *lp, enum ingress_l4 which,
+		      ingress_l4_fn *fn)
 {
-	in.l4[which] = fn;
+	struct ingress *in = lp->ingress;
+
+	in->l4[which] = fn;
 }
 
 /* Count a drop (or a delivery) and log drops now and then */
-static void count(enum ingress_cnt why)
+static void count(struct loop *lp, enum ingress_cnt why)
 {
-	in.cnt[why]++;
+	struct ingress *in = lp->ingress;
+
+	in->cnt[why]++;
 	if (why >= IN_DROP_SHORT && why < IN_CALL_TCP)
 		debug_rl("ingress: frame dropped: %s", cnt_str[why]);
 }
@@ -169,9 +184,11 @@ static void count(enum ingress_cnt why)
 /* Fragments are the one drop worth telling the user about */
 static void frag_warn(struct loop *lp)
 {
-	if (in.frag_warned && lp->now.tv_sec - in.frag_warned < FRAG_WARN_S)
+	struct ingress *in = lp->ingress;
+
+	if (in->frag_warned && lp->now.tv_sec - in->frag_warned < FRAG_WARN_S)
 		return;
-	in.frag_warned = lp->now.tv_sec ? lp->now.tv_sec : 1;
+	in->frag_warned = lp->now.tv_sec ? lp->now.tv_sec : 1;
 	warn("guest sent an IP fragment: dropped (fragments are not "
 	     "supported; check the guest's MTU)");
 }
@@ -420,63 +437,65 @@ static bool same_flow(const struct pkt *a, const struct pkt *b)
 /* Hand every held group to its translator, each in arrival order */
 static void seq_flush(struct loop *lp)
 {
+	struct ingress *in = lp->ingress;
 	int i, pos = 0;
 
-	if (!in.nheld)
+	if (!in->nheld)
 		return;
-	for (i = 0; i < in.nseq; i++) {
-		in.seq[i].start = pos;
-		pos += in.seq[i].n;
-		in.seq[i].n = 0;
+	for (i = 0; i < in->nseq; i++) {
+		in->seq[i].start = pos;
+		pos += in->seq[i].n;
+		in->seq[i].n = 0;
 	}
-	for (i = 0; i < in.nheld; i++) {
-		struct ingress_seq *s = &in.seq[in.held_seq[i]];
+	for (i = 0; i < in->nheld; i++) {
+		struct ingress_seq *s = &in->seq[in->held_seq[i]];
 
-		in.sorted[s->start + s->n++] = in.held[i];
+		in->sorted[s->start + s->n++] = in->held[i];
 	}
-	for (i = 0; i < in.nseq; i++) {
-		const struct pkt *p = &in.sorted[in.seq[i].start];
+	for (i = 0; i < in->nseq; i++) {
+		const struct pkt *p = &in->sorted[in->seq[i].start];
 
 		if (p->proto == IPPROTO_TCP) {
-			in.cnt[IN_CALL_TCP]++;
-			in.l4[INGRESS_TCP](lp, p, in.seq[i].n);
+			in->cnt[IN_CALL_TCP]++;
+			in->l4[INGRESS_TCP](lp, p, in->seq[i].n);
 		} else {
-			in.cnt[IN_CALL_UDP]++;
-			in.l4[INGRESS_UDP](lp, p, in.seq[i].n);
+			in->cnt[IN_CALL_UDP]++;
+			in->l4[INGRESS_UDP](lp, p, in->seq[i].n);
 		}
 	}
-	in.nheld = in.nseq = in.last_seq = 0;
+	in->nheld = in->nseq = in->last_seq = 0;
 }
 
 /* Hold a TCP or UDP packet in the group of its flow */
 static void seq_add(struct loop *lp, const struct pkt *p)
 {
+	struct ingress *in = lp->ingress;
 	int i, s = -1;
 
-	if (in.nheld >= INGRESS_PKTS)
+	if (in->nheld >= INGRESS_PKTS)
 		seq_flush(lp);
 
-	if (in.nseq && same_flow(p, &in.held[in.seq[in.last_seq].first])) {
-		s = in.last_seq;
+	if (in->nseq && same_flow(p, &in->held[in->seq[in->last_seq].first])) {
+		s = in->last_seq;
 	} else {
-		for (i = in.nseq - 1; i >= 0; i--) {
-			if (same_flow(p, &in.held[in.seq[i].first])) {
+		for (i = in->nseq - 1; i >= 0; i--) {
+			if (same_flow(p, &in->held[in->seq[i].first])) {
 				s = i;
 				break;
 			}
 		}
 	}
 	if (s < 0) {
-		if (in.nseq >= INGRESS_SEQS)
+		if (in->nseq >= INGRESS_SEQS)
 			seq_flush(lp);
-		s = in.nseq++;
-		in.seq[s].first = in.nheld;
-		in.seq[s].n = 0;
+		s = in->nseq++;
+		in->seq[s].first = in->nheld;
+		in->seq[s].n = 0;
 	}
-	in.seq[s].n++;
-	in.last_seq = s;
-	in.held_seq[in.nheld] = (uint8_t)s;
-	in.held[in.nheld++] = *p;
+	in->seq[s].n++;
+	in->last_seq = s;
+	in->held_seq[in->nheld] = (uint8_t)s;
+	in->held[in->nheld++] = *p;
 }
 
 /* ---- dispatch ------------------------------------------------------- */
@@ -490,29 +509,33 @@ static void seq_add(struct loop *lp, const struct pkt *p)
  * renews; port 67 of any other address is ordinary UDP (a real server or
  * relay elsewhere).
  */
-static bool udp_is_dhcp(const struct pkt *p)
+static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 {
+	struct ingress *in = lp->ingress;
+
 	uint16_t dport = rd16(p->l4 + 2);
 
 	if (p->af == AF_INET)
 		return dport == DHCP_SERVER_PORT &&
 		       (p->dst.v4.a4.s_addr == INADDR_BROADCAST ||
-			p->dst.v4.a4.s_addr == in.dhcp_bcast.s_addr ||
-			p->dst.v4.a4.s_addr == in.dhcp_addr.s_addr);
+			p->dst.v4.a4.s_addr == in->dhcp_bcast.s_addr ||
+			p->dst.v4.a4.s_addr == in->dhcp_addr.s_addr);
 	return dport == DHCPV6_SERVER_PORT &&
 	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
 }
 
 static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 {
+	struct ingress *in = lp->ingress;
+
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		if (!in.l4[INGRESS_TCP])
+		if (!in->l4[INGRESS_TCP])
 			return IN_DROP_SVC_OFF;
 		seq_add(lp, p);
 		return IN_TO_TCP;
 	case IPPROTO_UDP:
-		if (udp_is_dhcp(p)) {
+		if (udp_is_dhcp(lp, p)) {
 			bool done;
 
 			if (p->gso)	/* one message per datagram, always */
@@ -522,7 +545,7 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 
 			return done ? IN_TO_DHCP : IN_DROP_DHCP;
 		}
-		if (!in.l4[INGRESS_UDP])
+		if (!in->l4[INGRESS_UDP])
 			return IN_DROP_SVC_OFF;
 		seq_add(lp, p);
 		return IN_TO_UDP;
@@ -531,36 +554,37 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 			return ndp_from_tap(lp, p) ? IN_TO_NDP : IN_DROP_NDP;
 		/* fall through */
 	case IPPROTO_ICMP:
-		if (!in.l4[INGRESS_ICMP])
+		if (!in->l4[INGRESS_ICMP])
 			return IN_DROP_SVC_OFF;
-		in.l4[INGRESS_ICMP](lp, p, 1);
+		in->l4[INGRESS_ICMP](lp, p, 1);
 		return IN_TO_ICMP;
 	}
 	return IN_DROP_PROTO;
 }
 
 /* Unspecified source: only DAD probes (NDP), and DHCP once served */
-static bool unspec_src_ok(const struct pkt *p)
+static bool unspec_src_ok(struct loop *lp, const struct pkt *p)
 {
 	if (p->proto == IPPROTO_ICMPV6)
 		return true;
-	return p->proto == IPPROTO_UDP && udp_is_dhcp(p);
+	return p->proto == IPPROTO_UDP && udp_is_dhcp(lp, p);
 }
 
 static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
 				   uint16_t type)
 {
+	struct ingress *in = lp->ingress;
 	const uint8_t *ip = f->data + ETH_HDR_LEN;
 	size_t avail = f->len - ETH_HDR_LEN;
 	enum ingress_cnt r;
 	struct pkt p;
 
 	if (type == ETH_P_IP_) {
-		if (!in.ip4)
+		if (!in->ip4)
 			return IN_DROP_FAMILY_OFF;
 		r = parse_ip4(ip, avail, &p);
 	} else {
-		if (!in.ip6)
+		if (!in->ip6)
 			return IN_DROP_FAMILY_OFF;
 		r = parse_ip6(ip, avail, &p);
 	}
@@ -578,7 +602,7 @@ static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
 	r = check_addrs(&p);
 	if (r != IN_PASS)
 		return r;
-	if (inany_is_unspec(&p.src) && !unspec_src_ok(&p))
+	if (inany_is_unspec(&p.src) && !unspec_src_ok(lp, &p))
 		return IN_DROP_ADDR;
 
 	p.frame = f->data;
@@ -596,11 +620,12 @@ static bool mac_is_unicast(const uint8_t *mac)
 
 static void ingress_frame(struct loop *lp, const struct frame *f)
 {
+	struct ingress *in = lp->ingress;
 	const uint8_t *src_mac = f->data + 6;
 	uint16_t type;
 
 	if (!f->data || f->len < ETH_HDR_LEN) {
-		count(IN_DROP_SHORT);
+		count(lp, IN_DROP_SHORT);
 		return;
 	}
 	if (mac_is_unicast(src_mac) && memcmp(src_mac, guest_mac(), 6))
@@ -609,19 +634,19 @@ static void ingress_frame(struct loop *lp, const struct frame *f)
 	type = rd16(f->data + 12);
 	switch (type) {
 	case ETH_P_ARP_:
-		if (!in.ip4) {
-			count(IN_DROP_FAMILY_OFF);
+		if (!in->ip4) {
+			count(lp, IN_DROP_FAMILY_OFF);
 			return;
 		}
 		arp_from_tap(lp, f->data, f->len);
-		count(IN_TO_ARP);
+		count(lp, IN_TO_ARP);
 		return;
 	case ETH_P_IP_:
 	case ETH_P_IPV6_:
-		count(ingress_ip(lp, f, type));
+		count(lp, ingress_ip(lp, f, type));
 		return;
 	default:
-		count(IN_DROP_ETHERTYPE);
+		count(lp, IN_DROP_ETHERTYPE);
 	}
 }
 

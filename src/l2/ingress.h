@@ -27,7 +27,8 @@ enum ingress_l4 {
 	INGRESS_ICMP,		/* ICMP and ICMPv6 that isn't NDP */
 	INGRESS_L4_NUM_,
 };
-void ingress_register(enum ingress_l4 which, ingress_l4_fn *fn);
+void ingress_register(struct loop *lp, enum ingress_l4 which,
+		      ingress_l4_fn *fn);
 /*
  * ingress_batch() - handle @n frames read in one wake-up. Consecutive
  * TCP (and UDP) packets of the same flow are handed to the translator

@@ -4,6 +4,7 @@
 #define TETHER_INGRESS_STATS_H
 
 #include <stdint.h>
+#include "loop.h"
 
 /*
  * enum ingress_cnt - one counter per outcome. IN_PASS is not an outcome:
@@ -42,13 +43,13 @@ enum ingress_cnt {
 };
 
 /* ingress_count() - value of counter @c since start (or the last reset) */
-uint64_t ingress_count(enum ingress_cnt c);
+uint64_t ingress_count(struct loop *lp, enum ingress_cnt c);
 /* ingress_count_name() - short name of counter @c, for logs */
 const char *ingress_count_name(enum ingress_cnt c);
 /* ingress_count_reset() - zero every counter (tests) */
-void ingress_count_reset(void);
+void ingress_count_reset(struct loop *lp);
 /* ingress_count_log() - log the non-zero counters on one debug line (also
  * done every 30 s with --debug, when they changed) */
-void ingress_count_log(void);
+void ingress_count_log(struct loop *lp);
 
 #endif /* TETHER_INGRESS_STATS_H */

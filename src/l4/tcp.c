@@ -39,24 +39,6 @@
  * (retransmission timers).
  */
 
-/**
- * struct tcp_table - what the TCP translator keeps besides its flows
- * @pend_head:	connections to service after the batch (pend_next)
- * @secret:	SipHash key for initial sequence numbers
- * @peek_off:	SO_PEEK_OFF works on TCP sockets
- * @mtu:	link MTU (0: default)
- * @ifindex6:	scope for link-local IPv6 destinations
- */
-static struct tcp_table {
-	uint32_t pend_head;
-	uint64_t secret[2];
-	bool peek_off;
-	unsigned mtu;
-	uint32_t ifindex6;
-} tt = {
-	.pend_head = TCP_NONE,
-};
-
 /* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
 static const struct flow_kind_ops tcp_flow_ops = {
 	.name = "tcp", .size = sizeof(struct tcp_conn), .cap = TCP_MAX,
@@ -99,9 +81,11 @@ uint32_t tcp_conn_idx(const struct tcp_conn *c)
  *
  * Return: true if peeks start at the socket's peek offset
  */
-bool tcp_peek_off_ok(void)
+bool tcp_peek_off_ok(struct loop *lp)
 {
-	return tt.peek_off;
+	struct tcp_loop *tt = lp->tcp;
+
+	return tt->peek_off;
 }
 
 /**
@@ -109,9 +93,11 @@ bool tcp_peek_off_ok(void)
  *
  * Return: MTU, 0 for the default
  */
-unsigned tcp_mtu(void)
+unsigned tcp_mtu(struct loop *lp)
 {
-	return tt.mtu;
+	struct tcp_loop *tt = lp->tcp;
+
+	return tt->mtu;
 }
 
 /**
@@ -139,13 +125,15 @@ struct tcp_conn *tcp_conn_alloc(struct loop *lp, const union inany *gaddr,
  * window allows, the ACK if one is due, close if both sides are done
  * @c:		connection
  */
-void tcp_conn_pend(struct tcp_conn *c)
+void tcp_conn_pend(struct loop *lp, struct tcp_conn *c)
 {
+	struct tcp_loop *tt = lp->tcp;
+
 	if (c->flags & TCPF_PENDING)
 		return;
 	c->flags |= TCPF_PENDING;
-	c->pend_next = tt.pend_head;
-	tt.pend_head = tcp_conn_idx(c);
+	c->pend_next = tt->pend_head;
+	tt->pend_head = tcp_conn_idx(c);
 }
 
 /**
@@ -213,19 +201,25 @@ void tcp_conn_close_check(struct loop *lp, struct tcp_conn *c)
  *
  * Return: the ISN
  */
-uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now)
+uint32_t tcp_isn(struct loop *lp, const struct flow_key *k,
+		 const struct timespec *now)
 {
+	struct tcp_loop *tt = lp->tcp;
+
 	uint64_t ns = (uint64_t)now->tv_sec * 1000000000ULL +
 		      (uint64_t)now->tv_nsec;
 
-	return (uint32_t)siphash(k, sizeof(*k), tt.secret) +
+	return (uint32_t)siphash(k, sizeof(*k), tt->secret) +
 	       (uint32_t)(ns >> 5);
 }
 
 /* Guest SYN options -> MSS, window scaling */
-static void tcp_conn_opts(struct tcp_conn *c, const struct tcp_seg *s)
+static void tcp_conn_opts(struct loop *lp, struct tcp_conn *c,
+			  const struct tcp_seg *s)
 {
-	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tt.mtu);
+	struct tcp_loop *tt = lp->tcp;
+
+	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tt->mtu);
 	struct tcp_syn_opt o;
 
 	tcp_opt_parse(s->opt, s->optlen, &o);
@@ -254,13 +248,14 @@ static void tcp_conn_opts(struct tcp_conn *c, const struct tcp_seg *s)
  *
  * Return: 0 or -errno
  */
-int tcp_sock_opts(int fd)
+int tcp_sock_opts(struct loop *lp, int fd)
 {
+	struct tcp_loop *tt = lp->tcp;
 	int one = 1, big = INT_MAX / 2;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	if (tt.peek_off) {
+	if (tt->peek_off) {
 		int zero = 0;
 
 		if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero,
@@ -274,6 +269,7 @@ int tcp_sock_opts(int fd)
 static int tcp_conn_connect(struct loop *lp, struct tcp_conn *c,
 			    const union inany *dst)
 {
+	struct tcp_loop *tt = lp->tcp;
 	int af = inany_af(dst), rc;
 	union sockaddr_inany sa;
 	uint32_t scope = 0;
@@ -283,7 +279,7 @@ static int tcp_conn_connect(struct loop *lp, struct tcp_conn *c,
 				  SOCK_CLOEXEC, IPPROTO_TCP, "tcp");
 	if (c->sock < 0)
 		return -errno;
-	rc = tcp_sock_opts(c->sock);
+	rc = tcp_sock_opts(lp, c->sock);
 	if (rc)
 		return rc;
 	rc = sock_prepare(c->sock, af, 0);
@@ -291,7 +287,7 @@ static int tcp_conn_connect(struct loop *lp, struct tcp_conn *c,
 		return rc;
 
 	if (af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&dst->a6))
-		scope = tt.ifindex6;
+		scope = tt->ifindex6;
 	sl = inany_to_sockaddr(&sa, dst, c->f.rport, scope);
 	if (connect(c->sock, &sa.sa, sl) && errno != EINPROGRESS)
 		return -errno;
@@ -334,8 +330,8 @@ static struct tcp_conn *tcp_conn_open(struct loop *lp, const struct pkt *p,
 		return NULL;
 	}
 	c->state = TCPS_CONNECTING;
-	tcp_conn_opts(c, s);
-	isn = tcp_isn(k, &lp->now);
+	tcp_conn_opts(lp, c, s);
+	isn = tcp_isn(lp, k, &lp->now);
 	c->seq_ack_from_tap = isn;
 	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
 	c->seq_from_tap = c->seq_ack_to_tap = s->seq + 1;
@@ -412,10 +408,12 @@ void tcp_from_tap(struct loop *lp, const struct pkt *p, int n)
  * ones after this) */
 static void tcp_post(struct loop *lp)
 {
-	while (tt.pend_head != TCP_NONE) {
-		struct tcp_conn *c = tcp_conn_at(lp, tt.pend_head);
+	struct tcp_loop *tt = lp->tcp;
 
-		tt.pend_head = c->pend_next;
+	while (tt->pend_head != TCP_NONE) {
+		struct tcp_conn *c = tcp_conn_at(lp, tt->pend_head);
+
+		tt->pend_head = c->pend_next;
 		c->pend_next = TCP_NONE;
 		c->flags &= ~TCPF_PENDING;
 		if (c->state != TCPS_ESTABLISHED &&
@@ -453,16 +451,24 @@ static bool tcp_probe_peek_off(void)
  */
 void tcp_init(struct loop *lp, const struct conf *c)
 {
-	if (getrandom(tt.secret, sizeof(tt.secret), 0) != sizeof(tt.secret))
+	struct tcp_loop *tt = loop_alloc(sizeof(*tt), "TCP state");
+
+	loop_free(lp->tcp, sizeof(*tt));
+	lp->tcp = tt;
+	tt->pend_head = TCP_NONE;
+	if (getrandom(tt->secret, sizeof(tt->secret), 0) != sizeof(tt->secret))
 		die_perror("getrandom for TCP sequence numbers");
-	tt.mtu = c->link.mtu;
-	tt.ifindex6 = c->ip6.ifname[0] ? if_nametoindex(c->ip6.ifname) : 0;
-	tt.peek_off = tcp_probe_peek_off() && !getenv("TETHER_TCP_NO_PEEK_OFF");
-	debug("tcp: %s", tt.peek_off ? "SO_PEEK_OFF supported" :
+	tt->mtu = c->link.mtu;
+	tt->ifindex6 = c->ip6.ifname[0] ? if_nametoindex(c->ip6.ifname) : 0;
+	tt->peek_off = tcp_probe_peek_off() &&
+		       !getenv("TETHER_TCP_NO_PEEK_OFF");
+	debug("tcp: %s", tt->peek_off ? "SO_PEEK_OFF supported" :
 	     "no SO_PEEK_OFF, skipping sent data with a discard buffer");
 
 	flow_kind_register(lp, FLOW_TCP, &tcp_flow_ops);
 	loop_handler_set(lp, EP_TCP, tcp_sock_handler);
 	loop_post_add(lp, tcp_post);
 	tcp_timer_init(lp);
+	tcp_embryo_init(lp);
+	tcp_frame_init(lp);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "flow/flow.h"
@@ -16,6 +17,7 @@
 #define TCP_MAX		65536	/* connections at most (flow kind cap) */
 #define TCP_NONE	FLOW_NONE_IDX	/* "no connection" in index links */
 
+#define TCP_TAP_IOV		1024	/* UIO_MAXIOV: payloads per sendmsg() */
 #define TCP_HDR_LEN		20	/* without options */
 #define TCP_SYN_OPT_LEN		8	/* MSS (4), NOP (1), window scale (3) */
 #define TCP_MSS_NO_OPT		536	/* RFC 9293 3.7.1, no MSS option */
@@ -163,6 +165,26 @@ struct tcp_conn {
 _Static_assert(sizeof(struct tcp_conn) <= FLOW_SLOT_SIZE, "fits a slot");
 
 /**
+ * struct tcp_loop - what the TCP translator keeps per loop, besides its
+ * flows (tcp.c allocates it; tcp_timer.c, tcp_embryo.c and tcp_frame.c
+ * keep theirs apart)
+ * @pend_head:	connections to service after the batch (pend_next)
+ * @secret:	SipHash key for initial sequence numbers
+ * @peek_off:	SO_PEEK_OFF works on TCP sockets
+ * @mtu:	link MTU (0: default)
+ * @ifindex6:	scope for link-local IPv6 destinations
+ * @tap_iov:	payloads of guest segments for one sendmsg() (tcp_tap.c)
+ */
+struct tcp_loop {
+	uint32_t pend_head;
+	uint64_t secret[2];
+	bool peek_off;
+	unsigned mtu;
+	uint32_t ifindex6;
+	struct iovec tap_iov[TCP_TAP_IOV];
+};
+
+/**
  * struct tcp_seg - a guest segment, header fields parsed
  * @seq, @ack:		sequence and acknowledgement numbers
  * @wnd:		raw window field
@@ -230,15 +252,16 @@ struct tcp_conn *tcp_conn_at(struct loop *lp, uint32_t idx);
 struct tcp_conn *tcp_conn_alloc(struct loop *lp, const union inany *gaddr,
 				uint16_t gport,
 				const union inany *raddr, uint16_t rport);
-uint32_t tcp_isn(const struct flow_key *k, const struct timespec *now);
+uint32_t tcp_isn(struct loop *lp, const struct flow_key *k,
+		 const struct timespec *now);
 uint32_t tcp_conn_idx(const struct tcp_conn *c);
-void tcp_conn_pend(struct tcp_conn *c);
+void tcp_conn_pend(struct loop *lp, struct tcp_conn *c);
 void tcp_conn_close(struct loop *lp, struct tcp_conn *c);
 void tcp_conn_reset(struct loop *lp, struct tcp_conn *c, bool rst_to_tap);
 void tcp_conn_close_check(struct loop *lp, struct tcp_conn *c);
-bool tcp_peek_off_ok(void);
-int tcp_sock_opts(int fd);
-unsigned tcp_mtu(void);
+bool tcp_peek_off_ok(struct loop *lp);
+int tcp_sock_opts(struct loop *lp, int fd);
+unsigned tcp_mtu(struct loop *lp);
 
 /* tcp_tap.c: guest segments for a known connection */
 void tcp_tap_segs(struct loop *lp, struct tcp_conn *c, const struct pkt *p,
@@ -249,7 +272,7 @@ void tcp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events);
 int tcp_sock_events_set(struct loop *lp, struct tcp_conn *c, uint32_t events);
 void tcp_sock_wnd_wait(struct loop *lp, struct tcp_conn *c, bool on);
 void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe);
-void tcp_rewind(struct tcp_conn *c);
+void tcp_rewind(struct loop *lp, struct tcp_conn *c);
 uint16_t tcp_wnd_to_tap(struct loop *lp, struct tcp_conn *c, bool query);
 void tcp_snd_query(struct loop *lp, struct tcp_conn *c);
 int tcp_dequeue(struct tcp_conn *c, uint32_t n);
@@ -288,9 +311,11 @@ void tcp_inbound_timeout(struct loop *lp, struct tcp_conn *c);
 /* tcp_embryo.c: handshakes in progress, the oldest reset for room */
 void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c);
 bool tcp_embryo_make_room(struct loop *lp);
+void tcp_embryo_init(struct loop *lp);
 
 /* tcp_timer.c: retransmission timers on a wheel */
 void tcp_timer_init(struct loop *lp);
+void tcp_frame_init(struct loop *lp);
 void tcp_timer_set(struct loop *lp, struct tcp_conn *c, uint32_t ms);
 void tcp_timer_stop(struct tcp_conn *c);
 void tcp_timer_unlink(struct loop *lp, struct tcp_conn *c);

@@ -41,11 +41,11 @@ struct tcp_embryo {
 	uint32_t t_ms;
 };
 
-static struct {
+struct tcp_embryos {
 	struct tcp_embryo e[TCP_EMBRYO_RING];
 	uint32_t head, tail;	/* free-running: tail - head entries */
 	unsigned long evicted;
-} te;
+};
 
 static uint32_t te_ms(const struct timespec *now)
 {
@@ -72,11 +72,12 @@ static bool te_live(struct loop *lp, const struct tcp_embryo *e,
  */
 void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c)
 {
+	struct tcp_embryos *te = lp->tcp_embryo;
 	struct tcp_embryo *e;
 
-	if (te.tail - te.head == TCP_EMBRYO_RING)
-		te.head++;
-	e = &te.e[te.tail++ & (TCP_EMBRYO_RING - 1)];
+	if (te->tail - te->head == TCP_EMBRYO_RING)
+		te->head++;
+	e = &te->e[te->tail++ & (TCP_EMBRYO_RING - 1)];
 	e->idx = tcp_conn_idx(c);
 	e->seq = c->seq_to_tap;
 	e->t_ms = te_ms(&lp->now);
@@ -91,25 +92,39 @@ void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c)
  */
 bool tcp_embryo_make_room(struct loop *lp)
 {
+	struct tcp_embryos *te = lp->tcp_embryo;
+
 	uint32_t ms = te_ms(&lp->now);
 
-	while (te.head != te.tail) {
-		struct tcp_embryo *e = &te.e[te.head & (TCP_EMBRYO_RING - 1)];
+	while (te->head != te->tail) {
+		struct tcp_embryo *e = &te->e[te->head & (TCP_EMBRYO_RING - 1)];
 		struct tcp_conn *c;
 
 		if (!te_live(lp, e, &c)) {
-			te.head++;
+			te->head++;
 			continue;
 		}
 		if ((int32_t)(ms - e->t_ms) < TCP_EMBRYO_MIN_MS)
 			return false;	/* the oldest is still young */
-		te.head++;
-		te.evicted++;
+		te->head++;
+		te->evicted++;
 		warn_rl("tcp: no fd for a new connection: resetting a "
 			"handshake %u ms old (%lu so far)", ms - e->t_ms,
-			te.evicted);
+			te->evicted);
 		tcp_conn_reset(lp, c, true);
 		return true;
 	}
 	return false;
+}
+
+/**
+ * tcp_embryo_init() - an empty ring for @lp
+ * @lp:		the loop
+ */
+void tcp_embryo_init(struct loop *lp)
+{
+	struct tcp_embryos *te = loop_alloc(sizeof(*te), "TCP handshakes");
+
+	loop_free(lp->tcp_embryo, sizeof(*te));
+	lp->tcp_embryo = te;
 }

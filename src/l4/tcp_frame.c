@@ -32,13 +32,13 @@ _Static_assert(TCP_HDR_SLOT >= EGRESS_HDR_MAX + TCP_HDR_LEN, "slot size");
  * @nhdr:	header slots used
  * @used:	payload bytes used
  */
-static struct tcp_buf {
+struct tcp_buf {
 	uint8_t data[TCP_BUF_BYTES];
 	uint8_t hdr[TCP_FRAMES][TCP_HDR_SLOT];
 	unsigned gen;
 	int nhdr;
 	size_t used;
-} tb __attribute__((aligned(4096)));
+};
 
 /**
  * tcp_seg_parse() - read the fixed header of a guest segment
@@ -311,7 +311,7 @@ int tcp_ctl_to_tap(struct loop *lp, struct tcp_conn *c, uint8_t flags,
 		int ws = (c->flags & TCPF_WS) ? c->ws_to_tap : -1;
 
 		optlen = tcp_syn_opt_build(opt, tcp_mss_ours(
-				inany_af(&c->f.gaddr), tcp_mtu()), ws);
+				inany_af(&c->f.gaddr), tcp_mtu(lp)), ws);
 		tcp_wnd_to_tap(lp, c, true);
 		wnd = (uint16_t)MIN(c->wnd_edge_to_tap - ack, TCP_WND_SYN);
 		c->wnd_edge_to_tap = ack + wnd;
@@ -357,12 +357,13 @@ void tcp_rst_to_tap(struct loop *lp, const struct pkt *p,
 /* Start over when egress flushed everything we queued */
 static void tcp_buf_sync(struct loop *lp)
 {
+	struct tcp_buf *tb = lp->tcp_buf;
 	unsigned gen = egress_flush_gen(lp);
 
-	if (gen != tb.gen) {
-		tb.gen = gen;
-		tb.nhdr = 0;
-		tb.used = 0;
+	if (gen != tb->gen) {
+		tb->gen = gen;
+		tb->nhdr = 0;
+		tb->used = 0;
 	}
 }
 
@@ -377,15 +378,17 @@ static void tcp_buf_sync(struct loop *lp)
  */
 uint8_t *tcp_buf_room(struct loop *lp, size_t min, size_t *bytes, int *frames)
 {
+	struct tcp_buf *tb = lp->tcp_buf;
+
 	tcp_buf_sync(lp);
-	if (TCP_BUF_BYTES - tb.used < min ||
-	    MIN(TCP_FRAMES - tb.nhdr, egress_room(lp)) < 1) {
+	if (TCP_BUF_BYTES - tb->used < min ||
+	    MIN(TCP_FRAMES - tb->nhdr, egress_room(lp)) < 1) {
 		egress_flush(lp);
 		tcp_buf_sync(lp);
 	}
-	*bytes = TCP_BUF_BYTES - tb.used;
-	*frames = MIN(TCP_FRAMES - tb.nhdr, egress_room(lp));
-	return tb.data + tb.used;
+	*bytes = TCP_BUF_BYTES - tb->used;
+	*frames = MIN(TCP_FRAMES - tb->nhdr, egress_room(lp));
+	return tb->data + tb->used;
 }
 
 /**
@@ -423,15 +426,16 @@ int tcp_buf_queue(struct loop *lp, struct tcp_conn *c, uint8_t *data,
 		  size_t len,
 		  uint32_t seq, uint8_t flags, uint16_t wnd)
 {
+	struct tcp_buf *tb = lp->tcp_buf;
 	struct egress_offload o = { 0 };
 	size_t l4len = TCP_HDR_LEN + len;
 	struct iovec iov[2];
 	uint8_t *h, *th;
 	int rc;
 
-	if (tb.nhdr >= TCP_FRAMES)
+	if (tb->nhdr >= TCP_FRAMES)
 		return -ENOBUFS;
-	h = tb.hdr[tb.nhdr];
+	h = tb->hdr[tb->nhdr];
 	if (egress_offload_ok(lp)) {
 		o.csum_start = (uint16_t)egress_l2l3(lp, h, &c->f.raddr,
 						     &c->f.gaddr,
@@ -458,12 +462,24 @@ int tcp_buf_queue(struct loop *lp, struct tcp_conn *c, uint8_t *data,
 				  egress_offload_ok(lp) ? &o : NULL);
 	if (rc)
 		return rc;
-	tb.nhdr++;
+	tb->nhdr++;
 	/* keep the next peek cache-line aligned */
-	tb.used = (size_t)(data + len - tb.data + 63) & ~(size_t)63;
-	if (tb.used > TCP_BUF_BYTES)
-		tb.used = TCP_BUF_BYTES;
+	tb->used = (size_t)(data + len - tb->data + 63) & ~(size_t)63;
+	if (tb->used > TCP_BUF_BYTES)
+		tb->used = TCP_BUF_BYTES;
 	c->seq_ack_to_tap = c->seq_from_tap;
 	c->flags &= ~TCPF_ACK_DUE;
 	return 0;
+}
+
+/**
+ * tcp_frame_init() - frame memory for @lp
+ * @lp:		the loop
+ */
+void tcp_frame_init(struct loop *lp)
+{
+	struct tcp_buf *tb = loop_alloc(sizeof(*tb), "TCP frame memory");
+
+	loop_free(lp->tcp_buf, sizeof(*tb));
+	lp->tcp_buf = tb;
 }

@@ -88,15 +88,15 @@ int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
 	}
 	c->sock = fd;
 	c->state = TCPS_SYN_SENT;
-	c->mss = tcp_mss_ours(inany_af(&gaddr), tcp_mtu());
+	c->mss = tcp_mss_ours(inany_af(&gaddr), tcp_mtu(lp));
 	c->flags |= TCPF_WS;		/* offered; kept if the guest agrees */
 	c->ws_to_tap = TCP_WS_TO_TAP;
-	isn = tcp_isn(&k, &lp->now);
+	isn = tcp_isn(lp, &k, &lp->now);
 	c->seq_ack_from_tap = isn;
 	c->seq_to_tap = c->seq_max_to_tap = isn + 1;
 	c->rto_ms = TCP_RTO_INIT_MS;
 
-	tcp_sock_opts(fd);
+	tcp_sock_opts(lp, fd);
 	rc = flow_hash_insert(lp, &c->f);
 	if (rc)
 		goto close;
@@ -124,7 +124,7 @@ refuse:
 static void tcp_inbound_synack(struct loop *lp, struct tcp_conn *c,
 			       const struct tcp_seg *s)
 {
-	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
+	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu(lp));
 	struct tcp_syn_opt o;
 
 	tcp_opt_parse(s->opt, s->optlen, &o);
@@ -147,7 +147,7 @@ static void tcp_inbound_synack(struct loop *lp, struct tcp_conn *c,
 	tcp_ctl_to_tap(lp, c, TCPH_ACK, c->seq_to_tap);
 	/* the client may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
-	tcp_conn_pend(c);
+	tcp_conn_pend(lp, c);
 	tcp_dbg(c, "inbound: established, mss %u, wscale %d", c->mss,
 		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 }

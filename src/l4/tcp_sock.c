@@ -120,7 +120,7 @@ uint16_t tcp_wnd_to_tap(struct loop *lp, struct tcp_conn *c, bool query)
 		tcp_snd_query(lp, c);
 	wnd = c->snd_free - c->snd_free / 8;
 	if (c->snd_free == c->sndbuf) {
-		uint32_t mss = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu());
+		uint32_t mss = tcp_mss_ours(inany_af(&c->f.gaddr), tcp_mtu(lp));
 
 		wnd = MAX(wnd, MIN(mss, 65535U));
 	}
@@ -164,7 +164,7 @@ int tcp_dequeue(struct tcp_conn *c, uint32_t n)
  * it again (a FIN in flight, with no data, is resent by the timer)
  * @c:		connection
  */
-void tcp_rewind(struct tcp_conn *c)
+void tcp_rewind(struct loop *lp, struct tcp_conn *c)
 {
 	int zero = 0;
 
@@ -173,7 +173,7 @@ void tcp_rewind(struct tcp_conn *c)
 	c->seq_to_tap = c->seq_ack_from_tap;
 	c->flags |= TCPF_STALLED;	/* held back now: send again */
 	c->flags &= ~TCPF_RTT_ON;	/* Karn: no sample from a resend */
-	if (tcp_peek_off_ok() &&
+	if (tcp_peek_off_ok(lp) &&
 	    setsockopt(c->sock, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)))
 		tcp_dbg(c, "SO_PEEK_OFF: %s", strerror(errno));
 }
@@ -182,12 +182,13 @@ void tcp_rewind(struct tcp_conn *c)
  * Peek at up to @want new bytes (@sent bytes are in flight already).
  * Return: bytes, 0 at end of stream, or -errno (-EAGAIN: nothing new)
  */
-static ssize_t tcp_peek(struct tcp_conn *c, uint8_t *buf, size_t want,
+static ssize_t tcp_peek(struct loop *lp, struct tcp_conn *c, uint8_t *buf,
+			size_t want,
 			uint32_t sent)
 {
 	struct iovec iov[TCP_DISCARD_IOV + 1];
 	struct msghdr m = { .msg_iov = iov };
-	uint32_t skip = tcp_peek_off_ok() ? 0 : sent;
+	uint32_t skip = tcp_peek_off_ok(lp) ? 0 : sent;
 	ssize_t r;
 
 	while (skip) {
@@ -203,7 +204,7 @@ static ssize_t tcp_peek(struct tcp_conn *c, uint8_t *buf, size_t want,
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
-	if (tcp_peek_off_ok() || !sent)
+	if (tcp_peek_off_ok(lp) || !sent)
 		return r;
 	if (r > (ssize_t)sent)
 		return r - sent;
@@ -263,7 +264,7 @@ void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe)
 		return;
 	if (probe && !wnd)
 		wnd = 1;
-	if (!tcp_peek_off_ok())
+	if (!tcp_peek_off_ok(lp))
 		wnd = MIN(wnd, TCP_DISCARD_IOV * TCP_DISCARD_BYTES);
 	c->flags &= ~TCPF_STALLED;
 	avail = wnd > sent ? wnd - sent : 0;
@@ -279,7 +280,7 @@ void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe)
 		buf = tcp_buf_room(lp, MIN(avail, seg), &room, &frames);
 		want = MIN((size_t)avail, room);
 		want = MIN(want, (size_t)frames * seg);
-		r = tcp_peek(c, buf, want, sent);
+		r = tcp_peek(lp, c, buf, want, sent);
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
@@ -295,7 +296,7 @@ void tcp_data_to_tap(struct loop *lp, struct tcp_conn *c, bool probe)
 		if (tcp_segs_queue(lp, c, buf, (size_t)r, seg, wraw)) {
 			/* can't happen, room was checked: but the peek
 			 * offset moved past what we queued, so realign */
-			tcp_rewind(c);
+			tcp_rewind(lp, c);
 			break;
 		}
 		sent += (uint32_t)r;

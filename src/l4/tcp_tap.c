@@ -16,9 +16,6 @@
  * and the guest retransmits. What the socket refuses is not ACKed either.
  */
 
-#define TCP_TAP_IOV	1024	/* UIO_MAXIOV: payloads per sendmsg() */
-
-static struct iovec tap_iov[TCP_TAP_IOV];
 
 /**
  * struct tcp_tap_batch - what a batch of guest segments amounts to
@@ -88,7 +85,7 @@ static bool tcp_tap_established(struct loop *lp, struct tcp_conn *c,
 	tcp_timer_stop(c);
 	/* the peer may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
-	tcp_conn_pend(c);
+	tcp_conn_pend(lp, c);
 	tcp_dbg(c, "established");
 	return true;
 }
@@ -130,7 +127,9 @@ static bool tcp_tap_ack(struct tcp_conn *c, const struct tcp_seg *s,
 static int tcp_tap_write(struct loop *lp, struct tcp_conn *c,
 			 struct tcp_tap_batch *b)
 {
-	struct msghdr m = { .msg_iov = tap_iov, .msg_iovlen = (size_t)b->niov };
+	struct tcp_loop *tt = lp->tcp;
+	struct msghdr m = { .msg_iov = tt->tap_iov,
+			     .msg_iovlen = (size_t)b->niov };
 	ssize_t w;
 
 	if (!b->pending)
@@ -166,6 +165,7 @@ static int tcp_tap_data(struct loop *lp, struct tcp_conn *c,
 			const struct tcp_seg *s,
 			struct tcp_tap_batch *b)
 {
+	struct tcp_loop *tt = lp->tcp;
 	bool fin = s->flags & TCPH_FIN;
 	enum tcp_fit fit;
 	size_t skip;
@@ -197,8 +197,8 @@ static int tcp_tap_data(struct loop *lp, struct tcp_conn *c,
 			if (rc || b->stop)
 				return rc;
 		}
-		tap_iov[b->niov].iov_base = (void *)(s->data + skip);
-		tap_iov[b->niov].iov_len = s->len - skip;
+		tt->tap_iov[b->niov].iov_base = (void *)(s->data + skip);
+		tt->tap_iov[b->niov].iov_len = s->len - skip;
 		b->niov++;
 		b->pending += s->len - skip;
 		b->expect += (uint32_t)(s->len - skip);
@@ -232,10 +232,10 @@ static int tcp_tap_ack_apply(struct loop *lp, struct tcp_conn *c,
 		else
 			tcp_timer_stop(c);
 		if (c->flags & (TCPF_STALLED | TCPF_FIN_ACKED | TCPF_SOCK_EOF))
-			tcp_conn_pend(c);
+			tcp_conn_pend(lp, c);
 	}
 	if (b->wnd_changed && (c->flags & TCPF_STALLED))
-		tcp_conn_pend(c);
+		tcp_conn_pend(lp, c);
 
 	if (c->dup_acks >= TCP_DUPACK_THRESH &&
 	    !(c->flags & (TCPF_RECOVERY | TCPF_FIN_SENT)) &&
@@ -243,8 +243,8 @@ static int tcp_tap_ack_apply(struct loop *lp, struct tcp_conn *c,
 		tcp_dbg(c, "fast retransmit from %u", c->seq_ack_from_tap);
 		c->dup_acks = 0;
 		c->flags |= TCPF_RECOVERY;
-		tcp_rewind(c);
-		tcp_conn_pend(c);
+		tcp_rewind(lp, c);
+		tcp_conn_pend(lp, c);
 	}
 	return 0;
 }
@@ -332,5 +332,5 @@ void tcp_tap_segs(struct loop *lp, struct tcp_conn *c, const struct pkt *p,
 		tcp_dbg(c, "FIN from guest");
 	}
 	if (c->flags & TCPF_ACK_DUE)
-		tcp_conn_pend(c);
+		tcp_conn_pend(lp, c);
 }

@@ -45,52 +45,57 @@
  * @armed:	@fd is ticking
  * @idle_ticks:	ticks in a row with no connection linked
  */
-static struct tcp_wheel {
+struct tcp_wheel {
 	uint32_t head[TCP_WHEEL];
 	uint32_t tick;
 	unsigned linked;
 	int fd;
 	bool armed;
 	unsigned idle_ticks;
-} tw;
+};
 
-static void tcp_wheel_arm(bool on)
+static void tcp_wheel_arm(struct loop *lp, bool on)
 {
+	struct tcp_wheel *tw = lp->tcp_wheel;
 	struct itimerspec it = { 0 };
 
-	if (tw.armed == on)
+	if (tw->armed == on)
 		return;
 	if (on) {
 		it.it_interval.tv_nsec = TCP_TICK_MS * 1000000L;
 		it.it_value = it.it_interval;
 	}
-	if (timerfd_settime(tw.fd, 0, &it, NULL))
+	if (timerfd_settime(tw->fd, 0, &it, NULL))
 		warn_rl("tcp: timerfd_settime: %s", strerror(errno));
 	else
-		tw.armed = on;
+		tw->armed = on;
 }
 
 static void tcp_wheel_link(struct loop *lp, struct tcp_conn *c, uint32_t tick)
 {
+	struct tcp_wheel *tw = lp->tcp_wheel;
+
 	uint32_t idx = tcp_conn_idx(c), b;
 
-	if ((int32_t)(tick - tw.tick) <= 0)
-		tick = tw.tick + 1;	/* due: the next tick handles it */
+	if ((int32_t)(tick - tw->tick) <= 0)
+		tick = tw->tick + 1;	/* due: the next tick handles it */
 	b = tick & (TCP_WHEEL - 1);
 	c->t_tick = tick;
 	c->t_prev = TCP_NONE;
-	c->t_next = tw.head[b];
+	c->t_next = tw->head[b];
 	if (c->t_next != TCP_NONE)
 		tcp_conn_at(lp, c->t_next)->t_prev = idx;
-	tw.head[b] = idx;
+	tw->head[b] = idx;
 	c->flags |= TCPF_TIMER;
-	tw.linked++;
-	tcp_wheel_arm(true);
+	tw->linked++;
+	tcp_wheel_arm(lp, true);
 }
 
 /* Take @c out of its bucket, keeping its deadline */
 static void tcp_wheel_unlink(struct loop *lp, struct tcp_conn *c)
 {
+	struct tcp_wheel *tw = lp->tcp_wheel;
+
 	uint32_t b = c->t_tick & (TCP_WHEEL - 1);
 
 	if (!(c->flags & TCPF_TIMER))
@@ -98,11 +103,11 @@ static void tcp_wheel_unlink(struct loop *lp, struct tcp_conn *c)
 	if (c->t_prev != TCP_NONE)
 		tcp_conn_at(lp, c->t_prev)->t_next = c->t_next;
 	else
-		tw.head[b] = c->t_next;
+		tw->head[b] = c->t_next;
 	if (c->t_next != TCP_NONE)
 		tcp_conn_at(lp, c->t_next)->t_prev = c->t_prev;
 	c->flags &= ~TCPF_TIMER;
-	tw.linked--;
+	tw->linked--;
 }
 
 /**
@@ -274,7 +279,7 @@ void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 			tcp_ctl_to_tap(lp, c, TCPH_FIN | TCPH_ACK,
 				       c->seq_to_tap - 1);
 	} else {
-		tcp_rewind(c);
+		tcp_rewind(lp, c);
 		tcp_data_to_tap(lp, c, !c->wnd_from_tap);
 		if (c->state != TCPS_ESTABLISHED)
 			return;
@@ -286,9 +291,11 @@ void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 static void tcp_wheel_bucket(struct loop *lp, uint32_t b, uint32_t now_ms,
 			     uint32_t now_tick)
 {
+	struct tcp_wheel *tw = lp->tcp_wheel;
+
 	uint32_t later = TCP_NONE, idx;
 
-	while ((idx = tw.head[b]) != TCP_NONE) {
+	while ((idx = tw->head[b]) != TCP_NONE) {
 		struct tcp_conn *c = tcp_conn_at(lp, idx);
 
 		tcp_wheel_unlink(lp, c);
@@ -316,27 +323,29 @@ static void tcp_wheel_bucket(struct loop *lp, uint32_t b, uint32_t now_ms,
 static void tcp_timer_handler(struct loop *lp, union ep_ref ref,
 			      uint32_t events)
 {
+	struct tcp_wheel *tw = lp->tcp_wheel;
+
 	uint32_t now_ms = tcp_ms(&lp->now), now_tick = tcp_tick(&lp->now);
 	uint64_t expired;
 	unsigned steps = 0;
 
 	(void)ref;
 	(void)events;
-	if (read(tw.fd, &expired, sizeof(expired)) < 0 && errno != EAGAIN)
+	if (read(tw->fd, &expired, sizeof(expired)) < 0 && errno != EAGAIN)
 		warn_rl("tcp: timerfd read: %s", strerror(errno));
 
-	while ((int32_t)(now_tick - tw.tick) > 0 && steps++ < TCP_WHEEL) {
-		tw.tick++;
-		tcp_wheel_bucket(lp, tw.tick & (TCP_WHEEL - 1), now_ms,
+	while ((int32_t)(now_tick - tw->tick) > 0 && steps++ < TCP_WHEEL) {
+		tw->tick++;
+		tcp_wheel_bucket(lp, tw->tick & (TCP_WHEEL - 1), now_ms,
 				 now_tick);
 	}
-	tw.tick = now_tick;
+	tw->tick = now_tick;
 	/* stop ticking once idle for a while, not at once: short
 	 * connections one after another would re-arm it every time */
-	if (tw.linked)
-		tw.idle_ticks = 0;
-	else if (++tw.idle_ticks >= TCP_IDLE_TICKS)
-		tcp_wheel_arm(false);
+	if (tw->linked)
+		tw->idle_ticks = 0;
+	else if (++tw->idle_ticks >= TCP_IDLE_TICKS)
+		tcp_wheel_arm(lp, false);
 }
 
 /**
@@ -345,15 +354,18 @@ static void tcp_timer_handler(struct loop *lp, union ep_ref ref,
  */
 void tcp_timer_init(struct loop *lp)
 {
+	struct tcp_wheel *tw = loop_alloc(sizeof(*tw), "TCP timer wheel");
 	unsigned i;
 
+	loop_free(lp->tcp_wheel, sizeof(*tw));
+	lp->tcp_wheel = tw;
 	for (i = 0; i < TCP_WHEEL; i++)
-		tw.head[i] = TCP_NONE;
-	tw.tick = tcp_tick(&lp->now);
-	tw.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (tw.fd < 0)
+		tw->head[i] = TCP_NONE;
+	tw->tick = tcp_tick(&lp->now);
+	tw->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tw->fd < 0)
 		die_perror("tcp: timerfd_create");
 	loop_handler_set(lp, EP_TCP_TIMER, tcp_timer_handler);
-	if (loop_add(lp, tw.fd, EPOLLIN, ep_ref_make(EP_TCP_TIMER, tw.fd, 0)))
+	if (loop_add(lp, tw->fd, EPOLLIN, ep_ref_make(EP_TCP_TIMER, tw->fd, 0)))
 		die_perror("tcp: can't watch the timerfd");
 }

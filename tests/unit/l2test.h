@@ -219,9 +219,9 @@ static inline int t_pump(int want, int ms)
 /* The translators ingress hands packets to, as main() registers them */
 static inline void t_register(const struct conf *c)
 {
-	ingress_register(INGRESS_TCP, c->svc.tcp ? tcp_from_tap : NULL);
-	ingress_register(INGRESS_UDP, c->svc.udp ? udp_from_tap : NULL);
-	ingress_register(INGRESS_ICMP, c->svc.icmp ? icmp_from_tap : NULL);
+	ingress_register(lp, INGRESS_TCP, c->svc.tcp ? tcp_from_tap : NULL);
+	ingress_register(lp, INGRESS_UDP, c->svc.udp ? udp_from_tap : NULL);
+	ingress_register(lp, INGRESS_ICMP, c->svc.icmp ? icmp_from_tap : NULL);
 }
 
 /* Every module, as main() starts them, with @c */

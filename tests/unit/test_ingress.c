@@ -29,10 +29,10 @@ static void expect_g(const uint8_t *b, size_t len, int csum_ok, uint16_t gso,
 	int i;
 
 	for (i = 0; i < IN_CNT_NUM_; i++)
-		before[i] = ingress_count(i);
+		before[i] = ingress_count(lp, i);
 	t_feed_gso(b, len, csum_ok, gso);
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++) {
-		uint64_t d = ingress_count(i) - before[i];
+		uint64_t d = ingress_count(lp, i) - before[i];
 
 		if (d != (i == (int)want ? 1U : 0U))
 			fail_msg("line %d: counter \"%s\" moved by %llu, "
@@ -497,10 +497,10 @@ static void test_grouping(void **state)
 		f[i].gso_udp = 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &lp->now);
-	calls = ingress_count(IN_CALL_UDP);
-	tcalls = ingress_count(IN_CALL_TCP);
+	calls = ingress_count(lp, IN_CALL_UDP);
+	tcalls = ingress_count(lp, IN_CALL_TCP);
 	ingress_batch(lp, f, 10);
-	assert_int_equal(ingress_count(IN_CALL_UDP) - calls, 3);
+	assert_int_equal(ingress_count(lp, IN_CALL_UDP) - calls, 3);
 
 	/* more flows than groups: all still delivered */
 	for (i = 0; i < 100; i++) {
@@ -512,9 +512,9 @@ static void test_grouping(void **state)
 		f[i].len = t_build(frames[i], &t);
 		f[i].data = frames[i];
 	}
-	calls = ingress_count(IN_CALL_UDP);
+	calls = ingress_count(lp, IN_CALL_UDP);
 	ingress_batch(lp, f, 100);
-	assert_int_equal(ingress_count(IN_CALL_UDP) - calls, 100);
+	assert_int_equal(ingress_count(lp, IN_CALL_UDP) - calls, 100);
 
 	/* more packets than held: two calls for one flow */
 	for (i = 0; i < 300; i++) {
@@ -525,7 +525,7 @@ static void test_grouping(void **state)
 		f[i].gso_udp = 0;
 	}
 	ingress_batch(lp, f, 300);
-	assert_int_equal(ingress_count(IN_CALL_TCP) - tcalls, 2);
+	assert_int_equal(ingress_count(lp, IN_CALL_TCP) - tcalls, 2);
 }
 
 /*
@@ -549,11 +549,11 @@ static void feed_counted(const struct frame *f, int n)
 		exact[i].data = b;
 	}
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++)
-		before += ingress_count(i);
+		before += ingress_count(lp, i);
 	clock_gettime(CLOCK_MONOTONIC, &lp->now);
 	ingress_batch(lp, exact, n);
 	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++)
-		after += ingress_count(i);
+		after += ingress_count(lp, i);
 	egress_flush(lp);
 	for (i = 0; i < n; i++)
 		free((void *)exact[i].data);

@@ -45,13 +45,13 @@ static int feed(size_t len)
 
 static enum ingress_cnt outcome(size_t len)
 {
-	uint64_t to = ingress_count(IN_TO_NDP);
-	uint64_t drop = ingress_count(IN_DROP_NDP);
+	uint64_t to = ingress_count(lp, IN_TO_NDP);
+	uint64_t drop = ingress_count(lp, IN_DROP_NDP);
 
 	feed(len);
-	if (ingress_count(IN_TO_NDP) != to)
+	if (ingress_count(lp, IN_TO_NDP) != to)
 		return IN_TO_NDP;
-	if (ingress_count(IN_DROP_NDP) != drop)
+	if (ingress_count(lp, IN_DROP_NDP) != drop)
 		return IN_DROP_NDP;
 	return IN_PASS;
 }
