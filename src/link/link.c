@@ -15,11 +15,13 @@
  * @fd:		its fd, -1 if none (passt before a client)
  * @rx:		frames of a wake-up go here
  * @peer:	told when the peer behind the link changed
+ * @priv:	the back-end's own state for this loop (its queue, buffers)
  * @f:		the frames of one wake-up
  */
 struct link {
 	const struct link_ops *ops;
 	int fd;
+	void *priv;
 	link_rx_fn *rx;
 	link_peer_fn *peer;
 	struct frame f[LINK_RX_BATCH];
@@ -61,6 +63,16 @@ void link_set(struct loop *lp, const struct link_ops *ops, int fd)
 {
 	lp->link->ops = ops;
 	lp->link->fd = fd;
+}
+
+void link_priv_set(struct loop *lp, void *priv)
+{
+	lp->link->priv = priv;
+}
+
+void *link_priv(const struct loop *lp)
+{
+	return lp->link->priv;
 }
 
 const struct link_ops *link_ops(const struct loop *lp)

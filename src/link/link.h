@@ -48,7 +48,7 @@ void link_tun_use(struct loop *lp, int fd, bool udp_gso);
  * /tmp/passt_N.socket) or adopt the -F socket; dies on failure */
 void link_stream_open(struct loop *lp, const struct conf *c);
 /* link_stream_path() - bound socket path ("fd N" with -F), for messages */
-const char *link_stream_path(void);
+const char *link_stream_path(const struct loop *lp);
 
 /*
  * What the link hands up, wired by main: @rx gets the frames of one
@@ -74,5 +74,9 @@ int link_tx(struct loop *lp, const struct iovec *iov, const int *cnt, int n);
 const struct link_ops *link_ops(const struct loop *lp);
 void link_set(struct loop *lp, const struct link_ops *ops, int fd);
 int link_fd(const struct loop *lp);
+/* link_priv_set(), link_priv() - the back-end's per-loop state (its queue,
+ * its buffers), for its ops */
+void link_priv_set(struct loop *lp, void *priv);
+void *link_priv(const struct loop *lp);
 
 #endif /* TETHER_LINK_H */

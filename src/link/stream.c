@@ -27,7 +27,7 @@
  * sendmsg(): length prefix, the frame's own iovecs, padding to the
  * Ethernet minimum. The frames point into their producers' buffers, which
  * are reused once tx returns, so the unsent rest of a frame written in
- * part is copied to stream_out (one frame at most) and finished later,
+ * part is copied to @out (one frame at most) and finished later,
  * when the socket is writable again (EPOLLOUT, which wakes the link
  * handler: rx writes the rest first). We never wait for the peer: one
  * that stops reading mustn't stall the loop. While a rest is pending,
@@ -64,7 +64,7 @@
 #define STREAM_TX_IOV		(LINK_IOV_MAX + 2)	/* + prefix, pad */
 
 /**
- * struct stream - state of the back-end
+ * struct stream - state of the back-end, a loop's (link_priv())
  * @listen_fd:	listening UNIX socket, -1 with -F
  * @fd:		connected client, -1 while waiting for one
  * @kick_fd:	eventfd: complete frames are still buffered
@@ -76,13 +76,16 @@
  * @listen_paused: the listener is out of the epoll set (out of fds)
  * @want_out:	EPOLLOUT is requested on @fd (a rest is pending)
  * @path:	bound socket path
- * @start:	offset of the first byte not yet handed out in stream_buf
- * @have:	bytes of data in stream_buf
- * @out_off:	bytes of stream_out written already
- * @out_len:	bytes in stream_out: the rest of a frame, 0 if none
+ * @start:	offset of the first byte not yet handed out in @buf
+ * @have:	bytes of data in @buf
+ * @out_off:	bytes of @out written already
+ * @out_len:	bytes in @out: the rest of a frame, 0 if none
  * @tx_dropped:	frames dropped because the socket was full
+ * @buf:	received stream data
+ * @out:	the unsent rest of one frame: prefix and frame, padding
+ *		included
  */
-static struct stream {
+struct stream {
 	int listen_fd;
 	int fd;
 	int kick_fd;
@@ -98,13 +101,9 @@ static struct stream {
 	size_t out_off;
 	size_t out_len;
 	uint64_t tx_dropped;
-} st = { .listen_fd = -1, .fd = -1, .kick_fd = -1 };
-
-/* Received stream data: apart from st, so that it stays in .bss */
-static uint8_t stream_buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
-
-/* The unsent rest of one frame: prefix and frame, padding included */
-static uint8_t stream_out[STREAM_LEN_BYTES + L2_MAX_FRAME];
+	uint8_t buf[STREAM_BUF_BYTES] __attribute__((aligned(4096)));
+	uint8_t out[STREAM_LEN_BYTES + L2_MAX_FRAME];
+};
 
 static const uint8_t stream_pad[STREAM_ETH_MIN];
 
@@ -117,19 +116,21 @@ static const struct link_ops stream_ops;
  */
 static void stream_reset(struct loop *lp, const char *why)
 {
-	if (st.fd < 0)
+	struct stream *st = link_priv(lp);
+
+	if (st->fd < 0)
 		return;
-	st.gone = st.one_off && (st.spoke || st.listen_fd < 0);
+	st->gone = st->one_off && (st->spoke || st->listen_fd < 0);
 	info_rl("QEMU client %s, %s", why,
-		st.gone ? "exiting" : "waiting for a new one");
-	close(st.fd);		/* also leaves the epoll set */
-	st.fd = -1;
-	st.start = st.have = 0;
-	st.out_off = st.out_len = 0;
-	st.want_out = false;
+		st->gone ? "exiting" : "waiting for a new one");
+	close(st->fd);		/* also leaves the epoll set */
+	st->fd = -1;
+	st->start = st->have = 0;
+	st->out_off = st->out_len = 0;
+	st->want_out = false;
 	link_set(lp, &stream_ops, -1);
 	link_peer_changed(lp);		/* the guest's MAC is unknown */
-	if (st.gone)
+	if (st->gone)
 		loop_stop(lp, 0);
 }
 
@@ -145,26 +146,29 @@ static void stream_sock_tune(int fd)
 /* Take @fd as the client and watch it */
 static int stream_attach(struct loop *lp, int fd)
 {
+	struct stream *st = link_priv(lp);
 	int flags = fcntl(fd, F_GETFL);
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	stream_sock_tune(fd);
-	st.fd = fd;
-	st.spoke = false;
-	st.start = st.have = 0;
-	st.out_off = st.out_len = 0;
-	st.want_out = false;
+	st->fd = fd;
+	st->spoke = false;
+	st->start = st->have = 0;
+	st->out_off = st->out_len = 0;
+	st->want_out = false;
 	link_set(lp, &stream_ops, fd);
 	link_peer_changed(lp);		/* a new guest: MAC unknown */
 	return 0;
 }
 
-/* Split complete frames out of the buffer, from st.start on */
-static int stream_split(struct frame *f, int n, int max)
+/* Split complete frames out of the buffer, from st->start on */
+static int stream_split(struct loop *lp, struct frame *f, int n, int max)
 {
-	while (n < max && st.have - st.start >= STREAM_LEN_BYTES) {
-		const uint8_t *p = stream_buf + st.start;
+	struct stream *st = link_priv(lp);
+
+	while (n < max && st->have - st->start >= STREAM_LEN_BYTES) {
+		const uint8_t *p = st->buf + st->start;
 		uint32_t len = rd32(p);
 
 		if (len < ETH_HDR_LEN || len > L2_MAX_FRAME) {
@@ -172,65 +176,71 @@ static int stream_split(struct frame *f, int n, int max)
 				len);
 			return -EPROTO;
 		}
-		if (st.have - st.start < STREAM_LEN_BYTES + len)
+		if (st->have - st->start < STREAM_LEN_BYTES + len)
 			break;
 		f[n].data = p + STREAM_LEN_BYTES;
 		f[n].len = len;
 		f[n].csum_ok = 0;
 		f[n].gso_udp = 0;
 		n++;
-		st.start += STREAM_LEN_BYTES + len;
+		st->start += STREAM_LEN_BYTES + len;
 	}
 	return n;
 }
 
 /* True if a complete frame waits in the buffer */
-static bool stream_frame_pending(void)
+static bool stream_frame_pending(struct loop *lp)
 {
-	size_t left = st.have - st.start;
+	struct stream *st = link_priv(lp);
+	size_t left = st->have - st->start;
 
 	return left >= STREAM_LEN_BYTES &&
-	       left >= STREAM_LEN_BYTES + (size_t)rd32(stream_buf + st.start);
+	       left >= STREAM_LEN_BYTES + (size_t)rd32(st->buf + st->start);
 }
 
 /* Wake the loop again, for frames that didn't fit in this batch */
-static void stream_kick(bool on)
+static void stream_kick(struct loop *lp, bool on)
 {
+	struct stream *st = link_priv(lp);
+
 	uint64_t v = 1;
 
-	if (on == st.kicked)
+	if (on == st->kicked)
 		return;
-	st.kicked = on;
+	st->kicked = on;
 	if (on) {
-		if (write(st.kick_fd, &v, sizeof(v)) < 0)
+		if (write(st->kick_fd, &v, sizeof(v)) < 0)
 			debug_rl("QEMU stream: eventfd write: %s",
 				 strerror(errno));
-	} else if (read(st.kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+	} else if (read(st->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
 		debug_rl("QEMU stream: eventfd read: %s", strerror(errno));
 	}
 }
 
 /* Move the unconsumed tail to the start: frames handed out are done with */
-static void stream_compact(void)
+static void stream_compact(struct loop *lp)
 {
-	size_t left = st.have - st.start;
+	struct stream *st = link_priv(lp);
+	size_t left = st->have - st->start;
 
-	if (st.start && left)
-		memmove(stream_buf, stream_buf + st.start, left);
-	st.have = left;
-	st.start = 0;
+	if (st->start && left)
+		memmove(st->buf, st->buf + st->start, left);
+	st->have = left;
+	st->start = 0;
 }
 
 /* Ask for EPOLLOUT on the client while a rest of a frame is pending */
 static void stream_watch_out(struct loop *lp, bool on)
 {
+	struct stream *st = link_priv(lp);
+
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
 
-	if (on == st.want_out)
+	if (on == st->want_out)
 		return;
-	if (loop_mod(lp, st.fd, ev, ep_ref_make(EP_TAP, st.fd, 0)))
+	if (loop_mod(lp, st->fd, ev, ep_ref_make(EP_TAP, st->fd, 0)))
 		debug_rl("QEMU stream: can't watch for EPOLLOUT");
-	st.want_out = on;
+	st->want_out = on;
 }
 
 /*
@@ -239,9 +249,11 @@ static void stream_watch_out(struct loop *lp, bool on)
  */
 static int stream_out_flush(struct loop *lp)
 {
-	while (st.out_off < st.out_len) {
-		ssize_t r = send(st.fd, stream_out + st.out_off,
-				 st.out_len - st.out_off,
+	struct stream *st = link_priv(lp);
+
+	while (st->out_off < st->out_len) {
+		ssize_t r = send(st->fd, st->out + st->out_off,
+				 st->out_len - st->out_off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (r < 0 && errno == EINTR)
@@ -250,33 +262,34 @@ static int stream_out_flush(struct loop *lp)
 			return -EAGAIN;
 		if (r < 0)
 			return -errno;
-		st.out_off += (size_t)r;
+		st->out_off += (size_t)r;
 	}
-	st.out_off = st.out_len = 0;
+	st->out_off = st->out_len = 0;
 	stream_watch_out(lp, false);
 	return 0;
 }
 
 static int stream_rx(struct loop *lp, struct frame *f, int max)
 {
+	struct stream *st = link_priv(lp);
 	int n = 0;
 
-	if (st.fd < 0)
-		return st.gone ? -1 : 0;
+	if (st->fd < 0)
+		return st->gone ? -1 : 0;
 
-	if (st.out_len) {	/* EPOLLOUT, maybe */
+	if (st->out_len) {	/* EPOLLOUT, maybe */
 		int rc = stream_out_flush(lp);
 
 		if (rc && rc != -EAGAIN) {
 			stream_reset(lp, strerror(-rc));
-			return st.gone ? -1 : 0;
+			return st->gone ? -1 : 0;
 		}
 	}
-	stream_kick(false);
-	stream_compact();
-	while ((n = stream_split(f, n, max)) >= 0 && n < max) {
-		ssize_t r = recv(st.fd, stream_buf + st.have,
-				 sizeof(stream_buf) - st.have, MSG_DONTWAIT);
+	stream_kick(lp, false);
+	stream_compact(lp);
+	while ((n = stream_split(lp, f, n, max)) >= 0 && n < max) {
+		ssize_t r = recv(st->fd, st->buf + st->have,
+				 sizeof(st->buf) - st->have, MSG_DONTWAIT);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -284,28 +297,29 @@ static int stream_rx(struct loop *lp, struct frame *f, int max)
 			break;
 		if (r <= 0) {
 			stream_reset(lp, r ? strerror(errno) : "disconnected");
-			return st.gone ? -1 : n;
+			return st->gone ? -1 : n;
 		}
-		st.spoke = true;
-		st.have += (size_t)r;
-		if (st.have == sizeof(stream_buf)) {
-			n = stream_split(f, n, max);
+		st->spoke = true;
+		st->have += (size_t)r;
+		if (st->have == sizeof(st->buf)) {
+			n = stream_split(lp, f, n, max);
 			break;
 		}
 	}
 	if (n < 0) {
 		stream_reset(lp, "sent an impossible frame length");
-		return st.gone ? -1 : 0;
+		return st->gone ? -1 : 0;
 	}
-	if (stream_frame_pending())
-		stream_kick(true);
+	if (stream_frame_pending(lp))
+		stream_kick(lp, true);
 	return n;
 }
 
-/* Copy what's left of a frame, @iov past @skip sent bytes, to stream_out */
+/* Copy what's left of a frame, @iov past @skip sent bytes, to @out */
 static void stream_save(struct loop *lp, const struct iovec *iov, int cnt,
 			size_t skip)
 {
+	struct stream *st = link_priv(lp);
 	size_t n = 0;
 	int i;
 
@@ -317,13 +331,13 @@ static void stream_save(struct loop *lp, const struct iovec *iov, int cnt,
 			continue;
 		}
 		len -= skip;
-		memcpy(stream_out + n, (const uint8_t *)iov[i].iov_base + skip,
+		memcpy(st->out + n, (const uint8_t *)iov[i].iov_base + skip,
 		       len);
 		n += len;
 		skip = 0;
 	}
-	st.out_off = 0;
-	st.out_len = n;
+	st->out_off = 0;
+	st->out_len = n;
 	stream_watch_out(lp, true);
 }
 
@@ -374,13 +388,14 @@ static int stream_txq_add(struct stream_txq *q, int k, int niov,
 static int stream_txq_send(struct loop *lp, struct stream_txq *q, int k,
 			   int niov)
 {
+	struct stream *st = link_priv(lp);
 	struct msghdr mh = { .msg_iov = q->iov, .msg_iovlen = niov };
 	ssize_t r;
 	size_t sent;
 	int i;
 
 	do {
-		r = sendmsg(st.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		r = sendmsg(st->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
@@ -398,10 +413,11 @@ static int stream_txq_send(struct loop *lp, struct stream_txq *q, int k,
 static int stream_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
 		     int n)
 {
+	struct stream *st = link_priv(lp);
 	static struct stream_txq q;
 	int i = 0, done = 0, rc;
 
-	if (st.fd < 0)
+	if (st->fd < 0)
 		return 0;
 	rc = stream_out_flush(lp);
 	if (rc) {
@@ -409,13 +425,14 @@ static int stream_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
 			stream_reset(lp, strerror(-rc));
 			return 0;
 		}
-		st.tx_dropped += (uint64_t)n;
+		st->tx_dropped += (uint64_t)n;
 		debug_rl("QEMU stream: peer not reading, %d frames dropped "
-			 "(%llu in all)", n, (unsigned long long)st.tx_dropped);
+			 "(%llu in all)", n,
+			 (unsigned long long)st->tx_dropped);
 		return 0;
 	}
 
-	while (st.fd >= 0 && i < n) {
+	while (st->fd >= 0 && i < n) {
 		int k = 0, niov = 0, first = i, r;
 
 		for (; i < n && niov + STREAM_TX_IOV <= STREAM_IOV_MAX; i++) {
@@ -441,8 +458,8 @@ static int stream_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
 			break;
 		}
 		done += r;
-		if (r < k || (st.out_len && i < n)) {
-			st.tx_dropped += (uint64_t)(n - first - r);
+		if (r < k || (st->out_len && i < n)) {
+			st->tx_dropped += (uint64_t)(n - first - r);
 			debug_rl("QEMU stream: socket full, %d frames dropped",
 				 n - first - r);
 			break;
@@ -460,13 +477,14 @@ static const struct link_ops stream_ops = {
 /* Stop (or resume) polling the listener: out of fds, accept() can't work */
 static void stream_listen_pause(struct loop *lp, bool pause)
 {
-	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st.listen_fd, 0);
+	struct stream *st = link_priv(lp);
+	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st->listen_fd, 0);
 
-	if (st.listen_fd < 0 || pause == st.listen_paused)
+	if (st->listen_fd < 0 || pause == st->listen_paused)
 		return;
-	if (loop_mod(lp, st.listen_fd, pause ? 0 : EPOLLIN, ref))
+	if (loop_mod(lp, st->listen_fd, pause ? 0 : EPOLLIN, ref))
 		return;
-	st.listen_paused = pause;
+	st->listen_paused = pause;
 }
 
 /* Periodic: a paused listener tries again */
@@ -479,6 +497,7 @@ static void stream_listen_timer(struct loop *lp)
 static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 				  uint32_t events)
 {
+	struct stream *st = link_priv(lp);
 	int fd, rc;
 
 	(void)events;
@@ -486,17 +505,17 @@ static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM) {
-			warn_rl("accept on %s: %s, pausing", st.path,
+			warn_rl("accept on %s: %s, pausing", st->path,
 				strerror(errno));
 			stream_listen_pause(lp, true);
 		} else if (errno != EAGAIN && errno != EINTR) {
-			warn_rl("accept on %s: %s", st.path, strerror(errno));
+			warn_rl("accept on %s: %s", st->path, strerror(errno));
 		}
 		return;
 	}
-	if (st.fd >= 0) {
+	if (st->fd >= 0) {
 		info_rl("another QEMU client on %s, one is connected: "
-			"closing it", st.path);
+			"closing it", st->path);
 		close(fd);
 		return;
 	}
@@ -506,12 +525,12 @@ static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 			      ep_ref_make(EP_TAP, fd, 0));
 	if (rc) {
 		warn_rl("cannot use QEMU client: %s", strerror(-rc));
-		st.fd = -1;
+		st->fd = -1;
 		link_set(lp, &stream_ops, -1);
 		close(fd);
 		return;
 	}
-	info_rl("QEMU client connected on %s", st.path);
+	info_rl("QEMU client connected on %s", st->path);
 }
 
 /*
@@ -552,45 +571,46 @@ static int stream_bind(const char *path)
 /* Listen on -s PATH, or on the first free default path */
 static void stream_listen(struct loop *lp, const struct conf *c)
 {
+	struct stream *st = link_priv(lp);
 	static bool timer_on;
 	int fd = -EADDRINUSE, i;
 
 	if (c->link.sock_path[0]) {
-		snprintf(st.path, sizeof(st.path), "%s", c->link.sock_path);
-		fd = stream_bind(st.path);
+		snprintf(st->path, sizeof(st->path), "%s", c->link.sock_path);
+		fd = stream_bind(st->path);
 		if (fd == -EADDRINUSE)
 			die("socket path %s is in use by a running server: "
-			    "stop it or choose another with -s", st.path);
+			    "stop it or choose another with -s", st->path);
 		if (fd < 0)
 			die("cannot listen on %s: %s (choose a writable path "
-			    "with -s)", st.path, strerror(-fd));
+			    "with -s)", st->path, strerror(-fd));
 	} else {
 		for (i = 1; i <= STREAM_PATH_TRIES && fd < 0; i++) {
-			snprintf(st.path, sizeof(st.path),
+			snprintf(st->path, sizeof(st->path),
 				 "/tmp/passt_%d.socket", i);
-			fd = stream_bind(st.path);
+			fd = stream_bind(st->path);
 		}
 		if (fd < 0)
 			die("no free socket path /tmp/passt_1..%d.socket: %s "
 			    "(give one with -s)", STREAM_PATH_TRIES,
 			    strerror(-fd));
 	}
-	st.listen_fd = fd;
-	st.listen_paused = false;
+	st->listen_fd = fd;
+	st->listen_paused = false;
 
 	loop_handler_set(lp, EP_TAP_LISTEN, stream_listen_handler);
 	if (loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
-		die_perror("cannot watch %s", st.path);
+		die_perror("cannot watch %s", st->path);
 	if (!timer_on) {
 		loop_timer_add(lp, stream_listen_timer, STREAM_RETRY_MS);
 		timer_on = true;
 	}
 
-	info("UNIX domain socket bound at %s", st.path);
+	info("UNIX domain socket bound at %s", st->path);
 	info("You can now start QEMU (>= 7.2):");
 	info("    qemu-system-x86_64 ... -device virtio-net-pci,netdev=s "
 	     "-netdev stream,id=s,server=off,addr.type=unix,addr.path=%s",
-	     st.path);
+	     st->path);
 }
 
 /**
@@ -602,14 +622,21 @@ static void stream_listen(struct loop *lp, const struct conf *c)
  */
 void link_stream_open(struct loop *lp, const struct conf *c)
 {
-	st.one_off = c->link.one_off || c->link.fd >= 0;
-	st.gone = false;
-	if (st.kick_fd < 0) {
-		st.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (st.kick_fd < 0)
+	struct stream *st = link_ops(lp) == &stream_ops ? link_priv(lp) : NULL;
+
+	if (!st) {	/* opened again (the tests do): the same state */
+		st = loop_alloc(sizeof(*st), "stream back-end");
+		st->listen_fd = st->fd = st->kick_fd = -1;
+		link_priv_set(lp, st);
+	}
+	st->one_off = c->link.one_off || c->link.fd >= 0;
+	st->gone = false;
+	if (st->kick_fd < 0) {
+		st->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (st->kick_fd < 0)
 			die_perror("eventfd");
-		if (loop_add(lp, st.kick_fd, EPOLLIN,
-			     ep_ref_make(EP_TAP, st.kick_fd, 0)))
+		if (loop_add(lp, st->kick_fd, EPOLLIN,
+			     ep_ref_make(EP_TAP, st->kick_fd, 0)))
 			die_perror("cannot watch the stream eventfd");
 	}
 
@@ -622,7 +649,7 @@ void link_stream_open(struct loop *lp, const struct conf *c)
 		    type != SOCK_STREAM)
 			die("-F %d is not a connected stream socket: pass the "
 			    "QEMU end of a socketpair", c->link.fd);
-		snprintf(st.path, sizeof(st.path), "fd %d", c->link.fd);
+		snprintf(st->path, sizeof(st->path), "fd %d", c->link.fd);
 		rc = stream_attach(lp, c->link.fd);
 		if (rc)
 			die("cannot use -F %d: %s", c->link.fd, strerror(-rc));
@@ -636,7 +663,9 @@ void link_stream_open(struct loop *lp, const struct conf *c)
  *
  * Return: the bound path, "fd N" with -F, "" before link_stream_open()
  */
-const char *link_stream_path(void)
+const char *link_stream_path(const struct loop *lp)
 {
-	return st.path;
+	const struct stream *st = link_priv(lp);
+
+	return st->path;
 }

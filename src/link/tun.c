@@ -26,9 +26,17 @@
 #define TUN_BUF_BYTES	(8 << 20)	/* one batch of frames */
 #define TUN_READ_MAX	(L2_MAX_FRAME + 64)	/* a GSO frame may pass 64 KiB */
 
-static int tun_fd = -1;
-static size_t tun_hdr;		/* virtio_net_hdr bytes before each frame */
-static uint8_t tun_buf[TUN_BUF_BYTES] __attribute__((aligned(4096)));
+/**
+ * struct tun - one queue of the tap, a loop's (link_priv())
+ * @buf:	frames of one batch, read in place (page-aligned)
+ * @fd:		the queue's fd
+ * @hdr:	virtio_net_hdr bytes before each frame
+ */
+struct tun {
+	uint8_t buf[TUN_BUF_BYTES];
+	int fd;
+	size_t hdr;
+};
 
 /* UDP GSO frame (USO offload): datagram payload size, else 0 */
 static uint16_t tun_gso_udp(const uint8_t *p)
@@ -56,12 +64,13 @@ static int tun_csum_ok(const uint8_t *p)
  */
 static int tun_rx(struct loop *lp, struct frame *f, int max)
 {
+	struct tun *t = link_priv(lp);
 	size_t off = 0;
 	int n = 0;
 
-	while (n < max && off + TUN_READ_MAX <= sizeof(tun_buf)) {
-		uint8_t *p = tun_buf + off;
-		ssize_t r = read(tun_fd, p, TUN_READ_MAX);
+	while (n < max && off + TUN_READ_MAX <= sizeof(t->buf)) {
+		uint8_t *p = t->buf + off;
+		ssize_t r = read(t->fd, p, TUN_READ_MAX);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -73,14 +82,14 @@ static int tun_rx(struct loop *lp, struct frame *f, int max)
 		}
 		if (r == 0)
 			return n ? n : -1;
-		if ((size_t)r <= tun_hdr || r == TUN_READ_MAX) {
+		if ((size_t)r <= t->hdr || r == TUN_READ_MAX) {
 			debug_rl("tap: dropping a %zd-byte read", r);
 			continue;
 		}
-		f[n].data = p + tun_hdr;
-		f[n].len = (size_t)r - tun_hdr;
-		f[n].csum_ok = tun_hdr ? tun_csum_ok(p) : 0;
-		f[n].gso_udp = tun_hdr ? tun_gso_udp(p) : 0;
+		f[n].data = p + t->hdr;
+		f[n].len = (size_t)r - t->hdr;
+		f[n].csum_ok = t->hdr ? tun_csum_ok(p) : 0;
+		f[n].gso_udp = t->hdr ? tun_gso_udp(p) : 0;
 		n++;
 		off += ROUND_DOWN((size_t)r + 63, 64);
 	}
@@ -90,11 +99,12 @@ static int tun_rx(struct loop *lp, struct frame *f, int max)
 static int tun_tx(struct loop *lp, const struct iovec *iov, const int *cnt,
 		  int n)
 {
+	const struct tun *t = link_priv(lp);
 	int i, done = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct iovec *fi = iov + (size_t)i * LINK_IOV_MAX;
-		ssize_t r = writev(tun_fd, fi, cnt[i]);
+		ssize_t r = writev(t->fd, fi, cnt[i]);
 
 		if (r < 0) {
 			if (errno == EINTR) {
@@ -117,14 +127,16 @@ static struct link_ops tun_ops = {
 
 void link_tun_use(struct loop *lp, int fd, bool udp_gso)
 {
+	struct tun *t = loop_alloc(sizeof(*t), "tap queue");
 	struct ifreq ifr;
 
-	tun_fd = fd;
+	t->fd = fd;
 	memset(&ifr, 0, sizeof(ifr));
 	if (!ioctl(fd, TUNGETIFF, &ifr) && (ifr.ifr_flags & IFF_VNET_HDR)) {
-		tun_hdr = sizeof(struct virtio_net_hdr);
-		tun_ops.vnet_hdr = true;
+		t->hdr = sizeof(struct virtio_net_hdr);
+		tun_ops.vnet_hdr = true;	/* the same for every queue */
 		tun_ops.udp_gso = udp_gso;
 	}
+	link_priv_set(lp, t);
 	link_set(lp, &tun_ops, fd);
 }

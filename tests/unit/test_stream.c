@@ -497,7 +497,7 @@ static void test_listen_one_client(void **state)
 	c.link.fd = -1;
 	snprintf(c.link.sock_path, sizeof(c.link.sock_path), "%s", path);
 	link_stream_open(lp, &c);
-	assert_string_equal(link_stream_path(), path);
+	assert_string_equal(link_stream_path(lp), path);
 	link_start(lp);			/* no client yet: nothing to watch */
 
 	a = client(path);
