@@ -121,18 +121,18 @@ int main(int argc, char **argv)
 	conf_print(&conf);
 
 	/* 2. Frame ingress, link services and translators */
-	guest_init(&conf);
-	egress_init(lp, &conf);
-	nat_init(&conf);
-	sock_prepare_init(&conf);
-	ingress_init(lp, &conf);
-	arp_init(&conf);
-	dhcp_init(&conf);
+	guest_init(&conf.ip4, &conf.ip6);
+	egress_init(lp, &conf.link);
+	nat_init(&conf.ip4, &conf.ip6);
+	sock_prepare_init(&conf.ip4, &conf.ip6);
+	ingress_init(lp, &conf.ip4, &conf.ip6);
+	arp_init(&conf.ip4);
+	dhcp_init(&conf.ip4, &conf.link, &conf.svc);
 	dhcpv6_init(&conf);
-	ndp_init(lp, &conf);
-	tcp_init(lp, &conf);
-	udp_init(lp, &conf);
-	icmp_init(lp, &conf);
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
+	tcp_init(lp, &conf.link, &conf.ip6);
+	udp_init(lp, &conf.ip4, &conf.ip6, &conf.svc);
+	icmp_init(lp, &conf.ip6, &conf.svc);
 	ingress_register(lp, INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
 	ingress_register(lp, INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
 	ingress_register(lp, INGRESS_ICMP,

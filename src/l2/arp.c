@@ -35,9 +35,9 @@
 
 static bool arp_enabled;
 
-void arp_init(const struct conf *c)
+void arp_init(const struct conf_ip4 *ip4)
 {
-	arp_enabled = c->ip4.enabled;
+	arp_enabled = ip4->enabled;
 }
 
 /* Is the request one to answer? Checked: it is a valid request. */

@@ -9,7 +9,7 @@
 #include "conf/conf.h"
 #include "loop.h"
 
-void arp_init(const struct conf *c);
+void arp_init(const struct conf_ip4 *ip4);
 /* arp_from_tap() - an ARP frame (Ethernet header onward, @len checked >= 14) */
 void arp_from_tap(struct loop *lp, const uint8_t *frame, size_t len);
 

@@ -239,17 +239,19 @@ static int opt_set_fqdn(const char *fqdn)
 
 /**
  * dhcp_init() - encode the options we hand out, from the configuration
- * @c:		configuration, kept: read-only after start-up
+ * @ip4:	addresses to lease, kept: read-only after start-up
+ * @link:	the MTU to hand out
+ * @svc:	which options, DNS, host name and search list
  */
-void dhcp_init(const struct conf *c)
+void dhcp_init(const struct conf_ip4 *ip4, const struct conf_link *link,
+	       const struct conf_svc *svc)
 {
-	const struct conf_ip4 *ip4 = &c->ip4;
 	struct in_addr mask;
 	int rc = 0;
 
 	memset(&dh, 0, sizeof(dh));
-	dh.ip4 = &c->ip4;
-	dh.ready = c->svc.dhcp && ip4->enabled &&
+	dh.ip4 = ip4;
+	dh.ready = svc->dhcp && ip4->enabled &&
 		   ip4->addr.s_addr != INADDR_ANY;
 	if (!dh.ready)
 		return;
@@ -262,25 +264,25 @@ void dhcp_init(const struct conf *c)
 		if (!gw_on_link(ip4))
 			rc |= opt_set_routes(ip4->gw);
 	}
-	if (c->svc.dhcp_dns && ip4->dns_n > 0)
+	if (svc->dhcp_dns && ip4->dns_n > 0)
 		rc |= opt_set(OPT_DNS, ip4->dns,
 			      sizeof(ip4->dns[0]) *
 			      (size_t)MIN(ip4->dns_n, CONF_MAXNS));
-	if (c->svc.hostname[0])
-		rc |= opt_set(OPT_HOSTNAME, c->svc.hostname,
-			      strlen(c->svc.hostname));
-	if (c->svc.dhcp_search)
-		rc |= opt_set_search(&c->svc);
-	if (c->link.mtu) {
+	if (svc->hostname[0])
+		rc |= opt_set(OPT_HOSTNAME, svc->hostname,
+			      strlen(svc->hostname));
+	if (svc->dhcp_search)
+		rc |= opt_set_search(svc);
+	if (link->mtu) {
 		uint8_t m[2];
 
-		wr16(m, (uint16_t)MIN(c->link.mtu, 65535U));
+		wr16(m, (uint16_t)MIN(link->mtu, 65535U));
 		rc |= opt_set(OPT_MTU, m, sizeof(m));
 	}
 	rc |= opt_set_u32(OPT_LEASE, 0xffffffff);	/* infinite */
 	rc |= opt_set_addr(OPT_SERVER_ID, ip4->our_addr);
-	if (c->svc.fqdn[0])
-		rc |= opt_set_fqdn(c->svc.fqdn);
+	if (svc->fqdn[0])
+		rc |= opt_set_fqdn(svc->fqdn);
 	if (rc)
 		warn("DHCP: too many options, some are left out");
 }

@@ -15,7 +15,8 @@
 #define DHCP_CLIENT_PORT	68
 
 /* dhcp_init() - precompute the options we hand out, from @c (kept) */
-void dhcp_init(const struct conf *c);
+void dhcp_init(const struct conf_ip4 *ip4, const struct conf_link *link,
+	       const struct conf_svc *svc);
 
 /*
  * dhcp_from_tap() - a UDP packet from the guest to port 67: answer it

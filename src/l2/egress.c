@@ -36,11 +36,11 @@ struct egress {
 	unsigned gen;
 };
 
-void egress_init(struct loop *lp, const struct conf *c)
+void egress_init(struct loop *lp, const struct conf_link *link)
 {
 	struct egress *eg = loop_alloc(sizeof(*eg), "egress batch");
 
-	memcpy(eg->our_mac, c->link.our_mac, 6);
+	memcpy(eg->our_mac, link->our_mac, 6);
 	loop_free(lp->egress, sizeof(*eg));
 	lp->egress = eg;
 }

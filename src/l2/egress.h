@@ -20,7 +20,7 @@
 #define EGRESS_IOV_USER	(EGRESS_IOV_MAX - 1)	/* producers' maximum: one
 						 * is kept for a link header */
 
-void egress_init(struct loop *lp, const struct conf *c);
+void egress_init(struct loop *lp, const struct conf_link *link);
 
 const uint8_t *egress_our_mac(const struct loop *lp);
 

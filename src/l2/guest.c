@@ -13,13 +13,13 @@ static struct {
 	bool fixed4, fixed6;
 } gs;
 
-void guest_init(const struct conf *c)
+void guest_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
 {
 	memcpy(gs.mac, guest_bcast, 6);
-	inany_from_v4(&gs.seen4, c->ip4.addr);
-	inany_from_v6(&gs.seen6, &c->ip6.addr);
-	gs.fixed4 = c->ip4.addr_fixed;
-	gs.fixed6 = c->ip6.addr_fixed;
+	inany_from_v4(&gs.seen4, ip4->addr);
+	inany_from_v6(&gs.seen6, &ip6->addr);
+	gs.fixed4 = ip4->addr_fixed;
+	gs.fixed6 = ip6->addr_fixed;
 }
 
 void guest_mac_set(const uint8_t mac[6])

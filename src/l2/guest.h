@@ -12,7 +12,7 @@
 
 /* guest_init() - first guesses: the configured (host's) addresses, MAC
  * unknown (broadcast); -a pins an address against learning */
-void guest_init(const struct conf *c);
+void guest_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6);
 
 /* guest_mac_set() - the guest's MAC, as its frames' source says */
 void guest_mac_set(const uint8_t mac[6]);

@@ -150,16 +150,17 @@ static void ingress_stats_timer(struct loop *lp)
 	last_total = total;
 }
 
-void ingress_init(struct loop *lp, const struct conf *c)
+void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
+		  const struct conf_ip6 *ip6)
 {
 	struct ingress *in = loop_alloc(sizeof(*in), "ingress state");
 
 	loop_free(lp->ingress, sizeof(*in));
 	lp->ingress = in;
-	in->ip4 = c->ip4.enabled;
-	in->ip6 = c->ip6.enabled;
-	in->dhcp_addr = c->ip4.our_addr;
-	in->dhcp_bcast = conf_ip4_bcast(&c->ip4);
+	in->ip4 = ip4->enabled;
+	in->ip6 = ip6->enabled;
+	in->dhcp_addr = ip4->our_addr;
+	in->dhcp_bcast = conf_ip4_bcast(ip4);
 	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
 }
 

@@ -12,7 +12,8 @@
 #include "link/frame.h"
 #include "loop.h"
 
-void ingress_init(struct loop *lp, const struct conf *c);
+void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
+		  const struct conf_ip6 *ip6);
 
 /*
  * The translators, registered at start-up (by main): @n packets of one

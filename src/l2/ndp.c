@@ -89,46 +89,48 @@ static size_t dns_name_encode(const char *name, uint8_t *out, size_t room)
 	return pos;
 }
 
-static void ndp_dnssl_init(const struct conf *c)
+static void ndp_dnssl_init(const struct conf_svc *svc)
 {
 	size_t len = 0;
 	int i;
 
 	ndp.dnssl_len = 0;
-	if (!c->svc.dhcp_search)
+	if (!svc->dhcp_search)
 		return;
-	for (i = 0; i < c->svc.search_n; i++) {
-		size_t n = dns_name_encode(c->svc.search[i], ndp.dnssl + len,
+	for (i = 0; i < svc->search_n; i++) {
+		size_t n = dns_name_encode(svc->search[i], ndp.dnssl + len,
 					   DNSSL_MAX - len);
 
 		if (!n)
 			warn("search domain \"%s\" not advertised in RAs",
-			     c->svc.search[i]);
+			     svc->search[i]);
 		len += n;
 	}
 	ndp.dnssl_len = len;
 }
 
-void ndp_init(struct loop *lp, const struct conf *c)
+void ndp_init(struct loop *lp, const struct conf_ip6 *ip6,
+	      const struct conf_link *link, const struct conf_ns *ns,
+	      const struct conf_svc *svc)
 {
 	int i;
 
 	memset(&ndp, 0, sizeof(ndp));
-	ndp.ndp = c->ip6.enabled && c->svc.ndp;
-	ndp.ra = ndp.ndp && c->svc.ra && !c->ns.config_net &&
-		 IN6_IS_ADDR_LINKLOCAL(&c->ip6.our_ll);
-	ndp.our_ll = c->ip6.our_ll;
-	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr) &&
-	    !IN6_IS_ADDR_LINKLOCAL(&c->ip6.addr)) {
-		memcpy(&ndp.prefix, &c->ip6.addr, 8);
+	ndp.ndp = ip6->enabled && svc->ndp;
+	ndp.ra = ndp.ndp && svc->ra && !ns->config_net &&
+		 IN6_IS_ADDR_LINKLOCAL(&ip6->our_ll);
+	ndp.our_ll = ip6->our_ll;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&ip6->addr) &&
+	    !IN6_IS_ADDR_LINKLOCAL(&ip6->addr)) {
+		memcpy(&ndp.prefix, &ip6->addr, 8);
 		ndp.prefix_set = true;
 	}
-	ndp.mtu = c->link.mtu;
-	if (c->svc.dhcp_dns) {
-		for (i = 0; i < c->ip6.dns_n && i < CONF_MAXNS; i++)
-			ndp.dns[ndp.dns_n++] = c->ip6.dns[i];
+	ndp.mtu = link->mtu;
+	if (svc->dhcp_dns) {
+		for (i = 0; i < ip6->dns_n && i < CONF_MAXNS; i++)
+			ndp.dns[ndp.dns_n++] = ip6->dns[i];
 	}
-	ndp_dnssl_init(c);
+	ndp_dnssl_init(svc);
 
 	ndp.ra_next = lp->now.tv_sec + 1;
 	if (ndp.ra)

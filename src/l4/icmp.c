@@ -392,15 +392,16 @@ void icmp_refuse_to_tap(struct loop *lp, const struct pkt *p)
 			  (size_t)(p->l4 + p->l4_len - ip));
 }
 
-void icmp_init(struct loop *lp, const struct conf *c)
+void icmp_init(struct loop *lp, const struct conf_ip6 *ip6,
+	       const struct conf_svc *svc)
 {
 	struct icmp_loop *ic = loop_alloc(sizeof(*ic), "ICMP state");
-	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
-						  c->ip6.ifname;
+	const char *ifn = ip6->outbound_if[0] ? ip6->outbound_if :
+						  ip6->ifname;
 
 	loop_free(lp->icmp, sizeof(*ic));
 	lp->icmp = ic;
-	ic->enabled = c->svc.icmp;
+	ic->enabled = svc->icmp;
 	ic->perm_warned = false;
 	ic->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
 	ic->pool = (struct txpool)TXPOOL_INIT(ic->poolbuf);

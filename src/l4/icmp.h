@@ -10,7 +10,8 @@
 #include "l2/pkt.h"
 #include "loop.h"
 
-void icmp_init(struct loop *lp, const struct conf *c);
+void icmp_init(struct loop *lp, const struct conf_ip6 *ip6,
+	       const struct conf_svc *svc);
 /* icmp_from_tap() - an ICMP or ICMPv6 packet that is not NDP */
 void icmp_from_tap(struct loop *lp, const struct pkt *p, int n);
 

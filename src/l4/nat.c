@@ -17,27 +17,27 @@ static struct {
 
 static union inany lo4, lo6;
 
-void nat_init(const struct conf *c)
+void nat_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
 {
 	struct in_addr l4 = { htonl(INADDR_LOOPBACK) };
 
 	inany_from_v4(&lo4, l4);
 	inany_from_v6(&lo6, &in6addr_loopback);
 
-	nat.v4 = c->ip4.enabled;
-	nat.v6 = c->ip6.enabled;
-	inany_from_v4(&nat.map_host_lo4, c->ip4.map_host_lo);
-	inany_from_v6(&nat.map_host_lo6, &c->ip6.map_host_lo);
-	inany_from_v4(&nat.map_guest4, c->ip4.map_guest);
-	inany_from_v6(&nat.map_guest6, &c->ip6.map_guest);
-	inany_from_v4(&nat.host4, c->ip4.addr);
-	inany_from_v6(&nat.host6, &c->ip6.addr);
-	inany_from_v4(&nat.dns_match4, c->ip4.dns_match);
-	inany_from_v6(&nat.dns_match6, &c->ip6.dns_match);
-	inany_from_v4(&nat.dns_host4, c->ip4.dns_host);
-	inany_from_v6(&nat.dns_host6, &c->ip6.dns_host);
-	inany_from_v4(&nat.our4, c->ip4.our_addr);
-	inany_from_v6(&nat.our6, &c->ip6.our_ll);
+	nat.v4 = ip4->enabled;
+	nat.v6 = ip6->enabled;
+	inany_from_v4(&nat.map_host_lo4, ip4->map_host_lo);
+	inany_from_v6(&nat.map_host_lo6, &ip6->map_host_lo);
+	inany_from_v4(&nat.map_guest4, ip4->map_guest);
+	inany_from_v6(&nat.map_guest6, &ip6->map_guest);
+	inany_from_v4(&nat.host4, ip4->addr);
+	inany_from_v6(&nat.host6, &ip6->addr);
+	inany_from_v4(&nat.dns_match4, ip4->dns_match);
+	inany_from_v6(&nat.dns_match6, &ip6->dns_match);
+	inany_from_v4(&nat.dns_host4, ip4->dns_host);
+	inany_from_v6(&nat.dns_host6, &ip6->dns_host);
+	inany_from_v4(&nat.our4, ip4->our_addr);
+	inany_from_v6(&nat.our6, &ip6->our_ll);
 }
 
 bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,

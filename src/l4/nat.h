@@ -9,7 +9,7 @@
 #include "conf/conf.h"
 #include "lib/inany.h"
 
-void nat_init(const struct conf *c);
+void nat_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6);
 
 /*
  * nat_outbound() - where a guest packet to @dst:@port really goes on the

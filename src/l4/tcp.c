@@ -444,12 +444,15 @@ static bool tcp_probe_peek_off(void)
 
 /**
  * tcp_init() - set up the table and timers, register with the loop
- * @c:		configuration
+ * @lp:		the loop
+ * @link:	link MTU
+ * @ip6:	interface for link-local destinations
  *
  * TETHER_TCP_NO_PEEK_OFF in the environment forces the fallback for
  * kernels without SO_PEEK_OFF (for tests).
  */
-void tcp_init(struct loop *lp, const struct conf *c)
+void tcp_init(struct loop *lp, const struct conf_link *link,
+	      const struct conf_ip6 *ip6)
 {
 	struct tcp_loop *tt = loop_alloc(sizeof(*tt), "TCP state");
 
@@ -458,8 +461,8 @@ void tcp_init(struct loop *lp, const struct conf *c)
 	tt->pend_head = TCP_NONE;
 	if (getrandom(tt->secret, sizeof(tt->secret), 0) != sizeof(tt->secret))
 		die_perror("getrandom for TCP sequence numbers");
-	tt->mtu = c->link.mtu;
-	tt->ifindex6 = c->ip6.ifname[0] ? if_nametoindex(c->ip6.ifname) : 0;
+	tt->mtu = link->mtu;
+	tt->ifindex6 = ip6->ifname[0] ? if_nametoindex(ip6->ifname) : 0;
 	tt->peek_off = tcp_probe_peek_off() &&
 		       !getenv("TETHER_TCP_NO_PEEK_OFF");
 	debug("tcp: %s", tt->peek_off ? "SO_PEEK_OFF supported" :

@@ -11,7 +11,8 @@
 
 /* tcp_init() - tables, socket pools; registers EP_TCP / EP_TCP_TIMER
  * handlers and its post-batch and timer hooks with the loop */
-void tcp_init(struct loop *lp, const struct conf *c);
+void tcp_init(struct loop *lp, const struct conf_link *link,
+	      const struct conf_ip6 *ip6);
 
 /*
  * tcp_from_tap() - @n segments of one connection (same addresses and

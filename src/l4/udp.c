@@ -748,18 +748,19 @@ static void udp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	flow_touch(lp, &b->f);
 }
 
-void udp_init(struct loop *lp, const struct conf *c)
+void udp_init(struct loop *lp, const struct conf_ip4 *ip4,
+	      const struct conf_ip6 *ip6, const struct conf_svc *svc)
 {
 	struct udp_loop *ud = loop_alloc(sizeof(*ud), "UDP state");
-	const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
-						  c->ip6.ifname;
+	const char *ifn = ip6->outbound_if[0] ? ip6->outbound_if :
+						  ip6->ifname;
 
 	loop_free(lp->udp, sizeof(*ud));
 	lp->udp = ud;
-	ud->enabled = c->svc.udp;
+	ud->enabled = svc->udp;
 	ud->gso = !getenv("TETHER_UDP_NO_GSO");
 	ud->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;
-	ud->bcast4 = conf_ip4_bcast(&c->ip4);
+	ud->bcast4 = conf_ip4_bcast(ip4);
 	ud->rx.used = 0;
 	if (ud->enabled)
 		debug("udp: up to %d guest bindings, each on a host port "

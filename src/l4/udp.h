@@ -11,7 +11,8 @@
 
 #define UDP_RCVBUF	(4 << 20)	/* asked for; the kernel caps at rmem_max */
 
-void udp_init(struct loop *lp, const struct conf *c);
+void udp_init(struct loop *lp, const struct conf_ip4 *ip4,
+	      const struct conf_ip6 *ip6, const struct conf_svc *svc);
 void udp_sock_rcvbuf(int fd);
 /* udp_from_tap() - @n datagrams of one flow from the guest, in order */
 void udp_from_tap(struct loop *lp, const struct pkt *p, int n);

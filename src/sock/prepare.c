@@ -13,12 +13,12 @@ static struct {
 	char if4[IFNAMSIZ], if6[IFNAMSIZ];
 } ob;
 
-void sock_prepare_init(const struct conf *c)
+void sock_prepare_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
 {
-	inany_from_v4(&ob.addr4, c->ip4.outbound);
-	inany_from_v6(&ob.addr6, &c->ip6.outbound);
-	memcpy(ob.if4, c->ip4.outbound_if, IFNAMSIZ);
-	memcpy(ob.if6, c->ip6.outbound_if, IFNAMSIZ);
+	inany_from_v4(&ob.addr4, ip4->outbound);
+	inany_from_v6(&ob.addr6, &ip6->outbound);
+	memcpy(ob.if4, ip4->outbound_if, IFNAMSIZ);
+	memcpy(ob.if6, ip6->outbound_if, IFNAMSIZ);
 }
 
 int sock_prepare(int fd, int af, uint16_t port)

@@ -9,7 +9,7 @@
 #include "conf/conf.h"
 
 /* sock_prepare_init() - keep what sock_prepare() needs of @c */
-void sock_prepare_init(const struct conf *c);
+void sock_prepare_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6);
 
 /*
  * sock_prepare() - SO_BINDTODEVICE to --outbound-if4/6 if set, then bind

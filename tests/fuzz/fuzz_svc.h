@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	strcpy(fz_conf.svc.hostname, "guest");
 	strcpy(fz_conf.svc.fqdn, "guest.example.org");
 	t_start(&fz_conf, false);
-	dhcp_init(&fz_conf);
+	dhcp_init(&fz_conf.ip4, &fz_conf.link, &fz_conf.svc);
 	dhcpv6_init(&fz_conf);
 	return 0;
 }

@@ -243,17 +243,17 @@ static inline void t_start(const struct conf *c, bool with_loop)
 			loop_timer_add(lp, t_stop_timer, 5);
 		}
 	}
-	guest_init(c);
-	egress_init(lp, c);
-	nat_init(c);
-	sock_prepare_init(c);
-	ingress_init(lp, c);
-	arp_init(c);
-	ndp_init(lp, c);
+	guest_init(&c->ip4, &c->ip6);
+	egress_init(lp, &c->link);
+	nat_init(&c->ip4, &c->ip6);
+	sock_prepare_init(&c->ip4, &c->ip6);
+	ingress_init(lp, &c->ip4, &c->ip6);
+	arp_init(&c->ip4);
+	ndp_init(lp, &c->ip6, &c->link, &c->ns, &c->svc);
 	if (!once) {
-		tcp_init(lp, c);
-		udp_init(lp, c);
-		icmp_init(lp, c);
+		tcp_init(lp, &c->link, &c->ip6);
+		udp_init(lp, &c->ip4, &c->ip6, &c->svc);
+		icmp_init(lp, &c->ip6, &c->svc);
 	}
 	t_register(c);
 	link_wire(lp, ingress_batch, guest_forget);

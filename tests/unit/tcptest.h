@@ -62,11 +62,11 @@ static inline void tt_start(const struct conf *c, const struct link_ops *ops)
 	loop_init(lp);
 	flow_init(lp);
 	link_init(lp);
-	guest_init(c);
-	egress_init(lp, c);
-	nat_init(c);
-	sock_prepare_init(c);
-	tcp_init(lp, c);
+	guest_init(&c->ip4, &c->ip6);
+	egress_init(lp, &c->link);
+	nat_init(&c->ip4, &c->ip6);
+	sock_prepare_init(&c->ip4, &c->ip6);
+	tcp_init(lp, &c->link, &c->ip6);
 	link_set(lp, ops, -1);
 	loop_post_add(lp, tt_flush_hook);
 	loop_timer_add(lp, tt_stop_hook, 0);

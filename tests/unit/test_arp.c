@@ -101,12 +101,12 @@ static void test_disabled(void **state)
 
 	(void)state;
 	c.ip4.enabled = false;
-	arp_init(&c);
+	arp_init(&c.ip4);
 	arp_req(T_GUEST4, T_GW4, 1);
 	t_cap_reset();
 	arp_from_tap(lp, req, 42);
 	assert_int_equal(t_flush(), 0);
-	arp_init(&conf);
+	arp_init(&conf.ip4);
 }
 
 int main(void)

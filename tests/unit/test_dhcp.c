@@ -46,10 +46,10 @@ static int setup(void **state)
 {
 	(void)state;
 	conf_default();
-	egress_init(lp, &c);
+	egress_init(lp, &c.link);
 	link_init(lp);
 	link_set(lp, &t_link, -1);
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	t_ncap = 0;
 	return 0;
 }
@@ -428,7 +428,7 @@ static void test_max_size(void **state)
 			 "%02d.a-rather-long-label-for-a-search-domain-xxxxxx."
 			 "another-rather-long-label-yyyyyyyyyyyyyy.example", i);
 	c.svc.search_n = CONF_SEARCH_MAX;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 
 	rq_start(1, 13, true);
 	assert_true(rq_send());
@@ -468,7 +468,7 @@ static void test_classless_route(void **state)
 	(void)state;
 	inet_pton(AF_INET, "203.0.113.1", &c.ip4.gw);
 	c.ip4.our_addr = c.ip4.gw;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	rq_start(1, 16, true);
 	assert_true(rq_send());
 	assert_int_equal(flush_one(), 1);
@@ -486,7 +486,7 @@ static void test_disabled_and_no_dns(void **state)
 	c.svc.dhcp_search = false;
 	c.link.mtu = 0;
 	c.svc.hostname[0] = c.svc.fqdn[0] = '\0';
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	rq_start(1, 17, true);
 	assert_true(rq_send());
 	assert_int_equal(flush_one(), 1);
@@ -498,14 +498,14 @@ static void test_disabled_and_no_dns(void **state)
 	assert_null(rp_opt(81, NULL));
 
 	c.svc.dhcp = false;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	rq_start(1, 18, true);
 	assert_false(rq_send());
 	assert_int_equal(flush_one(), 0);
 
 	c.svc.dhcp = true;
 	c.ip4.enabled = false;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	rq_start(1, 18, true);
 	assert_false(rq_send());
 }

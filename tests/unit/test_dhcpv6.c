@@ -42,7 +42,7 @@ static int setup(void **state)
 	strcpy(c.svc.search[0], "example.org");
 	c.svc.search_n = 1;
 	strcpy(c.svc.fqdn, "vm.example.org");
-	egress_init(lp, &c);
+	egress_init(lp, &c.link);
 	link_init(lp);
 	link_set(lp, &t_link, -1);
 	dhcpv6_init(&c);

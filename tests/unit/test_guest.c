@@ -45,7 +45,7 @@ static int setup(void **state)
 	memset(&conf, 0, sizeof(conf));
 	inet_pton(AF_INET, "192.0.2.2", &conf.ip4.addr);
 	inet_pton(AF_INET6, "2001:db8::2", &conf.ip6.addr);
-	guest_init(&conf);
+	guest_init(&conf.ip4, &conf.ip6);
 	return 0;
 }
 
@@ -92,7 +92,7 @@ static void test_fixed(void **state)
 
 	(void)state;
 	conf.ip4.addr_fixed = conf.ip6.addr_fixed = true;
-	guest_init(&conf);
+	guest_init(&conf.ip4, &conf.ip6);
 	a = any("192.0.2.77");
 	guest_addr_seen(&a);
 	a = any("2001:db8::77");

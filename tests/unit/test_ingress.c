@@ -452,7 +452,7 @@ static void test_disabled(void **state)
 
 	(void)state;
 	c.svc.udp = c.svc.tcp = c.svc.icmp = false;
-	ingress_init(lp, &c);
+	ingress_init(lp, &c.ip4, &c.ip6);
 	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_SVC_OFF);
 	expect(tcp_seg(T_GUEST4, T_REMOTE4, 20, 5), IN_DROP_SVC_OFF);
@@ -460,7 +460,7 @@ static void test_disabled(void **state)
 
 	c = conf;
 	c.ip4.enabled = false;
-	ingress_init(lp, &c);
+	ingress_init(lp, &c.ip4, &c.ip6);
 	t_register(&c);
 	expect(udp4(T_GUEST4, T_REMOTE4, 9), IN_DROP_FAMILY_OFF);
 	memset(buf + 12, 0, 50);
@@ -468,9 +468,9 @@ static void test_disabled(void **state)
 	expect(60, IN_DROP_FAMILY_OFF);
 	expect(udp6(T_GUEST6, T_REMOTE6, 9), to_udp);
 	c.ip6.enabled = false;
-	ingress_init(lp, &c);
+	ingress_init(lp, &c.ip4, &c.ip6);
 	expect(udp6(T_GUEST6, T_REMOTE6, 9), IN_DROP_FAMILY_OFF);
-	ingress_init(lp, &conf);
+	ingress_init(lp, &conf.ip4, &conf.ip6);
 	t_register(&conf);
 }
 
@@ -670,15 +670,15 @@ static void test_dhcp_dispatch(void **state)
 	len = t_build(buf, &t);
 
 	c.svc.dhcp = true;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	t_cap_reset();
 	expect(len, IN_TO_DHCP);
 	assert_int_equal(t_flush(), 1);			/* an offer */
 	c.svc.dhcp = false;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 	expect(len, IN_DROP_DHCP);
 	c.svc.dhcp = true;
-	dhcp_init(&c);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 }
 
 /* Port 67 of another address is a real server or relay: ordinary UDP;

@@ -219,17 +219,17 @@ static void test_rs_ra(void **state)
 			 IN_DROP_NDP);
 
 	c.ns.config_net = true;				/* RA off */
-	ndp_init(lp, &c);
+	ndp_init(lp, &c.ip6, &c.link, &c.ns, &c.svc);
 	assert_int_equal(outcome(nd("fe80::2", "ff02::2", 133, 255, body, 8)),
 			 IN_TO_NDP);
 	assert_int_equal(t_ncap, 0);
 	c = conf;
 	c.svc.ndp = false;				/* NDP off */
-	ndp_init(lp, &c);
+	ndp_init(lp, &c.ip6, &c.link, &c.ns, &c.svc);
 	assert_int_equal(outcome(ns("fe80::2", T_GW6, 255, NULL, 0)),
 			 IN_DROP_NDP);
 	assert_int_equal(t_ncap, 0);
-	ndp_init(lp, &conf);
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
 }
 
 /* Unsolicited RAs: 3 initial ones 16 s apart, then every 200..600 s */
@@ -240,7 +240,7 @@ static void test_ra_periodic(void **state)
 	int i;
 
 	(void)state;
-	ndp_init(lp, &conf);
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
 	for (i = 0; i < 4; i++) {
 		t_cap_reset();
 		lp->now = t;
@@ -261,13 +261,13 @@ static void test_ra_periodic(void **state)
 	assert_int_equal(t_flush(), 1);
 
 	c.ns.config_net = true;			/* RA off: none sent */
-	ndp_init(lp, &c);
+	ndp_init(lp, &c.ip6, &c.link, &c.ns, &c.svc);
 	t_cap_reset();
 	t.tv_sec += 1000;
 	lp->now = t;
 	ndp_timer(lp);
 	assert_int_equal(t_flush(), 0);
-	ndp_init(lp, &conf);
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
 }
 
 static void test_other_nd(void **state)

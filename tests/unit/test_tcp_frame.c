@@ -317,7 +317,7 @@ static void test_frame_hdr(void **state)
 	size_t i, n, on;
 
 	(void)state;
-	egress_init(lp, &zero);
+	egress_init(lp, &zero.link);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 3);
 
