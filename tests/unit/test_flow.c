@@ -5,10 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tloop.h"
+#include "conf/conf.h"
 #include "flow/flow.h"
+#include "l2/egress.h"
 #include "loop.h"
 
 /* A kind as a translator would make it: head, then its own state */
@@ -203,6 +206,45 @@ static void test_foreach(void **state)
 	assert_string_equal(flow_kind_name(200), "?");
 }
 
+/* Two loops, two of everything per loop: flows, their index, their
+ * counters and the egress batch of one are not the other's */
+static void test_two_loops(void **state)
+{
+	static const struct conf zero;
+	struct loop l2, *lp2 = &l2;
+	struct t_rec *a, *b;
+	uint8_t frame[64] = { 0 };
+
+	(void)state;
+	loop_init(lp2);
+	lp2->now = t0;
+	flow_init(lp2);
+	flow_kind_register(lp2, FLOW_TCP, &t_tcp_ops);
+	egress_init(lp, &zero.link);
+	egress_init(lp2, &zero.link);
+
+	a = flow_alloc(lp, FLOW_TCP);
+	b = flow_alloc(lp2, FLOW_TCP);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(flow_idx(&a->f), flow_idx(&b->f));  /* own slots */
+	t_key(&a->f, IPPROTO_TCP, 1234);
+	b->f.key = a->f.key;
+	assert_int_equal(flow_hash_insert(lp, &a->f), 0);
+	assert_null(flow_lookup(lp2, &a->f.key));
+	assert_int_equal(flow_hash_insert(lp2, &b->f), 0);	/* no clash */
+	assert_ptr_equal(flow_lookup(lp2, &a->f.key), &b->f);
+	assert_ptr_equal(flow_lookup(lp, &a->f.key), &a->f);
+	flow_close(lp, &a->f);
+	assert_int_equal(flow_stats(lp, FLOW_TCP)->live, 0);
+	assert_int_equal(flow_stats(lp2, FLOW_TCP)->live, 1);
+	assert_ptr_equal(flow_lookup(lp2, &b->f.key), &b->f);
+
+	assert_int_equal(egress_queue_copy(lp, frame, sizeof(frame)), 0);
+	assert_int_equal(egress_room(lp), EGRESS_FRAMES - 1);
+	assert_int_equal(egress_room(lp2), EGRESS_FRAMES);
+	close(lp2->epfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup(test_index, setup),
 		cmocka_unit_test_setup(test_idle_oldest, setup),
 		cmocka_unit_test_setup(test_foreach, setup),
+		cmocka_unit_test_setup(test_two_loops, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
