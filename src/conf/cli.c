@@ -710,8 +710,10 @@ static void finish(struct conf *c, const struct args *a)
 		c->proc.foreground = true;	/* the command needs a tty */
 	else
 		c->proc.foreground = a->foreground;
-	/* Before daemonizing, stderr still reaches whoever started us */
-	c->log.to_stderr = c->proc.foreground || !c->log.file;
+	/* Before daemonizing, stderr still reaches whoever started us; with
+	 * a log file, only that, as pasta does, unless -f asks for both */
+	c->log.to_stderr = !c->log.file || a->foreground;
+	c->log.version = conf_version_str();
 	c->log.to_syslog = !c->proc.foreground && !c->log.file;
 
 	for (k = 0; k < FWD_KIND_NUM_; k++) {

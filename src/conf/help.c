@@ -9,6 +9,11 @@
 #define TETHER_VERSION "unknown"
 #endif
 
+const char *conf_version_str(void)
+{
+	return TETHER_VERSION;
+}
+
 static const char usage_common[] =
 "  -d, --debug              Be verbose\n"
 "      --trace              Be extra verbose (per packet), implies --debug\n"

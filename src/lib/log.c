@@ -20,6 +20,7 @@ static struct {
 	int fd;
 	size_t size_max;
 	size_t size;
+	size_t hdr_len;
 	const char *ident;
 } lg = { .level = LOG_LVL_INFO, .to_stderr = true, .fd = -1,
 	 .ident = "tether" };
@@ -45,12 +46,23 @@ void log_setup(const struct log_conf *lc)
 	if (lc->ident)
 		lg.ident = lc->ident;
 	if (lc->file) {
-		lg.fd = open(lc->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		char hdr[LOG_HDR_MAX];
+		int n;
+
+		lg.fd = open(lc->file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0600);
 		if (lg.fd < 0)
 			die_perror("cannot open log file %s", lc->file);
-		lg.size_max = lc->file_size ? lc->file_size : 1 << 20;
-		lg.size = (size_t)lseek(lg.fd, 0, SEEK_END);
+		lg.size_max = lc->file_size ? lc->file_size : LOG_SIZE_DEFAULT;
+		n = snprintf(hdr, sizeof(hdr), "%s %s: %s (%d)\n", lg.ident,
+			     lc->version ? lc->version : "", lc->file,
+			     (int)getpid());
+		lg.hdr_len = MIN((size_t)MAX(n, 0), sizeof(hdr) - 1);
+		if (lg.hdr_len && hdr[lg.hdr_len - 1] != '\n')
+			hdr[lg.hdr_len - 1] = '\n';
+		if (write(lg.fd, hdr, lg.hdr_len) != (ssize_t)lg.hdr_len)
+			die_perror("cannot write log file %s", lc->file);
+		lg.size = lg.hdr_len;
 	}
 	if (lg.to_syslog)
 		openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -84,14 +96,61 @@ bool log_enabled(enum log_level lvl)
 	return lvl <= lg.level;
 }
 
-/* Keep the file under its cap: drop it and start again when full. */
+/*
+ * log_file_cut() - make room: keep the header, a line saying what was cut,
+ * and the newest lines, about half the cap, moved up in place (pread and
+ * pwrite through a small buffer: this works on any file system, tmpfs
+ * too). Return: false if the file couldn't be cut (it is then emptied
+ * down to the header).
+ */
+static bool log_file_cut(void)
+{
+	static char buf[LOG_CUT_BUF];
+	size_t keep = lg.size_max / 2, src, dst, end = lg.size;
+	char mark[96];
+	ssize_t r;
+	int m;
+
+	if (end <= lg.hdr_len + keep)
+		return true;
+	src = end - keep;
+	/* start at a line: the first one that begins at or after @src */
+	r = pread(lg.fd, buf, sizeof(buf), (off_t)src);
+	if (r > 0) {
+		char *nl = memchr(buf, '\n', (size_t)r);
+
+		if (nl)
+			src += (size_t)(nl - buf) + 1;
+	}
+	m = snprintf(mark, sizeof(mark), "(log cut: %zu bytes dropped)\n",
+		     src - lg.hdr_len);
+	dst = lg.hdr_len;
+	if (m <= 0 || pwrite(lg.fd, mark, (size_t)m, (off_t)dst) != m)
+		goto fail;
+	dst += (size_t)m;
+	while (src < end) {
+		r = pread(lg.fd, buf, MIN(sizeof(buf), end - src), (off_t)src);
+		if (r <= 0 || pwrite(lg.fd, buf, (size_t)r, (off_t)dst) != r)
+			goto fail;
+		src += (size_t)r;
+		dst += (size_t)r;
+	}
+	if (ftruncate(lg.fd, (off_t)dst))
+		goto fail;
+	lg.size = dst;
+	return true;
+fail:
+	if (!ftruncate(lg.fd, (off_t)lg.hdr_len))
+		lg.size = lg.hdr_len;
+	return false;
+}
+
+/* Append at the end (the fd is not O_APPEND: log_file_cut() rewrites) */
 static void log_file_write(const char *buf, size_t len)
 {
-	if (lg.size + len > lg.size_max) {
-		if (ftruncate(lg.fd, 0) == 0)
-			lg.size = 0;
-	}
-	if (write(lg.fd, buf, len) > 0)
+	if (lg.size + len > lg.size_max)
+		log_file_cut();
+	if (pwrite(lg.fd, buf, len, (off_t)lg.size) > 0)
 		lg.size += len;
 }
 

@@ -22,7 +22,9 @@ enum log_level {
  * struct log_conf - where and how much to log
  * @level:	highest level printed
  * @file:	log file path, NULL for none
- * @file_size:	cap for @file in bytes (oldest half dropped when reached)
+ * @file_size:	cap for @file in bytes: when reached, the oldest lines
+ *		are dropped down to about half of it, the header kept
+ * @version:	for @file's first line, "IDENT VERSION: FILE (PID)"
  * @to_stderr:	print to standard error (foreground runs)
  * @to_syslog:	send to syslog (daemon without a log file)
  * @ident:	program name for messages
@@ -31,10 +33,15 @@ struct log_conf {
 	enum log_level level;
 	const char *file;
 	size_t file_size;
+	const char *version;
 	bool to_stderr;
 	bool to_syslog;
 	const char *ident;
 };
+
+#define LOG_SIZE_DEFAULT	(1 << 20)	/* --log-size, as pasta's */
+#define LOG_HDR_MAX		(4096 + 64)	/* first line of a log file */
+#define LOG_CUT_BUF		(64 << 10)	/* copy buffer when cutting */
 
 void log_setup(const struct log_conf *lc);
 /* log_detach_prepare() - connect to syslog now if log_stderr_off() will

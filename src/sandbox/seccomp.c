@@ -101,11 +101,14 @@ static const struct sb_call sb_calls[] = {
 	{ "pipe2",	SB_SPLICE, "a pipe for a spliced connection" },
 	{ "lseek",	SB_ALL,	"stdio: a stream's position before its first "
 				"use; rewinding /proc/net files for a scan" },
-	{ "pread64",	SB_AUTO, "reading /proc/net files from the start" },
+	{ "pread64",	SB_AUTO | SB_LOGFILE, "reading /proc/net files from "
+				"the start; the newest log lines, to keep" },
+	{ "pwrite64",	SB_LOGFILE, "log lines at the end of the log file, "
+				"kept ones moved up when it is full" },
 	{ "newfstatat",	SB_NSQUIT_PATH, "is the namespace file still there?" },
 	{ "fstatat64",	SB_NSQUIT_PATH, "newfstatat() on 32-bit" },
 	{ "fstat",	SB_ALL,	"stdio looks at a stream before its first use" },
-	{ "ftruncate",	SB_LOGFILE, "the log file starts again when full" },
+	{ "ftruncate",	SB_LOGFILE, "the log file after its oldest lines are cut" },
 
 	/* What the sanitizers' runtime does when it reports, so a report
 	 * is printed rather than cut short by SIGSYS (not in releases) */

@@ -59,3 +59,26 @@ def test_busy_poll_off_still_runs_the_command(tether_cli):
     res = tether_cli.run(["--busy-poll", "0", "--config-net", "--",
                           "sh", "-c", "exit 7"], timeout=20)
     assert res.rc == 7, res
+
+
+def test_log_file_as_pasta_writes_it(tether_cli, workdir):
+    """-l: the file is truncated at start and begins with pasta's header
+    line "NAME VERSION: PATH (PID)"; log lines go there, not to stderr"""
+    import re
+    log = os.path.join(workdir, "rw", "tether.log")
+    pids = []
+    for _ in range(2):
+        res = tether_cli.run(["-l", log, "-d", "--config-net", "--",
+                              "sh", "-c", "exit 0"], timeout=30)
+        assert res.rc == 0, res
+        assert res.err.strip() == "", res   # nothing on stderr
+        with open(log) as f:
+            lines = f.read().splitlines()
+        m = re.fullmatch(r"(pasta|tether) (\S+): (.+) \((\d+)\)", lines[0])
+        assert m and m.group(3) == log, lines[:2]
+        assert len(lines) > 3, lines       # -d: the run was logged
+        # truncated: one header only, the one of this run
+        assert sum(1 for line in lines if line.startswith(m.group(1) +
+                                                            " ")) == 1
+        pids.append(m.group(4))
+    assert pids[0] != pids[1]
