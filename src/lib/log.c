@@ -224,13 +224,18 @@ void log_ratelimit_msg(enum log_level lvl, unsigned *count, time_t *window,
 	va_end(ap);
 }
 
+/* Start-up errors reach whoever started us even with a log file (as
+ * pasta's do, until it runs): once detached, stderr is /dev/null anyway */
 void die(const char *fmt, ...)
 {
+	bool to_stderr = lg.to_stderr;
 	va_list ap;
 
+	lg.to_stderr = true;
 	va_start(ap, fmt);
 	log_vmsg(LOG_LVL_ERR, fmt, ap);
 	va_end(ap);
+	lg.to_stderr = to_stderr;
 	_exit(EXIT_FAILURE);
 }
 

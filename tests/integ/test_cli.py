@@ -82,3 +82,16 @@ def test_log_file_as_pasta_writes_it(tether_cli, workdir):
                                                             " ")) == 1
         pids.append(m.group(4))
     assert pids[0] != pids[1]
+
+
+def test_log_file_start_up_error_still_on_stderr(tether_cli, workdir):
+    """A start-up failure with -l: the one line is in the file and on
+    stderr too, where whoever started us looks"""
+    log = os.path.join(workdir, "rw", "fail.log")
+    res = tether_cli.run(["-l", log, "--netns", "/nonexistent/netns",
+                          "--config-net"], timeout=30)
+    assert res.rc == 1, res
+    lines = [line for line in res.err.splitlines() if line.strip()]
+    assert len(lines) == 1, res
+    with open(log) as f:
+        assert lines[0].split(": ", 1)[-1] in f.read(), res
