@@ -161,7 +161,7 @@ void flow_close(struct loop *lp, struct flow_common *f)
 
 void flow_close_sock(struct loop *lp, struct flow_common *f, int *fd)
 {
-	flow_dbg(f, "closed");
+	flow_event(f, "closed");
 	if (*fd >= 0) {
 		loop_del(lp, *fd);
 		fdbudget_close(*fd);
@@ -207,7 +207,8 @@ void flow_idle_scan(struct loop *lp)
 				break;	/* the rest waits for the next tick */
 			next = f->next;
 			if (now - f->last > k->ops->idle_s) {
-				flow_dbg(f, "idle %us, closing", now - f->last);
+				flow_event(f, "idle %us, closing",
+					   now - f->last);
 				k->st.idle++;
 				k->ops->close(lp, f);
 			}

@@ -246,6 +246,13 @@ unsigned flow_hash_count(const struct loop *lp);
 		if (log_enabled(LOG_LVL_DEBUG))				\
 			flow_log(debug_rl, f, __VA_ARGS__);		\
 	} while (0)
+/* A flow's life at -d, every event once, not rate-limited: open with both
+ * sides, state changes, close with the reason (each flow has a handful) */
+#define flow_event(f, ...)						\
+	do {								\
+		if (log_enabled(LOG_LVL_DEBUG))				\
+			flow_log(debug, f, __VA_ARGS__);		\
+	} while (0)
 #define flow_trace(f, ...)						\
 	do {								\
 		if (log_enabled(LOG_LVL_TRACE))				\

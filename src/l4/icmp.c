@@ -230,7 +230,7 @@ static struct ping_flow *ping_new(struct loop *lp, const struct pkt *p,
 						   flow_idx(&f->f)));
 	if (rc)
 		goto err_flow;
-	flow_dbg(&f->f, "opened");
+	flow_event(&f->f, "opened");
 	return f;
 
 err_flow:

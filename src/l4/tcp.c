@@ -145,8 +145,8 @@ void tcp_conn_close(struct loop *lp, struct tcp_conn *c)
 {
 	if (c->state == TCPS_CLOSED || c->state == TCPS_FREE)
 		return;
-	tcp_dbg(c, "closed in state %s, flags 0x%x", tcp_state_str[c->state],
-		c->flags);
+	tcp_event(c, "closed in state %s, flags 0x%x", tcp_state_str[c->state],
+		  c->flags);
 	if (c->sock >= 0)
 		fdbudget_close(c->sock);
 	c->sock = -1;
@@ -348,15 +348,15 @@ static struct tcp_conn *tcp_conn_open(struct loop *lp, const struct pkt *p,
 		if (rc == -ENOBUFS || rc == -ENOMEM)	/* EMFILE: fdbudget */
 			tcp_warn(c, "no socket: %s", strerror(-rc));
 		else
-			tcp_dbg(c, "can't connect: %s", strerror(-rc));
+			tcp_event(c, "can't connect: %s", strerror(-rc));
 		tcp_ctl_to_tap(lp, c, TCPH_RST | TCPH_ACK, 0);
 		tcp_conn_close(lp, c);
 		return NULL;
 	}
 	tcp_timer_set(lp, c, TCP_CONNECT_TIMEOUT_MS);
 	tcp_embryo_add(lp, c);
-	tcp_dbg(c, "connecting, mss %u, wscale %d", c->mss,
-		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
+	tcp_event(c, "connecting, mss %u, wscale %d", c->mss,
+		  (c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 	return c;
 }
 

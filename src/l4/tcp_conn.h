@@ -244,6 +244,7 @@ static inline uint32_t tcp_in_flight(const struct tcp_conn *c)
 
 /* Log lines of a connection are its flow's: "flow N tcp [g]:p -> [r]:q" */
 #define tcp_dbg(c, ...)		flow_dbg(&(c)->f, __VA_ARGS__)
+#define tcp_event(c, ...)	flow_event(&(c)->f, __VA_ARGS__)
 #define tcp_warn(c, ...)	flow_warn(&(c)->f, __VA_ARGS__)
 #define tcp_trace(c, ...)	flow_trace(&(c)->f, __VA_ARGS__)
 

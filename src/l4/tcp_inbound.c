@@ -105,7 +105,7 @@ int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
 						     tcp_conn_idx(c)));
 	if (rc)
 		goto close;
-	tcp_dbg(c, "inbound: SYN to guest");
+	tcp_event(c, "inbound: SYN to guest");
 	tcp_ctl_to_tap(lp, c, TCPH_SYN, isn);
 	tcp_timer_set(lp, c, c->rto_ms);
 	return 0;
@@ -148,8 +148,8 @@ static void tcp_inbound_synack(struct loop *lp, struct tcp_conn *c,
 	/* the client may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
 	tcp_conn_pend(lp, c);
-	tcp_dbg(c, "inbound: established, mss %u, wscale %d", c->mss,
-		(c->flags & TCPF_WS) ? c->ws_from_tap : -1);
+	tcp_event(c, "inbound: established, mss %u, wscale %d", c->mss,
+		  (c->flags & TCPF_WS) ? c->ws_from_tap : -1);
 }
 
 /**
@@ -176,7 +176,7 @@ int tcp_inbound_seg(struct loop *lp, struct tcp_conn *c,
 	if (s->flags & TCPH_RST) {
 		if (!ack_ok)
 			return 0;
-		tcp_dbg(c, "inbound: refused by guest");
+		tcp_event(c, "inbound: refused by guest");
 		tcp_conn_reset(lp, c, false);
 		return 1;
 	}
@@ -194,7 +194,7 @@ int tcp_inbound_seg(struct loop *lp, struct tcp_conn *c,
 void tcp_inbound_timeout(struct loop *lp, struct tcp_conn *c)
 {
 	if (++c->retries > TCP_SYN_RETRIES) {
-		tcp_dbg(c, "inbound: no answer from guest, resetting");
+		tcp_event(c, "inbound: no answer from guest, resetting");
 		tcp_conn_reset(lp, c, false);
 		return;
 	}

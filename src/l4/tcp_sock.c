@@ -244,7 +244,7 @@ static void tcp_fin_to_tap(struct loop *lp, struct tcp_conn *c)
 	c->seq_to_tap++;
 	c->seq_max_to_tap = c->seq_to_tap;
 	c->flags |= TCPF_FIN_SENT;
-	tcp_dbg(c, "FIN to guest");
+	tcp_event(c, "FIN to guest");
 }
 
 /**
@@ -330,7 +330,7 @@ static void tcp_connect_done(struct loop *lp, struct tcp_conn *c,
 			err = errno;
 		if (!err)
 			err = ECONNRESET;
-		tcp_dbg(c, "connect: %s", strerror(err));
+		tcp_event(c, "connect: %s", strerror(err));
 		tcp_conn_reset(lp, c, true);
 		return;
 	}

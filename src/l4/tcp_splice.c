@@ -314,7 +314,7 @@ static void tsp_close(struct loop *lp, struct tsp_conn *c, bool reset)
 
 	if (c->f.closed)
 		return;
-	flow_dbg(&c->f, "closed%s", reset ? " with RST" : "");
+	flow_event(&c->f, "closed%s", reset ? " with RST" : "");
 	fdbudget_put_n(TSP_FDS);
 	for (s = 0; s < 2; s++) {
 		if (c->fd[s] < 0)
@@ -472,7 +472,7 @@ static void tsp_finish(struct loop *lp, struct tsp_conn *c, int rc)
 	if (!rc)
 		rc = tsp_events(lp, c);
 	if (rc) {
-		flow_dbg(&c->f, "%s, resetting", strerror(-rc));
+		flow_event(&c->f, "%s, resetting", strerror(-rc));
 		tsp_close(lp, c, true);
 	}
 }
@@ -565,12 +565,12 @@ int tcp_splice_new(struct loop *lp, int fd, const union inany *peer,
 	c->pipe[0].r = c->pipe[0].w = c->pipe[1].r = c->pipe[1].w = -1;
 	tsp_sock_opts(fd);
 	tsp_sock_opts(tfd);
-	flow_dbg(&c->f, "opened");
+	flow_event(&c->f, "opened");
 
 	sl = inany_to_sockaddr(&sa, dst, port, 0);
 	if (connect(tfd, &sa.sa, sl) && errno != EINPROGRESS) {
 		rc = -errno;
-		flow_dbg(&c->f, "connect: %s", strerror(-rc));
+		flow_event(&c->f, "connect: %s", strerror(-rc));
 		goto fail;
 	}
 	c->flags |= TSP_CONNECTING;

@@ -86,7 +86,7 @@ static bool tcp_tap_established(struct loop *lp, struct tcp_conn *c,
 	/* the peer may have sent data already: look at the socket */
 	c->flags |= TCPF_STALLED;
 	tcp_conn_pend(lp, c);
-	tcp_dbg(c, "established");
+	tcp_event(c, "established");
 	return true;
 }
 
@@ -264,7 +264,7 @@ static int tcp_tap_seg(struct loop *lp, struct tcp_conn *c,
 	if (s->flags & TCPH_RST) {
 		if (!tcp_rst_ok(c, s))
 			return 0;
-		tcp_dbg(c, "reset by guest");
+		tcp_event(c, "reset by guest");
 		tcp_conn_reset(lp, c, false);
 		return 1;
 	}
@@ -329,7 +329,7 @@ void tcp_tap_segs(struct loop *lp, struct tcp_conn *c, const struct pkt *p,
 		c->flags |= TCPF_FIN_RCVD | TCPF_ACK_DUE;
 		if (shutdown(c->sock, SHUT_WR))
 			tcp_dbg(c, "shutdown: %s", strerror(errno));
-		tcp_dbg(c, "FIN from guest");
+		tcp_event(c, "FIN from guest");
 	}
 	if (c->flags & TCPF_ACK_DUE)
 		tcp_conn_pend(lp, c);

@@ -241,8 +241,8 @@ void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 		return;
 	}
 	if (c->state == TCPS_CONNECTING) {
-		tcp_dbg(c, "no answer from the host in %u ms, resetting",
-			TCP_CONNECT_TIMEOUT_MS);
+		tcp_event(c, "no answer from the host in %u ms, resetting",
+			  TCP_CONNECT_TIMEOUT_MS);
 		tcp_conn_reset(lp, c, true);
 		return;
 	}
@@ -253,7 +253,7 @@ void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 		if (!(c->flags & TCPF_STALLED) || c->wnd_from_tap)
 			return;
 		if (++c->retries > TCP_RETRIES_MAX * 2) {
-			tcp_dbg(c, "zero window for too long, resetting");
+			tcp_event(c, "zero window for too long, resetting");
 			tcp_conn_reset(lp, c, true);
 			return;
 		}
@@ -265,8 +265,8 @@ void tcp_conn_timeout(struct loop *lp, struct tcp_conn *c)
 
 	if (++c->retries > (c->state == TCPS_SYN_ACK_SENT ?
 			    TCP_SYNACK_RETRIES : TCP_RETRIES_MAX)) {
-		tcp_dbg(c, "no ACK from guest after %u retries, resetting",
-			c->retries - 1);
+		tcp_event(c, "no ACK from guest after %u retries, resetting",
+			  c->retries - 1);
 		tcp_conn_reset(lp, c, true);
 		return;
 	}

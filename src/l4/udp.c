@@ -265,7 +265,7 @@ static struct udp_bind *udp_bind_get(struct loop *lp, const union inany *gaddr,
 						   flow_idx(&b->f)));
 	if (rc)
 		goto err_flow;
-	flow_dbg(&b->f, "opened");
+	flow_event(&b->f, "opened");
 	return b;
 
 err_flow:

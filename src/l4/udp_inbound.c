@@ -73,7 +73,7 @@ static void uin_close(struct loop *lp, struct flow_common *fc)
 {
 	struct uin_flow *f = (struct uin_flow *)fc;
 
-	flow_dbg(&f->f, "closed");
+	flow_event(&f->f, "closed");
 	f->lfd = -1;
 	flow_close(lp, &f->f);
 }
@@ -110,7 +110,7 @@ static struct uin_flow *uin_flow_get(struct loop *lp, const struct udp_fwd *fw,
 			flow_close(lp, &f->f);
 			return NULL;
 		}
-		flow_dbg(&f->f, "opened");
+		flow_event(&f->f, "opened");
 	}
 	/* a second client that maps to the same tuple takes the flow over */
 	f->lfd = fw->lfd;

@@ -81,7 +81,7 @@ static void usp_close(struct loop *lp, struct flow_common *fc)
 {
 	struct usp_flow *f = (struct usp_flow *)fc;
 
-	flow_dbg(&f->f, "closed");
+	flow_event(&f->f, "closed");
 	close(f->tfd);	/* leaves epoll with it */
 	f->tfd = -1;
 	flow_close(lp, &f->f);
@@ -166,7 +166,7 @@ static struct usp_flow *usp_open(struct loop *lp, const struct udp_fwd *fw,
 	f->tfd = fd;
 	f->lfd = fw->lfd;
 	f->laf = fw->laf;
-	flow_dbg(&f->f, "opened, to port %u", fw->tport);
+	flow_event(&f->f, "opened, to port %u", fw->tport);
 	return f;
 }
 

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -12,6 +14,7 @@
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "lib/log.h"
 #include "loop.h"
 
 /* A kind as a translator would make it: head, then its own state */
@@ -245,6 +248,43 @@ static void test_two_loops(void **state)
 	close(lp2->epfd);
 }
 
+/* At -d every event of a flow's life is logged, tagged with the flow,
+ * however many flows there are: not rate-limited like what a guest can
+ * trigger per packet */
+static void test_events_logged(void **state)
+{
+	struct log_conf lc = { .level = LOG_LVL_DEBUG, .to_stderr = true,
+			       .ident = "test" };
+	struct log_conf quiet = { .level = LOG_LVL_WARN, .to_stderr = true,
+				  .ident = "test" };
+	static char buf[1 << 16];
+	int saved = dup(STDERR_FILENO), i, fd = -1, n = 0;
+	FILE *f = tmpfile();
+	char *p;
+
+	(void)state;
+	assert_non_null(f);
+	log_setup(&lc);
+	assert_int_equal(dup2(fileno(f), STDERR_FILENO), STDERR_FILENO);
+	for (i = 0; i < 50; i++) {
+		struct t_rec *r = flow_alloc(lp, FLOW_TCP);
+
+		flow_close_sock(lp, &r->f, &fd);
+		flow_reap(lp);
+	}
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	log_setup(&quiet);
+	rewind(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = 0;
+	fclose(f);
+	for (p = buf; (p = strstr(p, " tcp [")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 50);
+	assert_null(strstr(buf, "suppressed"));
+	assert_non_null(strstr(buf, "flow 0 tcp [")); /* slot 0, reused */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup(test_idle_oldest, setup),
 		cmocka_unit_test_setup(test_foreach, setup),
 		cmocka_unit_test_setup(test_two_loops, setup),
+		cmocka_unit_test_setup(test_events_logged, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
