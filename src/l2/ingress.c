@@ -513,7 +513,6 @@ static void seq_add(struct loop *lp, const struct pkt *p)
 static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 {
 	struct ingress *in = lp->ingress;
-
 	uint16_t dport = rd16(p->l4 + 2);
 
 	if (p->af == AF_INET)

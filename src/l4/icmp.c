@@ -259,7 +259,6 @@ static void ping_ttl(struct ping_flow *f, uint8_t ttl)
 static void icmp_one(struct loop *lp, const struct pkt *p)
 {
 	struct icmp_loop *ic = lp->icmp;
-
 	uint8_t echo = p->af == AF_INET ? ICMP_ECHO_ : ICMP6_ECHO_REQUEST_;
 	union sockaddr_inany sa;
 	struct ping_flow *f;

@@ -83,9 +83,7 @@ uint32_t tcp_conn_idx(const struct tcp_conn *c)
  */
 bool tcp_peek_off_ok(struct loop *lp)
 {
-	struct tcp_loop *tt = lp->tcp;
-
-	return tt->peek_off;
+	return lp->tcp->peek_off;
 }
 
 /**
@@ -95,9 +93,7 @@ bool tcp_peek_off_ok(struct loop *lp)
  */
 unsigned tcp_mtu(struct loop *lp)
 {
-	struct tcp_loop *tt = lp->tcp;
-
-	return tt->mtu;
+	return lp->tcp->mtu;
 }
 
 /**
@@ -205,7 +201,6 @@ uint32_t tcp_isn(struct loop *lp, const struct flow_key *k,
 		 const struct timespec *now)
 {
 	struct tcp_loop *tt = lp->tcp;
-
 	uint64_t ns = (uint64_t)now->tv_sec * 1000000000ULL +
 		      (uint64_t)now->tv_nsec;
 
@@ -218,7 +213,6 @@ static void tcp_conn_opts(struct loop *lp, struct tcp_conn *c,
 			  const struct tcp_seg *s)
 {
 	struct tcp_loop *tt = lp->tcp;
-
 	uint16_t ours = tcp_mss_ours(inany_af(&c->f.gaddr), tt->mtu);
 	struct tcp_syn_opt o;
 

@@ -93,7 +93,6 @@ void tcp_embryo_add(struct loop *lp, const struct tcp_conn *c)
 bool tcp_embryo_make_room(struct loop *lp)
 {
 	struct tcp_embryos *te = lp->tcp_embryo;
-
 	uint32_t ms = te_ms(&lp->now);
 
 	while (te->head != te->tail) {

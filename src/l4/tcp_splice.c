@@ -171,7 +171,6 @@ static void tsp_pipe_resize(struct loop *lp, struct tsp_pipe *p, uint32_t sz)
 static void tsp_pipe_grow(struct loop *lp, struct tsp_pipe *p)
 {
 	struct tcp_splice_loop *ts = lp->tcp_splice;
-
 	uint32_t want = MIN((uint64_t)p->size << TSP_GROW_SHIFT,
 			    (uint64_t)ts->pipe_max);
 
@@ -267,7 +266,6 @@ static struct tsp_conn *tsp_wait_conn(struct loop *lp, uint32_t e)
 static void tsp_pipe_wait(struct loop *lp, struct tsp_conn *c, int d)
 {
 	struct tcp_splice_loop *ts = lp->tcp_splice;
-
 	uint32_t e = tsp_idx(c) << 1 | (uint32_t)d;
 
 	if (c->flags & TSP_PIPEW(d))
@@ -290,7 +288,6 @@ static void tsp_pipe_wait(struct loop *lp, struct tsp_conn *c, int d)
 static void tsp_pipe_unwait(struct loop *lp, struct tsp_conn *c, int d)
 {
 	struct tcp_splice_loop *ts = lp->tcp_splice;
-
 	uint32_t p = c->wprev[d], n = c->wnext[d];
 
 	if (!(c->flags & TSP_PIPEW(d)))
@@ -592,7 +589,6 @@ refuse:
 static void tsp_pipe_wake(struct loop *lp)
 {
 	struct tcp_splice_loop *ts = lp->tcp_splice;
-
 	uint32_t n = ts->wait_n;	/* each once: one may queue again (fds) */
 
 	while (n-- && ts->wait_head != TSP_NONE &&

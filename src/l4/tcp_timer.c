@@ -74,7 +74,6 @@ static void tcp_wheel_arm(struct loop *lp, bool on)
 static void tcp_wheel_link(struct loop *lp, struct tcp_conn *c, uint32_t tick)
 {
 	struct tcp_wheel *tw = lp->tcp_wheel;
-
 	uint32_t idx = tcp_conn_idx(c), b;
 
 	if ((int32_t)(tick - tw->tick) <= 0)
@@ -95,7 +94,6 @@ static void tcp_wheel_link(struct loop *lp, struct tcp_conn *c, uint32_t tick)
 static void tcp_wheel_unlink(struct loop *lp, struct tcp_conn *c)
 {
 	struct tcp_wheel *tw = lp->tcp_wheel;
-
 	uint32_t b = c->t_tick & (TCP_WHEEL - 1);
 
 	if (!(c->flags & TCPF_TIMER))
@@ -292,7 +290,6 @@ static void tcp_wheel_bucket(struct loop *lp, uint32_t b, uint32_t now_ms,
 			     uint32_t now_tick)
 {
 	struct tcp_wheel *tw = lp->tcp_wheel;
-
 	uint32_t later = TCP_NONE, idx;
 
 	while ((idx = tw->head[b]) != TCP_NONE) {
@@ -324,7 +321,6 @@ static void tcp_timer_handler(struct loop *lp, union ep_ref ref,
 			      uint32_t events)
 {
 	struct tcp_wheel *tw = lp->tcp_wheel;
-
 	uint32_t now_ms = tcp_ms(&lp->now), now_tick = tcp_tick(&lp->now);
 	uint64_t expired;
 	unsigned steps = 0;

@@ -509,7 +509,6 @@ static bool udp_to_host_network(struct loop *lp, const union inany *dst)
 void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 {
 	struct udp_loop *ud = lp->udp;
-
 	uint16_t gport = rd16(p->l4), dport = rd16(p->l4 + 2);
 	union sockaddr_inany sa;
 	struct udp_bind *b;

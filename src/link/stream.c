@@ -202,7 +202,6 @@ static bool stream_frame_pending(struct loop *lp)
 static void stream_kick(struct loop *lp, bool on)
 {
 	struct stream *st = link_priv(lp);
-
 	uint64_t v = 1;
 
 	if (on == st->kicked)
@@ -233,7 +232,6 @@ static void stream_compact(struct loop *lp)
 static void stream_watch_out(struct loop *lp, bool on)
 {
 	struct stream *st = link_priv(lp);
-
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
 
 	if (on == st->want_out)
