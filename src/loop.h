@@ -149,6 +149,12 @@ void loop_timer_add(struct loop *lp, loop_hook_fn fn, unsigned interval_ms);
  * loop_free() gives back what it returned, of @size bytes. */
 void *loop_alloc(size_t size, const char *what);
 void loop_free(void *p, size_t size);
+/* loop_state_new() - a new zeroed state in @member, a pointer member of
+ * struct loop, the one it held freed (a module started again, as the unit
+ * tests do). Return: the new state */
+#define loop_state_new(member, what)					\
+	(loop_free((member), sizeof(*(member))),			\
+	 (member) = loop_alloc(sizeof(*(member)), (what)))
 
 /* Return 0 or -errno */
 int loop_add(struct loop *lp, int fd, uint32_t events, union ep_ref ref);

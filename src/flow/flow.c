@@ -36,13 +36,11 @@ void flow_init(struct loop *lp)
 	struct flow_table *ft;
 	uint32_t i;
 
-	ft = loop_alloc(sizeof(*ft), "flow table");
+	ft = loop_state_new(lp->flows, "flow table");
 	ft->free_head = ft->closed_head = FLOW_NONE_IDX;
 	for (i = 0; i < FLOW_KIND_NUM_; i++)
 		ft->kind[i].head = FLOW_NONE_IDX;
 	flow_index_init(ft);
-	loop_free(lp->flows, sizeof(*ft));
-	lp->flows = ft;
 	loop_post_last(lp, flow_reap);
 	loop_timer_add(lp, flow_idle_scan, FLOW_SCAN_MS);
 }

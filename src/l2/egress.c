@@ -38,11 +38,9 @@ struct egress {
 
 void egress_init(struct loop *lp, const struct conf_link *link)
 {
-	struct egress *eg = loop_alloc(sizeof(*eg), "egress batch");
+	struct egress *eg = loop_state_new(lp->egress, "egress batch");
 
 	memcpy(eg->our_mac, link->our_mac, 6);
-	loop_free(lp->egress, sizeof(*eg));
-	lp->egress = eg;
 }
 
 const uint8_t *egress_our_mac(const struct loop *lp)

@@ -153,10 +153,8 @@ static void ingress_stats_timer(struct loop *lp)
 void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
 		  const struct conf_ip6 *ip6)
 {
-	struct ingress *in = loop_alloc(sizeof(*in), "ingress state");
+	struct ingress *in = loop_state_new(lp->ingress, "ingress state");
 
-	loop_free(lp->ingress, sizeof(*in));
-	lp->ingress = in;
 	in->ip4 = ip4->enabled;
 	in->ip6 = ip6->enabled;
 	in->dhcp_addr = ip4->our_addr;

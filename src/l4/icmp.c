@@ -394,12 +394,10 @@ void icmp_refuse_to_tap(struct loop *lp, const struct pkt *p)
 void icmp_init(struct loop *lp, const struct conf_ip6 *ip6,
 	       const struct conf_svc *svc)
 {
-	struct icmp_loop *ic = loop_alloc(sizeof(*ic), "ICMP state");
+	struct icmp_loop *ic = loop_state_new(lp->icmp, "ICMP state");
 	const char *ifn = ip6->outbound_if[0] ? ip6->outbound_if :
 						  ip6->ifname;
 
-	loop_free(lp->icmp, sizeof(*ic));
-	lp->icmp = ic;
 	ic->enabled = svc->icmp;
 	ic->perm_warned = false;
 	ic->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;

@@ -448,10 +448,8 @@ static bool tcp_probe_peek_off(void)
 void tcp_init(struct loop *lp, const struct conf_link *link,
 	      const struct conf_ip6 *ip6)
 {
-	struct tcp_loop *tt = loop_alloc(sizeof(*tt), "TCP state");
+	struct tcp_loop *tt = loop_state_new(lp->tcp, "TCP state");
 
-	loop_free(lp->tcp, sizeof(*tt));
-	lp->tcp = tt;
 	tt->pend_head = TCP_NONE;
 	if (getrandom(tt->secret, sizeof(tt->secret), 0) != sizeof(tt->secret))
 		die_perror("getrandom for TCP sequence numbers");

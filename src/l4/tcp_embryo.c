@@ -122,8 +122,5 @@ bool tcp_embryo_make_room(struct loop *lp)
  */
 void tcp_embryo_init(struct loop *lp)
 {
-	struct tcp_embryos *te = loop_alloc(sizeof(*te), "TCP handshakes");
-
-	loop_free(lp->tcp_embryo, sizeof(*te));
-	lp->tcp_embryo = te;
+	loop_state_new(lp->tcp_embryo, "TCP handshakes");
 }

@@ -478,8 +478,5 @@ int tcp_buf_queue(struct loop *lp, struct tcp_conn *c, uint8_t *data,
  */
 void tcp_frame_init(struct loop *lp)
 {
-	struct tcp_buf *tb = loop_alloc(sizeof(*tb), "TCP frame memory");
-
-	loop_free(lp->tcp_buf, sizeof(*tb));
-	lp->tcp_buf = tb;
+	loop_state_new(lp->tcp_buf, "TCP frame memory");
 }

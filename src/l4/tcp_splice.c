@@ -626,14 +626,12 @@ static void tsp_timer(struct loop *lp)
  */
 void tcp_splice_init(struct loop *lp)
 {
-	struct tcp_splice_loop *ts = loop_alloc(sizeof(*ts),
-						"spliced TCP state");
+	struct tcp_splice_loop *ts = loop_state_new(lp->tcp_splice,
+						    "spliced TCP state");
 	unsigned long soft = tsp_sysctl("/proc/sys/fs/pipe-user-pages-soft",
 					0);
 	uint64_t budget;
 
-	loop_free(lp->tcp_splice, sizeof(*ts));
-	lp->tcp_splice = ts;
 	ts->wait_head = ts->wait_tail = TSP_NONE;
 	ts->pipe_max = (uint32_t)MIN(tsp_sysctl("/proc/sys/fs/pipe-max-size",
 					       TSP_PIPE_BYTES),

@@ -350,11 +350,9 @@ static void tcp_timer_handler(struct loop *lp, union ep_ref ref,
  */
 void tcp_timer_init(struct loop *lp)
 {
-	struct tcp_wheel *tw = loop_alloc(sizeof(*tw), "TCP timer wheel");
+	struct tcp_wheel *tw = loop_state_new(lp->tcp_wheel, "TCP timer wheel");
 	unsigned i;
 
-	loop_free(lp->tcp_wheel, sizeof(*tw));
-	lp->tcp_wheel = tw;
 	for (i = 0; i < TCP_WHEEL; i++)
 		tw->head[i] = TCP_NONE;
 	tw->tick = tcp_tick(&lp->now);

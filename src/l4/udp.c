@@ -750,12 +750,10 @@ static void udp_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 void udp_init(struct loop *lp, const struct conf_ip4 *ip4,
 	      const struct conf_ip6 *ip6, const struct conf_svc *svc)
 {
-	struct udp_loop *ud = loop_alloc(sizeof(*ud), "UDP state");
+	struct udp_loop *ud = loop_state_new(lp->udp, "UDP state");
 	const char *ifn = ip6->outbound_if[0] ? ip6->outbound_if :
 						  ip6->ifname;
 
-	loop_free(lp->udp, sizeof(*ud));
-	lp->udp = ud;
 	ud->enabled = svc->udp;
 	ud->gso = !getenv("TETHER_UDP_NO_GSO");
 	ud->scope6 = ifn[0] ? if_nametoindex(ifn) : 0;

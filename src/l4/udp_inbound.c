@@ -310,11 +310,7 @@ void udp_fwd_listener_gone(struct loop *lp, uint32_t lidx)
  */
 void udp_inbound_init(struct loop *lp)
 {
-	struct udp_in_loop *ui = loop_alloc(sizeof(*ui),
-					    "forwarded UDP state");
-
-	loop_free(lp->udp_in, sizeof(*ui));
-	lp->udp_in = ui;
+	loop_state_new(lp->udp_in, "forwarded UDP state");
 	flow_kind_register(lp, FLOW_UDP_IN, &uin_ops);
 	udp_splice_init(lp);
 }

@@ -296,10 +296,6 @@ void udp_splice_listener_gone(struct loop *lp, uint32_t lidx)
  */
 void udp_splice_init(struct loop *lp)
 {
-	struct udp_splice_loop *us = loop_alloc(sizeof(*us),
-						"spliced UDP state");
-
-	loop_free(lp->udp_splice, sizeof(*us));
-	lp->udp_splice = us;
+	loop_state_new(lp->udp_splice, "spliced UDP state");
 	flow_kind_register(lp, FLOW_UDP_SPLICE, &usp_ops);
 }

@@ -29,11 +29,9 @@ struct link {
 
 void link_init(struct loop *lp)
 {
-	struct link *lk = loop_alloc(sizeof(*lk), "link");
+	struct link *lk = loop_state_new(lp->link, "link");
 
 	lk->fd = -1;
-	loop_free(lp->link, sizeof(*lk));
-	lp->link = lk;
 }
 
 void link_wire(struct loop *lp, link_rx_fn *rx, link_peer_fn *peer)
