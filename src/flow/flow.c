@@ -121,7 +121,7 @@ void *flow_alloc(struct loop *lp, enum flow_kind kind)
 		ft->free_head = ft->slots[idx].f.next;
 	} else if (ft->hwm < FLOW_SLOTS) {
 		idx = ft->hwm++;
-	} else {	/* can't be: the caps add up to the slots */
+	} else {	/* every kind at its cap, and the slack closed in one batch */
 		k->st.refused++;
 		return NULL;
 	}
@@ -184,45 +184,42 @@ void flow_reap(struct loop *lp)
 	}
 }
 
+/* Close @f if it has been idle past its kind's timeout */
+static void flow_idle_one(struct loop *lp, struct flow_common *f, void *arg)
+{
+	struct flow_kind_st *k = arg;
+	uint32_t idle = (uint32_t)lp->now.tv_sec - f->last;
+
+	if (idle > k->ops->idle_s) {
+		flow_event(f, "idle %us, closing", idle);
+		k->st.idle++;
+		k->ops->close(lp, f);
+	}
+}
+
 /* flow_idle_scan() - flows of kinds with a timeout, idle past it, closed
  * (the loop's FLOW_SCAN_MS timer) */
 void flow_idle_scan(struct loop *lp)
 {
-	uint32_t now = (uint32_t)lp->now.tv_sec;
-	struct flow_table *ft = lp->flows;
 	unsigned kind;
 
 	for (kind = 1; kind < FLOW_KIND_NUM_; kind++) {
-		struct flow_kind_st *k = &ft->kind[kind];
-		uint32_t i, next;
+		struct flow_kind_st *k = &lp->flows->kind[kind];
 
-		if (!k->ops || !k->ops->idle_s)
-			continue;
-		for (i = k->head; i != FLOW_NONE_IDX; i = next) {
-			struct flow_common *f = &ft->slots[i].f;
-
-			if (f->closed)	/* a close took our next one too: */
-				break;	/* the rest waits for the next tick */
-			next = f->next;
-			if (now - f->last > k->ops->idle_s) {
-				flow_event(f, "idle %us, closing",
-					   now - f->last);
-				k->st.idle++;
-				k->ops->close(lp, f);
-			}
-		}
+		if (k->ops && k->ops->idle_s)
+			flow_foreach_kind(lp, kind, flow_idle_one, k);
 	}
 }
 
 struct flow_common *flow_oldest(const struct loop *lp, enum flow_kind kind)
 {
-	const struct flow_table *ft = lp->flows;
+	struct flow_table *ft = lp->flows;
 	struct flow_common *old = NULL;
 	uint32_t i;
 
 	for (i = ft->kind[kind].head; i != FLOW_NONE_IDX;
 	     i = ft->slots[i].f.next) {
-		struct flow_common *f = &lp->flows->slots[i].f;
+		struct flow_common *f = &ft->slots[i].f;
 
 		if (!old || (int32_t)(f->last - old->last) < 0)
 			old = f;
@@ -247,7 +244,8 @@ void flow_foreach(struct loop *lp,
 
 /**
  * flow_foreach_kind() - call @fn for every open flow of @kind (it may
- * close the flow it is given, no other)
+ * close the flow it is given; if it closes another, the walk stops there
+ * for this call)
  * @kind:	kind
  * @fn:		callback
  * @arg:	its argument

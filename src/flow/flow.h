@@ -125,15 +125,14 @@ _Static_assert(FLOW_SLOTS <= FLOW_MAX, "the index holds every flow");
 _Static_assert(FLOW_SLOTS < (1U << 23), "flow index fits ep_ref.idx");
 
 /**
- * struct flow_kind_ops - what the table needs to know of a kind
- * @name:	for log lines and listings
+ * struct flow_kind_ops - what the table needs to know of a kind (its name
+ * is flow_kind_name()'s)
  * @size:	record size (zeroed on allocation)
  * @cap:	flows of this kind at most (flow_kind_cap() may lower it)
  * @idle_s:	close flows idle this long (0: the kind times out itself)
  * @close:	close a flow for the idle scan (must call flow_close())
  */
 struct flow_kind_ops {
-	const char *name;
 	size_t size;
 	unsigned cap;
 	unsigned idle_s;
@@ -229,8 +228,9 @@ struct flow_common *flow_lookup(const struct loop *lp,
 				const struct flow_key *k);
 unsigned flow_hash_count(const struct loop *lp);
 
-/* Log with the flow's index, kind and sides; arguments only evaluated if
- * printed. @lvl is a log macro: debug_rl, warn_rl, trace... */
+/* Log with the flow's index, kind and sides. @lvl is a log macro (debug,
+ * debug_rl, warn_rl, trace...): those below warnings check the level
+ * first, so the arguments are only evaluated if printed */
 #define flow_log(lvl, f, fmt, ...)					\
 	do {								\
 		const struct flow_common *f_ = (f);			\
@@ -241,23 +241,11 @@ unsigned flow_hash_count(const struct loop *lp);
 		    inany_ntop(&f_->raddr, ra_, sizeof(ra_)), f_->rport, \
 		    ##__VA_ARGS__);					\
 	} while (0)
-#define flow_dbg(f, ...)						\
-	do {								\
-		if (log_enabled(LOG_LVL_DEBUG))				\
-			flow_log(debug_rl, f, __VA_ARGS__);		\
-	} while (0)
+#define flow_dbg(f, ...)	flow_log(debug_rl, f, __VA_ARGS__)
 /* A flow's life at -d, every event once, not rate-limited: open with both
  * sides, state changes, close with the reason (each flow has a handful) */
-#define flow_event(f, ...)						\
-	do {								\
-		if (log_enabled(LOG_LVL_DEBUG))				\
-			flow_log(debug, f, __VA_ARGS__);		\
-	} while (0)
-#define flow_trace(f, ...)						\
-	do {								\
-		if (log_enabled(LOG_LVL_TRACE))				\
-			flow_log(trace, f, __VA_ARGS__);		\
-	} while (0)
+#define flow_event(f, ...)	flow_log(debug, f, __VA_ARGS__)
+#define flow_trace(f, ...)	flow_log(trace, f, __VA_ARGS__)
 #define flow_warn(f, ...)	flow_log(warn_rl, f, __VA_ARGS__)
 
 #endif /* TETHER_FLOW_H */

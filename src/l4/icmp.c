@@ -87,7 +87,7 @@ static void ping_close(struct loop *lp, struct flow_common *fc)
 }
 
 static const struct flow_kind_ops ping_ops = {
-	.name = "ping", .size = sizeof(struct ping_flow), .cap = PING_FLOWS,
+	.size = sizeof(struct ping_flow), .cap = PING_FLOWS,
 	.idle_s = PING_IDLE_S, .close = ping_close,
 };
 

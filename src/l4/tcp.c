@@ -41,7 +41,7 @@
 
 /* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
 static const struct flow_kind_ops tcp_flow_ops = {
-	.name = "tcp", .size = sizeof(struct tcp_conn), .cap = TCP_MAX,
+	.size = sizeof(struct tcp_conn), .cap = TCP_MAX,
 };
 
 static const char *const tcp_state_str[] = {

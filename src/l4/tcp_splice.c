@@ -242,7 +242,7 @@ static unsigned long tsp_sysctl(const char *path, unsigned long dflt)
 /* ---- connections ------------------------------------------------------- */
 
 static const struct flow_kind_ops tsp_ops = {
-	.name = "tcp splice", .size = sizeof(struct tsp_conn), .cap = TSP_MAX,
+	.size = sizeof(struct tsp_conn), .cap = TSP_MAX,
 };
 
 static uint32_t tsp_idx(const struct tsp_conn *c)

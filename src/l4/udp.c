@@ -134,7 +134,7 @@ static void udp_close(struct loop *lp, struct flow_common *fc)
 }
 
 static const struct flow_kind_ops udp_ops = {
-	.name = "udp", .size = sizeof(struct udp_bind), .cap = UDP_BINDINGS,
+	.size = sizeof(struct udp_bind), .cap = UDP_BINDINGS,
 	.idle_s = UDP_IDLE_S, .close = udp_close,
 };
 

@@ -79,7 +79,7 @@ static void uin_close(struct loop *lp, struct flow_common *fc)
 }
 
 static const struct flow_kind_ops uin_ops = {
-	.name = "udp inbound", .size = sizeof(struct uin_flow),
+	.size = sizeof(struct uin_flow),
 	.cap = UIN_FLOWS, .idle_s = UIN_IDLE_S, .close = uin_close,
 };
 

@@ -88,7 +88,7 @@ static void usp_close(struct loop *lp, struct flow_common *fc)
 }
 
 static const struct flow_kind_ops usp_ops = {
-	.name = "udp splice", .size = sizeof(struct usp_flow), .cap = USP_MAX,
+	.size = sizeof(struct usp_flow), .cap = USP_MAX,
 	.idle_s = USP_IDLE_S, .close = usp_close,
 };
 

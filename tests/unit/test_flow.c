@@ -34,11 +34,11 @@ static void t_close(struct loop *lp, struct flow_common *f)
 }
 
 static const struct flow_kind_ops t_udp_ops = {
-	.name = "udp", .size = sizeof(struct t_rec), .cap = 3,
+	.size = sizeof(struct t_rec), .cap = 3,
 	.idle_s = 10, .close = t_close,
 };
 static const struct flow_kind_ops t_tcp_ops = {
-	.name = "tcp", .size = sizeof(struct t_rec), .cap = 5,
+	.size = sizeof(struct t_rec), .cap = 5,
 };
 
 static const struct timespec t0 = { .tv_sec = 1000 };
