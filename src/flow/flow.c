@@ -157,6 +157,19 @@ void flow_close(struct loop *lp, struct flow_common *f)
 	ft->closed_head = flow_idx(f);
 }
 
+int flow_open_sock(struct loop *lp, struct flow_common *f, int fd,
+		   union ep_ref ref)
+{
+	int rc = flow_hash_insert(lp, f);
+
+	if (!rc) {
+		rc = loop_add(lp, fd, EPOLLIN, ref);
+		if (rc)
+			flow_hash_remove(lp, f);
+	}
+	return rc;
+}
+
 void flow_close_sock(struct loop *lp, struct flow_common *f, int *fd)
 {
 	flow_event(f, "closed");

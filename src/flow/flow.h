@@ -165,6 +165,10 @@ const char *flow_kind_name(unsigned kind);
 void *flow_alloc(struct loop *lp, enum flow_kind kind);
 /* flow_close() - out of the index now, slot freed after the batch */
 void flow_close(struct loop *lp, struct flow_common *f);
+/* flow_open_sock() - @f into the index and its socket @fd into the loop
+ * (EPOLLIN, @ref); on failure neither. Return: 0 or -errno */
+int flow_open_sock(struct loop *lp, struct flow_common *f, int fd,
+		   union ep_ref ref);
 /* flow_close_sock() - a flow that owns one socket: out of the loop, back
  * to the fd budget, *@fd set to -1, flow_close() */
 void flow_close_sock(struct loop *lp, struct flow_common *f, int *fd);

@@ -223,11 +223,8 @@ static struct ping_flow *ping_new(struct loop *lp, const struct pkt *p,
 	f->f.key = *k;
 	f->fd = fd;
 	f->haddr = *host;
-	rc = flow_hash_insert(lp, &f->f);
-	if (rc)
-		goto err_flow;
-	rc = loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_PING, fd,
-						   flow_idx(&f->f)));
+	rc = flow_open_sock(lp, &f->f, fd,
+			    ep_ref_make(EP_PING, fd, flow_idx(&f->f)));
 	if (rc)
 		goto err_flow;
 	flow_event(&f->f, "opened");

@@ -258,11 +258,8 @@ static struct udp_bind *udp_bind_get(struct loop *lp, const union inany *gaddr,
 	}
 	b->f.key = k;
 	b->fd = fd;
-	rc = flow_hash_insert(lp, &b->f);
-	if (rc)
-		goto err_flow;
-	rc = loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_UDP, fd,
-						   flow_idx(&b->f)));
+	rc = flow_open_sock(lp, &b->f, fd,
+			    ep_ref_make(EP_UDP, fd, flow_idx(&b->f)));
 	if (rc)
 		goto err_flow;
 	flow_event(&b->f, "opened");

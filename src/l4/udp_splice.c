@@ -148,14 +148,12 @@ static struct usp_flow *usp_open(struct loop *lp, const struct udp_fwd *fw,
 	sl = inany_to_sockaddr(&sa, dst, fw->tport, 0);
 	if (!rc && connect(fd, &sa.sa, sl))
 		rc = -errno;
-	if (!rc)
-		rc = flow_hash_insert(lp, &f->f);
 	if (!rc) {
 		union ep_ref ref = ep_ref_make(EP_UDP_LISTEN, fd,
 					       flow_idx(&f->f));
 
 		ref.side = 1;	/* a flow's socket, not a listener */
-		rc = loop_add(lp, fd, EPOLLIN, ref);
+		rc = flow_open_sock(lp, &f->f, fd, ref);
 	}
 	if (rc) {
 		flow_dbg(&f->f, "to port %u: %s", fw->tport, strerror(-rc));
