@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +41,9 @@
 
 #define NS_CALL_STACK_BYTES	(256 << 10)
 
-struct ns_state ns_st = { .netfd = -1, .release_fd = -1, .sigfd = -1 };
+struct ns_state ns_st = {
+	.netfd = -1, .release_fd = -1, .sigfd = -1, .pidfd = -1,
+};
 
 static uint8_t ns_call_stack[NS_CALL_STACK_BYTES] __attribute__((aligned(16)));
 
@@ -85,6 +88,23 @@ static int netns_open(const char *path)
 	return fd;
 }
 
+/* A pidfd for @pid, before anything of it is used: the process whose
+ * namespace we then open is that one, and its exit, even before the
+ * loop runs, makes the fd readable. -1 without pidfd_open (Linux < 5.3),
+ * and dies if there is no such process */
+static int pidfd_of(pid_t pid)
+{
+	int fd = -1;
+
+#ifdef SYS_pidfd_open
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ESRCH)
+		die("Couldn't open network namespace of process %d: no such "
+		    "process", (int)pid);
+#endif
+	return fd;
+}
+
 /* Join the user namespace at @path, unless it is already ours */
 static void userns_join(const char *path)
 {
@@ -126,6 +146,7 @@ static void ns_attach_setup(const struct conf *c)
 	const char *userns = c->ns.userns[0] ? c->ns.userns : NULL;
 
 	if (c->ns.target == NS_ATTACH_PID) {
+		ns_st.pidfd = pidfd_of(c->ns.pid);
 		snprintf(net, sizeof(net), "/proc/%d/ns/net", (int)c->ns.pid);
 		snprintf(user, sizeof(user), "/proc/%d/ns/user",
 			 (int)c->ns.pid);

@@ -16,6 +16,9 @@
  * @child:	NS_SPAWN: pid of the namespace's init (0: none, or reaped)
  * @release_fd:	NS_SPAWN: write end of the pipe the child waits on (-1)
  * @sigfd:	signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP (-1 until set)
+ * @pidfd:	NS_ATTACH_PID: pidfd of the target process, opened before its
+ *		namespace, so that its exit at any time after is seen (-1:
+ *		none, kernel before 5.3)
  */
 struct ns_state {
 	enum conf_ns_target target;
@@ -23,6 +26,7 @@ struct ns_state {
 	pid_t child;
 	int release_fd;
 	int sigfd;
+	int pidfd;
 };
 
 extern struct ns_state ns_st;

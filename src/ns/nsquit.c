@@ -7,7 +7,6 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -121,23 +120,19 @@ static void nsquit_dir(char dir[PATH_MAX])
 		*slash = '\0';
 }
 
-/* A pidfd for @pid, watched; Return: 0 or -errno */
-static int nsquit_pidfd(struct loop *lp, pid_t pid)
+/* The target's pidfd (from ns_setup()), watched; Return: 0 or -errno */
+static int nsquit_pidfd(struct loop *lp)
 {
 	int rc;
 
-#ifdef SYS_pidfd_open
-	nq.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-#endif
-	if (nq.pidfd < 0)
-		return -errno;
+	if (ns_st.pidfd < 0)
+		return -ENOSYS;
+	nq.pidfd = ns_st.pidfd;
 	rc = loop_add(lp, nq.pidfd, EPOLLIN, ep_ref_make(EP_NSQUIT, nq.pidfd,
 							 0));
 	if (rc) {
 		close(nq.pidfd);
-		nq.pidfd = -1;
+		nq.pidfd = ns_st.pidfd = -1;
 	}
 	return rc;
 }
@@ -190,8 +185,12 @@ void ns_quit_watch(struct loop *lp, const struct conf *c)
 
 	ns_signals_init(lp);
 	/* A spawned namespace ends with its command: SIGCHLD tells us */
-	if (!c->ns.netns_quit || c->ns.target == NS_SPAWN)
+	if (!c->ns.netns_quit || c->ns.target == NS_SPAWN) {
+		if (ns_st.pidfd >= 0)
+			close(ns_st.pidfd);
+		ns_st.pidfd = -1;
 		return;
+	}
 	if (ns_st.netfd < 0 || fstat(ns_st.netfd, &st))
 		return;
 	nq.dev = st.st_dev;
@@ -203,7 +202,7 @@ void ns_quit_watch(struct loop *lp, const struct conf *c)
 	else
 		snprintf(nq.path, sizeof(nq.path), "%s", c->ns.netns);
 	loop_handler_set(lp, EP_NSQUIT, nsquit_handler);
-	if (c->ns.target == NS_ATTACH_PID && !nsquit_pidfd(lp, c->ns.pid)) {
+	if (c->ns.target == NS_ATTACH_PID && !nsquit_pidfd(lp)) {
 		debug("watching process %d for its exit", (int)c->ns.pid);
 		return;
 	}
@@ -214,6 +213,10 @@ void ns_quit_watch(struct loop *lp, const struct conf *c)
 		snprintf(nq.base, sizeof(nq.base), "ns/net");
 	}
 	nq.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nq.dirfd < 0 && errno == ENOENT && c->ns.target == NS_ATTACH_PID) {
+		nsquit_gone(lp);	/* it exited while we started */
+		return;
+	}
 	if (nq.dirfd < 0) {
 		warn("cannot watch %s (%s): no exit when it goes away",
 		     nq.path, strerror(errno));
@@ -227,6 +230,7 @@ void ns_quit_watch(struct loop *lp, const struct conf *c)
 	}
 	/* Also polled: an unmount without removal sends no event */
 	loop_timer_add(lp, nsquit_timer, NSQUIT_POLL_MS);
+	nsquit_check(lp);	/* gone before the watch was set up? */
 }
 
 /**
