@@ -686,13 +686,26 @@ def pipe_budget():
 class PipeWatch:
     """Samples, every 50 ms while in use, the most pipe fds held by the
     tether whose command line forwards -T @port, not counting its stdin,
-    stdout and stderr (pipes or not, depending on who runs the tests)"""
+    stdout and stderr (pipes or not, depending on who runs the tests).
+
+    Reading a process's fds is not atomic (list, then one readlink each),
+    so a sample taken while pipes are closed and opened could count an old
+    pipe and its successor both. A sample counts only when two reads in a
+    row give the same fds with the same targets: every pipe has an inode
+    of its own, so each pipe counted was open from its first reading to
+    its second, and all of them at once between the two reads"""
 
     def __init__(self, port):
         self.tag = f"-T\x00{port}".encode()
         self.peak = 0
         self.stop = threading.Event()
         self.t = threading.Thread(target=self.watch)
+
+    @staticmethod
+    def fds(pid):
+        d = f"/proc/{pid}/fd"
+        return {fd: os.readlink(f"{d}/{fd}") for fd in os.listdir(d)
+                if int(fd) > 2}
 
     def watch(self):
         while not self.stop.is_set():
@@ -701,11 +714,12 @@ class PipeWatch:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         if self.tag not in f.read():
                             continue
-                    n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
-                            if int(fd) > 2 and os.readlink(f"/proc/{pid}/fd/{fd}")
-                            .startswith("pipe:"))
+                    a = self.fds(pid)
+                    if a != self.fds(pid):
+                        continue
                 except (OSError, ValueError):
                     continue
+                n = sum(1 for t in a.values() if t.startswith("pipe:"))
                 self.peak = max(self.peak, n)
             time.sleep(0.05)
 
