@@ -41,7 +41,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all clean install check unit integ asan bench demo FORCE libobjs structure \
 	fuzz fuzz-build fuzz-replay
-all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt
+all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns
 
 $(BUILD)/tether: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -53,7 +53,7 @@ $(BUILD)/version: FORCE
 $(BUILD)/obj/src/conf/help.o: $(BUILD)/version
 FORCE:
 
-$(BUILD)/pasta $(BUILD)/passt: $(BUILD)/tether
+$(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns: $(BUILD)/tether
 	ln -sf tether $@
 
 $(BUILD)/obj/%.o: %.c

@@ -22,6 +22,7 @@ static const char *const ep_type_str[] = {
 	[EP_UDP] = "udp", [EP_UDP_LISTEN] = "udp listen", [EP_PING] = "ping",
 	[EP_NSQUIT] = "netns quit", [EP_SIGNAL] = "signal",
 	[EP_NETLINK] = "netlink",
+	[EP_EXIT_FD] = "exit fd",
 };
 _Static_assert(ARRAY_SIZE(ep_type_str) == EP_TYPE_NUM_, "ep_type names");
 

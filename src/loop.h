@@ -26,6 +26,7 @@ enum ep_type {
 	EP_NSQUIT,	/* netns went away: inotify or polling timer */
 	EP_SIGNAL,	/* signalfd: SIGCHLD, SIGTERM... */
 	EP_NETLINK,	/* netlink notifications */
+	EP_EXIT_FD,	/* slirp4netns -e: the caller's exit fd */
 	EP_TYPE_NUM_,
 };
 

@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	conf_parse(&conf, argc, argv);
-	sandbox_close_inherited(conf.link.fd);	/* before we open any */
+	sandbox_close_inherited((int[]){ conf.link.fd, conf.proc.exit_fd,
+					 conf.proc.ready_fd }, 3);
 	log_setup(&conf.log);
 	raise_nofile();
 	pidfile = proc_pidfile_open(&conf.proc);
@@ -151,9 +152,11 @@ int main(int argc, char **argv)
 		proc_daemonize();
 	if (conf.mode == MODE_PASTA)
 		ns_quit_watch(lp, &conf);	/* opens what it watches */
+	proc_exit_fd_watch(lp, &conf.proc);
 	sandbox_profile(&conf, &sb);
 	sandbox_enter(&sb);		/* from here: no files, few calls */
 	proc_ready(pidfile);
+	proc_ready_tell(&conf.proc);
 	if (conf.mode == MODE_PASTA && conf.ns.target == NS_SPAWN)
 		ns_release_child(lp);
 

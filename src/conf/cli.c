@@ -219,6 +219,7 @@ static void set_defaults(struct conf *c)
 	c->link.mtu = CONF_MTU_DEFAULT;
 	memcpy(c->link.our_mac, mac_default, sizeof(mac_default));
 	c->link.fd = -1;
+	c->proc.exit_fd = c->proc.ready_fd = -1;
 	c->svc = (struct conf_svc){
 		.tcp = true, .udp = true, .icmp = true, .dhcp = true,
 		.dhcpv6 = true, .ndp = true, .ra = true,
@@ -503,12 +504,12 @@ static bool opt_services(struct conf *c, int opt, const char *arg)
 }
 
 /**
- * fwd_add() - parse and keep one -t/-u/-T/-U spec
+ * conf_fwd_add() - parse and keep one -t/-u/-T/-U spec
  * @c:		configuration
  * @kind:	which option
  * @arg:	the spec
  */
-static void fwd_add(struct conf *c, enum conf_fwd_kind kind, const char *arg)
+void conf_fwd_add(struct conf *c, enum conf_fwd_kind kind, const char *arg)
 {
 	struct conf_fwd *f = &c->fwd;
 	const char *o = fwd_opt[kind];
@@ -566,8 +567,8 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 	unsigned long n;
 
 	switch (opt) {
-	case 't': fwd_add(c, FWD_TCP_IN, arg); return true;
-	case 'u': fwd_add(c, FWD_UDP_IN, arg); return true;
+	case 't': conf_fwd_add(c, FWD_TCP_IN, arg); return true;
+	case 'u': conf_fwd_add(c, FWD_UDP_IN, arg); return true;
 	case OPT_FREEBIND: c->fwd.freebind = true; return true;
 	case 's': case 'F': case '1': case OPT_VHOST_USER: case OPT_PRINT_CAPS:
 	case OPT_REPAIR_PATH:
@@ -611,8 +612,8 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 	case OPT_PRINT_CAPS:
 		printf("{\n  \"type\": \"net\"\n}\n");
 		exit(EXIT_SUCCESS);
-	case 'T': fwd_add(c, FWD_TCP_OUT, arg); break;
-	case 'U': fwd_add(c, FWD_UDP_OUT, arg); break;
+	case 'T': conf_fwd_add(c, FWD_TCP_OUT, arg); break;
+	case 'U': conf_fwd_add(c, FWD_UDP_OUT, arg); break;
 	case 'I': set_ifname(c->link.ns_ifname, arg, opt); break;
 	case OPT_USERNS:
 		if (!*arg || strlen(arg) >= sizeof(c->ns.userns))
@@ -720,9 +721,9 @@ static void finish(struct conf *c, const struct args *a)
 		if (c->fwd.n[k])
 			continue;
 		if (c->mode == MODE_PASTA)
-			fwd_add(c, k, "auto");
+			conf_fwd_add(c, k, "auto");
 		else if (k == FWD_TCP_IN || k == FWD_UDP_IN)
-			fwd_add(c, k, "none");
+			conf_fwd_add(c, k, "none");
 	}
 	for (k = 0; k < FWD_KIND_NUM_; k++) {
 		int i;
@@ -739,15 +740,18 @@ static void finish(struct conf *c, const struct args *a)
 	}
 }
 
-/* Personality from argv[0]: "passt" unless the name also says "pasta" */
-static enum conf_mode personality(const char *argv0)
+/* Personality from argv[0]: "slirp4netns" if the name says so, else
+ * "passt" unless the name also says "pasta" */
+static enum conf_persona personality(const char *argv0)
 {
 	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
 
 	base = base ? base + 1 : argv0 ? argv0 : "";
+	if (strstr(base, "slirp4netns"))
+		return PERSONA_SLIRP;
 	if (strstr(base, "passt") && !strstr(base, "pasta"))
-		return MODE_PASST;
-	return MODE_PASTA;
+		return PERSONA_PASST;
+	return PERSONA_PASTA;
 }
 
 /**
@@ -767,10 +771,17 @@ void conf_parse_args(struct conf *c, int argc, char **argv)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
-	c->mode = personality(argv0);
+	c->persona = personality(argv0);
+	c->mode = c->persona == PERSONA_PASST ? MODE_PASST : MODE_PASTA;
 	set_defaults(c);
 	early.ident = c->log.ident;
 	log_setup(&early);
+	if (c->persona == PERSONA_SLIRP) {
+		conf_parse_slirp(c, argc, argv);
+		early.level = c->log.level;
+		log_setup(&early);
+		return;
+	}
 
 	argv[0] = (char *)conf_name(c);	/* for getopt's own messages */
 	optind = 0;			/* full re-initialisation (glibc) */

@@ -27,6 +27,14 @@ enum conf_mode {
 	MODE_PASST,	/* QEMU over a UNIX stream socket */
 };
 
+/* The command line tether speaks, from argv[0]: slirp4netns is pasta mode
+ * behind slirp4netns's options and addressing */
+enum conf_persona {
+	PERSONA_PASTA,
+	PERSONA_PASST,
+	PERSONA_SLIRP,
+};
+
 /**
  * struct conf_ip4 - IPv4 addressing, resolved from options and the host
  * @enabled:	IPv4 is served
@@ -45,6 +53,9 @@ enum conf_mode {
  * @dns_host:	host-side resolver for @dns_match
  * @addr_fixed:	-a was given: single address, don't learn from traffic
  * @gw_fixed:	-g was given: only a default route is copied
+ * @refuse:	guest destinations that stand for nothing (slirp4netns's
+ *		gateway without host loopback, its DNS address without DNS):
+ *		refused, never sent to the host's network (any: none)
  */
 struct conf_ip4 {
 	bool enabled;
@@ -63,6 +74,7 @@ struct conf_ip4 {
 	struct in_addr dns_host;
 	bool addr_fixed;
 	bool gw_fixed;
+	struct in_addr refuse[2];
 };
 
 /**
@@ -89,6 +101,7 @@ struct conf_ip6 {
 	struct in6_addr dns_host;
 	bool addr_fixed;
 	bool gw_fixed;
+	struct in6_addr refuse[2];
 };
 
 /**
@@ -152,6 +165,8 @@ enum conf_ns_target {
  * @cmd:	NS_SPAWN: command and arguments (NULL: user's shell)
  * @splice:	loopback fast path between host and namespace
  * @host_lo_to_ns_lo: host loopback connections arrive on ns loopback
+ * @v6_by_ra:	--config-net leaves IPv6 to router advertisements (SLAAC),
+ *		as slirp4netns does: no address or route set, RA kept on
  */
 struct conf_ns {
 	enum conf_ns_target target;
@@ -164,6 +179,7 @@ struct conf_ns {
 	char **cmd;
 	bool splice;
 	bool host_lo_to_ns_lo;
+	bool v6_by_ra;
 };
 
 /**
@@ -174,6 +190,8 @@ struct conf_ns {
  * @runas:	switch to @uid/@gid
  * @busy_poll_us: --busy-poll, longest adaptive poll before sleeping
  * @no_sandbox:	--no-sandbox: debugging only (sandbox/sandbox.h)
+ * @exit_fd:	slirp4netns -e: exit when it becomes readable or hangs up (-1)
+ * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  */
 struct conf_proc {
 	bool foreground;
@@ -183,6 +201,8 @@ struct conf_proc {
 	bool runas;
 	unsigned busy_poll_us;
 	bool no_sandbox;
+	int exit_fd;
+	int ready_fd;
 };
 
 enum conf_fwd_kind {
@@ -200,6 +220,7 @@ struct fwd_spec;	/* conf/fwd_spec.h */
  * @freebind:	--freebind: listeners may bind addresses not (yet) configured
  * @spec:	option arguments per kind, in order
  * @n:		count per kind
+ * @api_path:	slirp4netns -a: API socket for add_hostfwd... ("" for none)
  * @rule:	@spec parsed (allocated at start-up, never freed), same order;
  *		pasta without any option of a kind gets one "auto", passt
  *		one "none"; "all"/"auto"/exclusion-only specs already have the
@@ -211,6 +232,7 @@ struct conf_fwd {
 	const char *spec[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
 	int n[FWD_KIND_NUM_];
 	struct fwd_spec *rule[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
+	char api_path[108];
 };
 
 /**
@@ -231,6 +253,7 @@ struct conf_opts {
  */
 struct conf {
 	enum conf_mode mode;
+	enum conf_persona persona;
 	struct log_conf log;
 	struct conf_proc proc;
 	struct conf_ip4 ip4;

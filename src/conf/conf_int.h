@@ -14,6 +14,9 @@
 /* The stages conf_parse() runs, callable one by one for tests */
 /* cli.c: options, no host state read */
 void conf_parse_args(struct conf *c, int argc, char **argv);
+void conf_fwd_add(struct conf *c, enum conf_fwd_kind kind, const char *arg);
+/* cli_slirp.c: the slirp4netns personality's command line */
+void conf_parse_slirp(struct conf *c, int argc, char **argv);
 /* conf.c */
 void conf_runas(struct conf_proc *p, uid_t euid, const char *uid_map);
 void conf_fwd_finish(struct conf *c, const char *range_path);

@@ -134,8 +134,45 @@ static const char usage_pasta[] =
  */
 const char *conf_name(const struct conf *c)
 {
+	if (c->persona == PERSONA_SLIRP)
+		return "slirp4netns";
 	return c->mode == MODE_PASST ? "passt" : "pasta";
 }
+
+/* slirp4netns's options, as its clients look for them in --help (Podman
+ * and RootlessKit match substrings such as "--enable-sandbox") */
+static const char usage_slirp[] =
+"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
+"User-mode networking for unprivileged network namespaces (tether: host\n"
+"sockets, no user-space TCP/IP stack).\n\n"
+"-c, --configure          bring up the interface\n"
+"-e, --exit-fd=FD         specify the FD for terminating slirp4netns\n"
+"-r, --ready-fd=FD        specify the FD to write to when the network is "
+"configured\n"
+"-m, --mtu=MTU            specify MTU (default=1500, max=65521)\n"
+"-6, --enable-ipv6        enable IPv6\n"
+"-a, --api-socket=PATH    specify API socket path\n"
+"--cidr=CIDR              specify network address CIDR "
+"(default=10.0.2.0/24)\n"
+"--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host "
+"namespace\n"
+"--netns-type=TYPE        specify network namespace type ([path|pid], "
+"default=pid)\n"
+"--userns-path=PATH       specify user namespace path\n"
+"--enable-sandbox         accepted: tether always runs in its own sandbox\n"
+"--enable-seccomp         accepted: tether always runs in its own sandbox\n"
+"--outbound-addr=IPv4     sets outbound ipv4 address (or interface) to "
+"bind to\n"
+"--outbound-addr6=IPv6    sets outbound ipv6 address (or interface) to "
+"bind to\n"
+"--disable-dns            disables 10.0.2.3 (or configured internal ip) "
+"to host dns redirect\n"
+"--macaddress=MAC         specify the MAC address of the TAP (only valid "
+"with -c)\n"
+"--target-type=TYPE       specify the target type (only netns)\n"
+"--debug                  tether: log flows and decisions\n"
+"-h, --help               show this help and exit\n"
+"-v, --version            show version and exit\n";
 
 /**
  * conf_usage() - full usage for the personality of @c
@@ -147,6 +184,10 @@ void conf_usage(const struct conf *c, FILE *f)
 	const char *name = conf_name(c);
 	char spec[512];
 
+	if (c->persona == PERSONA_SLIRP) {
+		fputs(usage_slirp, f);
+		return;
+	}
 	if (c->mode == MODE_PASST) {
 		fprintf(f, "Usage: %s [OPTION]...\n\n"
 			"Connect QEMU (-netdev stream) over a UNIX socket to "
@@ -174,6 +215,13 @@ void conf_usage(const struct conf *c, FILE *f)
  */
 void conf_version(const struct conf *c)
 {
+	if (c->persona == PERSONA_SLIRP) {	/* slirp4netns's shape */
+		printf("slirp4netns version 1.2.0+tether\n"
+		       "commit: tether %s\n"
+		       "libslirp: none (tether translates to host sockets)\n",
+		       TETHER_VERSION);
+		return;
+	}
 	printf("%s %s\n", conf_name(c), TETHER_VERSION);
 	printf("tether: rootless user-mode networking, MIT license\n");
 }

@@ -117,7 +117,7 @@ void ndp_init(struct loop *lp, const struct conf_ip6 *ip6,
 
 	memset(&ndp, 0, sizeof(ndp));
 	ndp.ndp = ip6->enabled && svc->ndp;
-	ndp.ra = ndp.ndp && svc->ra && !ns->config_net &&
+	ndp.ra = ndp.ndp && svc->ra && (!ns->config_net || ns->v6_by_ra) &&
 		 IN6_IS_ADDR_LINKLOCAL(&ip6->our_ll);
 	ndp.our_ll = ip6->our_ll;
 	if (!IN6_IS_ADDR_UNSPECIFIED(&ip6->addr) &&

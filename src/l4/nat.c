@@ -13,6 +13,7 @@ static struct {
 	union inany dns_match4, dns_match6;
 	union inany dns_host4, dns_host6;
 	union inany our4, our6;
+	union inany refuse4[2], refuse6[2];
 } nat;
 
 static union inany lo4, lo6;
@@ -38,6 +39,10 @@ void nat_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
 	inany_from_v6(&nat.dns_host6, &ip6->dns_host);
 	inany_from_v4(&nat.our4, ip4->our_addr);
 	inany_from_v6(&nat.our6, &ip6->our_ll);
+	for (int i = 0; i < 2; i++) {
+		inany_from_v4(&nat.refuse4[i], ip4->refuse[i]);
+		inany_from_v6(&nat.refuse6[i], &ip6->refuse[i]);
+	}
 }
 
 bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
@@ -49,8 +54,15 @@ bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
 	const union inany *mhl = v4 ? &nat.map_host_lo4 : &nat.map_host_lo6;
 	const union inany *mg = v4 ? &nat.map_guest4 : &nat.map_guest6;
 
+	const union inany *refuse = v4 ? nat.refuse4 : nat.refuse6;
+
 	if (inany_is_loopback(dst) || inany_is_unspec(dst))
 		return false;
+	for (int i = 0; i < 2; i++) {
+		if (!inany_is_unspec(&refuse[i]) &&
+		    inany_equals(dst, &refuse[i]))
+			return false;
+	}
 
 	if ((port == 53 || port == 853) && !inany_is_unspec(dns_match) &&
 	    inany_equals(dst, dns_match) && !inany_is_unspec(dns_host)) {

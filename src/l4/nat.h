@@ -16,7 +16,8 @@ void nat_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6);
  * host: the map-host-loopback address becomes 127.0.0.1 / ::1, the
  * map-guest-addr address becomes the host's own address, DNS to the
  * dns-forward address goes to the host resolver; anything else unchanged.
- * Return: false if the packet must be dropped (loopback, unspecified)
+ * Return: false if the packet must be dropped (loopback, unspecified, an
+ * address that stands for nothing: conf_ip4.refuse)
  */
 bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
 		  union inany *host_dst);

@@ -313,8 +313,9 @@ static struct tcp_conn *tcp_conn_open(struct loop *lp, const struct pkt *p,
 	    inany_is_multicast(&p->src) || inany_is_unspec(&p->src))
 		return NULL;
 	if (!nat_outbound(&p->dst, s->dport, IPPROTO_TCP, &dst)) {
-		debug_rl("tcp: SYN to port %u of a dropped destination",
+		debug_rl("tcp: SYN to port %u of a refused destination",
 			 s->dport);
+		tcp_rst_to_tap(lp, p, s);	/* as a host would */
 		return NULL;
 	}
 	c = tcp_conn_alloc(lp, &p->src, s->sport, &p->dst, s->dport);

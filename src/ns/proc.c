@@ -154,3 +154,55 @@ void proc_runas(const struct conf_proc *p)
 		die_perror("cannot set the dumpable attribute");
 	debug("running as %u:%u", (unsigned)p->uid, (unsigned)p->gid);
 }
+
+/* The caller's exit fd said so: hung up (its pipe's writer went), or
+ * readable */
+static void proc_exit_fd_handler(struct loop *lp, union ep_ref ref,
+				 uint32_t events)
+{
+	(void)events;
+	loop_del(lp, ref.fd);
+	info("exit fd %d: the caller is done, exiting", ref.fd);
+	loop_stop(lp, 0);
+}
+
+/**
+ * proc_exit_fd_watch() - exit once the exit fd is readable or hung up
+ * @lp:		loop
+ * @p:		process configuration: @exit_fd, -1 for none
+ */
+void proc_exit_fd_watch(struct loop *lp, const struct conf_proc *p)
+{
+	int rc;
+
+	if (p->exit_fd < 0)
+		return;
+	if (fcntl(p->exit_fd, F_GETFD) < 0)
+		die("invalid --exit-fd %d: not an open file descriptor",
+		    p->exit_fd);
+	fcntl(p->exit_fd, F_SETFD, FD_CLOEXEC);
+	loop_handler_set(lp, EP_EXIT_FD, proc_exit_fd_handler);
+	rc = loop_add(lp, p->exit_fd, EPOLLIN,
+		      ep_ref_make(EP_EXIT_FD, p->exit_fd, 0));
+	if (rc)
+		die("cannot watch --exit-fd %d: %s", p->exit_fd,
+		    strerror(-rc));
+}
+
+/**
+ * proc_ready_tell() - tell the caller we are ready: "1" on the ready fd
+ * @p:		process configuration: @ready_fd, -1 for none
+ */
+void proc_ready_tell(const struct conf_proc *p)
+{
+	ssize_t n;
+
+	if (p->ready_fd < 0)
+		return;
+	do
+		n = write(p->ready_fd, "1", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die_perror("cannot write to --ready-fd %d", p->ready_fd);
+	close(p->ready_fd);
+}

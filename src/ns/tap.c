@@ -242,7 +242,7 @@ static void tap_config_net(const struct conf *c, struct nl_handle *ns,
 		die("cannot open netlink: %s", strerror(-rc));
 	if (c->ip4.enabled)
 		tap_config_af(&v4, &host, ns, tap_if);
-	if (c->ip6.enabled)
+	if (c->ip6.enabled && !c->ns.v6_by_ra)
 		tap_config_af(&v6, &host, ns, tap_if);
 	nl_close(&host);
 }

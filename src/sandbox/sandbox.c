@@ -40,7 +40,18 @@
  * --no-sandbox skips 1-7, for debugging only, and says so.
  */
 
-void sandbox_close_inherited(int keep)
+static bool kept(long fd, const int *keep, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (keep[i] >= 0 && fd == keep[i])
+			return true;
+	}
+	return false;
+}
+
+void sandbox_close_inherited(const int *keep, int n)
 {
 	DIR *d;
 	struct dirent *e;
@@ -53,7 +64,7 @@ void sandbox_close_inherited(int keep)
 		int fd;
 
 		for (fd = 3; fd < 1024; fd++)
-			if (fd != keep)
+			if (!kept(fd, keep, n))
 				close(fd);
 		return;
 	}
@@ -62,7 +73,7 @@ void sandbox_close_inherited(int keep)
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
 
-		if (*end || fd < 3 || fd == keep || fd == dfd)
+		if (*end || fd < 3 || kept(fd, keep, n) || fd == dfd)
 			continue;
 		close((int)fd);
 	}

@@ -47,9 +47,10 @@ struct sandbox_profile {
 
 /*
  * sandbox_close_inherited() - close every fd above stderr that was
- * inherited, except @keep (passt's -F socket, or -1): call first
+ * inherited, except the @n in @keep (passt's -F socket, slirp4netns's
+ * exit and ready fds; -1 entries are ignored): call first
  */
-void sandbox_close_inherited(int keep);
+void sandbox_close_inherited(const int *keep, int n);
 
 /*
  * sandbox_enter() - every stage, in order (see sandbox.c): own user

@@ -11,8 +11,9 @@
  * own exit() is left alone. getopt's messages and our own are kept off
  * stderr.
  *
- * Input: a byte choosing the personality (pasta or passt), then the
- * arguments, NUL-separated (at most FZ_ARGS).
+ * Input: a byte choosing the personality (bit 0: passt, else bit 1:
+ * slirp4netns, else pasta), then the arguments, NUL-separated (at most
+ * FZ_ARGS).
  */
 /* LDFLAGS: -Wl,--wrap=die -Wl,--wrap=die_perror -Wl,--wrap=exit -Wl,--wrap=log_setup */
 #include <getopt.h>
@@ -101,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	av[0] = data[0] & 1 ? "passt" : "pasta";
+	av[0] = data[0] & 1 ? "passt" : data[0] & 2 ? "slirp4netns" : "pasta";
 	size = MIN(size - 1, sizeof(buf) - 1);
 	memcpy(buf, data + 1, size);
 	buf[size] = '\0';

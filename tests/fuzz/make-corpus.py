@@ -282,7 +282,8 @@ def netlink():
 
 
 def cli():
-    """cli target: personality byte (1: passt), then NUL-separated args"""
+    """cli target: personality byte (1: passt, 2: slirp4netns, else
+    pasta), then NUL-separated args"""
     def args(passt, *a):
         return bytes([passt]) + b"\0".join(x.encode() for x in a)
     return {
@@ -310,6 +311,17 @@ def cli():
                            "-d", "--pcap", "/tmp/x.pcap", "--ns-ifname",
                            "eth0", "-6", "--ipv6-only"),
         "bad": args(0, "--mtu", "99999999", "-t", "70000"),
+        "podman_slirp": args(2, "--disable-host-loopback", "--mtu=65520",
+                             "--enable-sandbox", "--enable-seccomp", "-c",
+                             "-e", "3", "-r", "4", "--enable-ipv6",
+                             "--cidr=10.0.2.0/24", "--netns-type=path",
+                             "/run/user/1000/netns/x", "tap0"),
+        "rootlesskit_slirp": args(2, "--mtu", "65520", "-r", "3",
+                                  "--api-socket", "/tmp/api.sock",
+                                  "--outbound-addr", "eth0",
+                                  "--macaddress", "02:00:00:00:00:01",
+                                  "--userns-path=/proc/1/ns/user",
+                                  "--configure", "1234", "tap0"),
         "help": args(0, "--help"),
     }
 
