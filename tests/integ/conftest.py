@@ -23,11 +23,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from tether import Tether  # noqa: E402
-from topology import Topology  # noqa: E402
+from topology import Topology, V4_SERVER, V6_SERVER, kill_tree  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TOOLS = os.path.join(REPO, "tests", "tools")
 NEEDED = ("ip", "setpriv", "nsenter", "unshare", "sysctl", "ss", "ping")
+GUEST_SRC = os.path.join(REPO, "tests", "guest")
+DNS_NAME = "vm.tt.example"      # what the dns fixture's resolver answers
 
 
 def env_int(name, default):
@@ -134,3 +136,29 @@ def tether_cli(tether_bin, workdir):
     t = Tether(tether_bin, run_as() if os.geteuid() == 0 else None, workdir)
     yield t
     t.cleanup()
+
+
+@pytest.fixture(scope="module")
+def dns(topo, workdir):
+    """HOST's resolver on its loopback: resolv.conf and tt_dns.py"""
+    d = f"/etc/netns/{topo.host}"
+    created = not os.path.isdir(d)
+    try:
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "resolv.conf"), "w") as f:
+            f.write("nameserver 127.0.0.1\nsearch tt.example\n")
+    except OSError as e:
+        # run-integ as an ordinary user: /etc belongs to the real root
+        pytest.skip(f"cannot give HOST its own resolv.conf ({e})")
+    log = os.path.join(workdir, "rw", "dns.log")
+    p = topo.start(topo.host, [sys.executable,
+                               os.path.join(GUEST_SRC, "tt_dns.py"),
+                               "--addr", "127.0.0.1", "--log", log,
+                               "--record", f"{DNS_NAME}={V4_SERVER}",
+                               "--record", f"{DNS_NAME}={V6_SERVER}"],
+                   wait_for="READY")
+    yield log
+    kill_tree(p.pid)
+    os.unlink(os.path.join(d, "resolv.conf"))
+    if created:
+        shutil.rmtree(d, ignore_errors=True)

@@ -40,11 +40,9 @@ from tether import Tether, check_sanitizer, wait_until
 from topology import (V4_GW, V4_HOST, V4_PLEN, V4_SERVER, V6_HOST,
                       V6_SERVER, PORT_ECHO, PORT_HTTP, PORT_SHA, kill_tree,
                       pid_alive, run)
-from conftest import REPO, run_as
+from conftest import DNS_NAME, GUEST_SRC, REPO, run_as
 
-GUEST_SRC = os.path.join(REPO, "tests", "guest")
 VM_BOOT_TIMEOUT = 150          # s, a whole guest run
-DNS_NAME = "vm.tt.example"
 FWD_PORT = 18081
 GUEST_MAC = "52:54:00:12:34:56"
 OUR_MAC = bytes.fromhex("9a559a559a55")
@@ -84,32 +82,6 @@ def guest(workdir):
             check=False, timeout=120)
     assert p.returncode == 0, f"guest build failed:\n{p.stderr}"
     return out
-
-
-@pytest.fixture(scope="module")
-def dns(topo, workdir):
-    """HOST's resolver on its loopback: resolv.conf and tt_dns.py"""
-    d = f"/etc/netns/{topo.host}"
-    created = not os.path.isdir(d)
-    try:
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "resolv.conf"), "w") as f:
-            f.write("nameserver 127.0.0.1\nsearch tt.example\n")
-    except OSError as e:
-        # run-integ as an ordinary user: /etc belongs to the real root
-        pytest.skip(f"cannot give HOST its own resolv.conf ({e})")
-    log = os.path.join(workdir, "rw", "dns.log")
-    p = topo.start(topo.host, [sys.executable,
-                               os.path.join(GUEST_SRC, "tt_dns.py"),
-                               "--addr", "127.0.0.1", "--log", log,
-                               "--record", f"{DNS_NAME}={V4_SERVER}",
-                               "--record", f"{DNS_NAME}={V6_SERVER}"],
-                   wait_for="READY")
-    yield log
-    kill_tree(p.pid)
-    os.unlink(os.path.join(d, "resolv.conf"))
-    if created:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 class Passt:

@@ -23,6 +23,7 @@
 #                                    write side, read the reply to EOF
 #   connect ADDR PORT                one TCP connect: errno and time taken
 #   banner ADDR PORT tcp|udp         read the banner of a banner server
+#   dns SERVER NAME A|AAAA           one UDP query: rcode and addresses
 
 import errno
 import hashlib
@@ -30,6 +31,7 @@ import json
 import os
 import selectors
 import socket
+import struct
 import sys
 import time
 
@@ -306,6 +308,57 @@ def cmd_banner(addr, port, proto):
         result(error=err_name(e))
 
 
+def cmd_dns(server, name, qtype):
+    """RFC 1035 query over UDP; answers parsed as far as A/AAAA go"""
+    t = {"A": 1, "AAAA": 28}[qtype]
+    qid = os.getpid() & 0xffff
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack("!HH", t, 1)
+    s = socket.socket(family_of(server), socket.SOCK_DGRAM)
+    s.settimeout(2)
+    msg = None
+    for _ in range(3):
+        try:
+            s.sendto(q, (server, 53))
+            msg = s.recv(4096)
+            break
+        except socket.timeout:
+            continue
+        except OSError as e:
+            result(error=err_name(e))
+            return
+    if not msg or len(msg) < 12 or struct.unpack("!H", msg[:2])[0] != qid:
+        result(error="timeout" if not msg else "bad reply")
+        return
+    flags, qd, an = struct.unpack("!HHH", msg[2:8])
+    i = 12
+    for _ in range(qd):                  # skip the question
+        while i < len(msg) and msg[i]:
+            i += 1 + msg[i]
+        i += 5
+    addrs = []
+    for _ in range(an):
+        if i < len(msg) and msg[i] & 0xc0 == 0xc0:
+            i += 2
+        else:
+            while i < len(msg) and msg[i]:
+                i += 1 + msg[i]
+            i += 1
+        if i + 10 > len(msg):
+            break
+        rtype, _, _, rdlen = struct.unpack("!HHIH", msg[i:i + 10])
+        i += 10
+        rd = msg[i:i + rdlen]
+        i += rdlen
+        if rtype == 1 and rdlen == 4:
+            addrs.append(socket.inet_ntop(socket.AF_INET, rd))
+        elif rtype == 28 and rdlen == 16:
+            addrs.append(socket.inet_ntop(socket.AF_INET6, rd))
+    result(rcode=flags & 0xf, addrs=addrs)
+
+
 COMMANDS = {
     "echo-many": cmd_echo_many,
     "udp-echo": cmd_udp_echo,
@@ -315,6 +368,7 @@ COMMANDS = {
     "halfclose": cmd_halfclose,
     "connect": cmd_connect,
     "banner": cmd_banner,
+    "dns": cmd_dns,
 }
 
 
