@@ -139,8 +139,37 @@ struct fwd_bind {
 	union inany addr;
 };
 
+/**
+ * struct fwd_where - what a rule says about where to listen
+ * @has_addr:	one address
+ * @addr:	that address
+ * @ifname:	SO_BINDTODEVICE ("" for none)
+ */
+struct fwd_where {
+	bool has_addr;
+	union inany addr;
+	const char *ifname;
+};
+
+static void fwd_where_of(unsigned kind, unsigned rule, struct fwd_where *w)
+{
+	if (fwd_rule_is_rt(rule)) {
+		const struct fwd_rule_rt *r = &fwd.rt[rule - FWD_RT_BASE].r;
+
+		w->has_addr = r->has_addr;
+		w->addr = r->addr;
+		w->ifname = "";
+	} else {
+		const struct fwd_spec *fs = fwd_rule(kind, rule);
+
+		w->has_addr = fs->has_addr;
+		w->addr = fs->addr;
+		w->ifname = fs->ifname;
+	}
+}
+
 /* Sockets a rule needs for each port; Return: how many (0 to 2) */
-static int fwd_binds(unsigned kind, const struct fwd_spec *fs,
+static int fwd_binds(unsigned kind, const struct fwd_where *fs,
 		     struct fwd_bind b[2])
 {
 	struct in_addr lo4 = { htonl(INADDR_LOOPBACK) }, any4 = { 0 };
@@ -178,7 +207,7 @@ static int fwd_binds(unsigned kind, const struct fwd_spec *fs,
 
 /* One listening socket (@strict: may use the fd reserve);
  * Return: fd, or -errno */
-static int fwd_sock(unsigned kind, const struct fwd_spec *fs,
+static int fwd_sock(unsigned kind, const struct fwd_where *fs,
 		    const struct fwd_bind *b, uint16_t port, bool strict)
 {
 	int type = fwd_kind_udp(kind) ? SOCK_DGRAM : SOCK_STREAM, one = 1;
@@ -272,21 +301,24 @@ static bool fwd_family_missing(int rc)
  * @kind:	enum conf_fwd_kind
  * @rule:	rule index
  * @port:	port
- * @strict:	explicit port: exit with a clear message if it can't be
+ * @how:	explicit ports may use the fd reserve, and those of the
+ *		command line exit with a clear message if they can't be
  *		bound (one family missing is tolerated if another binds)
  *
  * Return: 0 if at least one socket listens, else -errno
  */
 int fwd_listen(struct loop *lp, unsigned kind, unsigned rule, uint16_t port,
-	       bool strict)
+	       enum fwd_how how)
 {
-	const struct fwd_spec *fs = fwd_rule(kind, rule);
+	bool strict = how == FWD_EXPLICIT_DIE;
 	int n, i, ok = 0, err = 0, fd, rc;
+	struct fwd_where fs;
 	struct fwd_bind b[2];
 
-	n = fwd_binds(kind, fs, b);
+	fwd_where_of(kind, rule, &fs);
+	n = fwd_binds(kind, &fs, b);
 	for (i = 0; i < n; i++) {
-		fd = fwd_sock(kind, fs, &b[i], port, strict);
+		fd = fwd_sock(kind, &fs, &b[i], port, how != FWD_IMPLICIT);
 		rc = fd < 0 ? fd : fwd_add(lp, kind, rule, port, b[i].af, fd);
 		if (!rc) {
 			ok++;
@@ -422,7 +454,8 @@ static void fwd_listen_static(struct loop *lp, unsigned kind, unsigned rule)
 	for (port = 1; port < FWD_PORTS; port++) {
 		if (!fwd_spec_has(fs, (uint16_t)port))
 			continue;
-		rc = fwd_listen(lp, kind, rule, (uint16_t)port, strict);
+		rc = fwd_listen(lp, kind, rule, (uint16_t)port,
+				strict ? FWD_EXPLICIT_DIE : FWD_IMPLICIT);
 		if (!rc) {
 			ok++;
 			continue;

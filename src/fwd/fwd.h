@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "lib/inany.h"
 #include "loop.h"
 
 /*
@@ -18,5 +19,37 @@ void fwd_init(struct loop *lp, const struct conf *c);
 
 /* fwd_listeners() - listening sockets open now, for logs and tests */
 unsigned fwd_listeners(void);
+
+/**
+ * struct fwd_rule_rt - a rule added while running (slirp4netns's API
+ * socket): ports @first..@last of one kind, to @tfirst.. on the other side
+ * @kind:	enum conf_fwd_kind
+ * @has_addr:	listen on @addr only (else every address, as -t PORT)
+ * @addr:	listening address
+ * @first:	first port
+ * @last:	last port
+ * @tfirst:	target of @first
+ */
+struct fwd_rule_rt {
+	unsigned kind;
+	bool has_addr;
+	union inany addr;
+	uint16_t first;
+	uint16_t last;
+	uint16_t tfirst;
+};
+
+/*
+ * fwd_rt_add() - bind the listeners of @r, all or none; @id is its number
+ * Return: 0, -EADDRINUSE if it overlaps a rule, -ENOSPC if the table is
+ * full, -EINVAL for a bad rule, or the bind error
+ */
+int fwd_rt_add(struct loop *lp, const struct fwd_rule_rt *r, uint32_t *id);
+/* fwd_rt_del() - close the listeners of rule @id (its connections go on);
+ * Return: 0 or -ENOENT */
+int fwd_rt_del(struct loop *lp, uint32_t id);
+/* fwd_rt_get() - the @i-th rule added at run time, in the order added;
+ * Return: false past the last */
+bool fwd_rt_get(unsigned i, struct fwd_rule_rt *r, uint32_t *id);
 
 #endif /* TETHER_FWD_H */

@@ -204,7 +204,7 @@ static void fwd_auto_rule(struct loop *lp, unsigned kind, unsigned rule)
 			       (fwd_kind_udp(kind) && bit_get(udp, t));
 			have = fwd_listening(kind, rule, port);
 			if (want && !have && !bit_get(sc.failed[kind], port)) {
-				if (fwd_listen(lp, kind, rule, port, false))
+				if (fwd_listen(lp, kind, rule, port, FWD_IMPLICIT))
 					bit_set(sc.failed[kind], port);
 				else
 					debug("auto: %s port %u forwarded",

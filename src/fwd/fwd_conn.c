@@ -101,7 +101,7 @@ static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	(void)events;
 	if (!l)
 		return;
-	tport = fwd_spec_target(fwd_rule(l->kind, l->rule), l->port);
+	tport = fwd_rule_target(l->kind, l->rule, l->port);
 	for (i = 0; i < FWD_ACCEPT_MAX; i++) {
 		union sockaddr_inany sa;
 		socklen_t sl = sizeof(sa);
@@ -151,7 +151,7 @@ static void fwd_udp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	f.lfd = l->fd;
 	f.lidx = ref.idx;
 	f.laf = l->af;
-	f.tport = fwd_spec_target(fwd_rule(l->kind, l->rule), l->port);
+	f.tport = fwd_rule_target(l->kind, l->rule, l->port);
 	f.out = fwd_kind_ns(l->kind);
 	f.splice = fwd.splice;
 	if (f.splice || f.out) {

@@ -9,11 +9,28 @@
 
 #include "conf/conf.h"
 #include "conf/fwd_spec.h"
+#include "fwd/fwd.h"
 #include "loop.h"
 
 #define FWD_LISTEN_MAX	(1U << 17)	/* listening sockets, all rules */
 #define FWD_SCAN_MS	500		/* "auto" scan and housekeeping */
 #define FWD_FD_RESERVE_MIN	256	/* fds kept from implicit listeners */
+
+/* Rules added at run time (fwd_rt_add()) take rule numbers from here */
+#define FWD_RT_BASE	CONF_FWD_SPECS_MAX
+#define FWD_RT_MAX	128
+
+/**
+ * struct fwd_rt - a rule added at run time, one address and port range
+ * @used:	slot taken
+ * @r:		the rule, as given
+ * @id:		its number for the client (1, 2, ...)
+ */
+struct fwd_rt {
+	bool used;
+	struct fwd_rule_rt r;
+	uint32_t id;
+};
 
 /* enum fwd_lflag - listener conditions */
 enum fwd_lflag {
@@ -59,6 +76,8 @@ struct fwd_listener {
  * @paused:	listeners with FWD_L_PAUSED
  * @fd_cap:	"all" and "auto" listeners don't take fds from here on: the
  *		rest is kept for connections and the loop
+ * @rt:		rules added at run time, rule numbers FWD_RT_BASE + index
+ * @rt_id:	last id given to one
  */
 struct fwd_state {
 	const struct conf_fwd *rules;
@@ -75,6 +94,8 @@ struct fwd_state {
 	unsigned count;
 	unsigned paused;
 	int fd_cap;
+	struct fwd_rt rt[FWD_RT_MAX];
+	uint32_t rt_id;
 };
 
 extern struct fwd_state fwd;
@@ -89,16 +110,41 @@ static inline bool fwd_kind_udp(unsigned kind)
 	return kind == FWD_UDP_IN || kind == FWD_UDP_OUT;
 }
 
+/* A rule of the command line (not one added at run time) */
 static inline const struct fwd_spec *fwd_rule(unsigned kind, unsigned rule)
 {
 	return fwd.rules->rule[kind][rule];
 }
 
+static inline bool fwd_rule_is_rt(unsigned rule)
+{
+	return rule >= FWD_RT_BASE;
+}
+
+/* Target port of @port for a rule of either origin */
+static inline uint16_t fwd_rule_target(unsigned kind, unsigned rule,
+				       uint16_t port)
+{
+	const struct fwd_rule_rt *r;
+
+	if (!fwd_rule_is_rt(rule))
+		return fwd_spec_target(fwd_rule(kind, rule), port);
+	r = &fwd.rt[rule - FWD_RT_BASE].r;
+	return (uint16_t)(r->tfirst + (port - r->first));
+}
+
 /* fwd.c */
 const char *fwd_opt_name(unsigned kind);
 struct fwd_listener *fwd_listener_at(uint32_t idx, int fd);
+/* How fwd_listen() may fail: dying (explicit port of the command line),
+ * with the fd reserve (explicit), or as "all" and "auto" ports do */
+enum fwd_how {
+	FWD_IMPLICIT,
+	FWD_EXPLICIT,
+	FWD_EXPLICIT_DIE,
+};
 int fwd_listen(struct loop *lp, unsigned kind, unsigned rule, uint16_t port,
-	       bool strict);
+	       enum fwd_how how);
 void fwd_unlisten(struct loop *lp, unsigned kind, unsigned rule, uint16_t port);
 bool fwd_listening(unsigned kind, unsigned rule, uint16_t port);
 bool fwd_is_ours(unsigned kind, uint16_t port, uint32_t ino);
