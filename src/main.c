@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "conf/fwd_spec.h"
+#include "ctl/slirp_api.h"
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "fwd/fwd.h"
@@ -72,7 +73,9 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 		.auto_scan = ns_auto || fwd_auto_of(c, FWD_TCP_IN) ||
 			     fwd_auto_of(c, FWD_UDP_IN),
 		.tcp_bind_auto = fwd_auto_of(c, FWD_TCP_IN) ||
-				 fwd_auto_of(c, FWD_TCP_OUT),
+				 fwd_auto_of(c, FWD_TCP_OUT) ||
+				 c->fwd.api_path[0],
+		.bind_rt = c->fwd.api_path[0],
 		.tcp_bind_eph = c->ip4.outbound.s_addr ||
 				!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.outbound),
 		.nsquit_path = pasta && ns_quit_stats(),
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
 	if (conf.mode == MODE_PASTA && conf.ns.splice)
 		tcp_splice_init(lp);
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
+	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
 	link_wire(lp, ingress_batch, guest_forget);
 	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */

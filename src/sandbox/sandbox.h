@@ -25,6 +25,7 @@
  * @tcp_bind_auto: TCP listeners are bound at run time, to any port of
  *		the auto ranges (which usually cover most ports)
  * @tcp_bind_eph: outbound TCP sockets are bound to -o's address, port 0
+ * @bind_rt:	listeners are added at run time (slirp4netns's API socket)
  * @nsquit_path: watching a namespace file: stat()s it through a directory
  * @syslog:	logs go to syslog, which may reconnect to /dev/log
  * @logfile:	-l: the file is truncated when full
@@ -40,6 +41,7 @@ struct sandbox_profile {
 	bool auto_scan;
 	bool tcp_bind_auto;
 	bool tcp_bind_eph;
+	bool bind_rt;
 	bool nsquit_path;
 	bool syslog;
 	bool logfile;

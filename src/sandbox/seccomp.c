@@ -40,6 +40,7 @@ enum sb_need {
 	SB_SYSLOG	= 1 << 7,	/* logging to syslog */
 	SB_LOGFILE	= 1 << 8,	/* -l */
 	SB_SANITIZER	= 1 << 9,	/* ASan/UBSan builds: their runtime */
+	SB_BIND_RT	= 1 << 10,	/* listeners added at run time (API) */
 };
 
 /**
@@ -81,7 +82,8 @@ static const struct sb_call sb_calls[] = {
 	{ "sendmmsg",	SB_ALL,	"UDP datagrams in batches" },
 	{ "connect",	SB_ALL,	"outbound TCP/UDP flows" },
 	{ "bind",	SB_ALL,	"UDP flow sockets, -o's address" },
-	{ "listen",	SB_AUTO, "auto forwarding opens listeners as it scans" },
+	{ "listen",	SB_AUTO | SB_BIND_RT, "auto forwarding opens listeners "
+				"as it scans; slirp4netns's API adds them" },
 	{ "accept4",	SB_ALL,	"forwarded TCP ports (-t, -T); passt: QEMU" },
 	{ "shutdown",	SB_ALL,	"TCP half-close" },
 	{ "getsockopt",	SB_ALL,	"SO_ERROR of a connect, TCP_INFO windows" },
@@ -163,6 +165,8 @@ static unsigned sb_needs(const struct sandbox_profile *p)
 		n |= SB_AUTO;
 	if (p->nsquit_path)
 		n |= SB_NSQUIT_PATH;
+	if (p->bind_rt)
+		n |= SB_BIND_RT;
 	if (p->syslog)
 		n |= SB_SYSLOG;
 	if (p->logfile)

@@ -120,6 +120,23 @@ def fwd_spec():
         "none": "none"}.items()}
 
 
+def slirp_api():
+    """slirp_api target: one request, as Podman and RootlessKit send"""
+    return {n: s.encode() for n, s in {
+        "add": '{"execute":"add_hostfwd","arguments":{"proto":"tcp",'
+               '"host_addr":"0.0.0.0","host_port":8080,"guest_addr":"",'
+               '"guest_port":80}}\n',
+        "add_udp": '{"execute": "add_hostfwd", "arguments": {"proto": '
+                   '"udp", "host_port": 5353, "guest_addr": "10.0.2.100", '
+                   '"guest_port": 53}}',
+        "list": '{"execute":"list_hostfwd"}',
+        "remove": '{"execute":"remove_hostfwd","arguments":{"id":1}}',
+        "escapes": '{"execute":"add_\\u0068ostfwd","arguments":{"proto":'
+                   '"t\\u0063p","x":[1],"host_port":1e3}}',
+        "nested": '{"a":{"b":{"c":{"d":{"e":1}}}},"execute":true}',
+        "bad": '{"execute":"list_hostfwd",}'}.items()}
+
+
 def nlmsg(t, flags, seq, payload):
     return struct.pack("=IHHII", 16 + len(payload), t, flags, seq, 0) + \
         payload
@@ -332,7 +349,8 @@ def main():
                           ("sockdiag", sockdiag()), ("resolv", resolv()),
                           ("stream", stream()), ("dhcp", dhcp_svc()),
                           ("dhcpv6", dhcpv6_svc()), ("ndp", ndp_svc()),
-                          ("netlink", netlink()), ("cli", cli())):
+                          ("netlink", netlink()), ("cli", cli()),
+                          ("slirp_api", slirp_api())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

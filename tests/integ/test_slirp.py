@@ -80,6 +80,32 @@ class Slirp:
                 return json.loads(line[len("TTRESULT "):])
         raise AssertionError(f"no result: {p.stdout} {p.stderr}")
 
+    def server(self, *args):
+        """tt_servers.py inside the namespace, until READY"""
+        p = self.t.popen(self.t.user_argv(
+            ["nsenter", "-t", str(self.pid), "-U", "-n",
+             "--preserve-credentials", "python3",
+             os.path.join(self.t.tools, "tt_servers.py"), "--lifetime",
+             "300"] + [str(a) for a in args]))
+        sel = select.select([p.stdout], [], [], 20)[0]
+        assert sel and "READY" in p.stdout.readline(), p.stderr.read()
+        return p
+
+    def user_tool(self, *args):
+        """tt_client.py in HOST as the unprivileged user (outside the
+        namespace): its result"""
+        p = subprocess.run(self.t.user_argv(
+            ["python3", os.path.join(self.t.tools, "tt_client.py")] +
+            [str(a) for a in args]), env=self.t.env(), capture_output=True,
+            text=True, timeout=180)
+        for line in p.stdout.splitlines():
+            if line.startswith("TTRESULT "):
+                return json.loads(line[len("TTRESULT "):])
+        raise AssertionError(f"no result: {p.stdout} {p.stderr}")
+
+    def api(self, path, req):
+        return self.user_tool("slirp-api", path, json.dumps(req))
+
     def stop_by_exit_fd(self, timeout=10):
         os.close(self.exit_w)
         self.exit_w = None
@@ -217,6 +243,87 @@ def test_slirp_exits_when_the_namespace_goes(slirp):
     slirp.ns.wait(timeout=10)
     res = slirp.t.finish(slirp.proc, 10)
     assert res.rc == 0, res
+
+
+def add_req(proto, host_port, guest_port, host_addr="0.0.0.0"):
+    """Podman 4.3's add_hostfwd"""
+    return {"execute": "add_hostfwd",
+            "arguments": {"proto": proto, "host_addr": host_addr,
+                          "host_port": host_port, "guest_addr": "",
+                          "guest_port": guest_port}}
+
+
+def test_slirp_api_socket_forwards_while_running(slirp, topo, workdir):
+    """-a: the API socket (owner-only) adds TCP and UDP forwards that
+    serve loopback and remote clients (the real source address kept), a
+    64 MiB upload checked by SHA-256, lists them, removes one (its port
+    closes, the other stays), and refuses what slirp4netns refuses, in
+    its words"""
+    path = os.path.join(workdir, "rw", "slirp-api.sock")
+    slirp.start(["-c", "-a", path])
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    slirp.server("--addr", "0.0.0.0", "--banner", 8001, "--tag", "ns",
+                 "--sha", 8002, "--udp-echo", 8003)
+
+    r = slirp.api(path, add_req("tcp", 28001, 8001))
+    assert r["reply"] == {"return": {"id": 1}}, r
+    r = slirp.api(path, add_req("tcp", 28002, 8002))
+    assert r["reply"] == {"return": {"id": 2}}, r
+    r = slirp.api(path, add_req("udp", 28003, 8003, host_addr="127.0.0.1"))
+    assert r["reply"] == {"return": {"id": 3}}, r
+
+    # From the host's loopback: the gateway's address; from REMOTE: its own
+    r = slirp.user_tool("banner", "127.0.0.1", 28001, "tcp")
+    assert r.get("banner") == "ns 10.0.2.2", r
+    p = run(topo.ns_argv(topo.remote, [
+        "python3", os.path.join(slirp.t.tools, "tt_client.py"), "banner",
+        "192.0.2.2", "28001", "tcp"]), check=False)
+    assert "ns 192.0.2.1" in p.stdout, p.stdout + p.stderr
+    r = slirp.user_tool("sha-upload", "127.0.0.1", 28002, 64 << 20, 7)
+    assert r.get("reply") == f"{r.get('local')} {64 << 20}", r
+    r = slirp.user_tool("udp-echo", "127.0.0.1", 28003, 100, 1400)
+    assert [x["status"] for x in r["results"]] == ["ok", "ok"], r
+
+    r = slirp.api(path, {"execute": "list_hostfwd"})
+    entries = r["reply"]["entries"]
+    assert [(e["id"], e["proto"], e["host_addr"], e["host_port"],
+             e["guest_addr"], e["guest_port"]) for e in entries] == [
+        (1, "tcp", "0.0.0.0", 28001, "10.0.2.100", 8001),
+        (2, "tcp", "0.0.0.0", 28002, "10.0.2.100", 8002),
+        (3, "udp", "127.0.0.1", 28003, "10.0.2.100", 8003)], r
+
+    r = slirp.api(path, {"execute": "remove_hostfwd",
+                         "arguments": {"id": 1}})
+    assert r["reply"] == {"return": {}}, r
+    r = slirp.user_tool("connect", "127.0.0.1", 28001)
+    assert r["result"] == "ECONNREFUSED", r
+    r = slirp.user_tool("connect", "127.0.0.1", 28002)
+    assert r["result"] == "connected", r
+
+    for req, desc in (
+            (add_req("tcp", 28002, 80),
+             "bad request: add_hostfwd: slirp_add_hostfwd failed"),
+            (add_req("sctp", 28009, 80),
+             "bad request: add_hostfwd: bad arguments.proto"),
+            ({"execute": "remove_hostfwd", "arguments": {"id": 1}},
+             "bad request: remove_hostfwd: bad arguments.id"),
+            ({"execute": "shutdown"}, "bad request: unknown execute")):
+        r = slirp.api(path, req)
+        assert r["reply"]["error"]["desc"].startswith(desc), (req, r)
+
+    res = slirp.stop_by_exit_fd()
+    assert res.rc == 0, res
+
+
+def test_slirp_api_refuses_another_user(slirp, workdir):
+    """root may open the file, but isn't the user tether serves"""
+    path = os.path.join(workdir, "rw", "slirp-api-root.sock")
+    slirp.start(["-c", "-a", path])
+    p = run(["python3", os.path.join(slirp.t.tools, "tt_client.py"),
+             "slirp-api", path, '{"execute":"list_hostfwd"}'], check=False)
+    assert '"reply"' not in p.stdout, p.stdout
+    r = slirp.api(path, {"execute": "list_hostfwd"})
+    assert r["reply"] == {"entries": []}, r
 
 
 def test_slirp_bad_options_one_line(tether_bin, workdir):

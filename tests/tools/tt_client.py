@@ -24,6 +24,8 @@
 #   connect ADDR PORT                one TCP connect: errno and time taken
 #   banner ADDR PORT tcp|udp         read the banner of a banner server
 #   dns SERVER NAME A|AAAA           one UDP query: rcode and addresses
+#   slirp-api PATH JSON              one request on slirp4netns's API
+#                                    socket, as Podman sends it: the reply
 
 import errno
 import hashlib
@@ -359,6 +361,25 @@ def cmd_dns(server, name, qtype):
     result(rcode=flags & 0xf, addrs=addrs)
 
 
+def cmd_slirp_api(path, req):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(path)
+        s.sendall(req.encode() + b"\n")
+        s.shutdown(socket.SHUT_WR)
+        reply, _ = read_all(s)
+    except OSError as e:
+        result(error=err_name(e))
+        return
+    finally:
+        s.close()
+    try:
+        result(reply=json.loads(reply))
+    except ValueError:
+        result(raw=reply.decode(errors="replace"))
+
+
 COMMANDS = {
     "echo-many": cmd_echo_many,
     "udp-echo": cmd_udp_echo,
@@ -369,6 +390,7 @@ COMMANDS = {
     "connect": cmd_connect,
     "banner": cmd_banner,
     "dns": cmd_dns,
+    "slirp-api": cmd_slirp_api,
 }
 
 
