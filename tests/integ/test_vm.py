@@ -40,7 +40,7 @@ from tether import Tether, check_sanitizer, wait_until
 from topology import (V4_GW, V4_HOST, V4_PLEN, V4_SERVER, V6_HOST,
                       V6_SERVER, PORT_ECHO, PORT_HTTP, PORT_SHA, kill_tree,
                       pid_alive, run)
-from conftest import DNS_NAME, GUEST_SRC, REPO, run_as
+from conftest import DNS_NAME, GUEST_SRC, run_as
 
 VM_BOOT_TIMEOUT = 150          # s, a whole guest run
 FWD_PORT = 18081
