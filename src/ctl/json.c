@@ -206,7 +206,7 @@ static int json_value(struct json_in *in, int depth)
 /* An object, '{' next, at @depth (1: the top one) */
 static int json_object(struct json_in *in, int depth)
 {
-	size_t base = strlen(in->path);
+	size_t base = strlen(in->path), klen;
 	char key[JSON_STR_MAX];
 	int rc;
 
@@ -221,10 +221,12 @@ static int json_object(struct json_in *in, int depth)
 		json_ws(in);
 		if ((rc = json_string(in, key)))
 			return rc;
-		if (strlen(key) + base + 2 > sizeof(in->path))
+		klen = strlen(key);
+		if (klen + base + 2 > sizeof(in->path))
 			return -EINVAL;
-		snprintf(in->path + base, sizeof(in->path) - base, "%s%s",
-			 base ? "." : "", key);
+		if (base)
+			in->path[base] = '.';
+		memcpy(in->path + base + !!base, key, klen + 1);
 		json_ws(in);
 		if (in->p >= in->end || *in->p++ != ':')
 			return -EINVAL;
