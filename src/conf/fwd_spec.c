@@ -144,6 +144,14 @@ static int parse_prefix(struct fwd_spec *fs, struct spec_state *st, char *pre)
 	}
 	if (!strcmp(pre, "*"))
 		return 0;
+	if (pre[0] == '[' && strlen(pre) > 2 && pre[strlen(pre) - 1] == ']') {
+		pre[strlen(pre) - 1] = '\0';	/* [IPv6], as Podman writes */
+		if (inet_pton(AF_INET6, pre + 1, &a6) != 1)
+			return fail(st, "invalid address '%s]'", pre);
+		inany_from_v6(&fs->addr, &a6);
+		fs->has_addr = true;
+		return 0;
+	}
 	if (inet_pton(AF_INET, pre, &a4) == 1) {
 		inany_from_v4(&fs->addr, a4);
 	} else if (inet_pton(AF_INET6, pre, &a6) == 1) {

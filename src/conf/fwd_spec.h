@@ -20,7 +20,7 @@
  *   TPORTS := PORT ["-" PORT]          (same size as PORTS when a range)
  *
  * The last '/' ends PREFIX, so IPv6 addresses need no brackets
- * ("::1/8080"). Exclusions ("~") win over inclusions wherever they appear.
+ * ("::1/8080"), but may have them ("[::]/8080", as Podman writes them). Exclusions ("~") win over inclusions wherever they appear.
  * "all", or exclusions alone, include every port but the excluded ones;
  * "auto" alone does the same, and with port ranges only those are
  * candidates. For such implicit specs (@implicit) the caller removes the

@@ -187,6 +187,17 @@ static void test_prefix(void **state)
 	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)), "::1");
 	assert_int_equal(fwd_spec_target(&fs, 8080), 80);
 
+	/* Bracketed, as Podman writes them */
+	assert_int_equal(parse("[::]/8080"), 0);
+	assert_true(fs.has_addr);
+	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)), "::");
+	assert_int_equal(parse("[2001:db8::5]/443:8443"), 0);
+	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)),
+			    "2001:db8::5");
+	assert_int_equal(parse("[192.0.2.1]/80"), -EINVAL);
+	assert_int_equal(parse("[::/80"), -EINVAL);
+	assert_int_equal(parse("[]/80"), -EINVAL);
+
 	assert_int_equal(parse("2001:db8::1%eth0/8080,4433:3444"), 0);
 	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)),
 			    "2001:db8::1");
