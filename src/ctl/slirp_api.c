@@ -4,13 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "ctl/json.h"
 #include "ctl/slirp_api.h"
+#include "ctl/usock.h"
 #include "fwd/fwd.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -33,45 +30,19 @@
  * "slirp_add_hostfwd failed". The rules are tether's own run-time
  * forwarding rules (fwd_rt_add()): listeners bound before the reply,
  * connections through the usual forwarding path. The socket is made
- * owner-only, and a peer of another user is refused (SO_PEERCRED).
- * Clients that never finish their request are dropped after
- * SLIRP_API_TIMEOUT_S, and at most SLIRP_API_CLIENTS are served at once.
+ * owner-only, and a peer of another user is refused (usock.c).
  */
 
-#define SLIRP_API_CLIENTS	8
-#define SLIRP_API_TIMEOUT_S	5
-
 /**
- * struct slirp_api_client - a connection whose request is being read
- * @fd:		socket, -1 if the slot is free
- * @since:	accepted at (loop time, seconds)
- * @len:	bytes of @buf used
- * @buf:	the request
- */
-struct slirp_api_client {
-	int fd;
-	time_t since;
-	size_t len;
-	char buf[SLIRP_API_REQ_MAX];
-};
-
-/**
- * struct slirp_api - the socket and its clients (one per process: the
- * API belongs to the slirp4netns personality, which runs one loop)
- * @fd:		listening socket, -1 if none
+ * struct slirp_api - the API (one per process: it belongs to the
+ * slirp4netns personality)
+ * @srv:	its socket
  * @guest:	the namespace's address, for "guest_addr"
- * @uid:	our effective uid, the only one served (read at start: the
- *		sandbox allows no geteuid())
- * @cl:		clients
- * @reply:	reply being written
  */
 static struct slirp_api {
-	int fd;
+	struct usock srv;
 	struct in_addr guest;
-	uid_t uid;
-	struct slirp_api_client cl[SLIRP_API_CLIENTS];
-	char reply[SLIRP_API_REPLY_MAX];
-} api = { .fd = -1 };
+} api;
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -321,129 +292,16 @@ static size_t slirp_api_exec(struct loop *lp, const struct slirp_api_req *q,
 	}
 }
 
-/* ---- the socket -------------------------------------------------------- */
-
-static void slirp_api_drop(struct loop *lp, struct slirp_api_client *c)
-{
-	loop_del(lp, c->fd);
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
-/* The request is whole: answer it, and close */
-static void slirp_api_answer(struct loop *lp, struct slirp_api_client *c)
+/* A whole request to its reply */
+static size_t slirp_api_answer(struct loop *lp, const char *req, size_t len,
+			       char *out, size_t outlen)
 {
 	struct slirp_api_req q;
 	const char *why;
-	size_t n;
 
-	if (slirp_api_parse(c->buf, c->len, api.guest, &q, &why))
-		n = slirp_api_error(api.reply, sizeof(api.reply), why);
-	else
-		n = slirp_api_exec(lp, &q, api.reply, sizeof(api.reply));
-	/* A fresh socket's buffer holds the whole reply: no waiting */
-	if (send(c->fd, api.reply, n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)n)
-		debug("API: reply not sent whole: %s", strerror(errno));
-	slirp_api_drop(lp, c);
-}
-
-static void slirp_api_conn_handler(struct loop *lp, union ep_ref ref,
-				   uint32_t events)
-{
-	struct slirp_api_client *c;
-	ssize_t n;
-
-	(void)events;
-	if (ref.idx >= SLIRP_API_CLIENTS || api.cl[ref.idx].fd != ref.fd)
-		return;
-	c = &api.cl[ref.idx];
-	for (;;) {
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
-			 MSG_DONTWAIT);
-		if (n > 0) {
-			c->len += (size_t)n;
-			if (c->len == sizeof(c->buf))
-				break;		/* as much as slirp4netns reads */
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;			/* more to come */
-		if (n < 0) {
-			slirp_api_drop(lp, c);
-			return;
-		}
-		break;				/* EOF: the request is whole */
-	}
-	slirp_api_answer(lp, c);
-}
-
-static void slirp_api_listen_handler(struct loop *lp, union ep_ref ref,
-				     uint32_t events)
-{
-	struct ucred cr;
-	socklen_t sl = sizeof(cr);
-	unsigned i;
-	int fd;
-
-	(void)events;
-	while ((fd = accept4(ref.fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) ||
-		    cr.uid != api.uid) {
-			warn_rl("API: connection of another user refused");
-			close(fd);
-			continue;
-		}
-		for (i = 0; i < SLIRP_API_CLIENTS && api.cl[i].fd >= 0; i++)
-			;
-		if (i == SLIRP_API_CLIENTS ||
-		    loop_add(lp, fd, EPOLLIN | EPOLLRDHUP,
-			     ep_ref_make(EP_CTL_CONN, fd, i))) {
-			warn_rl("API: %u requests at once, refusing more",
-				SLIRP_API_CLIENTS);
-			close(fd);
-			continue;
-		}
-		api.cl[i].fd = fd;
-		api.cl[i].len = 0;
-		api.cl[i].since = lp->now.tv_sec;
-	}
-}
-
-/* Clients that never finish their request */
-static void slirp_api_timer(struct loop *lp)
-{
-	unsigned i;
-
-	for (i = 0; i < SLIRP_API_CLIENTS; i++) {
-		struct slirp_api_client *c = &api.cl[i];
-
-		if (c->fd >= 0 &&
-		    lp->now.tv_sec - c->since >= SLIRP_API_TIMEOUT_S) {
-			debug("API: request not finished in %d s, dropped",
-			      SLIRP_API_TIMEOUT_S);
-			slirp_api_drop(lp, c);
-		}
-	}
-}
-
-/* A socket file left by an earlier run goes; one that answers stays */
-static void slirp_api_stale(const char *path, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd;
-
-	if (lstat(path, &st) || !S_ISSOCK(st.st_mode))
-		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
-		die("API socket %s is in use by another process: give "
-		    "another path", path);
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
+	if (slirp_api_parse(req, len, api.guest, &q, &why))
+		return slirp_api_error(out, outlen, why);
+	return slirp_api_exec(lp, &q, out, outlen);
 }
 
 /**
@@ -455,40 +313,8 @@ static void slirp_api_stale(const char *path, const struct sockaddr_un *sa)
 void slirp_api_init(struct loop *lp, const char *path,
 		    const struct conf_ip4 *ip4)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	unsigned i;
-	int rc;
-
-	for (i = 0; i < SLIRP_API_CLIENTS; i++)
-		api.cl[i].fd = -1;
 	if (!path[0])
 		return;
 	api.guest = ip4->addr;
-	api.uid = geteuid();
-	if (strlen(path) >= sizeof(sa.sun_path))
-		die("API socket path %s is too long: at most %zu characters",
-		    path, sizeof(sa.sun_path) - 1);
-	strcpy(sa.sun_path, path);
-	slirp_api_stale(path, &sa);
-
-	api.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
-	if (api.fd < 0)
-		die_perror("cannot make the API socket");
-	old = umask(0177);		/* owner-only from the start */
-	rc = bind(api.fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc)
-		die("cannot make the API socket %s: %s", path,
-		    strerror(errno));
-	if (listen(api.fd, SLIRP_API_CLIENTS))
-		die_perror("cannot listen on the API socket %s", path);
-	loop_handler_set(lp, EP_CTL_LISTEN, slirp_api_listen_handler);
-	loop_handler_set(lp, EP_CTL_CONN, slirp_api_conn_handler);
-	if ((rc = loop_add(lp, api.fd, EPOLLIN,
-			   ep_ref_make(EP_CTL_LISTEN, api.fd, 0))))
-		die("cannot watch the API socket: %s", strerror(-rc));
-	loop_timer_add(lp, slirp_api_timer, 1000);
-	debug("API socket at %s", path);
+	usock_listen(lp, &api.srv, path, "API socket", slirp_api_answer);
 }
