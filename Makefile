@@ -41,7 +41,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all clean install check unit integ asan bench demo FORCE libobjs structure \
 	fuzz fuzz-build fuzz-replay
-all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns
+all: $(BUILD)/tether $(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns \
+	$(BUILD)/pesto
 
 $(BUILD)/tether: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -53,7 +54,7 @@ $(BUILD)/version: FORCE
 $(BUILD)/obj/src/conf/help.o: $(BUILD)/version
 FORCE:
 
-$(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns: $(BUILD)/tether
+$(BUILD)/pasta $(BUILD)/passt $(BUILD)/slirp4netns $(BUILD)/pesto: $(BUILD)/tether
 	ln -sf tether $@
 
 $(BUILD)/obj/%.o: %.c
@@ -154,6 +155,8 @@ install: all
 	install -m 755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/pasta
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/passt
+	ln -sf tether $(DESTDIR)$(PREFIX)/bin/slirp4netns
+	ln -sf tether $(DESTDIR)$(PREFIX)/bin/pesto
 
 clean:
 	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) build-sbtest build-log

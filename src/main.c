@@ -2,10 +2,13 @@
 /* main.c - start-up in stages, then the loop; nothing else */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "conf/conf.h"
 #include "conf/fwd_spec.h"
+#include "ctl/ctl.h"
+#include "ctl/pesto.h"
 #include "ctl/slirp_api.h"
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
@@ -74,8 +77,8 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 			     fwd_auto_of(c, FWD_UDP_IN),
 		.tcp_bind_auto = fwd_auto_of(c, FWD_TCP_IN) ||
 				 fwd_auto_of(c, FWD_TCP_OUT) ||
-				 c->fwd.api_path[0],
-		.bind_rt = c->fwd.api_path[0],
+				 c->fwd.api_path[0] || c->fwd.ctl_path[0],
+		.bind_rt = c->fwd.api_path[0] || c->fwd.ctl_path[0],
 		.tcp_bind_eph = c->ip4.outbound.s_addr ||
 				!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.outbound),
 		.nsquit_path = pasta && ns_quit_stats(),
@@ -89,11 +92,23 @@ static void flush_hook(struct loop *lp)
 	egress_flush(lp);
 }
 
+/* Run as "pesto": the control socket's client, nothing else */
+static bool is_pesto(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0 ? argv0 : "";
+	return strstr(base, "pesto");
+}
+
 int main(int argc, char **argv)
 {
 	struct loop loop, *lp = &loop;	/* the one loop, for now */
 	struct sandbox_profile sb;
 	int pidfile;
+
+	if (is_pesto(argv[0]))
+		return pesto_main(argc, argv);
 
 	signal(SIGPIPE, SIG_IGN);
 	conf_parse(&conf, argc, argv);
@@ -146,6 +161,7 @@ int main(int argc, char **argv)
 		tcp_splice_init(lp);
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
 	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
+	ctl_init(lp, conf.fwd.ctl_path, &conf.fwd);
 	link_wire(lp, ingress_batch, guest_forget);
 	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */

@@ -33,7 +33,7 @@ enum {
 };
 
 static const char optstring[] =
-	"+dqfel:P:p:m:a:n:M:g:i:o:D:S:H:46t:u:hs:F:1I:T:U:";
+	"+dqfel:P:p:m:a:n:M:g:i:o:D:S:H:46t:u:hs:F:1I:T:U:c:";
 
 static const struct option options[] = {
 	{ "debug", no_argument, NULL, 'd' },
@@ -85,6 +85,7 @@ static const struct option options[] = {
 	{ "tcp-ports", required_argument, NULL, 't' },
 	{ "udp-ports", required_argument, NULL, 'u' },
 	{ "freebind", no_argument, NULL, OPT_FREEBIND },
+	{ "conf-path", required_argument, NULL, 'c' },
 	/* passt only */
 	{ "socket", required_argument, NULL, 's' },
 	{ "socket-path", required_argument, NULL, 's' },
@@ -570,6 +571,12 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 	case 't': conf_fwd_add(c, FWD_TCP_IN, arg); return true;
 	case 'u': conf_fwd_add(c, FWD_UDP_IN, arg); return true;
 	case OPT_FREEBIND: c->fwd.freebind = true; return true;
+	case 'c':
+		if (!*arg || strlen(arg) >= sizeof(c->fwd.ctl_path))
+			die("invalid -c (--conf-path) '%s': 1 to %zu "
+			    "characters", arg, sizeof(c->fwd.ctl_path) - 1);
+		strcpy(c->fwd.ctl_path, arg);
+		return true;
 	case 's': case 'F': case '1': case OPT_VHOST_USER: case OPT_PRINT_CAPS:
 	case OPT_REPAIR_PATH:
 		only(c, MODE_PASST, opt);

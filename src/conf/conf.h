@@ -221,6 +221,7 @@ struct fwd_spec;	/* conf/fwd_spec.h */
  * @spec:	option arguments per kind, in order
  * @n:		count per kind
  * @api_path:	slirp4netns -a: API socket for add_hostfwd... ("" for none)
+ * @ctl_path:	-c: control socket for pesto ("" for none)
  * @rule:	@spec parsed (allocated at start-up, never freed), same order;
  *		pasta without any option of a kind gets one "auto", passt
  *		one "none"; "all"/"auto"/exclusion-only specs already have the
@@ -233,6 +234,7 @@ struct conf_fwd {
 	int n[FWD_KIND_NUM_];
 	struct fwd_spec *rule[FWD_KIND_NUM_][CONF_FWD_SPECS_MAX];
 	char api_path[108];
+	char ctl_path[108];
 };
 
 /**

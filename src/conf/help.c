@@ -88,7 +88,10 @@ static const char usage_spec[] =
 "                           or %%IF/ (listen there), e.g. 8080:80,\n"
 "                           ::1/5000-5010, all,~22; repeatable\n"
 "      --freebind           Let ADDR/ listeners bind addresses the host\n"
-"                           doesn't have (yet)\n";
+"                           doesn't have (yet)\n"
+"  -c, --conf-path PATH     Control socket (owner-only) through which pesto\n"
+"                           adds, removes and shows forwarding rules, and\n"
+"                           lists flows and counters, while running\n";
 
 static const char usage_passt[] =
 "  -t, --tcp-ports SPEC     TCP ports to forward to the guest\n"
@@ -182,7 +185,7 @@ static const char usage_slirp[] =
 void conf_usage(const struct conf *c, FILE *f)
 {
 	const char *name = conf_name(c);
-	char spec[512];
+	char spec[1024];
 
 	if (c->persona == PERSONA_SLIRP) {
 		fputs(usage_slirp, f);

@@ -17,6 +17,9 @@
  */
 void fwd_init(struct loop *lp, const struct conf *c);
 
+/* fwd_opt_name() - "-t", "-u", "-T" or "-U" for a kind of rule */
+const char *fwd_opt_name(unsigned kind);
+
 /* fwd_listeners() - listening sockets open now, for logs and tests */
 unsigned fwd_listeners(void);
 
@@ -38,6 +41,8 @@ struct fwd_rule_rt {
 	uint16_t last;
 	uint16_t tfirst;
 };
+
+#define FWD_RT_COUNT_MAX	128	/* rules added at run time, at most */
 
 /*
  * fwd_rt_add() - bind the listeners of @r, all or none; @id is its number

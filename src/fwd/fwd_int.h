@@ -18,7 +18,7 @@
 
 /* Rules added at run time (fwd_rt_add()) take rule numbers from here */
 #define FWD_RT_BASE	CONF_FWD_SPECS_MAX
-#define FWD_RT_MAX	128
+#define FWD_RT_MAX	FWD_RT_COUNT_MAX
 
 /**
  * struct fwd_rt - a rule added at run time, one address and port range
@@ -134,7 +134,6 @@ static inline uint16_t fwd_rule_target(unsigned kind, unsigned rule,
 }
 
 /* fwd.c */
-const char *fwd_opt_name(unsigned kind);
 struct fwd_listener *fwd_listener_at(uint32_t idx, int fd);
 /* How fwd_listen() may fail: dying (explicit port of the command line),
  * with the fd reserve (explicit), or as "all" and "auto" ports do */

@@ -12,8 +12,10 @@
  * rule for a range of ports of one kind, on one address or all: its
  * listeners are bound before the reply, all of them or none (the first
  * failure closes what was bound and is the answer). A rule may not
- * overlap one of the command line or another added one: same kind, a
- * port in common, and the same address or a wildcard on either side.
+ * overlap another added one or an explicit one of the command line: same
+ * kind, a port in common, and the same address or a wildcard on either
+ * side ("auto" and "all" take only ports that are free, so a port they
+ * hold fails the bind instead).
  * Removing a rule closes its listeners; connections already accepted go
  * on to their end, as for pasta's rules. Rule numbers FWD_RT_BASE and up
  * are these, so a listener's rule tells where its target port comes
@@ -36,7 +38,9 @@ static bool fwd_rt_overlaps(const struct fwd_rule_rt *r)
 	for (j = 0; j < fwd.rules->n[r->kind]; j++) {
 		const struct fwd_spec *fs = fwd_rule(r->kind, (unsigned)j);
 
-		if (fs->mode == FWD_MODE_NONE ||
+		/* "auto" and "all" ports are taken where they are free:
+		 * a port of theirs in use fails its bind, and says so */
+		if (fs->mode != FWD_MODE_LIST ||
 		    !fwd_rt_addr_meet(fs->has_addr, &fs->addr, r->has_addr,
 				      &r->addr))
 			continue;

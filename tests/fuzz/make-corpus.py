@@ -137,6 +137,18 @@ def slirp_api():
         "bad": '{"execute":"list_hostfwd",}'}.items()}
 
 
+def ctl():
+    """ctl target: a control socket request, as pesto sends"""
+    return {n: s.encode() for n, s in {
+        "add": "tether-ctl 1\nadd tcp 0.0.0.0 8080 8080 80\n"
+               "add tcp :: 8080 8080 80\n",
+        "replace": "tether-ctl 1\nclear\nadd udp * 5000 5010 6000\n",
+        "del": "tether-ctl 1\ndel tcp 127.0.0.1 22 22\nshow\n",
+        "flows": "tether-ctl 1\nflows json\n",
+        "stats": "tether-ctl 1\nstats\n",
+        "bad": "tether-ctl 2\nadd tcp x 0 99999 1\n"}.items()}
+
+
 def nlmsg(t, flags, seq, payload):
     return struct.pack("=IHHII", 16 + len(payload), t, flags, seq, 0) + \
         payload
@@ -350,7 +362,7 @@ def main():
                           ("stream", stream()), ("dhcp", dhcp_svc()),
                           ("dhcpv6", dhcpv6_svc()), ("ndp", ndp_svc()),
                           ("netlink", netlink()), ("cli", cli()),
-                          ("slirp_api", slirp_api())):
+                          ("slirp_api", slirp_api()), ("ctl", ctl())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

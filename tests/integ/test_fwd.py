@@ -418,7 +418,7 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402
 
-from tether import wait_until  # noqa: E402
+from tether import Running, wait_until  # noqa: E402
 from topology import (V4_HOST, V6_HOST, V4_SERVER, V6_SERVER,  # noqa: E402
                       kill_tree, run)
 
@@ -433,52 +433,6 @@ def tool(workdir):
     shutil.copy(os.path.abspath(__file__), dst)
     os.chmod(dst, 0o755)
     return dst
-
-
-class Running:
-    """tether in the background, its command's stdout read line by line"""
-
-    def __init__(self, tether, args, script):
-        self.t = tether
-        self.p = tether.popen(tether.argv(["--config-net"] + list(args) +
-                                          ["--", "sh", "-c", script]))
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.p.stdout, selectors.EVENT_READ)
-        self.lines = []
-        self.buf = ""   # read but not yet split into lines
-
-    def wait_line(self, prefix, timeout=20):
-        """Words after prefix on the next stdout line starting with it
-
-        Reads the pipe itself (os.read) and keeps what it read: with
-        readline(), two lines arriving together left the second one in
-        the file object's buffer, where select() can't see it.
-        """
-        deadline = time.monotonic() + timeout
-        fd = self.p.stdout.fileno()
-        while True:
-            while "\n" in self.buf:
-                line, self.buf = self.buf.split("\n", 1)
-                self.lines.append(line + "\n")
-                if line.startswith(prefix):
-                    return line[len(prefix):].split()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            if not self.sel.select(timeout=min(0.2, left)):
-                continue
-            data = os.read(fd, 65536)
-            if not data:
-                break
-            self.buf += data.decode(errors="replace")
-        raise AssertionError(f"no '{prefix}' line from tether's command "
-                             f"in {timeout} s:\n{''.join(self.lines)}\n"
-                             f"{self.stop()}")
-
-    def stop(self):
-        if self.p.poll() is None:
-            kill_tree(self.p.pid)
-        return self.t.finish(self.p, 10)
 
 
 def host_run(topo, ns, tool, *args, timeout=120):
