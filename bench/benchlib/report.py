@@ -5,7 +5,7 @@ import json
 import statistics
 
 LABEL = {"tether": "tether", "pasta": "pasta", "slirp": "slirp4netns",
-         "veth": "veth", "loopback": "loopback"}
+         "tslirp": "tether-s4n", "veth": "veth", "loopback": "loopback"}
 
 
 def _median_of(dicts, key):
@@ -51,6 +51,7 @@ def summarise(workloads, runs, paths):
             entry["paths"][p] = s
         base = entry["paths"].get(w.baseline, {}).get("median")
         pasta = entry["paths"].get("pasta", {}).get("median")
+        slirp = entry["paths"].get("slirp", {}).get("median")
         for p, s in entry["paths"].items():
             if "median" not in s:
                 continue
@@ -58,6 +59,8 @@ def summarise(workloads, runs, paths):
                 s["x_kernel"] = s["median"] / base
             if pasta:
                 s["x_pasta"] = s["median"] / pasta
+            if slirp and p == "tslirp":
+                s["x_slirp"] = s["median"] / slirp
         out[w.key] = entry
     for key, ref in (("tcp_out_1500", "tcp_out"), ("tcp_in_1500", "tcp_in")):
         if key in out and ref in out:
@@ -98,6 +101,8 @@ def table(summary, workloads):
                 notes.append(f"loss {s['loss_pct']:.2f}%")
             if s.get("cpu_s_per_gb") is not None:
                 notes.append(f"cpu {s['cpu_s_per_gb']:.2f} s/GB")
+            if s.get("x_slirp") is not None:
+                notes.append(f"x slirp4netns: {s['x_slirp']:.2f}")
             if s.get("x_own_65520") is not None:
                 notes.append(f"x own 65520: {s['x_own_65520']:.2f}")
             if s.get("rss_idle_mib") is not None:

@@ -23,7 +23,8 @@ class Workload:
     """One measurement, repeated per path and per repetition."""
 
     def __init__(self, key, title, unit, better="higher", baseline="veth",
-                 paths=("tether", "pasta", "slirp", "veth"), mtu=None,
+                 paths=("tether", "pasta", "slirp", "tslirp", "veth"),
+                 mtu=None,
                  fwd=None, fmt="{:.2f}", server=None):
         self.key = key
         self.title = title
@@ -296,7 +297,8 @@ class SpliceIn(IperfTcp):
 
     def __init__(self, key, title, **kw):
         super().__init__(key, title, baseline="loopback",
-                         paths=("tether", "pasta", "slirp", "loopback"),
+                         paths=("tether", "pasta", "slirp", "tslirp",
+                                "loopback"),
                          fwd={"-t": str(PORT_SPLICE_IN)}, **kw)
 
     def server_for(self, path):
@@ -351,7 +353,8 @@ class SpliceOut(IperfTcp):
 
     def __init__(self, key, title, **kw):
         super().__init__(key, title, baseline="loopback",
-                         paths=("tether", "pasta", "slirp", "loopback"),
+                         paths=("tether", "pasta", "slirp", "tslirp",
+                                "loopback"),
                          fwd={"-T": str(PORT_IPERF_LO)}, server="iperf_lo",
                          **kw)
 
@@ -414,7 +417,7 @@ class Memory(Workload):
 
     def __init__(self, key, title, **kw):
         super().__init__(key, title, "MiB", better="lower", fmt="{:.1f}",
-                         paths=("tether", "pasta", "slirp"),
+                         paths=("tether", "pasta", "slirp", "tslirp"),
                          server="connrate", **kw)
 
     def timeout(self, ctx):
