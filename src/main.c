@@ -84,6 +84,7 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 		.nsquit_path = pasta && ns_quit_stats(),
 		.syslog = log_to_syslog_later(),
 		.logfile = c->log.file,
+		.chroot_fallback = c->proc.chroot_fallback,
 	};
 }
 

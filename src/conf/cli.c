@@ -18,7 +18,8 @@ static const uint8_t mac_default[6] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
 
 /* Long-only options: values above any character */
 enum {
-	OPT_TRACE = 256, OPT_LOG_SIZE, OPT_RUNAS, OPT_NO_SANDBOX, OPT_STATS, OPT_VERSION,
+	OPT_TRACE = 256, OPT_LOG_SIZE, OPT_RUNAS, OPT_NO_SANDBOX, OPT_STATS,
+	OPT_VERSION, OPT_CHROOT_FALLBACK,
 	OPT_OUT_IF4, OPT_OUT_IF6, OPT_FQDN, OPT_DHCP_DNS, OPT_NO_DHCP_DNS,
 	OPT_DHCP_SEARCH, OPT_NO_DHCP_SEARCH, OPT_DNS_FORWARD, OPT_DNS_HOST,
 	OPT_MAP_HOST_LO, OPT_MAP_GUEST, OPT_NO_MAP_GW, OPT_NO_TCP, OPT_NO_UDP,
@@ -45,6 +46,7 @@ static const struct option options[] = {
 	{ "log-size", required_argument, NULL, OPT_LOG_SIZE },
 	{ "runas", required_argument, NULL, OPT_RUNAS },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "chroot-fallback", no_argument, NULL, OPT_CHROOT_FALLBACK },
 	{ "pid", required_argument, NULL, 'P' },
 	{ "pcap", required_argument, NULL, 'p' },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -266,6 +268,7 @@ static bool opt_log_proc(struct conf *c, struct args *a, int opt,
 		c->proc.runas = true;
 		break;
 	case OPT_NO_SANDBOX: c->proc.no_sandbox = true; break;
+	case OPT_CHROOT_FALLBACK: c->proc.chroot_fallback = true; break;
 	case 'P': c->proc.pidfile = arg; break;
 	case 'p': c->link.pcap = arg; break;
 	case OPT_STATS:

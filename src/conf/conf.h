@@ -190,6 +190,7 @@ struct conf_ns {
  * @runas:	switch to @uid/@gid
  * @busy_poll_us: --busy-poll, longest adaptive poll before sleeping
  * @no_sandbox:	--no-sandbox: debugging only (sandbox/sandbox.h)
+ * @chroot_fallback: --chroot-fallback: chroot() where pivot_root() fails
  * @exit_fd:	slirp4netns -e: exit when it becomes readable or hangs up (-1)
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  */
@@ -201,6 +202,7 @@ struct conf_proc {
 	bool runas;
 	unsigned busy_poll_us;
 	bool no_sandbox;
+	bool chroot_fallback;
 	int exit_fd;
 	int ready_fd;
 };

@@ -28,6 +28,8 @@ static const char usage_common[] =
 "                           default: nobody, if started as root\n"
 "      --no-sandbox         Debugging only: run without the sandbox (no\n"
 "                           namespaces, capabilities, Landlock, seccomp)\n"
+"      --chroot-fallback    Where pivot_root fails (an initramfs root),\n"
+"                           confine the filesystem with chroot instead\n"
 "  -P, --pid FILE           Write our own PID to FILE\n"
 "  -p, --pcap FILE          Capture guest-side frames to a pcap file\n"
 "      --stats N            Accepted for compatibility, no effect\n"

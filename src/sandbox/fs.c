@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "sandbox/sb_int.h"
 
 /*
@@ -20,11 +21,19 @@
  * lists nothing, and no path, relative or absolute, leads anywhere else.
  * Needs CAP_SYS_ADMIN in the current user namespace: pasta has it in its
  * own or its target's, passt in the one sandbox.c made for it.
+ *
+ * pivot_root() fails where the root is the initramfs (rootfs can't be
+ * moved: some containers and minimal VMs run so). With --chroot-fallback,
+ * as pasta's, tether then chroot()s into the empty tmpfs instead: the old
+ * root stays mounted below, out of reach of paths (seccomp allows no
+ * chroot(), mount() or fchdir() to climb back), but /proc/PID/root of a
+ * process that can see ours would still show it. Without the option that
+ * failure stays fatal and says to use it.
  */
 
 #define SB_MNT	"/tmp"	/* any directory: only its mount point is used */
 
-int sb_fs_empty_root(const char **what)
+int sb_fs_empty_root(const char **what, bool chroot_fallback)
 {
 	*what = "unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)";
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS))
@@ -40,9 +49,17 @@ int sb_fs_empty_root(const char **what)
 	*what = "chdir to the empty root";
 	if (chdir(SB_MNT))
 		return -errno;
-	*what = "pivot_root";
-	if (syscall(SYS_pivot_root, ".", "."))
-		return -errno;
+	*what = "pivot_root (on an initramfs root, try --chroot-fallback)";
+	if (syscall(SYS_pivot_root, ".", ".")) {
+		if (errno != EINVAL || !chroot_fallback)
+			return -errno;
+		*what = "chroot into the empty root (--chroot-fallback)";
+		if (chroot("."))
+			return -errno;
+		warn("pivot_root failed (initramfs root?): chroot instead, "
+		     "--chroot-fallback");
+		return chdir("/") ? -errno : 0;
+	}
 	*what = "detaching the old root";
 	if (umount2(".", MNT_DETACH))
 		return -errno;

@@ -159,7 +159,7 @@ void sandbox_enter(const struct sandbox_profile *p)
 	if (p->own_userns &&
 	    (rc = userns_new(geteuid(), getegid(), &what)))
 		sb_die("user namespace", what, rc);
-	if ((rc = sb_fs_empty_root(&what)))
+	if ((rc = sb_fs_empty_root(&what, p->chroot_fallback)))
 		sb_die("empty root", what, rc);
 
 	if (setrlimit(RLIMIT_CORE, &nocore) ||

@@ -29,6 +29,7 @@
  * @nsquit_path: watching a namespace file: stat()s it through a directory
  * @syslog:	logs go to syslog, which may reconnect to /dev/log
  * @logfile:	-l: the file is truncated when full
+ * @chroot_fallback: --chroot-fallback: chroot() where pivot_root() fails
  */
 struct sandbox_profile {
 	bool off;
@@ -45,6 +46,7 @@ struct sandbox_profile {
 	bool nsquit_path;
 	bool syslog;
 	bool logfile;
+	bool chroot_fallback;
 };
 
 /*

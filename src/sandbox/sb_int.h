@@ -3,11 +3,13 @@
 #ifndef TETHER_SB_INT_H
 #define TETHER_SB_INT_H
 
+#include <stdbool.h>
+
 #include "sandbox/sandbox.h"
 
 /* fs.c: mount (and IPC, UTS) namespace, pivot_root into an empty,
  * read-only tmpfs, old root detached; Return: 0 or -errno, *@what set */
-int sb_fs_empty_root(const char **what);
+int sb_fs_empty_root(const char **what, bool chroot_fallback);
 
 /* caps.c: keep only the capabilities @p needs in every set, bounding and
  * ambient cleared; Return: 0 or -errno, *@what set */

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+# test_clients.py - the 2026 clients' exact command lines (issue 14, 3),
+# where this machine can't run the client itself: newer Podman's pasta
+# argv (--pid read as soon as the parent exits, --netns last,
+# --map-guest-addr and --map-host-loopback 169.254.1.2), RootlessKit 2's
+# --net=pasta argv, muvm's passt --fd, Cuttlefish's vhost-user argv
+import json
+import os
+import socket
+import subprocess
+
+from tether import Tether, wait_until
+from topology import PORT_HTTP, V4_SERVER, pid_alive, run
+
+CURL = "curl -sS -g --fail --max-time 150"
+
+
+def user_ns(tether):
+    """An unprivileged user's user+net namespace in HOST, as Podman's
+    rootless netns: the holder process"""
+    p = tether.popen(tether.user_argv(["unshare", "--user",
+                                       "--map-root-user", "--net", "sleep",
+                                       "300"]),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    own = os.readlink("/proc/self/ns/user")
+    assert wait_until(lambda: os.path.exists(f"/proc/{p.pid}/ns/user") and
+                      os.readlink(f"/proc/{p.pid}/ns/user") != own, 20)
+    return p
+
+
+def in_ns(tether, pid, script, timeout=180):
+    return run(tether.user_argv(["nsenter", "-t", str(pid), "-U", "-n",
+                                 "--preserve-credentials", "sh", "-c",
+                                 script]), timeout=timeout, check=False)
+
+
+def test_podman_2026_argv_pid_file_read_at_once(tether, files, workdir):
+    """container-libs after PR #1004: pasta runs once, in Podman's user
+    namespace, with --pid F and --netns last; F must hold the daemon's
+    PID when the parent exits (Podman reads it straight away)"""
+    ns = user_ns(tether)
+    pid_file = os.path.join(workdir, "rw", "podman-pasta.pid")
+    if os.path.exists(pid_file):
+        os.unlink(pid_file)
+    argv = [tether.binary, "--config-net", "-t", "none", "-u", "none",
+            "-T", "none", "-U", "none", "--dns-forward", "169.254.1.1",
+            "--no-map-gw", "--quiet", "--map-guest-addr", "169.254.1.2",
+            "--map-host-loopback", "169.254.1.2", "--pid", pid_file,
+            "--netns", f"/proc/{ns.pid}/ns/net"]
+    p = run(tether.user_argv(["nsenter", "-t", str(ns.pid), "-U",
+                              "--preserve-credentials"] + argv),
+            timeout=30, check=False)
+    assert p.returncode == 0, p.stderr
+    with open(pid_file) as f:        # at once, as Podman does
+        daemon = int(f.read().strip())
+    tether.track_pid(daemon)
+    try:
+        assert pid_alive(daemon)
+        _, sha, _ = files["big"]
+        q = in_ns(tether, ns.pid,
+                  f"{CURL} -o - http://{V4_SERVER}:{PORT_HTTP}/big | "
+                  "sha256sum")
+        assert q.stdout.split()[:1] == [sha], q.stdout + q.stderr
+    finally:
+        ns.kill()
+        ns.wait(10)
+    assert wait_until(lambda: not pid_alive(daemon), 10)
+
+
+def test_rootlesskit2_net_pasta_argv(tether, files):
+    """RootlessKit 2's --net=pasta: slirp4netns-like addressing through
+    pasta's options, --host-lo-to-ns-lo, a PID target"""
+    ns = user_ns(tether)
+    try:
+        p = run(tether.argv([
+            "--stderr", "--ns-ifname=tap0", "--mtu=65520", "--config-net",
+            "--address=10.0.2.100", "--netmask=24", "--gateway=10.0.2.2",
+            "--dns-forward=10.0.2.3", "--ipv4-only", "--tcp-ports=auto",
+            "--udp-ports=auto", "--host-lo-to-ns-lo", str(ns.pid)]),
+            timeout=30, check=False)
+        assert p.returncode == 0, p.stderr
+        q = in_ns(tether, ns.pid, "ip -j -4 addr show tap0; echo; "
+                  "ip -j -4 route")
+        addr, route = [json.loads(x) for x in q.stdout.split("\n\n")]
+        assert addr[0]["addr_info"][0]["local"] == "10.0.2.100", addr
+        assert addr[0]["mtu"] == 65520, addr
+        assert any(r.get("gateway") == "10.0.2.2" for r in route), route
+        _, sha, _ = files["big"]
+        q = in_ns(tether, ns.pid,
+                  f"{CURL} -o - http://{V4_SERVER}:{PORT_HTTP}/big | "
+                  "sha256sum")
+        assert q.stdout.split()[:1] == [sha], q.stdout + q.stderr
+    finally:
+        ns.kill()
+        ns.wait(10)
+
+
+def test_muvm_passt_fd(tether, tether_bin, workdir):
+    """muvm: passt -q -f --fd N on a socketpair it made; tether serves the
+    connected socket and exits once the other end closes"""
+    passt = Tether(os.path.join(os.path.dirname(os.path.abspath(
+        tether_bin)), "passt"), tether.run_as, workdir, netns=tether.netns)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    fd = b.fileno()
+    p = passt.popen(passt.argv(["-q", "-f", "--fd", str(fd)]),
+                    pass_fds=(fd,))
+    b.close()
+    try:
+        # A frame too short to be anything: dropped, tether stays
+        a.sendall(b"\x00\x00\x00\x04abcd")
+        assert p.poll() is None
+    finally:
+        a.close()
+    res = passt.finish(p, 10)
+    assert not res.timed_out and res.rc == 0, res
+
+
+def test_cuttlefish_vhost_user_argv_says_not_yet(tether_bin, workdir):
+    """Cuttlefish's argv is accepted as far as vhost-user, which says in
+    one line that it isn't there yet"""
+    passt = Tether(os.path.join(os.path.dirname(os.path.abspath(
+        tether_bin)), "passt"), None, workdir)
+    sock = os.path.join(workdir, "rw", "cf-vhost.sock")
+    res = passt.finish(passt.popen(passt.argv([
+        "--vhost-user", "--foreground", "-s", sock, "--repair-path",
+        "none", "-4", "-a", "192.168.97.2", "-g", "192.168.97.1",
+        "--map-host-loopback", "192.168.97.1"])), 10)
+    assert res.rc == 1, res
+    assert "--vhost-user is not supported yet" in res.err, res
+    assert len(res.err.strip().splitlines()) == 1, res
+
+
+def test_chroot_fallback_accepted(tether):
+    """pasta 2026_07_16's --chroot-fallback (where pivot_root fails: not
+    here, so the sandbox is the usual one)"""
+    res = tether.spawn("echo OK", opts=["--chroot-fallback"])
+    assert res.rc == 0 and res.lines("OK") == [[]], res
+
