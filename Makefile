@@ -157,6 +157,12 @@ install: all
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/passt
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/slirp4netns
 	ln -sf tether $(DESTDIR)$(PREFIX)/bin/pesto
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 doc/man/tether.1 doc/man/pesto.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/
+	for p in pasta passt slirp4netns; do \
+		echo '.so man1/tether.1' > $(DESTDIR)$(PREFIX)/share/man/man1/$$p.1; \
+	done
 
 clean:
 	rm -rf $(BUILD) build-asan $(FUZZ_BUILD) build-sbtest build-log
@@ -167,3 +173,7 @@ clean:
 # changing options (a test checks they agree).
 doc/options.md: $(BUILD)/tether
 	scripts/gen-options $(BUILD) > $@
+
+# The man page's option lists come from --help (the prose is in the .in)
+doc/man/tether.1: doc/man/tether.1.in scripts/gen-man all
+	scripts/gen-man $(BUILD) < $< > $@

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # test_cli.py - command line behaviour scripts and clients rely on
 import os
+import re
 import subprocess
 
 
@@ -45,6 +46,62 @@ def test_options_reference_matches_help(tether_bin):
     with open(os.path.join(repo, "doc", "options.md")) as f:
         assert f.read() == got, \
             "doc/options.md is stale: run 'make doc/options.md'"
+
+
+def man_text(path):
+    """A man page's source with troff's escapes for '-' and fonts undone"""
+    with open(path) as f:
+        t = f.read()
+    for a, b in (("\\-", "-"), ("\\fB", ""), ("\\fR", ""),
+                 ("\\fI", ""), ("\\e", "\\")):
+        t = t.replace(a, b)
+    return t
+
+
+def help_options(binary):
+    """Every -x and --xyz an option line of --help names"""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True,
+                         timeout=20, check=True).stdout
+    opts = set()
+    for line in out.splitlines():
+        m = re.match(r"^ {0,6}(-\S.*?)(?: {2,}|$)", line)
+        if m:
+            opts.update(re.findall(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*)",
+                                   m.group(1)))
+    return opts
+
+
+def test_man_pages_hold_every_option_and_match_help(tether_bin, workdir):
+    """doc/man/tether.1 is what gen-man makes of --help (the option lists)
+    and holds every option of pasta, passt and slirp4netns; pesto.1 every
+    option of pesto; make install puts both, and the personalities' names
+    lead to tether.1"""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    bindir = os.path.dirname(os.path.abspath(tether_bin))
+    with open(os.path.join(repo, "doc", "man", "tether.1.in")) as f:
+        got = subprocess.run([os.path.join(repo, "scripts", "gen-man"),
+                              bindir], stdin=f, capture_output=True,
+                             text=True, timeout=30, check=True).stdout
+    with open(os.path.join(repo, "doc", "man", "tether.1")) as f:
+        assert f.read() == got, \
+            "doc/man/tether.1 is stale: run 'make doc/man/tether.1'"
+    for page, names in (("tether.1", ("pasta", "passt", "slirp4netns")),
+                        ("pesto.1", ("pesto",))):
+        text = man_text(os.path.join(repo, "doc", "man", page))
+        for n in names:
+            missing = [o for o in help_options(os.path.join(bindir, n))
+                       if o not in text]
+            assert not missing, f"{page} lacks {n}'s {missing}"
+    dest = os.path.join(workdir, "install")
+    subprocess.run(["make", "-s", "-C", repo, "install", f"DESTDIR={dest}",
+                    "PREFIX=/usr", f"BUILD={bindir}"], check=True,
+                   capture_output=True, timeout=120)
+    man1 = os.path.join(dest, "usr", "share", "man", "man1")
+    assert sorted(os.listdir(man1)) == ["passt.1", "pasta.1", "pesto.1",
+                                        "slirp4netns.1", "tether.1"]
+    with open(os.path.join(man1, "pasta.1")) as f:
+        assert f.read().strip() == ".so man1/tether.1"
 
 
 def test_busy_poll_bad_value_exits_1_with_one_line(tether_cli):
