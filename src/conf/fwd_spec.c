@@ -27,6 +27,7 @@ const char *const fwd_mode_str[FWD_MODE_NUM_] = {
 struct spec_state {
 	uint8_t excl[FWD_PORTS / 8];
 	bool all;
+	uint8_t all_tidx;
 	bool autom;
 	bool incl;
 	char *msg;
@@ -163,6 +164,60 @@ static int parse_prefix(struct fwd_spec *fs, struct spec_state *st, char *pre)
 	return 0;
 }
 
+/* An address, IPv6 possibly bracketed; Return: 0 or -EINVAL */
+static int parse_addr(const char *s, union inany *a)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']' &&
+	    n - 2 < sizeof(buf)) {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) != 1)
+			return -EINVAL;
+		inany_from_v6(a, &a6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		inany_from_v4(a, a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		inany_from_v6(a, &a6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* TADDR of an item into @fs->taddr; Return: its tidx, or -EINVAL */
+static int parse_taddr(struct fwd_spec *fs, struct spec_state *st,
+		       const char *s, const char *item)
+{
+	union inany a;
+	unsigned i;
+
+	if (parse_addr(s, &a) || inany_is_unspec(&a) ||
+	    inany_is_multicast(&a))
+		return fail(st, "invalid target address '%s' in '%s'", s,
+			    item);
+	if (fs->has_addr && inany_is_v4(&fs->addr) != inany_is_v4(&a))
+		return fail(st, "target address '%s' is of another family "
+			    "than the listening address (no NAT between them)",
+			    s);
+	for (i = 0; i < fs->ntaddr; i++) {
+		if (inany_equals(&fs->taddr[i], &a))
+			return (int)i + 1;
+	}
+	if (fs->ntaddr == FWD_TADDR_MAX)
+		return fail(st, "more than %d target addresses",
+			    FWD_TADDR_MAX);
+	fs->taddr[fs->ntaddr++] = a;
+	return (int)fs->ntaddr;
+}
+
 /**
  * parse_include() - PORTS [":" TPORTS]: include ports, set their targets
  * @fs:		spec
@@ -175,7 +230,8 @@ static int parse_include(struct fwd_spec *fs, struct spec_state *st,
 			 const char *item)
 {
 	unsigned first, last, tfirst, tlast, port;
-	const char *p = item;
+	const char *p = item, *slash;
+	int tidx = 0;
 
 	if (parse_range(&p, &first, &last))
 		return fail(st, "invalid port or range '%s' (ports are "
@@ -183,6 +239,19 @@ static int parse_include(struct fwd_spec *fs, struct spec_state *st,
 	tfirst = first;
 	if (*p == ':') {
 		p++;
+		slash = strrchr(p, '/');
+		if (slash) {	/* TADDR "/" TPORTS */
+			char a[INET6_ADDRSTRLEN + 3];
+
+			if ((size_t)(slash - p) >= sizeof(a))
+				return fail(st, "invalid target address in "
+					    "'%s'", item);
+			memcpy(a, p, (size_t)(slash - p));
+			a[slash - p] = '\0';
+			if ((tidx = parse_taddr(fs, st, a, item)) < 0)
+				return tidx;
+			p = slash + 1;
+		}
 		if (parse_range(&p, &tfirst, &tlast))
 			return fail(st, "invalid target port or range in '%s'",
 				    item);
@@ -201,6 +270,7 @@ static int parse_include(struct fwd_spec *fs, struct spec_state *st,
 			return fail(st, "port %u given twice", port);
 		bit_set(fs->map, port);
 		fs->delta[port] = (uint16_t)(tfirst - first);
+		fs->tidx[port] = (uint8_t)tidx;
 	}
 	st->incl = true;
 	return 0;
@@ -224,10 +294,15 @@ static int parse_item(struct fwd_spec *fs, struct spec_state *st,
 		return fail(st, "empty item");
 	if (!strcmp(item, "none"))
 		return fail(st, "'none' can't be combined with other items");
-	if (!strcmp(item, "all")) {
+	if (!strcmp(item, "all") || !strncmp(item, "all:", 4)) {
+		int tidx = 0;
+
 		if (st->all)
 			return fail(st, "'all' given twice");
+		if (item[3] && (tidx = parse_taddr(fs, st, item + 4, item)) < 0)
+			return tidx;
 		st->all = true;
+		st->all_tidx = (uint8_t)tidx;
 		return 0;
 	}
 	if (!strcmp(item, "auto")) {
@@ -272,8 +347,10 @@ static int resolve_mode(struct fwd_spec *fs, struct spec_state *st)
 
 	if (!st->incl) {
 		fs->implicit = true;
-		for (port = 1; port < FWD_PORTS; port++)
+		for (port = 1; port < FWD_PORTS; port++) {
 			bit_set(fs->map, port);
+			fs->tidx[port] = st->all_tidx;
+		}
 	}
 	for (port = 1; port < FWD_PORTS; port++) {
 		if (bit_test(st->excl, port))
@@ -282,6 +359,23 @@ static int resolve_mode(struct fwd_spec *fs, struct spec_state *st)
 	if (!fwd_spec_count(fs))
 		return fail(st, "every port is excluded");
 	return 0;
+}
+
+/* Is @buf up to @slash a PREFIX (an address, "*", with or without %IF,
+ * or %IF alone), rather than ports with a target address? */
+static bool is_prefix(const char *buf, const char *slash)
+{
+	char pre[INET6_ADDRSTRLEN + IFNAMSIZ + 4], *pct;
+	union inany a;
+	size_t n = (size_t)(slash - buf);
+
+	if (n >= sizeof(pre))
+		return false;
+	memcpy(pre, buf, n);
+	pre[n] = '\0';
+	if ((pct = strchr(pre, '%')))
+		*pct = '\0';
+	return (!pre[0] && pct) || !strcmp(pre, "*") || !parse_addr(pre, &a);
 }
 
 /**
@@ -307,12 +401,15 @@ int fwd_spec_parse(struct fwd_spec *fs, const char *spec, char *msg,
 	strcpy(buf, spec);
 
 	rest = buf;
-	slash = strrchr(buf, '/');
-	if (slash) {
+	slash = strchr(buf, '/');
+	if (slash && is_prefix(buf, slash)) {
 		*slash = '\0';
 		rest = slash + 1;
 		if ((rc = parse_prefix(fs, &st, buf)))
 			return rc;
+	} else if (slash && !strchr(buf, ':')) {
+		*slash = '\0';		/* not an address: say so */
+		return parse_prefix(fs, &st, buf);
 	}
 	if (!*rest)
 		return fail(&st, "no ports given");

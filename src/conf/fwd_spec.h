@@ -15,12 +15,17 @@
  *
  *   SPEC   := "none" | [PREFIX "/"] ITEM { "," ITEM }
  *   PREFIX := ADDR | ADDR "%" IFNAME | "%" IFNAME | "*" ["%" IFNAME]
- *   ITEM   := "all" | "auto" | PORTS [":" TPORTS] | "~" PORTS
+ *   ITEM   := "all" [":" TADDR] | "auto" | PORTS [":" [TADDR "/"] TPORTS]
+ *           | "~" PORTS
  *   PORTS  := PORT ["-" PORT]          (ascending, 1..65535)
  *   TPORTS := PORT ["-" PORT]          (same size as PORTS when a range)
+ *   TADDR  := an address on the other side to send to (instead of the
+ *             guest's own), IPv6 with or without brackets
  *
- * The last '/' ends PREFIX, so IPv6 addresses need no brackets
- * ("::1/8080"), but may have them ("[::]/8080", as Podman writes them). Exclusions ("~") win over inclusions wherever they appear.
+ * PREFIX ends at the first '/' if what comes before it is an address,
+ * "*", "%IF" or one of those with "%IF" (so "::1/8080" needs no brackets,
+ * and "8080:10.0.0.2/80" has no PREFIX); IPv6 may be bracketed
+ * ("[::]/8080", as Podman writes it). Exclusions ("~") win over inclusions wherever they appear.
  * "all", or exclusions alone, include every port but the excluded ones;
  * "auto" alone does the same, and with port ranges only those are
  * candidates. For such implicit specs (@implicit) the caller removes the
@@ -29,6 +34,7 @@
  */
 
 #define FWD_PORTS	65536
+#define FWD_TADDR_MAX	16	/* target addresses in one spec */
 
 enum fwd_mode {
 	FWD_MODE_NONE,	/* nothing forwarded */
@@ -51,6 +57,10 @@ extern const char *const fwd_mode_str[FWD_MODE_NUM_];
  * @ifname:	SO_BINDTODEVICE for listeners ("" for none)
  * @map:	bitmap of included ports, bit n: map[n / 8] & (1 << (n % 8))
  * @delta:	target port = port + delta[port] (mod 65536)
+ * @tidx:	target address of a port: 0 the guest's own, else
+ *		@taddr[tidx - 1]
+ * @taddr:	target addresses given (TADDR)
+ * @ntaddr:	how many
  */
 struct fwd_spec {
 	enum fwd_mode mode;
@@ -60,6 +70,9 @@ struct fwd_spec {
 	char ifname[IFNAMSIZ];
 	uint8_t map[FWD_PORTS / 8];
 	uint16_t delta[FWD_PORTS];
+	uint8_t tidx[FWD_PORTS];
+	union inany taddr[FWD_TADDR_MAX];
+	unsigned ntaddr;
 };
 
 int fwd_spec_parse(struct fwd_spec *fs, const char *spec, char *msg,
@@ -91,6 +104,19 @@ static inline uint16_t fwd_spec_target(const struct fwd_spec *fs,
 				       uint16_t port)
 {
 	return (uint16_t)(port + fs->delta[port]);
+}
+
+/**
+ * fwd_spec_taddr() - where @port goes: an address given, or the guest's
+ * @fs:		parsed spec
+ * @port:	included port
+ *
+ * Return: the target address, NULL for the guest's own
+ */
+static inline const union inany *fwd_spec_taddr(const struct fwd_spec *fs,
+						uint16_t port)
+{
+	return fs->tidx[port] ? &fs->taddr[fs->tidx[port] - 1] : NULL;
 }
 
 #endif /* TETHER_FWD_SPEC_H */

@@ -84,11 +84,13 @@ static const char usage_common[] =
 "  -6, --ipv6-only          IPv6 only\n";
 
 static const char usage_spec[] =
-"                           SPEC: none,%s all, or a comma list of\n"
-"                           PORT[-LAST][:TO[-TOLAST]] and ~PORT[-LAST]\n"
-"                           (excluded), optionally after ADDR/, ADDR%%IF/\n"
-"                           or %%IF/ (listen there), e.g. 8080:80,\n"
-"                           ::1/5000-5010, all,~22; repeatable\n"
+"                           SPEC: none,%s all[:TADDR], or a comma list of\n"
+"                           PORT[-LAST][:[TADDR/]TO[-TOLAST]] and\n"
+"                           ~PORT[-LAST] (excluded), optionally after\n"
+"                           ADDR/, ADDR%%IF/ or %%IF/ (listen there); TADDR\n"
+"                           sends to that address on the other side, not\n"
+"                           the guest's own; e.g. 8080:80, ::1/5000-5010,\n"
+"                           all,~22, 0.0.0.0/8080:10.0.0.2/80; repeatable\n"
 "      --freebind           Let ADDR/ listeners bind addresses the host\n"
 "                           doesn't have (yet)\n"
 "  -c, --conf-path PATH     Control socket (owner-only) through which pesto\n"

@@ -18,7 +18,7 @@
 /*
  * DOC: pesto's protocol, version 1 (doc/control.md has it whole). A
  * request is lines of text, the first "tether-ctl 1":
- *	add PROTO ADDR FIRST LAST TFIRST	a run-time rule
+ *	add PROTO ADDR FIRST LAST TFIRST [TADDR] a run-time rule
  *	del PROTO ADDR FIRST LAST		the run-time rule that equals it
  *	clear					every run-time rule
  *	show | flows [json] | stats [json]	one of these, last
@@ -125,7 +125,7 @@ static const char *ctl_rule(char **w, int n, struct ctl_change *ch)
 {
 	struct fwd_rule_rt *r = &ch->r;
 
-	if (n != (ch->op == CTL_ADD ? 6 : 5))
+	if (ch->op == CTL_ADD ? n != 6 && n != 7 : n != 5)
 		return "wrong number of words";
 	if (!strcmp(w[1], "tcp"))
 		r->kind = FWD_TCP_IN;
@@ -143,6 +143,15 @@ static const char *ctl_rule(char **w, int n, struct ctl_change *ch)
 	if (ctl_port(w[5], &r->tfirst) ||
 	    (unsigned)r->tfirst + (r->last - r->first) > 65535)
 		return "bad target port";
+	if (n == 7) {
+		struct fwd_rule_rt t = { 0 };
+
+		if (ctl_addr(w[6], &t) || !t.has_addr ||
+		    inany_is_unspec(&t.addr) || inany_is_multicast(&t.addr))
+			return "bad target address";
+		r->has_taddr = true;
+		r->taddr = t.addr;
+	}
 	return NULL;
 }
 
@@ -270,8 +279,16 @@ static void ctl_rule_text(struct ctl_out *o, const struct fwd_rule_rt *r)
 	ctl_printf(o, "%s %s%u", fwd_opt_name(r->kind), a, r->first);
 	if (r->last != r->first)
 		ctl_printf(o, "-%u", r->last);
-	if (r->tfirst != r->first) {
-		ctl_printf(o, ":%u", r->tfirst);
+	if (r->tfirst != r->first || r->has_taddr) {
+		ctl_printf(o, ":");
+		if (r->has_taddr) {
+			char t[INANY_STRLEN];
+
+			inany_ntop(&r->taddr, t, sizeof(t));
+			ctl_printf(o, inany_is_v4(&r->taddr) ? "%s/" : "[%s]/",
+				   t);
+		}
+		ctl_printf(o, "%u", r->tfirst);
 		if (r->last != r->first)
 			ctl_printf(o, "-%u", r->tfirst + (r->last - r->first));
 	}

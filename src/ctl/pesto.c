@@ -123,7 +123,7 @@ static void pesto_spec(struct pesto_req *r, const char *op, bool udp,
 {
 	static struct fwd_spec fs;
 	char msg[256], addr[INANY_STRLEN] = "*";
-	unsigned port, first = 0, tfirst = 0, lines = 0;
+	unsigned port, first = 0, tfirst = 0, tidx = 0, lines = 0;
 
 	if (fwd_spec_parse(&fs, spec, msg, sizeof(msg)))
 		pesto_die("invalid %s spec '%s': %s", udp ? "-u" : "-t", spec,
@@ -141,12 +141,20 @@ static void pesto_spec(struct pesto_req *r, const char *op, bool udp,
 	for (port = 1; port <= FWD_PORTS; port++) {
 		bool in = port < FWD_PORTS && fwd_spec_has(&fs, (uint16_t)port);
 		unsigned t = in ? fwd_spec_target(&fs, (uint16_t)port) : 0;
+		unsigned ti = in ? fs.tidx[port] : 0;
 
-		if (first && (!in || t != tfirst + (port - first))) {
+		if (first && (!in || t != tfirst + (port - first) ||
+			      ti != tidx)) {
 			req_printf(r, "%s %s %s %u %u", op, udp ? "udp" : "tcp",
 				   addr, first, port - 1);
 			if (!strcmp(op, "add"))
 				req_printf(r, " %u", tfirst);
+			if (!strcmp(op, "add") && tidx) {
+				char ta[INANY_STRLEN];
+
+				inany_ntop(&fs.taddr[tidx - 1], ta, sizeof(ta));
+				req_printf(r, " %s", ta);
+			}
 			req_printf(r, "\n");
 			lines++;
 			first = 0;
@@ -154,6 +162,7 @@ static void pesto_spec(struct pesto_req *r, const char *op, bool udp,
 		if (in && !first) {
 			first = port;
 			tfirst = t;
+			tidx = ti;
 		}
 	}
 	if (!lines)

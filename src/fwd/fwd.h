@@ -32,6 +32,9 @@ unsigned fwd_listeners(void);
  * @first:	first port
  * @last:	last port
  * @tfirst:	target of @first
+ * @has_taddr:	send to @taddr on the other side, not to the guest's own
+ *		address
+ * @taddr:	that address
  */
 struct fwd_rule_rt {
 	unsigned kind;
@@ -40,6 +43,8 @@ struct fwd_rule_rt {
 	uint16_t first;
 	uint16_t last;
 	uint16_t tfirst;
+	bool has_taddr;
+	union inany taddr;
 };
 
 #define FWD_RT_COUNT_MAX	128	/* rules added at run time, at most */

@@ -34,14 +34,19 @@
 #define FWD_ACCEPT_MAX	64	/* accept() calls per event */
 
 /* Where a spliced client of @kind goes, for family @af; @local is the
- * address it reached us on. Return: false if nowhere */
+ * address it reached us on, @taddr the rule's target address (NULL: the
+ * guest's). Return: false if nowhere */
 static bool fwd_splice_dst(unsigned kind, int af, const union inany *local,
-			   union inany *dst)
+			   const union inany *taddr, union inany *dst)
 {
 	struct in_addr lo4 = { htonl(INADDR_LOOPBACK) };
 
 	if (af == AF_INET ? !fwd.v4 : !fwd.v6)
 		return false;
+	if (taddr) {		/* same family: there is no NAT between them */
+		*dst = *taddr;
+		return inany_af(taddr) == af;
+	}
 	if (fwd_kind_ns(kind) || fwd.lo_to_lo) {
 		if (local && inany_is_loopback(local) &&
 		    inany_af(local) == af) {
@@ -73,7 +78,8 @@ static void fwd_tcp_splice(struct loop *lp, const struct fwd_listener *l,
 	if (getsockname(fd, &sa.sa, &sl))
 		goto refuse;
 	inany_from_sockaddr(&local, NULL, &sa);
-	if (!fwd_splice_dst(l->kind, af, &local, &dst))
+	if (!fwd_splice_dst(l->kind, af, &local,
+			    fwd_rule_taddr(l->kind, l->rule, l->port), &dst))
 		goto refuse;
 	if (fwd_kind_ns(l->kind))
 		tfd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -95,6 +101,7 @@ refuse:
 static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
 	struct fwd_listener *l = fwd_listener_at(ref.idx, ref.fd);
+	const union inany *taddr;
 	uint16_t tport, pport;
 	int i;
 
@@ -102,6 +109,7 @@ static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	if (!l)
 		return;
 	tport = fwd_rule_target(l->kind, l->rule, l->port);
+	taddr = fwd_rule_taddr(l->kind, l->rule, l->port);
 	for (i = 0; i < FWD_ACCEPT_MAX; i++) {
 		union sockaddr_inany sa;
 		socklen_t sl = sizeof(sa);
@@ -130,13 +138,14 @@ static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 		    (fwd.splice && inany_is_loopback(&peer)))
 			fwd_tcp_splice(lp, l, fd, &peer, pport, tport);
 		else
-			tcp_inbound_accept(lp, fd, &peer, pport, tport);
+			tcp_inbound_accept(lp, fd, &peer, pport, taddr, tport);
 	}
 }
 
 /* EPOLLIN on a UDP listener (side 0) or a spliced flow's socket (1) */
 static void fwd_udp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 {
+	const union inany *taddr;
 	struct fwd_listener *l;
 	struct udp_fwd f;
 
@@ -152,12 +161,17 @@ static void fwd_udp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	f.lidx = ref.idx;
 	f.laf = l->af;
 	f.tport = fwd_rule_target(l->kind, l->rule, l->port);
+	taddr = fwd_rule_taddr(l->kind, l->rule, l->port);
+	if (taddr) {
+		f.has_gdst = true;
+		f.gdst = *taddr;
+	}
 	f.out = fwd_kind_ns(l->kind);
 	f.splice = fwd.splice;
 	if (f.splice || f.out) {
-		if (!fwd_splice_dst(l->kind, AF_INET, NULL, &f.dst[0]))
+		if (!fwd_splice_dst(l->kind, AF_INET, NULL, taddr, &f.dst[0]))
 			memset(&f.dst[0], 0, sizeof(f.dst[0]));
-		if (!fwd_splice_dst(l->kind, AF_INET6, NULL, &f.dst[1]))
+		if (!fwd_splice_dst(l->kind, AF_INET6, NULL, taddr, &f.dst[1]))
 			memset(&f.dst[1], 0, sizeof(f.dst[1]));
 	}
 	udp_fwd_recv(lp, &f);

@@ -121,6 +121,19 @@ static inline bool fwd_rule_is_rt(unsigned rule)
 	return rule >= FWD_RT_BASE;
 }
 
+/* Target address of @port for a rule of either origin, NULL: the
+ * guest's own */
+static inline const union inany *fwd_rule_taddr(unsigned kind, unsigned rule,
+						uint16_t port)
+{
+	const struct fwd_rule_rt *r;
+
+	if (!fwd_rule_is_rt(rule))
+		return fwd_spec_taddr(fwd_rule(kind, rule), port);
+	r = &fwd.rt[rule - FWD_RT_BASE].r;
+	return r->has_taddr ? &r->taddr : NULL;
+}
+
 /* Target port of @port for a rule of either origin */
 static inline uint16_t fwd_rule_target(unsigned kind, unsigned rule,
 				       uint16_t port)

@@ -90,6 +90,9 @@ int fwd_rt_add(struct loop *lp, const struct fwd_rule_rt *r, uint32_t *id)
 		return -EINVAL;
 	if ((r->has_addr && (inany_is_v4(&r->addr) ? !fwd.v4 : !fwd.v6)))
 		return -EAFNOSUPPORT;
+	if (r->has_addr && r->has_taddr &&
+	    inany_is_v4(&r->addr) != inany_is_v4(&r->taddr))
+		return -EINVAL;		/* no NAT between families */
 	if (fwd_rt_overlaps(r))
 		return -EADDRINUSE;
 	for (i = 0; i < FWD_RT_MAX && fwd.rt[i].used; i++)

@@ -44,6 +44,8 @@ static void tcp_inbound_refuse(int fd)
  * @fd:		accepted socket, non-blocking
  * @peer:	client address
  * @pport:	client port
+ * @gdst:	address to send to on the guest side, NULL for the guest's
+ *		own (a rule's target address: a host behind the guest)
  * @gport:	target port on the guest
  * @lp:		the loop
  *
@@ -51,8 +53,7 @@ static void tcp_inbound_refuse(int fd)
  * Return: 0, or -errno
  */
 int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
-		       uint16_t pport,
-		       uint16_t gport)
+		       uint16_t pport, const union inany *gdst, uint16_t gport)
 {
 	union inany gaddr, raddr;
 	struct tcp_conn *c;
@@ -60,7 +61,10 @@ int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
 	int rc;
 	uint32_t isn;
 
-	guest_addr(inany_af(peer), &gaddr);
+	if (gdst)
+		gaddr = *gdst;
+	else
+		guest_addr(inany_af(peer), &gaddr);
 	nat_inbound(peer, &raddr);
 	if (inany_is_unspec(&gaddr) || inany_is_unspec(&raddr) ||
 	    inany_is_v4(&gaddr) != inany_is_v4(&raddr) || !pport || !gport) {

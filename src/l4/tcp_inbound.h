@@ -10,7 +10,6 @@
 #include "loop.h"
 
 int tcp_inbound_accept(struct loop *lp, int fd, const union inany *peer,
-		       uint16_t pport,
-		       uint16_t gport);
+		       uint16_t pport, const union inany *gdst, uint16_t gport);
 
 #endif /* TETHER_TCP_INBOUND_H */

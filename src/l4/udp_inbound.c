@@ -91,7 +91,10 @@ static struct uin_flow *uin_flow_get(struct loop *lp, const struct udp_fwd *fw,
 	struct uin_flow *f;
 	struct flow_key k;
 
-	guest_addr(inany_af(peer), &gaddr);
+	if (fw->has_gdst)
+		gaddr = fw->gdst;	/* a rule's target address */
+	else
+		guest_addr(inany_af(peer), &gaddr);
 	nat_inbound(peer, &raddr);
 	if (inany_is_unspec(&gaddr) || !pport ||
 	    inany_is_v4(&gaddr) != inany_is_v4(&raddr))

@@ -30,6 +30,8 @@ struct udp_fwd {
 	bool splice;
 	bool out;
 	union inany dst[2];
+	bool has_gdst;
+	union inany gdst;
 };
 
 void udp_inbound_init(struct loop *lp);

@@ -187,3 +187,43 @@ def test_pesto_on_passt_and_the_refusals(tether, topo, tether_bin, workdir):
         if res is None:
             p.terminate()
             passt.finish(p, 10)
+
+
+def test_target_address_rules_reach_a_host_behind_the_guest(tether, topo,
+                                                            tether_bin,
+                                                            workdir):
+    """2026's PORTS:TADDR/TPORTS: the connection goes to TADDR in the
+    namespace, not to the guest's own address (Podman 6 gives the
+    container's address there): on the command line and through pesto,
+    from REMOTE (through the tap) and from HOST's loopback (spliced)"""
+    tools = os.path.join(workdir, "tools")
+    sock = os.path.join(workdir, "rw", "ctl-taddr.sock")
+    done = os.path.join(workdir, "rw", "ctl-taddr.done")
+    pesto = Pesto(tether, tether_bin, workdir)
+    script = ("ip addr add 10.99.0.1/32 dev lo && "
+              f"python3 {tools}/tt_servers.py --addr 10.99.0.1 "
+              "--banner 8001 --tag behind --lifetime 300 & echo READY; "
+              f"for i in $(seq 600); do [ -e {done} ] && break; "
+              "sleep 0.1; done; kill $!")
+    r = Running(tether, ["-c", sock, "-t", "28600:10.99.0.1/8001", "-u",
+                         "none", "-T", "none", "-U", "none"], script)
+    try:
+        r.wait_line("READY")
+        assert wait_until(lambda: os.path.exists(sock), 10)
+        p = pesto("-A", "-t", "0.0.0.0/28601:10.99.0.1/8001", sock)
+        assert p.returncode == 0, p.stderr
+        assert "-t 0.0.0.0/28601:10.99.0.1/8001" in pesto("-s",
+                                                          sock).stdout
+        for port in (28600, 28601):
+            res = client(topo, tools, topo.remote, "banner", "192.0.2.2",
+                         port, "tcp")
+            assert res.get("banner") == "behind 192.0.2.1", (port, res)
+            res = client(topo, tools, topo.host, "banner", "127.0.0.1",
+                         port, "tcp")
+            assert res.get("banner", "").startswith("behind "), (port, res)
+        p = pesto("-A", "-t", "0.0.0.0/28602:fd00::5/80", sock)
+        assert p.returncode == 1 and "family" in p.stderr, p.stderr
+    finally:
+        with open(done, "w"):
+            pass
+        r.stop()

@@ -120,7 +120,7 @@ static uint32_t open_inbound(int *cli, int *fd)
 	*fd = tt_pair(cli);
 	ncap = 0;
 	rport++;
-	assert_int_equal(tcp_inbound_accept(lp, *fd, &remote, rport, GPORT), 0);
+	assert_int_equal(tcp_inbound_accept(lp, *fd, &remote, rport, NULL, GPORT), 0);
 	step_until(1, 100);
 	assert_int_equal(cap[0].flags, TCPH_SYN);
 	assert_int_equal(cap[0].src.s_addr, inet_addr(REMOTE));

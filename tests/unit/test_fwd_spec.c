@@ -187,6 +187,34 @@ static void test_prefix(void **state)
 	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)), "::1");
 	assert_int_equal(fwd_spec_target(&fs, 8080), 80);
 
+	/* Target addresses (2026): PORTS:[TADDR/]TPORTS, all:TADDR */
+	assert_int_equal(parse("0.0.0.0/5000:192.0.2.5/6000"), 0);
+	assert_true(fs.has_addr);
+	assert_string_equal(inany_ntop(&fs.addr, buf, sizeof(buf)), "0.0.0.0");
+	assert_int_equal(fwd_spec_target(&fs, 5000), 6000);
+	assert_string_equal(inany_ntop(fwd_spec_taddr(&fs, 5000), buf,
+				       sizeof(buf)), "192.0.2.5");
+	assert_int_equal(parse("[::]/8080:fd00::2/80,8443:[fd00::2]/443,22"),
+			 0);
+	assert_int_equal(fs.ntaddr, 1);		/* one address, kept once */
+	assert_string_equal(inany_ntop(fwd_spec_taddr(&fs, 8443), buf,
+				       sizeof(buf)), "fd00::2");
+	assert_int_equal(fwd_spec_target(&fs, 8443), 443);
+	assert_null(fwd_spec_taddr(&fs, 22));
+	assert_int_equal(parse("8080-8081:10.0.0.2/80-81"), 0);
+	assert_false(fs.has_addr);
+	assert_int_equal(fwd_spec_target(&fs, 8081), 81);
+	assert_string_equal(inany_ntop(fwd_spec_taddr(&fs, 8081), buf,
+				       sizeof(buf)), "10.0.0.2");
+	assert_int_equal(parse("all:192.0.2.9"), 0);
+	assert_int_equal(fs.mode, FWD_MODE_ALL);
+	assert_string_equal(inany_ntop(fwd_spec_taddr(&fs, 1234), buf,
+				       sizeof(buf)), "192.0.2.9");
+	bad("8080:bogus/80", "invalid target address 'bogus'");
+	bad("8080:0.0.0.0/80", "invalid target address");
+	bad("8080:224.0.0.1/80", "invalid target address");
+	bad("all:x", "invalid target address");
+
 	/* Bracketed, as Podman writes them */
 	assert_int_equal(parse("[::]/8080"), 0);
 	assert_true(fs.has_addr);
@@ -223,7 +251,8 @@ static void test_prefix(void **state)
 	bad("1.2.3.400/80", "invalid address '1.2.3.400'");
 	bad("localhost/80", "invalid address");
 	bad("127.0.0.1/", "no ports");
-	bad("a/b/80", "invalid address 'a/b'");
+	/* PREFIX ends at the first '/' (a target address may hold one) */
+	bad("a/b/80", "invalid address 'a'");
 }
 
 static void test_bad_ports(void **state)
