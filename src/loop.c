@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -204,6 +205,7 @@ void loop_run(struct loop *lp)
 			}
 			trace("%s event 0x%x on fd %d", ep_type_str[ref.type],
 			      ev[i].events, ref.fd);
+			lp->events[ref.type]++;
 			fn(lp, ref, ev[i].events);
 		}
 
@@ -216,4 +218,41 @@ void loop_run(struct loop *lp)
 	/* the stop is consumed: a later loop_run() (tests step the loop
 	 * one batch at a time this way) runs again */
 	lp->stopped = false;
+}
+
+/* --stats: the events of each type since the last table, if any */
+static void loop_stats_show(struct loop *lp)
+{
+	char head[512] = "", row[512] = "";
+	size_t h = 0, r = 0;
+	unsigned t;
+
+	for (t = EP_NONE + 1; t < EP_TYPE_NUM_; t++) {
+		uint64_t n = lp->events[t] - lp->events_shown[t];
+		int w;
+
+		if (!n || h >= sizeof(head) - 64 || r >= sizeof(row) - 64)
+			continue;
+		w = MAX((int)strlen(ep_type_str[t]), 8);
+		h += (size_t)snprintf(head + h, sizeof(head) - h, " %*s", w,
+				      ep_type_str[t]);
+		r += (size_t)snprintf(row + r, sizeof(row) - r, " %*llu", w,
+				      (unsigned long long)n);
+	}
+	if (!h)
+		return;		/* nothing happened: nothing to say */
+	memcpy(lp->events_shown, lp->events, sizeof(lp->events));
+	info("events:%s", head);
+	info("       %s", row);
+}
+
+/**
+ * loop_stats_every() - print the events by type every @seconds (--stats)
+ * @lp:		loop
+ * @seconds:	interval, 0 for never
+ */
+void loop_stats_every(struct loop *lp, unsigned seconds)
+{
+	if (seconds)
+		loop_timer_add(lp, loop_stats_show, seconds * 1000U);
 }

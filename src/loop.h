@@ -104,6 +104,8 @@ struct egress;
  * @ntimers:	how many
  * @last:	runs after everything else in a batch (flow/ frees slots)
  * @poll:	adaptive polling before sleeping
+ * @events:	events handled, per enum ep_type (--stats)
+ * @events_shown: @events when --stats last printed them
  * @flows:	the flow table (flow/)
  * @link:	the link back-end and its receive batch (link/)
  * @egress:	the frame batch toward the guest (l2/egress.c)
@@ -120,6 +122,8 @@ struct loop {
 	int ntimers;
 	loop_hook_fn last;
 	struct loop_poll poll;
+	uint64_t events[EP_TYPE_NUM_];
+	uint64_t events_shown[EP_TYPE_NUM_];
 
 	struct flow_table *flows;
 	struct link *link;
@@ -137,6 +141,9 @@ struct loop {
 };
 
 void loop_init(struct loop *lp);
+/* loop_stats_every() - --stats: every @seconds, if events came, a table
+ * of them by type since the last one (info level) */
+void loop_stats_every(struct loop *lp, unsigned seconds);
 void loop_handler_set(struct loop *lp, enum ep_type type, ep_handler_fn fn);
 /* loop_post_add() - run @fn after every batch of events (flushes, deferred) */
 void loop_post_add(struct loop *lp, loop_hook_fn fn);

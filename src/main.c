@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 
 	loop_init(lp);
 	loop_poll_max(lp, conf.proc.busy_poll_us);
+	loop_stats_every(lp, conf.proc.stats_s);
 	flow_init(lp);
 	link_init(lp);
 

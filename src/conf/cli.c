@@ -272,8 +272,10 @@ static bool opt_log_proc(struct conf *c, struct args *a, int opt,
 	case 'P': c->proc.pidfile = arg; break;
 	case 'p': c->link.pcap = arg; break;
 	case OPT_STATS:
-		if (conf_parse_uint(arg, UINT_MAX, &n))
-			die("invalid --stats interval '%s': need seconds", arg);
+		if (conf_parse_uint(arg, 86400, &n) || !n)
+			die("invalid --stats interval '%s': need seconds, 1 to "
+			    "86400", arg);
+		c->proc.stats_s = (unsigned)n;
 		break;
 	case OPT_BUSY_POLL:
 		if (conf_parse_uint(arg, BUSY_POLL_MAX_US, &n))

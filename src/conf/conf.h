@@ -191,6 +191,7 @@ struct conf_ns {
  * @busy_poll_us: --busy-poll, longest adaptive poll before sleeping
  * @no_sandbox:	--no-sandbox: debugging only (sandbox/sandbox.h)
  * @chroot_fallback: --chroot-fallback: chroot() where pivot_root() fails
+ * @stats_s:	--stats: print the events by type this often (0: never)
  * @exit_fd:	slirp4netns -e: exit when it becomes readable or hangs up (-1)
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  */
@@ -203,6 +204,7 @@ struct conf_proc {
 	unsigned busy_poll_us;
 	bool no_sandbox;
 	bool chroot_fallback;
+	unsigned stats_s;
 	int exit_fd;
 	int ready_fd;
 };

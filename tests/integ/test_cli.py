@@ -152,3 +152,24 @@ def test_log_file_start_up_error_still_on_stderr(tether_cli, workdir):
     assert len(lines) == 1, res
     with open(log) as f:
         assert lines[0].split(": ", 1)[-1] in f.read(), res
+
+
+def test_stats_prints_events_by_type(tether):
+    """--stats DELAY: a table of the events handled, by type, when there
+    were any (pasta 2025_09_19's option)"""
+    res = tether.spawn("ping -c 3 -i 0.3 -W 2 192.0.2.1 >/dev/null; "
+                       "sleep 1.5", opts=["--stats", "1"])
+    assert res.rc == 0, res
+    lines = res.err.splitlines()
+    heads = [i for i, line in enumerate(lines) if "events:" in line]
+    assert heads and heads[0] + 1 < len(lines), res
+    names = lines[heads[0]].split("events:", 1)[1].split()
+    counts = lines[heads[0] + 1].split()
+    assert "tap" in names and len(names) == len(counts), res
+    assert all(int(c) > 0 for c in counts), res
+
+
+def test_stats_bad_value_one_line(tether_cli):
+    res = tether_cli.run(["--stats", "0"], timeout=10)
+    assert res.rc == 1 and "invalid --stats" in res.err, res
+    assert len(res.err.strip().splitlines()) == 1, res
