@@ -134,8 +134,12 @@ int main(int argc, char **argv)
 		int fd;
 
 		ns_setup(&conf);
-		fd = ns_tap_open(&conf, &udp_gso);
-		link_tun_use(lp, fd, udp_gso);
+		if (conf.ns.splice_only) {
+			ns_lo_up();	/* no tap, no link: nothing reads frames */
+		} else {
+			fd = ns_tap_open(&conf, &udp_gso);
+			link_tun_use(lp, fd, udp_gso);
+		}
 	} else {
 		link_stream_open(lp, &conf);
 	}

@@ -658,9 +658,7 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 		break;
 	case OPT_NO_SPLICE: c->ns.splice = false; break;
 	case OPT_HOST_LO_TO_NS_LO: c->ns.host_lo_to_ns_lo = true; break;
-	case OPT_SPLICE_ONLY:
-		info("--splice-only is not implemented, ignored");
-		break;
+	case OPT_SPLICE_ONLY: c->ns.splice_only = true; break;
 	}
 	return true;
 }
@@ -716,6 +714,10 @@ static void finish(struct conf *c, const struct args *a)
 		die("--userns and --netns-only conflict");
 	if (c->link.fd >= 0 && c->link.sock_path[0])
 		die("-F (--fd) and -s (--socket) conflict");
+	if (c->ns.splice_only && !c->ns.splice)
+		die("--splice-only and --no-splice conflict");
+	if (c->ns.splice_only)	/* no tap: nothing to configure but lo */
+		c->ns.config_net = false;
 
 	c->log.level = a->trace ? LOG_LVL_TRACE : a->debug ? LOG_LVL_DEBUG :
 		       a->quiet ? LOG_LVL_WARN : LOG_LVL_INFO;

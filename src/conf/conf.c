@@ -112,6 +112,9 @@ void conf_services(struct conf *c)
 		s->ra = false;	/* router adverts are part of NDP */
 	if (c->mode == MODE_PASTA && c->ns.config_net && !c->ns.v6_by_ra)
 		s->ra = false;	/* addresses are configured directly */
+	if (c->ns.splice_only)	/* no tap: no frames, nobody to serve */
+		s->tcp = s->udp = s->icmp = s->dhcp = s->dhcpv6 = s->ndp =
+			s->ra = false;
 	if (c->ip6.enabled && c->link.mtu && c->link.mtu < 1280)
 		warn("MTU %u is below the IPv6 minimum of 1280: IPv6 may not "
 		     "work on the guest link", c->link.mtu);

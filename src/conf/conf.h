@@ -165,6 +165,8 @@ enum conf_ns_target {
  * @cmd:	NS_SPAWN: command and arguments (NULL: user's shell)
  * @splice:	loopback fast path between host and namespace
  * @host_lo_to_ns_lo: host loopback connections arrive on ns loopback
+ * @splice_only: --splice-only: no tap; forwarded ports reach the
+ *		namespace's loopback through the fast path, from any client
  * @v6_by_ra:	--config-net leaves IPv6 to router advertisements (SLAAC),
  *		as slirp4netns does: no address or route set, RA kept on
  */
@@ -179,6 +181,7 @@ struct conf_ns {
 	char **cmd;
 	bool splice;
 	bool host_lo_to_ns_lo;
+	bool splice_only;
 	bool v6_by_ra;
 };
 

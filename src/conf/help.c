@@ -132,7 +132,9 @@ static const char usage_pasta[] =
 "      --no-splice          No loopback fast path between namespaces\n"
 "      --host-lo-to-ns-lo   Host loopback connections arrive from the\n"
 "                           namespace's loopback\n"
-"      --splice-only        Accepted, not implemented (ignored)\n";
+"      --splice-only        No tap: forwarded ports reach the namespace's\n"
+"                           loopback through the fast path, whatever\n"
+"                           the client\n";
 
 /**
  * conf_name() - the personality's name, for messages

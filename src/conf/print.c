@@ -109,7 +109,9 @@ void conf_print(const struct conf *c)
 	size_t len = 0;
 	int i;
 
-	if (c->mode == MODE_PASTA)
+	if (c->mode == MODE_PASTA && c->ns.splice_only)
+		cat(buf, &len, "pasta mode: no tap (--splice-only)");
+	else if (c->mode == MODE_PASTA)
 		cat(buf, &len, "pasta mode: tap %s", c->link.ns_ifname);
 	else if (c->link.fd >= 0)
 		cat(buf, &len, "passt mode: fd %d", c->link.fd);

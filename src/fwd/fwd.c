@@ -538,7 +538,8 @@ void fwd_init(struct loop *lp, const struct conf *c)
 	fwd.rules = &c->fwd;
 	fwd.pasta = c->mode == MODE_PASTA;
 	fwd.splice = fwd.pasta && c->ns.splice;
-	fwd.lo_to_lo = c->ns.host_lo_to_ns_lo;
+	fwd.lo_to_lo = c->ns.host_lo_to_ns_lo || c->ns.splice_only;
+	fwd.splice_all = c->ns.splice_only;
 	fwd.v4 = c->ip4.enabled;
 	fwd.v6 = c->ip6.enabled;
 	fwd.freebind = c->fwd.freebind;

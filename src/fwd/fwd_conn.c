@@ -134,7 +134,7 @@ static void fwd_tcp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 			continue;
 		}
 		inany_from_sockaddr(&peer, &pport, &sa);
-		if (fwd_kind_ns(l->kind) ||
+		if (fwd_kind_ns(l->kind) || fwd.splice_all ||
 		    (fwd.splice && inany_is_loopback(&peer)))
 			fwd_tcp_splice(lp, l, fd, &peer, pport, tport);
 		else
@@ -168,6 +168,7 @@ static void fwd_udp_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 	}
 	f.out = fwd_kind_ns(l->kind);
 	f.splice = fwd.splice;
+	f.splice_all = fwd.splice_all;
 	if (f.splice || f.out) {
 		if (!fwd_splice_dst(l->kind, AF_INET, NULL, taddr, &f.dst[0]))
 			memset(&f.dst[0], 0, sizeof(f.dst[0]));

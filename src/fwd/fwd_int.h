@@ -65,7 +65,8 @@ struct fwd_listener {
  * @rules:	the -t/-u/-T/-U rules (read-only, live as long as we do)
  * @pasta:	pasta mode: there is a namespace
  * @splice:	loopback fast path on (pasta without --no-splice)
- * @lo_to_lo:	--host-lo-to-ns-lo
+ * @lo_to_lo:	--host-lo-to-ns-lo (and --splice-only)
+ * @splice_all:	--splice-only: every client takes the fast path
  * @v4, @v6:	families enabled
  * @freebind:	--freebind: IP_FREEBIND on listeners bound to an address
  * @l:		listeners
@@ -84,6 +85,7 @@ struct fwd_state {
 	bool pasta;
 	bool splice;
 	bool lo_to_lo;
+	bool splice_all;
 	bool v4;
 	bool v6;
 	bool freebind;

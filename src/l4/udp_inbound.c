@@ -138,7 +138,8 @@ static void uin_to_tap(struct loop *lp, const struct uin_flow *f, int i,
 
 static bool uin_spliced(const struct udp_fwd *fw, const union inany *peer)
 {
-	return fw->out || (fw->splice && inany_is_loopback(peer));
+	return fw->out || fw->splice_all ||
+	       (fw->splice && inany_is_loopback(peer));
 }
 
 /* Datagrams [@i, @n) of the last recvmmsg(): runs of one spliced client

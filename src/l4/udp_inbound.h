@@ -28,6 +28,7 @@ struct udp_fwd {
 	int laf;
 	uint16_t tport;
 	bool splice;
+	bool splice_all;
 	bool out;
 	union inany dst[2];
 	bool has_gdst;

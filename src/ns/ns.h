@@ -32,6 +32,9 @@ int ns_call(int (*fn)(void *arg), void *arg);
  */
 int ns_tap_open(const struct conf *c, bool *udp_gso);
 
+/* ns_lo_up() - --splice-only: bring the namespace's lo up, no tap */
+void ns_lo_up(void);
+
 /*
  * ns_release_child() - let the spawned command exec (tether is ready).
  * Registers an EP_SIGNAL handler: when the child exits, the loop stops

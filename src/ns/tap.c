@@ -304,3 +304,31 @@ int ns_tap_open(const struct conf *c, bool *udp_gso)
 	*udp_gso = a.udp_gso;
 	return a.fd;
 }
+
+/* Inside the namespace: lo up */
+static int lo_up_ns(void *p)
+{
+	struct nl_handle nl;
+	unsigned lo_if;
+	int rc;
+
+	(void)p;
+	if ((rc = nl_open(&nl)))
+		return rc;
+	rc = nl_ifindex(&nl, "lo", &lo_if);
+	if (!rc)
+		rc = nl_link_set(&nl, lo_if, 0, NULL, true);
+	nl_close(&nl);
+	return rc;
+}
+
+/**
+ * ns_lo_up() - --splice-only: only the namespace's lo, brought up
+ */
+void ns_lo_up(void)
+{
+	int rc = ns_call(lo_up_ns, NULL);
+
+	if (rc)
+		die("cannot bring up lo in the namespace: %s", strerror(-rc));
+}

@@ -9,7 +9,7 @@ import os
 import socket
 import subprocess
 
-from tether import Tether, wait_until
+from tether import Running, Tether, wait_until
 from topology import PORT_HTTP, V4_SERVER, pid_alive, run
 
 CURL = "curl -sS -g --fail --max-time 150"
@@ -136,3 +136,39 @@ def test_chroot_fallback_accepted(tether):
     res = tether.spawn("echo OK", opts=["--chroot-fallback"])
     assert res.rc == 0 and res.lines("OK") == [[]], res
 
+
+
+def test_splice_only_no_tap_ports_reach_loopback(tether, topo, workdir):
+    """--splice-only (pasta 2026_01_20): no tap in the namespace, only lo;
+    forwarded ports reach its loopback from HOST's loopback and from
+    REMOTE alike"""
+    tools = os.path.join(workdir, "tools")
+    done = os.path.join(workdir, "rw", "splice-only.done")
+    script = ("ip -o link | wc -l | sed 's/^/LINKS /'; "
+              f"python3 {tools}/tt_servers.py --addr 127.0.0.1 --banner "
+              "28710 --tag nslo --udp-echo 28711 --lifetime 300 & "
+              "echo READY; "
+              f"for i in $(seq 600); do [ -e {done} ] && break; sleep 0.1; "
+              "done; kill $!")
+    r = Running(tether, ["--splice-only", "-t", "28710", "-u", "28711",
+                         "-T", "none", "-U", "none"], script)
+    try:
+        assert r.wait_line("LINKS ") == ["1"]          # lo alone
+        r.wait_line("READY")
+        for ns, addr in ((topo.host, "127.0.0.1"), (topo.remote,
+                                                    "192.0.2.2")):
+            p = run(topo.ns_argv(ns, ["python3", f"{tools}/tt_client.py",
+                                      "banner", addr, "28710", "tcp"]),
+                    check=False)
+            res = json.loads(p.stdout.split("TTRESULT ", 1)[1])
+            assert res.get("banner", "").split()[:1] == ["nslo"], (ns, res)
+            p = run(topo.ns_argv(ns, ["python3", f"{tools}/tt_client.py",
+                                      "udp-echo", addr, "28711", "500"]),
+                    check=False)
+            res = json.loads(p.stdout.split("TTRESULT ", 1)[1])
+            assert res["results"][0]["status"] == "ok", (ns, res)
+    finally:
+        with open(done, "w"):
+            pass
+        res = r.stop()
+    assert "no tap (--splice-only)" in res.err, res
