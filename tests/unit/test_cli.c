@@ -238,7 +238,7 @@ static void test_pasta_ns(void **state)
 	parse(ARGV("pasta", "--netns", "/run/user/1000/netns/x", "--netns-only",
 		   "--no-netns-quit", "--no-splice", "--host-lo-to-ns-lo",
 		   "-I", "tap9", "--ns-mac-addr", "02:aa:bb:cc:dd:ee",
-		   "--no-copy-routes", "--no-copy-addrs", "--splice-only"));
+		   "--no-copy-routes", "--no-copy-addrs"));
 	assert_string_equal(c.ns.netns, "/run/user/1000/netns/x");
 	assert_true(c.ns.netns_only);
 	assert_false(c.ns.netns_quit);
@@ -249,6 +249,13 @@ static void test_pasta_ns(void **state)
 	assert_memory_equal(c.link.ns_mac, "\x02\xaa\xbb\xcc\xdd\xee", 6);
 	assert_true(c.ip4.gw_fixed && c.ip6.gw_fixed);
 	assert_true(c.ip4.addr_fixed && c.ip6.addr_fixed);
+
+	/* --splice-only: no tap, so nothing for --config-net to configure;
+	 * the fast path is all it has */
+	parse(ARGV("pasta", "--splice-only", "--config-net", "-t", "80"));
+	assert_true(c.ns.splice_only);
+	assert_false(c.ns.config_net);
+	fails(ARGV("pasta", "--splice-only", "--no-splice"), "conflict");
 }
 
 static void test_passt_opts(void **state)
