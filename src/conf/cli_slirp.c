@@ -33,7 +33,7 @@
 enum {
 	SOPT_CIDR = 256, SOPT_NO_HOST_LO, SOPT_NETNS_TYPE, SOPT_USERNS,
 	SOPT_SANDBOX, SOPT_SECCOMP, SOPT_OUT4, SOPT_OUT6, SOPT_NO_DNS,
-	SOPT_MAC, SOPT_TARGET, SOPT_DEBUG,
+	SOPT_MAC, SOPT_TARGET, SOPT_DEBUG, SOPT_PCAP,
 };
 
 static const char sl_optstring[] = "+ce:r:m:6a:hv";
@@ -57,6 +57,7 @@ static const struct option sl_options[] = {
 	{ "macaddress", required_argument, NULL, SOPT_MAC },
 	{ "target-type", required_argument, NULL, SOPT_TARGET },
 	{ "debug", no_argument, NULL, SOPT_DEBUG },
+	{ "pcap", required_argument, NULL, SOPT_PCAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -178,6 +179,7 @@ static void sl_opt(struct conf *c, struct slirp_args *s, int opt,
 			    arg);
 		break;
 	case SOPT_DEBUG: s->debug = true; break;
+	case SOPT_PCAP: c->link.pcap = arg; break;
 	case 'h':
 		conf_usage(c, stdout);
 		exit(EXIT_SUCCESS);
@@ -273,6 +275,13 @@ static void sl_finish(struct conf *c, const struct slirp_args *s)
 			c->ip6.dns_match = c->ip6.dns[0];
 		}
 	}
+
+	/* slirp4netns ends with its exit fd (or its target process), and
+	 * never looks at a namespace path: Podman mounts its netns
+	 * directory over itself while slirp4netns starts, so what a
+	 * directory fd opened then sees is the empty file underneath */
+	if (c->ns.target == NS_ATTACH_PATH)
+		c->ns.netns_quit = false;
 
 	/* DHCP and RA tell the same; no ports but the API socket's */
 	c->svc.dhcp_dns = !s->no_dns;

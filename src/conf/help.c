@@ -181,6 +181,7 @@ static const char usage_slirp[] =
 "with -c)\n"
 "--target-type=TYPE       specify the target type (only netns)\n"
 "--debug                  tether: log flows and decisions\n"
+"--pcap=FILE              tether: capture the tap's frames to FILE\n"
 "-h, --help               show this help and exit\n"
 "-v, --version            show version and exit\n";
 

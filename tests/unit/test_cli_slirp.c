@@ -31,6 +31,7 @@ static void test_slirp_defaults(void **state)
 	parse(ARGV("slirp4netns", "1234"));
 	assert_int_equal(c.ns.target, NS_ATTACH_PID);
 	assert_int_equal(c.ns.pid, 1234);
+	assert_true(c.ns.netns_quit);		/* the process, by pidfd */
 	assert_string_equal(c.link.ns_ifname, "tap0");
 	assert_false(c.ns.config_net);
 	assert_int_equal(c.link.mtu, 1500);
@@ -67,6 +68,7 @@ static void test_slirp_podman(void **state)
 		   "/run/user/1000/netns/cni-1", "tap0"));
 	assert_int_equal(c.ns.target, NS_ATTACH_PATH);
 	assert_string_equal(c.ns.netns, "/run/user/1000/netns/cni-1");
+	assert_false(c.ns.netns_quit);		/* the exit fd says */
 	assert_string_equal(c.ns.userns, "");
 	assert_true(c.ns.config_net);
 	assert_int_equal(c.link.mtu, 65520);
