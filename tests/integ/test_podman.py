@@ -110,6 +110,16 @@ class Podman:
                 kill_tree(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
+        # and whatever else Podman left running with our runtime
+        # directory (a pause process made again after a timeout)
+        mark = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if mark in f.read().split(b"\0"):
+                        kill_tree(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
