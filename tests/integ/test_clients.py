@@ -7,6 +7,7 @@
 import json
 import os
 import socket
+import struct
 import subprocess
 
 from tether import Running, Tether, wait_until
@@ -172,3 +173,73 @@ def test_splice_only_no_tap_ports_reach_loopback(tether, topo, workdir):
             pass
         res = r.stop()
     assert "no tap (--splice-only)" in res.err, res
+
+
+def libvirt_passt(tether_bin, workdir, tether):
+    return Tether(os.path.join(os.path.dirname(os.path.abspath(
+        tether_bin)), "passt"), tether.run_as, workdir, netns=tether.netns)
+
+
+def guest_comes_and_goes(path):
+    """A QEMU that sends one frame, then goes (a client that sends
+    nothing only probed: --one-off waits on)"""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(struct.pack("!I", 60) + b"\xff" * 6 + b"\x52\x54\0\x12\x34"
+              b"\x56" + b"\x88\xb5" + b"\0" * 46)
+    s.close()
+
+
+def connect_refused(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+
+
+def test_libvirt_9_passt_argv(tether, topo, tether_bin, workdir):
+    """libvirt 9.0 (Debian 12): --one-off --socket --mac-addr --mtu
+    --interface --log-file --address --netmask --tcp-ports; success is the
+    first process exiting 0 with the socket listening; the guest going
+    away ends it"""
+    passt = libvirt_passt(tether_bin, workdir, tether)
+    sock = os.path.join(workdir, "rw", "-1-guest-net0.socket")
+    log = os.path.join(workdir, "rw", "libvirt9-passt.log")
+    p = run(passt.argv(["--one-off", "--socket", sock, "--mac-addr",
+                        "52:54:00:12:34:56", "--mtu", "1500", "--interface",
+                        topo.ifname, "--log-file", log, "--address",
+                        "192.0.2.2", "--netmask", "24", "--tcp-ports",
+                        "28800:22", "--udp-ports", "28801"]),
+            timeout=30, check=False)
+    assert p.returncode == 0, p.stderr
+    assert os.path.exists(sock)
+    with open(log) as f:
+        assert f.readline().startswith("passt "), log
+    guest_comes_and_goes(sock)
+    assert wait_until(lambda: connect_refused(sock), 10), \
+        "--one-off didn't end with the guest"
+
+
+def test_libvirt_11_passt_argv_pid_file(tether, tether_bin, workdir):
+    """libvirt 10/11: --pid holds the PID that stays (libvirt moves it into
+    the VM's cgroup), --hostname and --fqdn, no --mac-addr"""
+    passt = libvirt_passt(tether_bin, workdir, tether)
+    sock = os.path.join(workdir, "rw", "-2-guest-net0.socket")
+    pid_file = os.path.join(workdir, "rw", "-2-guest-net0-passt.pid")
+    p = run(passt.argv(["--one-off", "--socket", sock, "--pid", pid_file,
+                        "--mtu", "65520", "--hostname", "guest",
+                        "--fqdn", "guest.example.org", "--address",
+                        "192.0.2.2", "--netmask", "24", "--tcp-ports",
+                        "28802"]), timeout=30, check=False)
+    assert p.returncode == 0, p.stderr
+    with open(pid_file) as f:
+        daemon = int(f.read().strip())
+    tether.track_pid(daemon)
+    assert pid_alive(daemon)
+    guest_comes_and_goes(sock)
+    assert wait_until(lambda: not pid_alive(daemon), 10)
+
