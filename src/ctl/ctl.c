@@ -326,24 +326,26 @@ static void ctl_flow(struct loop *lp, struct flow_common *f, void *arg)
 {
 	struct ctl_flows *w = arg;
 	char g[INANY_STRLEN], r[INANY_STRLEN];
-	long idle = (long)(w->now - (time_t)f->last);
+	long idle = (long)((uint32_t)w->now - f->last);
+	long age = (long)((uint32_t)w->now - f->born);
+	const char *state = flow_state(lp, f);
 
-	(void)lp;
 	inany_ntop(&f->gaddr, g, sizeof(g));
 	inany_ntop(&f->raddr, r, sizeof(r));
-	if (idle < 0)
-		idle = 0;
+	idle = MAX(idle, 0L);
+	age = MAX(age, 0L);
 	if (w->json)
 		ctl_printf(w->o, "%s{\"id\":%u,\"kind\":\"%s\",\"guest\":\"%s\","
 			   "\"guest_port\":%u,\"remote\":\"%s\","
-			   "\"remote_port\":%u,\"idle_s\":%ld}",
-			   w->n ? "," : "", flow_idx(f),
+			   "\"remote_port\":%u,\"age_s\":%ld,\"idle_s\":%ld,"
+			   "\"state\":\"%s\"}", w->n ? "," : "", flow_idx(f),
 			   flow_kind_name(f->kind), g, f->gport, r, f->rport,
-			   idle);
+			   age, idle, state ? state : "");
 	else
-		ctl_printf(w->o, "%u\t%s\t[%s]:%u\t[%s]:%u\tidle %ld s\n",
-			   flow_idx(f), flow_kind_name(f->kind), g, f->gport,
-			   r, f->rport, idle);
+		ctl_printf(w->o, "%u\t%s\t[%s]:%u\t[%s]:%u\tage %ld s\t"
+			   "idle %ld s\t%s\n", flow_idx(f),
+			   flow_kind_name(f->kind), g, f->gport, r, f->rport,
+			   age, idle, state ? state : "-");
 	w->n++;
 }
 
@@ -354,7 +356,8 @@ static void ctl_flows(struct loop *lp, struct ctl_out *o, bool json)
 	if (json)
 		ctl_printf(o, "{\"flows\":[");
 	else
-		ctl_printf(o, "# id\tkind\tguest side\tremote side\tidle\n");
+		ctl_printf(o, "# id\tkind\tguest side\tremote side\tage\tidle\t"
+			   "state\n");
 	flow_foreach(lp, ctl_flow, &w);
 	if (o->full) {		/* say so, in what room is left */
 		o->len = MIN(o->len, o->size - 64);

@@ -130,6 +130,7 @@ void *flow_alloc(struct loop *lp, enum flow_kind kind)
 	f->kind = (uint8_t)kind;
 	f->idx = idx;
 	flow_touch(lp, f);
+	f->born = f->last;
 	flow_list_add(ft, k, f);
 	k->st.live++;
 	k->st.opened++;
@@ -291,4 +292,18 @@ const struct flow_stats *flow_stats(const struct loop *lp,
 unsigned flow_count(const struct loop *lp)
 {
 	return lp->flows->count;
+}
+
+/**
+ * flow_state() - a flow's state in a word, if its kind has one
+ * @lp:		loop
+ * @f:		flow
+ *
+ * Return: the word, or NULL
+ */
+const char *flow_state(const struct loop *lp, const struct flow_common *f)
+{
+	const struct flow_kind_st *k = &lp->flows->kind[f->kind];
+
+	return k->ops && k->ops->state ? k->ops->state(f) : NULL;
 }

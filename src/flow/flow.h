@@ -106,6 +106,7 @@ struct flow_common {
 	uint32_t prev;
 	uint32_t next;
 	uint32_t last;
+	uint32_t born;
 };
 
 #define FLOW_SLOT_SIZE	256	/* bytes; every record asserts it fits */
@@ -131,12 +132,14 @@ _Static_assert(FLOW_SLOTS < (1U << 23), "flow index fits ep_ref.idx");
  * @cap:	flows of this kind at most (flow_kind_cap() may lower it)
  * @idle_s:	close flows idle this long (0: the kind times out itself)
  * @close:	close a flow for the idle scan (must call flow_close())
+ * @state:	the flow's state in a word, for listings (NULL: none)
  */
 struct flow_kind_ops {
 	size_t size;
 	unsigned cap;
 	unsigned idle_s;
 	void (*close)(struct loop *lp, struct flow_common *f);
+	const char *(*state)(const struct flow_common *f);
 };
 
 /**
@@ -210,6 +213,8 @@ void flow_foreach_kind(struct loop *lp, enum flow_kind kind,
 const struct flow_stats *flow_stats(const struct loop *lp,
 				    enum flow_kind kind);
 unsigned flow_count(const struct loop *lp);
+/* flow_state() - the state word of @f's kind, NULL if it has none */
+const char *flow_state(const struct loop *lp, const struct flow_common *f);
 
 /* The index (flow_index.c): @f->key to @f */
 static inline void flow_key_set(struct flow_key *k, uint8_t proto,

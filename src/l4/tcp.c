@@ -39,17 +39,25 @@
  * (retransmission timers).
  */
 
-/* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
-static const struct flow_kind_ops tcp_flow_ops = {
-	.size = sizeof(struct tcp_conn), .cap = TCP_MAX,
-};
-
 static const char *const tcp_state_str[] = {
 	[TCPS_FREE] = "free", [TCPS_CONNECTING] = "connecting",
 	[TCPS_SYN_ACK_SENT] = "SYN-ACK sent", [TCPS_ESTABLISHED] = "established",
 	[TCPS_SYN_SENT] = "SYN sent", [TCPS_CLOSED] = "closed",
 };
 _Static_assert(ARRAY_SIZE(tcp_state_str) == TCPS_STATE_NUM_, "state names");
+
+static const char *tcp_flow_state(const struct flow_common *f)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)f;
+
+	return c->state < TCPS_STATE_NUM_ ? tcp_state_str[c->state] : "?";
+}
+
+/* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
+static const struct flow_kind_ops tcp_flow_ops = {
+	.size = sizeof(struct tcp_conn), .cap = TCP_MAX,
+	.state = tcp_flow_state,
+};
 
 /**
  * tcp_conn_at() - connection in flow slot @idx

@@ -120,7 +120,9 @@ def test_pesto_changes_rules_while_a_transfer_runs(tether, topo, tether_bin,
         flows = json.loads(p.stdout)["flows"]
         assert any(f["kind"] == "tcp" and f["guest_port"] == 8002 and
                    f["remote"] == "192.0.2.1" and
-                   f["remote_port"] == hold_port for f in flows), flows
+                   f["remote_port"] == hold_port and
+                   f["state"] == "established" and f["age_s"] >= 0
+                   for f in flows), flows
         p = pesto("--stats", "--json", sock)
         stats = json.loads(p.stdout)
         assert stats["flows"]["tcp"]["live"] >= 1, stats
