@@ -338,14 +338,24 @@ static void ctl_flow(struct loop *lp, struct flow_common *f, void *arg)
 		ctl_printf(w->o, "%s{\"id\":%u,\"kind\":\"%s\",\"guest\":\"%s\","
 			   "\"guest_port\":%u,\"remote\":\"%s\","
 			   "\"remote_port\":%u,\"age_s\":%ld,\"idle_s\":%ld,"
-			   "\"state\":\"%s\"}", w->n ? "," : "", flow_idx(f),
+			   "\"state\":\"%s\",\"bytes_out\":%llu,"
+			   "\"bytes_in\":%llu,\"frames_out\":%llu,"
+			   "\"frames_in\":%llu}", w->n ? "," : "", flow_idx(f),
 			   flow_kind_name(f->kind), g, f->gport, r, f->rport,
-			   age, idle, state ? state : "");
+			   age, idle, state ? state : "",
+			   (unsigned long long)f->bytes[FLOW_OUT],
+			   (unsigned long long)f->bytes[FLOW_IN],
+			   (unsigned long long)f->frames[FLOW_OUT],
+			   (unsigned long long)f->frames[FLOW_IN]);
 	else
 		ctl_printf(w->o, "%u\t%s\t[%s]:%u\t[%s]:%u\tage %ld s\t"
-			   "idle %ld s\t%s\n", flow_idx(f),
-			   flow_kind_name(f->kind), g, f->gport, r, f->rport,
-			   age, idle, state ? state : "-");
+			   "idle %ld s\t%s\tout %llu B/%llu\tin %llu B/%llu\n",
+			   flow_idx(f), flow_kind_name(f->kind), g, f->gport,
+			   r, f->rport, age, idle, state ? state : "-",
+			   (unsigned long long)f->bytes[FLOW_OUT],
+			   (unsigned long long)f->frames[FLOW_OUT],
+			   (unsigned long long)f->bytes[FLOW_IN],
+			   (unsigned long long)f->frames[FLOW_IN]);
 	w->n++;
 }
 
@@ -357,7 +367,7 @@ static void ctl_flows(struct loop *lp, struct ctl_out *o, bool json)
 		ctl_printf(o, "{\"flows\":[");
 	else
 		ctl_printf(o, "# id\tkind\tguest side\tremote side\tage\tidle\t"
-			   "state\n");
+			   "state\tout bytes/frames\tin bytes/frames\n");
 	flow_foreach(lp, ctl_flow, &w);
 	if (o->full) {		/* say so, in what room is left */
 		o->len = MIN(o->len, o->size - 64);

@@ -107,7 +107,23 @@ struct flow_common {
 	uint32_t next;
 	uint32_t last;
 	uint32_t born;
+	uint64_t bytes[2];
+	uint64_t frames[2];
 };
+
+/* Directions of a flow's counters: from the guest (or a spliced flow's
+ * client) toward the other side, and back */
+#define FLOW_OUT	0
+#define FLOW_IN		1
+
+/* flow_io() - @frames frames (datagrams, segments) and @bytes of payload
+ * went @dir (FLOW_OUT or FLOW_IN): the listing's counters */
+static inline void flow_io(struct flow_common *f, int dir, uint64_t bytes,
+			   uint64_t frames)
+{
+	f->bytes[dir] += bytes;
+	f->frames[dir] += frames;
+}
 
 #define FLOW_SLOT_SIZE	256	/* bytes; every record asserts it fits */
 /* Slots: the sum of the kinds' caps (each kind's table size before), and

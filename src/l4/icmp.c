@@ -146,6 +146,7 @@ static void ping_sock_handler(struct loop *lp, union ep_ref ref,
 			continue;	/* pending socket error, now cleared */
 		}
 		ping_reply(lp, f, (size_t)n);
+		flow_io(&f->f, FLOW_IN, (uint64_t)n, 1);
 	}
 	flow_touch(lp, &f->f);
 }
@@ -286,6 +287,8 @@ static void icmp_one(struct loop *lp, const struct pkt *p)
 			       ic->scope6 : 0);
 	if (sendto(f->fd, p->l4, p->l4_len, MSG_DONTWAIT, &sa.sa, sl) < 0)
 		flow_dbg(&f->f, "send: %s", strerror(errno));
+	else
+		flow_io(&f->f, FLOW_OUT, p->l4_len, 1);
 	flow_touch(lp, &f->f);
 }
 

@@ -232,6 +232,7 @@ static int tcp_segs_queue(struct loop *lp, struct tcp_conn *c, uint8_t *buf,
 	}
 	if (SEQ_GT(c->seq_to_tap, c->seq_max_to_tap))
 		c->seq_max_to_tap = c->seq_to_tap;
+	flow_io(&c->f, FLOW_IN, len, (len + seg - 1) / seg);
 	if (fresh && len)
 		tcp_rtt_start(lp, c, c->seq_to_tap);
 	return 0;

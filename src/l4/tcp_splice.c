@@ -404,6 +404,7 @@ static int tsp_dir(struct loop *lp, struct tsp_conn *c, int d)
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				c->pending[d] += (uint32_t)n;
+				flow_io(&c->f, d, (uint64_t)n, 0);
 				/* half full (by bytes: pages may be
 				 * partly used) means bulk */
 				if (c->pending[d] >= p->size / 2)

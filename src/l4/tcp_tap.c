@@ -143,6 +143,7 @@ static int tcp_tap_write(struct loop *lp, struct tcp_conn *c,
 	}
 	c->seq_from_tap += (uint32_t)w;
 	c->snd_free -= MIN((uint32_t)w, c->snd_free);
+	flow_io(&c->f, FLOW_OUT, (uint64_t)w, w ? (uint64_t)b->niov : 0);
 	if ((size_t)w < b->pending) {
 		tcp_trace(c, "socket took %zd of %zu bytes", w, b->pending);
 		b->stop = true;

@@ -543,6 +543,8 @@ void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 
 	sl = inany_to_sockaddr(&sa, &host, dport,
 			       IN6_IS_ADDR_LINKLOCAL(&host.a6) ? ud->scope6 : 0);
+	for (i = 0; i < n; i++)
+		flow_io(&b->f, FLOW_OUT, p[i].l4_len - UDP_HDR, 1);
 	/* runs of equal sizes go as one UDP_SEGMENT send each */
 	for (i = 0; i < n; ) {
 		ud->tx_niov = 0;
@@ -610,6 +612,7 @@ static void udp_sock_recv(struct loop *lp, struct udp_bind *b)
 					  ud->slots + ud->rx.used, i, n, &plen);
 			udp_to_tap(lp, b, i, plen,
 				   k > 1 ? ud->rx_msg[i].msg_len : 0);
+			flow_io(&b->f, FLOW_IN, plen, (uint64_t)k);
 		}
 		ud->rx.used += n;
 		if (n < room)

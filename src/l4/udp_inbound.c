@@ -207,9 +207,11 @@ void udp_fwd_recv(struct loop *lp, const struct udp_fwd *fw)
 			f = uin_flow_get(lp, fw, &peer, port);
 			k = udp_slots_run(lp, ui->rx_msg, ui->rx_sa,
 					  ui->slots + ui->rx.used, i, n, &plen);
-			if (f)
+			if (f) {
 				uin_to_tap(lp, f, i, plen,
 					   k > 1 ? ui->rx_msg[i].msg_len : 0);
+				flow_io(&f->f, FLOW_IN, plen, (uint64_t)k);
+			}
 			i += k;
 		}
 		ui->rx.used += n;
@@ -264,6 +266,7 @@ bool udp_inbound_reply(struct loop *lp, const struct pkt *p, int n)
 		size_t left = p[i].l4_len - UDP_HDR;
 		size_t seg = p[i].gso ? p[i].gso : left;
 
+		flow_io(&f->f, FLOW_OUT, left, seg ? (left + seg - 1) / seg : 1);
 		do {
 			struct msghdr *h = &ui->tx_msg[m].msg_hdr;
 

@@ -213,6 +213,8 @@ void udp_splice_send(struct loop *lp, const struct udp_fwd *fw,
 			flow_dbg(&f->f, "send: %s", strerror(e));
 			break;
 		}
+		for (i = done; i < done + r; i++)
+			flow_io(&f->f, FLOW_OUT, iov[i].iov_len, 1);
 		done += r;
 	}
 }
@@ -256,6 +258,7 @@ void udp_splice_sock_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 			break;
 		for (i = 0; i < n; i++) {
 			us->iov[i].iov_len = us->msg[i].msg_len;
+			flow_io(&f->f, FLOW_IN, us->msg[i].msg_len, 1);
 			us->msg[i].msg_hdr.msg_name = &sa;
 			us->msg[i].msg_hdr.msg_namelen = sl;
 		}

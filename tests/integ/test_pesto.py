@@ -69,7 +69,8 @@ def test_pesto_changes_rules_while_a_transfer_runs(tether, topo, tether_bin,
         # and a connection held open, for the flow listing
         hold = subprocess.Popen(topo.ns_argv(topo.remote, [
             "python3", "-c", "import socket, time; s = socket."
-            "create_connection(('192.0.2.2', 28200), 10); print('UP', "
+            "create_connection(('192.0.2.2', 28200), 10); "
+            "s.sendall(b'x' * 1000); print('UP', "
             "s.getsockname()[1], flush=True); time.sleep(30)"]),
             stdout=subprocess.PIPE, text=True, start_new_session=True)
         hold_port = int(hold.stdout.readline().split()[1])
@@ -114,15 +115,28 @@ def test_pesto_changes_rules_while_a_transfer_runs(tether, topo, tether_bin,
         p = pesto("-D", "-t", "28200", sock)
         assert p.returncode == 1 and "command line" in p.stderr, p.stderr
 
-        # Flows and counters while the upload runs
-        p = pesto("--flows", "--json", sock)
-        assert p.returncode == 0, p.stderr
-        flows = json.loads(p.stdout)["flows"]
+        # Flows and counters while the upload runs (the held connection's
+        # 1000 bytes may still be on their way: a bounded wait)
+        def listing():
+            q = pesto("--flows", "--json", sock)
+            assert q.returncode == 0, q.stderr
+            return json.loads(q.stdout)["flows"]
+
+        def held_in():
+            return [f for f in listing() if f["kind"] == "tcp" and
+                    f["remote_port"] == hold_port and
+                    f["bytes_in"] == 1000]
+        assert wait_until(held_in, 10), listing()
+        flows = listing()
         assert any(f["kind"] == "tcp" and f["guest_port"] == 8002 and
                    f["remote"] == "192.0.2.1" and
                    f["remote_port"] == hold_port and
                    f["state"] == "established" and f["age_s"] >= 0
                    for f in flows), flows
+        held = [f for f in flows if f["kind"] == "tcp" and
+                f["remote_port"] == hold_port][0]
+        assert held["bytes_in"] == 1000 and held["frames_in"] >= 1, held
+        assert held["bytes_out"] == 0, held
         p = pesto("--stats", "--json", sock)
         stats = json.loads(p.stdout)
         assert stats["flows"]["tcp"]["live"] >= 1, stats
