@@ -30,7 +30,8 @@
  * "slirp_add_hostfwd failed". The rules are tether's own run-time
  * forwarding rules (fwd_rt_add()): listeners bound before the reply,
  * connections through the usual forwarding path. The socket is made
- * owner-only, and a peer of another user is refused (usock.c).
+ * owner-only (mode 0600), and whoever can open it is served, as by
+ * slirp4netns (root too: the benchmark's client is root).
  */
 
 /**
@@ -316,5 +317,6 @@ void slirp_api_init(struct loop *lp, const char *path,
 	if (!path[0])
 		return;
 	api.guest = ip4->addr;
+	api.srv.any_peer = true;	/* as slirp4netns: the file's mode */
 	usock_listen(lp, &api.srv, path, "API socket", slirp_api_answer);
 }

@@ -17,8 +17,9 @@
  * down its writing side; the whole request is answered, the reply sent
  * (waiting for EPOLLOUT if the socket's buffer can't take it at once),
  * and the connection closed. Only the owner may connect: the socket is
- * made with mode 0600, and a peer whose uid (SO_PEERCRED, seen from our
- * user namespace) isn't ours is refused. At most USOCK_CLIENTS
+ * made with mode 0600, and (for -c) a peer whose uid (SO_PEERCRED, seen
+ * from our user namespace) isn't ours is refused; slirp4netns's API
+ * serves whoever can open the file (root, too), as slirp4netns does. At most USOCK_CLIENTS
  * connections are served at once, and one that takes longer than
  * USOCK_TIMEOUT_S to send its request or read its reply is dropped: a
  * stuck client costs a slot for a few seconds, never the loop.
@@ -131,8 +132,9 @@ static void usock_listen_handler(struct loop *lp, union ep_ref ref,
 	while ((fd = accept4(ref.fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		sl = sizeof(cr);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) ||
-		    cr.uid != u->uid) {
+		if (!u->any_peer &&
+		    (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) ||
+		     cr.uid != u->uid)) {
 			warn_rl("%s: connection of another user refused",
 				u->what);
 			close(fd);

@@ -3,6 +3,7 @@
 #ifndef TETHER_USOCK_H
 #define TETHER_USOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
@@ -45,6 +46,8 @@ struct usock_client {
  * @id:		its number in the epoll references
  * @fd:		listening socket, -1 if none
  * @uid:	the only peer uid served (ours, read at start)
+ * @any_peer:	serve whoever can open the socket (slirp4netns's API: the
+ *		file's mode is the only check, as for slirp4netns)
  * @answer:	request to reply
  * @cl:		connections
  */
@@ -53,13 +56,14 @@ struct usock {
 	unsigned id;
 	int fd;
 	uid_t uid;
+	bool any_peer;
 	usock_answer_fn answer;
 	struct usock_client cl[USOCK_CLIENTS];
 };
 
 /*
  * usock_listen() - listen on @path for @u, owner-only (mode 0600), peers
- * of another uid refused. A request is whole once the client shuts down
+ * of another uid refused unless @u->any_peer. A request is whole once the client shuts down
  * its side (or at USOCK_REQ_MAX bytes); @fn's reply is sent, then the
  * connection closes. Dies with one line naming @what if the socket
  * can't be made, or if @path is a socket that answers.
