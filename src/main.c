@@ -112,10 +112,11 @@ int main(int argc, char **argv)
 		return pesto_main(argc, argv);
 
 	signal(SIGPIPE, SIG_IGN);
-	conf_parse(&conf, argc, argv);
+	conf_parse_cli(&conf, argc, argv);
 	sandbox_close_inherited((int[]){ conf.link.fd, conf.proc.exit_fd,
 					 conf.proc.ready_fd }, 3);
-	log_setup(&conf.log);
+	log_setup(&conf.log);	/* before discovery: it has things to say */
+	conf_resolve(&conf);
 	raise_nofile();
 	pidfile = proc_pidfile_open(&conf.proc);
 	if (conf.link.pcap)	/* host side, before namespaces and sandbox */

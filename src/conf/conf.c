@@ -131,7 +131,27 @@ void conf_services(struct conf *c)
  */
 void conf_parse(struct conf *c, int argc, char **argv)
 {
+	conf_parse_cli(c, argc, argv);
+	conf_resolve(c);
+}
+
+/**
+ * conf_parse_cli() - the command line alone (see conf.h)
+ * @c:		configuration to fill
+ * @argc:	argument count
+ * @argv:	arguments
+ */
+void conf_parse_cli(struct conf *c, int argc, char **argv)
+{
 	conf_parse_args(c, argc, argv);
+}
+
+/**
+ * conf_resolve() - everything that reads the host (see conf.h)
+ * @c:		configuration, command line parsed
+ */
+void conf_resolve(struct conf *c)
+{
 	conf_runas(&c->proc, geteuid(), "/proc/self/uid_map");
 	conf_fwd_finish(c, "/proc/sys/net/ipv4/ip_local_port_range");
 	conf_discover(c);

@@ -281,6 +281,13 @@ struct conf {
  * on bad input; exits 0 after --help / --version.
  */
 void conf_parse(struct conf *c, int argc, char **argv);
+/*
+ * conf_parse_cli() and conf_resolve() - conf_parse() in two steps, so that
+ * the log file is open before what host discovery says (a log file takes
+ * everything, as pasta's does): the command line alone, then the rest
+ */
+void conf_parse_cli(struct conf *c, int argc, char **argv);
+void conf_resolve(struct conf *c);
 /* conf_print() - log the resolved configuration at info level */
 void conf_print(const struct conf *c);
 

@@ -148,7 +148,6 @@ def test_splice_only_no_tap_ports_reach_loopback(tether, topo, workdir):
     script = ("ip -o link | wc -l | sed 's/^/LINKS /'; "
               f"python3 {tools}/tt_servers.py --addr 127.0.0.1 --banner "
               "28710 --tag nslo --udp-echo 28711 --lifetime 300 & "
-              "echo READY; "
               f"for i in $(seq 600); do [ -e {done} ] && break; sleep 0.1; "
               "done; kill $!")
     r = Running(tether, ["--splice-only", "-t", "28710", "-u", "28711",
