@@ -113,57 +113,6 @@ static int parse_range(const char **p, unsigned *first, unsigned *last)
 	return 0;
 }
 
-/**
- * parse_prefix() - ADDR, ADDR%IFNAME, %IFNAME or *[%IFNAME] before the '/'
- * @fs:		spec to fill (@has_addr, @addr, @ifname)
- * @st:		state, for messages
- * @pre:	NUL-terminated prefix, modified
- *
- * Return: 0 or -EINVAL
- */
-static int parse_prefix(struct fwd_spec *fs, struct spec_state *st, char *pre)
-{
-	char *pct = strchr(pre, '%');
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (pct) {
-		*pct = '\0';
-		if (!pct[1])
-			return fail(st, "empty interface name after '%%'");
-		if (strlen(pct + 1) >= IFNAMSIZ)
-			return fail(st, "interface name '%s' too long",
-				    pct + 1);
-		if (strchr(pct + 1, '%'))
-			return fail(st, "bad interface name '%s'", pct + 1);
-		strcpy(fs->ifname, pct + 1);
-	}
-	if (!*pre) {
-		if (!pct)
-			return fail(st, "empty address before '/'");
-		return 0;
-	}
-	if (!strcmp(pre, "*"))
-		return 0;
-	if (pre[0] == '[' && strlen(pre) > 2 && pre[strlen(pre) - 1] == ']') {
-		pre[strlen(pre) - 1] = '\0';	/* [IPv6], as Podman writes */
-		if (inet_pton(AF_INET6, pre + 1, &a6) != 1)
-			return fail(st, "invalid address '%s]'", pre);
-		inany_from_v6(&fs->addr, &a6);
-		fs->has_addr = true;
-		return 0;
-	}
-	if (inet_pton(AF_INET, pre, &a4) == 1) {
-		inany_from_v4(&fs->addr, a4);
-	} else if (inet_pton(AF_INET6, pre, &a6) == 1) {
-		inany_from_v6(&fs->addr, &a6);
-	} else {
-		return fail(st, "invalid address '%s'", pre);
-	}
-	fs->has_addr = true;
-	return 0;
-}
-
 /* An address, IPv6 possibly bracketed; Return: 0 or -EINVAL */
 static int parse_addr(const char *s, union inany *a)
 {
@@ -190,6 +139,42 @@ static int parse_addr(const char *s, union inany *a)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/**
+ * parse_prefix() - ADDR, ADDR%IFNAME, %IFNAME or *[%IFNAME] before the '/'
+ * @fs:		spec to fill (@has_addr, @addr, @ifname)
+ * @st:		state, for messages
+ * @pre:	NUL-terminated prefix, modified
+ *
+ * Return: 0 or -EINVAL
+ */
+static int parse_prefix(struct fwd_spec *fs, struct spec_state *st, char *pre)
+{
+	char *pct = strchr(pre, '%');
+
+	if (pct) {
+		*pct = '\0';
+		if (!pct[1])
+			return fail(st, "empty interface name after '%%'");
+		if (strlen(pct + 1) >= IFNAMSIZ)
+			return fail(st, "interface name '%s' too long",
+				    pct + 1);
+		if (strchr(pct + 1, '%'))
+			return fail(st, "bad interface name '%s'", pct + 1);
+		strcpy(fs->ifname, pct + 1);
+	}
+	if (!*pre) {
+		if (!pct)
+			return fail(st, "empty address before '/'");
+		return 0;
+	}
+	if (!strcmp(pre, "*"))
+		return 0;
+	if (parse_addr(pre, &fs->addr))	/* [IPv6] too, as Podman writes */
+		return fail(st, "invalid address '%s'", pre);
+	fs->has_addr = true;
+	return 0;
 }
 
 /* TADDR of an item into @fs->taddr; Return: its tidx, or -EINVAL */
