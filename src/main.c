@@ -2,7 +2,6 @@
 /* main.c - start-up in stages, then the loop; nothing else */
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 
 #include "conf/conf.h"
@@ -93,22 +92,13 @@ static void flush_hook(struct loop *lp)
 	egress_flush(lp);
 }
 
-/* Run as "pesto": the control socket's client, nothing else */
-static bool is_pesto(const char *argv0)
-{
-	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
-
-	base = base ? base + 1 : argv0 ? argv0 : "";
-	return strstr(base, "pesto");
-}
-
 int main(int argc, char **argv)
 {
 	struct loop loop, *lp = &loop;	/* the one loop, for now */
 	struct sandbox_profile sb;
 	int pidfile;
 
-	if (is_pesto(argv[0]))
+	if (conf_persona(argv[0]) == PERSONA_PESTO)	/* a client, no more */
 		return pesto_main(argc, argv);
 
 	signal(SIGPIPE, SIG_IGN);

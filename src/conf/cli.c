@@ -754,13 +754,20 @@ static void finish(struct conf *c, const struct args *a)
 	}
 }
 
-/* Personality from argv[0]: "slirp4netns" if the name says so, else
- * "passt" unless the name also says "pasta" */
-static enum conf_persona personality(const char *argv0)
+/**
+ * conf_persona() - personality from argv[0]: "pesto" or "slirp4netns" if
+ * the name says so, else "passt" unless the name also says "pasta"
+ * @argv0:	argv[0], may be NULL
+ *
+ * Return: the personality
+ */
+enum conf_persona conf_persona(const char *argv0)
 {
 	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
 
 	base = base ? base + 1 : argv0 ? argv0 : "";
+	if (strstr(base, "pesto"))
+		return PERSONA_PESTO;
 	if (strstr(base, "slirp4netns"))
 		return PERSONA_SLIRP;
 	if (strstr(base, "passt") && !strstr(base, "pasta"))
@@ -785,7 +792,7 @@ void conf_parse_args(struct conf *c, int argc, char **argv)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
-	c->persona = personality(argv0);
+	c->persona = conf_persona(argv0);
 	c->mode = c->persona == PERSONA_PASST ? MODE_PASST : MODE_PASTA;
 	set_defaults(c);
 	early.ident = c->log.ident;

@@ -33,6 +33,7 @@ enum conf_persona {
 	PERSONA_PASTA,
 	PERSONA_PASST,
 	PERSONA_SLIRP,
+	PERSONA_PESTO,	/* the control socket's client: main.c runs it */
 };
 
 /**
@@ -288,6 +289,10 @@ void conf_parse(struct conf *c, int argc, char **argv);
  */
 void conf_parse_cli(struct conf *c, int argc, char **argv);
 void conf_resolve(struct conf *c);
+/* conf_persona() - the personality argv[0] names (see conf_parse()) */
+enum conf_persona conf_persona(const char *argv0);
+/* conf_version_str() - the version --version prints */
+const char *conf_version_str(void);
 /* conf_print() - log the resolved configuration at info level */
 void conf_print(const struct conf *c);
 

@@ -43,7 +43,5 @@ int conf_parse_netmask(const char *s, int *prefix_len);
 int conf_parse_runas(const char *s, uid_t *uid, gid_t *gid);
 bool conf_addr_is_special(const union inany *a);
 
-/* conf_version_str() - the version --version prints */
-const char *conf_version_str(void);
 
 #endif /* TETHER_CONF_INT_H */

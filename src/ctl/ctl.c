@@ -549,21 +549,6 @@ size_t ctl_handle(struct loop *lp, const char *req, size_t len, char *out,
 	return o.len;
 }
 
-const char *ctl_version(void)
-{
-#ifdef TETHER_VERSION
-	return TETHER_VERSION;
-#else
-	return "unknown";
-#endif
-}
-
-static size_t ctl_answer(struct loop *lp, const char *req, size_t len,
-			 char *out, size_t outlen)
-{
-	return ctl_handle(lp, req, len, out, outlen);
-}
-
 /**
  * ctl_init() - the control socket (see ctl.h)
  * @lp:		loop
@@ -575,5 +560,5 @@ void ctl_init(struct loop *lp, const char *path, const struct conf_fwd *c)
 	ctl.conf = c;
 	if (!path[0])
 		return;
-	usock_listen(lp, &ctl.srv, path, "control socket", ctl_answer);
+	usock_listen(lp, &ctl.srv, path, "control socket", ctl_handle);
 }

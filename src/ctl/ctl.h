@@ -59,7 +59,5 @@ void ctl_init(struct loop *lp, const char *path, const struct conf_fwd *c);
 size_t ctl_handle(struct loop *lp, const char *req, size_t len, char *out,
 		  size_t outlen);
 
-/* ctl_version() - tether's version, for pesto --version */
-const char *ctl_version(void);
 
 #endif /* TETHER_CTL_H */

@@ -258,7 +258,7 @@ int pesto_main(int argc, char **argv)
 			fputs(pesto_usage, stdout);
 			return EXIT_SUCCESS;
 		case PO_VERSION:
-			printf("pesto (tether) %s\n", ctl_version());
+			printf("pesto (tether) %s\n", conf_version_str());
 			return EXIT_SUCCESS;
 		default:
 			return EXIT_FAILURE;	/* getopt said why */

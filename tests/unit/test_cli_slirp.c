@@ -19,6 +19,9 @@ static void test_slirp_persona(void **state)
 	assert_int_equal(c.persona, PERSONA_PASTA);
 	parse(ARGV("passt"));
 	assert_int_equal(c.persona, PERSONA_PASST);
+	assert_int_equal(conf_persona("/usr/local/bin/pesto"), PERSONA_PESTO);
+	assert_int_equal(conf_persona("slirp4netns"), PERSONA_SLIRP);
+	assert_int_equal(conf_persona(NULL), PERSONA_PASTA);
 }
 
 /* What slirp4netns gives without options: 10.0.2.100/24, .2, .3, MTU 1500,
