@@ -24,8 +24,8 @@ static const char *const ep_type_str[] = {
 	[EP_NSQUIT] = "netns quit", [EP_SIGNAL] = "signal",
 	[EP_NETLINK] = "netlink",
 	[EP_EXIT_FD] = "exit fd",
-	[EP_CTL_LISTEN] = "API socket",
-	[EP_CTL_CONN] = "API connection",
+	[EP_CTL_LISTEN] = "ctl listen",
+	[EP_CTL_CONN] = "ctl conn",
 };
 _Static_assert(ARRAY_SIZE(ep_type_str) == EP_TYPE_NUM_, "ep_type names");
 

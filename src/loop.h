@@ -27,8 +27,8 @@ enum ep_type {
 	EP_SIGNAL,	/* signalfd: SIGCHLD, SIGTERM... */
 	EP_NETLINK,	/* netlink notifications */
 	EP_EXIT_FD,	/* slirp4netns -e: the caller's exit fd */
-	EP_CTL_LISTEN,	/* slirp4netns -a: API socket */
-	EP_CTL_CONN,	/* a connection to it */
+	EP_CTL_LISTEN,	/* control plane: -c's socket, slirp4netns's -a */
+	EP_CTL_CONN,	/* a connection to one of them */
 	EP_TYPE_NUM_,
 };
 

@@ -154,7 +154,7 @@ struct fwd_where {
 static void fwd_where_of(unsigned kind, unsigned rule, struct fwd_where *w)
 {
 	if (fwd_rule_is_rt(rule)) {
-		const struct fwd_rule_rt *r = &fwd.rt[rule - FWD_RT_BASE].r;
+		const struct fwd_rule_rt *r = fwd_rule_rt_at(rule);
 
 		w->has_addr = r->has_addr;
 		w->addr = r->addr;

@@ -123,6 +123,12 @@ static inline bool fwd_rule_is_rt(unsigned rule)
 	return rule >= FWD_RT_BASE;
 }
 
+/* A rule added at run time, by its rule number (fwd_rule_is_rt()) */
+static inline const struct fwd_rule_rt *fwd_rule_rt_at(unsigned rule)
+{
+	return &fwd.rt[rule - FWD_RT_BASE].r;
+}
+
 /* Target address of @port for a rule of either origin, NULL: the
  * guest's own */
 static inline const union inany *fwd_rule_taddr(unsigned kind, unsigned rule,
@@ -132,7 +138,7 @@ static inline const union inany *fwd_rule_taddr(unsigned kind, unsigned rule,
 
 	if (!fwd_rule_is_rt(rule))
 		return fwd_spec_taddr(fwd_rule(kind, rule), port);
-	r = &fwd.rt[rule - FWD_RT_BASE].r;
+	r = fwd_rule_rt_at(rule);
 	return r->has_taddr ? &r->taddr : NULL;
 }
 
@@ -144,7 +150,7 @@ static inline uint16_t fwd_rule_target(unsigned kind, unsigned rule,
 
 	if (!fwd_rule_is_rt(rule))
 		return fwd_spec_target(fwd_rule(kind, rule), port);
-	r = &fwd.rt[rule - FWD_RT_BASE].r;
+	r = fwd_rule_rt_at(rule);
 	return (uint16_t)(r->tfirst + (port - r->first));
 }
 

@@ -53,7 +53,6 @@ bool nat_outbound(const union inany *dst, uint16_t port, uint8_t proto,
 	const union inany *dns_host = v4 ? &nat.dns_host4 : &nat.dns_host6;
 	const union inany *mhl = v4 ? &nat.map_host_lo4 : &nat.map_host_lo6;
 	const union inany *mg = v4 ? &nat.map_guest4 : &nat.map_guest6;
-
 	const union inany *refuse = v4 ? nat.refuse4 : nat.refuse6;
 
 	if (inany_is_loopback(dst) || inany_is_unspec(dst))
