@@ -35,6 +35,14 @@ def in_ns(tether, pid, script, timeout=180):
                                  script]), timeout=timeout, check=False)
 
 
+def assert_big_download(tether, pid, files):
+    """64 MiB from REMOTE inside the namespace of @pid, by SHA-256"""
+    _, sha, _ = files["big"]
+    q = in_ns(tether, pid, f"{CURL} -o - http://{V4_SERVER}:{PORT_HTTP}/big"
+              " | sha256sum")
+    assert q.stdout.split()[:1] == [sha], q.stdout + q.stderr
+
+
 def test_podman_2026_argv_pid_file_read_at_once(tether, files, workdir):
     """container-libs after PR #1004: pasta runs once, in Podman's user
     namespace, with --pid F and --netns last; F must hold the daemon's
@@ -57,11 +65,7 @@ def test_podman_2026_argv_pid_file_read_at_once(tether, files, workdir):
     tether.track_pid(daemon)
     try:
         assert pid_alive(daemon)
-        _, sha, _ = files["big"]
-        q = in_ns(tether, ns.pid,
-                  f"{CURL} -o - http://{V4_SERVER}:{PORT_HTTP}/big | "
-                  "sha256sum")
-        assert q.stdout.split()[:1] == [sha], q.stdout + q.stderr
+        assert_big_download(tether, ns.pid, files)
     finally:
         ns.kill()
         ns.wait(10)
@@ -86,11 +90,7 @@ def test_rootlesskit2_net_pasta_argv(tether, files):
         assert addr[0]["addr_info"][0]["local"] == "10.0.2.100", addr
         assert addr[0]["mtu"] == 65520, addr
         assert any(r.get("gateway") == "10.0.2.2" for r in route), route
-        _, sha, _ = files["big"]
-        q = in_ns(tether, ns.pid,
-                  f"{CURL} -o - http://{V4_SERVER}:{PORT_HTTP}/big | "
-                  "sha256sum")
-        assert q.stdout.split()[:1] == [sha], q.stdout + q.stderr
+        assert_big_download(tether, ns.pid, files)
     finally:
         ns.kill()
         ns.wait(10)
