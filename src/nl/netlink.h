@@ -73,4 +73,45 @@ int nl_route_add_default(struct nl_handle *h, unsigned ifindex, int af,
 int nl_route_copy(struct nl_handle *src, unsigned src_if,
 		  struct nl_handle *dst, unsigned dst_if, int af);
 
+/*
+ * struct nl_want - what nl_sync() makes an interface carry, when it is not
+ * a copy of a host interface's
+ * @addr:	address (zero: none)
+ * @prefix_len:	its prefix length
+ * @gw:		default route via this gateway (zero: no route)
+ */
+struct nl_want {
+	uint8_t addr[16];
+	int prefix_len;
+	uint8_t gw[16];
+};
+
+/*
+ * nl_sync() - make @dst_if's addresses and routes of family @af (those
+ * nl_addr_copy() and nl_route_copy() would have added) what they would be
+ * if copied now: addresses from @addr_if, routes from @route_if, or, for
+ * either given as 0, what @want says (NULL: none at all). Stale ones are
+ * removed first, then missing ones added; those already right are never
+ * touched. Return: 0, or the last error (the rest is still done)
+ */
+int nl_sync(struct nl_handle *src, unsigned addr_if, unsigned route_if,
+	    struct nl_handle *dst, unsigned dst_if, int af,
+	    const struct nl_want *want);
+
+/*
+ * nl_watch_open() - a non-blocking socket that is notified of link,
+ * address and route changes in the current namespace. Return: its fd, or
+ * -errno
+ */
+int nl_watch_open(struct nl_handle *h);
+/* nl_watch_read() - drain it; Return: true if anything changed (or may
+ * have: notifications were lost) */
+bool nl_watch_read(struct nl_handle *h);
+/*
+ * nl_addr_list() - every address of the namespace, both families, into
+ * @out (16 bytes each, IPv4 in the first 4) and @af. Return: the count,
+ * @max + 1 if there were more, or -errno
+ */
+int nl_addr_list(struct nl_handle *h, uint8_t (*out)[16], int *af, int max);
+
 #endif /* TETHER_NETLINK_H */

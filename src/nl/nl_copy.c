@@ -45,6 +45,7 @@ struct nl_stage {
 };
 
 static uint8_t nl_stage_buf[NL_COPY_BYTES] __attribute__((aligned(8)));
+static uint8_t nl_cur_buf[NL_COPY_BYTES] __attribute__((aligned(8)));
 
 /* Room for one more request of up to NL_REQ_BYTES, or NULL (counted) */
 static struct nlmsghdr *stage_next(struct nl_stage *s)
@@ -128,7 +129,8 @@ static int stage_dump(struct nl_handle *h, struct nl_stage *s, uint16_t type,
 	struct nlmsghdr *nlh;
 	void *hdr;
 
-	s->buf = nl_stage_buf;
+	if (!s->buf)
+		s->buf = nl_stage_buf;
 	if (type == RTM_GETADDR) {
 		struct ifaddrmsg *ifa;
 
@@ -363,4 +365,283 @@ int nl_route_copy(struct nl_handle *src, unsigned src_if,
 		debug("netlink: %u of %u routes could not be copied: %s", left,
 		      s.n, strerror(-last));
 	return left ? last : 0;
+}
+
+/* ---- Keeping a copy in sync ------------------------------------------ */
+
+/*
+ * DOC: nl_sync() stages what the interface should carry (the same
+ * requests a copy would send, or the fixed address and default route) and
+ * what it carries (its own dump, through the same filters, so both sides
+ * look alike), and compares them by identity: an address by family,
+ * prefix length and address, a route by its destination, source, TOS,
+ * type, metric and nexthops. Stale objects go first (an IPv4 route must
+ * go before its replacement can be added; removing an address takes the
+ * kernel's routes through it along), then what is missing is added, from
+ * a fresh dump of what is left.
+ */
+
+/* Attribute @type of a staged request (family header @hdrlen), or NULL */
+static const struct nlattr *req_attr(const struct nlmsghdr *nlh,
+				     size_t hdrlen, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, hdrlen) {
+		if (mnl_attr_get_type(a) == type)
+			return a;
+	}
+	return NULL;
+}
+
+static bool attr_same(const struct nlattr *a, const struct nlattr *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->nla_len == b->nla_len &&
+	       !memcmp(mnl_attr_get_payload(a), mnl_attr_get_payload(b),
+		       mnl_attr_get_payload_len(a));
+}
+
+static const struct nlattr *addr_local(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a = req_attr(nlh, sizeof(struct ifaddrmsg),
+					  IFA_LOCAL);
+
+	return a ? a : req_attr(nlh, sizeof(struct ifaddrmsg), IFA_ADDRESS);
+}
+
+static bool addr_same(const struct nlmsghdr *x, const struct nlmsghdr *y)
+{
+	const struct ifaddrmsg *a = mnl_nlmsg_get_payload(x);
+	const struct ifaddrmsg *b = mnl_nlmsg_get_payload(y);
+
+	return a->ifa_family == b->ifa_family &&
+	       a->ifa_prefixlen == b->ifa_prefixlen &&
+	       attr_same(addr_local(x), addr_local(y));
+}
+
+/* A route's metric as the kernel keeps it: IPv6 routes get 1024 */
+static uint32_t route_prio(const struct nlmsghdr *nlh)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a = req_attr(nlh, sizeof(*rtm), RTA_PRIORITY);
+
+	if (a && mnl_attr_get_payload_len(a) == 4)
+		return mnl_attr_get_u32(a);
+	return rtm->rtm_family == AF_INET6 ? 1024 : 0;
+}
+
+static bool route_same(const struct nlmsghdr *x, const struct nlmsghdr *y)
+{
+	const struct rtmsg *a = mnl_nlmsg_get_payload(x);
+	const struct rtmsg *b = mnl_nlmsg_get_payload(y);
+	static const uint16_t key[] = {
+		RTA_DST, RTA_SRC, RTA_GATEWAY, RTA_MULTIPATH,
+	};
+	size_t i;
+
+	if (a->rtm_family != b->rtm_family ||
+	    a->rtm_dst_len != b->rtm_dst_len ||
+	    a->rtm_src_len != b->rtm_src_len || a->rtm_tos != b->rtm_tos ||
+	    a->rtm_type != b->rtm_type || route_prio(x) != route_prio(y))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(key); i++) {
+		if (!attr_same(req_attr(x, sizeof(*a), key[i]),
+			       req_attr(y, sizeof(*b), key[i])))
+			return false;
+	}
+	return true;
+}
+
+/* Is an object like @nlh staged in @s? */
+static bool stage_has(struct nl_stage *s, const struct nlmsghdr *nlh,
+		      bool routes)
+{
+	const struct nlmsghdr *o;
+	size_t off = 0;
+
+	while ((o = stage_walk(s, &off))) {
+		if (routes ? route_same(o, nlh) : addr_same(o, nlh))
+			return true;
+	}
+	return false;
+}
+
+/* Stage the fixed address, or the default route, of @w */
+static void stage_want(struct nl_stage *s, const struct nl_want *w,
+		       bool routes)
+{
+	size_t alen = nl_af_len(s->af);
+	static const uint8_t zero[16];
+	struct nlmsghdr *req;
+
+	if (!memcmp(routes ? w->gw : w->addr, zero, alen) ||
+	    !(req = stage_next(s)))
+		return;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			   NLM_F_EXCL;
+	if (routes) {
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(req,
+							       sizeof(*rtm));
+
+		req->nlmsg_type = RTM_NEWROUTE;
+		rtm->rtm_family = (uint8_t)s->af;
+		rtm->rtm_table = RT_TABLE_MAIN;
+		rtm->rtm_protocol = RTPROT_BOOT;
+		rtm->rtm_type = RTN_UNICAST;
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+		mnl_attr_put(req, RTA_GATEWAY, alen, w->gw);
+		mnl_attr_put_u32(req, RTA_OIF, s->dst_if);
+	} else {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(req,
+								   sizeof(*ifa));
+
+		if (w->prefix_len < 0 || (size_t)w->prefix_len > alen * 8)
+			return;
+		req->nlmsg_type = RTM_NEWADDR;
+		ifa->ifa_family = (uint8_t)s->af;
+		ifa->ifa_prefixlen = (uint8_t)w->prefix_len;
+		ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+		ifa->ifa_index = s->dst_if;
+		if (s->af == AF_INET6) {
+			ifa->ifa_flags = IFA_F_NODAD;
+			mnl_attr_put_u32(req, IFA_FLAGS, IFA_F_NODAD);
+		} else {
+			mnl_attr_put(req, IFA_LOCAL, alen, w->addr);
+		}
+		mnl_attr_put(req, IFA_ADDRESS, alen, w->addr);
+	}
+	stage_commit(s, req);
+}
+
+/* What @dst_if should carry, into @want_s */
+static int sync_wanted(struct nl_handle *src, struct nl_stage *want_s,
+		       const struct nl_want *want, bool routes)
+{
+	if (want_s->src_if)
+		return stage_dump(src, want_s, routes ? RTM_GETROUTE :
+				  RTM_GETADDR, routes ? route_stage_cb :
+				  addr_stage_cb);
+	if (want)
+		stage_want(want_s, want, routes);
+	return 0;
+}
+
+/* What @dst_if carries now, into @cur (reset first) */
+static int sync_current(struct nl_handle *dst, struct nl_stage *cur,
+			bool routes)
+{
+	cur->used = 0;
+	cur->n = 0;
+	cur->dropped = 0;
+	return stage_dump(dst, cur, routes ? RTM_GETROUTE : RTM_GETADDR,
+			  routes ? route_stage_cb : addr_stage_cb);
+}
+
+/* Remove what @dst_if carries and @want_s doesn't; Return: last error */
+static int sync_remove(struct nl_handle *dst, struct nl_stage *want_s,
+		       struct nl_stage *cur, bool routes)
+{
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+	int rc, last = 0;
+
+	while ((nlh = stage_walk(cur, &off))) {
+		if (stage_has(want_s, nlh, routes))
+			continue;
+		nlh->nlmsg_type = routes ? RTM_DELROUTE : RTM_DELADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		rc = nl_talk(dst, nlh, NULL, NULL);
+		if (rc && rc != -ENOENT && rc != -ESRCH &&
+		    rc != -EADDRNOTAVAIL)
+			last = rc;
+	}
+	return last;
+}
+
+/* Add what @want_s has and @cur doesn't, retrying dependent routes and
+ * relaxing the last ones as nl_route_copy() does; Return: last error */
+static int sync_add(struct nl_handle *dst, struct nl_stage *want_s,
+		    struct nl_stage *cur, bool routes)
+{
+	bool done[NL_COPY_BYTES / sizeof(struct nlmsghdr)] = { false };
+	unsigned pass, left = 0, i;
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+	int rc, last = 0;
+
+	ASSERT(want_s->n <= ARRAY_SIZE(done));
+	for (i = 0; (nlh = stage_walk(want_s, &off)); i++) {
+		if (stage_has(cur, nlh, routes))
+			done[i] = true;
+		else
+			left++;
+	}
+	for (pass = 0; pass <= NL_ROUTE_PASSES && left; pass++) {
+		unsigned before = left;
+
+		for (i = 0, off = 0; (nlh = stage_walk(want_s, &off)); i++) {
+			if (done[i])
+				continue;
+			rc = nl_talk(dst, nlh, NULL, NULL);
+			if (routes && rc && rc != -EEXIST &&
+			    pass == NL_ROUTE_PASSES)
+				rc = route_relax(dst, nlh, want_s->af);
+			if (!rc || rc == -EEXIST) {
+				done[i] = true;
+				left--;
+			} else {
+				last = rc;
+			}
+		}
+		if (left == before && pass < NL_ROUTE_PASSES)
+			pass = routes ? NL_ROUTE_PASSES - 1 : NL_ROUTE_PASSES;
+	}
+	return left ? last : 0;
+}
+
+/**
+ * nl_sync() - make an interface's copy of another's current (see
+ * netlink.h)
+ * @src:	handle where @addr_if and @route_if are
+ * @addr_if:	interface whose addresses to copy, 0 to use @want's
+ * @route_if:	interface whose routes to copy, 0 to use @want's
+ * @dst:	handle where @dst_if is
+ * @dst_if:	interface to change
+ * @af:		AF_INET or AF_INET6
+ * @want:	for a 0 interface: the address and default route, NULL for
+ *		none
+ *
+ * Return: 0, or the last error met (what could be done is done)
+ */
+int nl_sync(struct nl_handle *src, unsigned addr_if, unsigned route_if,
+	    struct nl_handle *dst, unsigned dst_if, int af,
+	    const struct nl_want *want)
+{
+	struct nl_stage w = { .af = af, .dst_if = dst_if,
+			      .buf = nl_stage_buf };
+	struct nl_stage cur = { .af = af, .src_if = dst_if, .dst_if = dst_if,
+				.buf = nl_cur_buf };
+	int rc, last = 0, pass;
+
+	for (pass = 0; pass < 2; pass++) {	/* addresses, then routes */
+		bool routes = pass == 1;
+
+		w.used = 0;
+		w.n = 0;
+		w.dropped = 0;
+		w.src_if = routes ? route_if : addr_if;
+		if ((rc = sync_wanted(src, &w, want, routes)))
+			return rc;	/* nothing known: change nothing */
+		if ((rc = sync_current(dst, &cur, routes)))
+			return rc;
+		if ((rc = sync_remove(dst, &w, &cur, routes)))
+			last = rc;
+		if ((rc = sync_current(dst, &cur, routes)))
+			return rc;
+		if ((rc = sync_add(dst, &w, &cur, routes)))
+			last = rc;
+	}
+	return last;
 }
