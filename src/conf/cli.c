@@ -19,7 +19,7 @@ static const uint8_t mac_default[6] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
 /* Long-only options: values above any character */
 enum {
 	OPT_TRACE = 256, OPT_LOG_SIZE, OPT_RUNAS, OPT_NO_SANDBOX, OPT_STATS,
-	OPT_VERSION, OPT_CHROOT_FALLBACK,
+	OPT_VERSION, OPT_CHROOT_FALLBACK, OPT_FOLLOW_HOST, OPT_NO_FOLLOW_HOST,
 	OPT_OUT_IF4, OPT_OUT_IF6, OPT_FQDN, OPT_DHCP_DNS, OPT_NO_DHCP_DNS,
 	OPT_DHCP_SEARCH, OPT_NO_DHCP_SEARCH, OPT_DNS_FORWARD, OPT_DNS_HOST,
 	OPT_MAP_HOST_LO, OPT_MAP_GUEST, OPT_NO_MAP_GW, OPT_NO_TCP, OPT_NO_UDP,
@@ -47,6 +47,8 @@ static const struct option options[] = {
 	{ "runas", required_argument, NULL, OPT_RUNAS },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "chroot-fallback", no_argument, NULL, OPT_CHROOT_FALLBACK },
+	{ "follow-host", no_argument, NULL, OPT_FOLLOW_HOST },
+	{ "no-follow-host", no_argument, NULL, OPT_NO_FOLLOW_HOST },
 	{ "pid", required_argument, NULL, 'P' },
 	{ "pcap", required_argument, NULL, 'p' },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -223,6 +225,7 @@ static void set_defaults(struct conf *c)
 	memcpy(c->link.our_mac, mac_default, sizeof(mac_default));
 	c->link.fd = -1;
 	c->proc.exit_fd = c->proc.ready_fd = -1;
+	c->proc.follow = true;
 	c->svc = (struct conf_svc){
 		.tcp = true, .udp = true, .icmp = true, .dhcp = true,
 		.dhcpv6 = true, .ndp = true, .ra = true,
@@ -269,6 +272,8 @@ static bool opt_log_proc(struct conf *c, struct args *a, int opt,
 		break;
 	case OPT_NO_SANDBOX: c->proc.no_sandbox = true; break;
 	case OPT_CHROOT_FALLBACK: c->proc.chroot_fallback = true; break;
+	case OPT_FOLLOW_HOST: c->proc.follow = true; break;
+	case OPT_NO_FOLLOW_HOST: c->proc.follow = false; break;
 	case 'P': c->proc.pidfile = arg; break;
 	case 'p': c->link.pcap = arg; break;
 	case OPT_STATS:

@@ -115,9 +115,9 @@ void conf_services(struct conf *c)
 	if (c->ns.splice_only)	/* no tap: no frames, nobody to serve */
 		s->tcp = s->udp = s->icmp = s->dhcp = s->dhcpv6 = s->ndp =
 			s->ra = false;
-	if (c->ip6.enabled && c->link.mtu && c->link.mtu < 1280)
-		warn("MTU %u is below the IPv6 minimum of 1280: IPv6 may not "
-		     "work on the guest link", c->link.mtu);
+	/* Following the host, a lease runs out soon enough for the guest
+	 * to take the next address at its renewal */
+	s->lease_s = c->proc.follow ? CONF_FOLLOW_LEASE_S : CONF_LEASE_INFINITE;
 }
 
 /**
@@ -154,8 +154,14 @@ void conf_resolve(struct conf *c)
 {
 	conf_runas(&c->proc, geteuid(), "/proc/self/uid_map");
 	conf_fwd_finish(c, "/proc/sys/net/ipv4/ip_local_port_range");
+	c->opts.ip4 = c->ip4;		/* what conf_refresh() starts from */
+	c->opts.ip6 = c->ip6;
+	c->opts.svc = c->svc;
 	conf_discover(c);
 	conf_derive(c);
 	conf_dns(c, "/etc/resolv.conf");
 	conf_services(c);
+	if (c->ip6.enabled && c->link.mtu && c->link.mtu < 1280)
+		warn("MTU %u is below the IPv6 minimum of 1280: IPv6 may not "
+		     "work on the guest link", c->link.mtu);
 }

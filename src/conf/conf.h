@@ -21,6 +21,9 @@
 #define BUSY_POLL_DEFAULT_US	200	/* KVM's halt_poll_ns default, too */
 #define BUSY_POLL_MAX_US	10000
 #define CONF_FWD_SPECS_MAX	64	/* -t/-u/-T/-U options kept */
+#define CONF_LEASE_INFINITE	0xffffffffU
+#define CONF_FOLLOW_LEASE_S	60	/* DHCP lease while following the host:
+					 * the guest renews (T1) within 30 s */
 
 enum conf_mode {
 	MODE_PASTA,	/* tap device in a namespace */
@@ -146,6 +149,7 @@ struct conf_svc {
 	int search_n;
 	char hostname[65];
 	char fqdn[256];
+	uint32_t lease_s;	/* DHCP lease, DHCPv6 lifetimes (seconds) */
 };
 
 enum conf_ns_target {
@@ -198,6 +202,8 @@ struct conf_ns {
  * @stats_s:	--stats: print the events by type this often (0: never)
  * @exit_fd:	slirp4netns -e: exit when it becomes readable or hangs up (-1)
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
+ * @follow:	follow the host's addresses, routes and resolvers while
+ *		running (--no-follow-host: fixed at start-up)
  */
 struct conf_proc {
 	bool foreground;
@@ -211,6 +217,7 @@ struct conf_proc {
 	unsigned stats_s;
 	int exit_fd;
 	int ready_fd;
+	bool follow;
 };
 
 enum conf_fwd_kind {
@@ -251,11 +258,16 @@ struct conf_fwd {
  * @dns:	-D given (even "none"): don't advertise resolv.conf entries
  * @search:	-S given (even "none")
  * @no_map_gw:	--no-map-gw or --map-host-loopback none
+ * @ip4, @ip6, @svc: as the command line left them, before anything was
+ *		read from the host: what conf_refresh() starts from again
  */
 struct conf_opts {
 	bool dns;
 	bool search;
 	bool no_map_gw;
+	struct conf_ip4 ip4;
+	struct conf_ip6 ip6;
+	struct conf_svc svc;
 };
 
 /**
@@ -289,6 +301,22 @@ void conf_parse(struct conf *c, int argc, char **argv);
  */
 void conf_parse_cli(struct conf *c, int argc, char **argv);
 void conf_resolve(struct conf *c);
+/*
+ * conf_refresh() - read the host again while running (following it):
+ * @c's addressing, resolvers and services are resolved anew from what the
+ * command line said, through @nl (a netlink handle in the host's
+ * namespace) and the resolv.conf contents @resolv (@len bytes; NULL: keep
+ * the resolvers of now). Never exits; a -d line names each change.
+ * Return: CONF_CHG_* bits of what changed, 0 if nothing did
+ */
+struct nl_handle;
+#define CONF_CHG_IP4	(1U << 0)	/* address, prefix, gateway, on/off */
+#define CONF_CHG_IP6	(1U << 1)
+#define CONF_CHG_DNS	(1U << 2)	/* resolvers, search list */
+#define CONF_CHG_IF	(1U << 3)	/* template interface */
+unsigned conf_refresh(struct conf *c, struct nl_handle *nl,
+		      const char *resolv, size_t len);
+
 /* conf_persona() - the personality argv[0] names (see conf_parse()) */
 enum conf_persona conf_persona(const char *argv0);
 /* conf_version_str() - the version --version prints */

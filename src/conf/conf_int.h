@@ -24,10 +24,13 @@ void conf_services(struct conf *c);
 
 /* discover.c: template interfaces, addresses, gateways (netlink) */
 void conf_discover(struct conf *c);
+struct nl_handle;
+void conf_discover_nl(struct conf *c, struct nl_handle *nl, bool running);
 void conf_derive(struct conf *c);
 
 /* resolv.c: resolvers and search list */
 void conf_dns(struct conf *c, const char *resolv_path);
+void conf_dns_buf(struct conf *c, const char *buf, size_t len);
 
 /* help.c */
 const char *conf_name(const struct conf *c);

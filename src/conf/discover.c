@@ -22,6 +22,8 @@
  * @outbound_if: --outbound-if4/6
  * @alen:	size of an address
  * @why:	why discovery disabled the family (NULL: it didn't)
+ * @running:	conf_refresh(): a missing -i interface is not fatal, and
+ *		what is said is said at debug level
  */
 struct fam {
 	int af;
@@ -35,6 +37,7 @@ struct fam {
 	const char *outbound_if;
 	size_t alen;
 	const char *why;
+	bool running;
 };
 
 static bool is_zero(const void *a, size_t len)
@@ -92,7 +95,9 @@ static void template_if(struct nl_handle *nl, const struct fam *f,
 	if (!f->ifname[0] && f->outbound_if[0])
 		strcpy(f->ifname, f->outbound_if);
 	if (f->ifname[0]) {
-		if ((rc = nl_ifindex(nl, f->ifname, ifindex)))
+		if ((rc = nl_ifindex(nl, f->ifname, ifindex)) && f->running)
+			*ifindex = 0;	/* gone for now: nothing to copy */
+		else if (rc)
 			die("%s template interface '%s' not found (%s): check "
 			    "-i / --outbound-if%c", f->name, f->ifname,
 			    strerror(-rc), f->af == AF_INET ? '4' : '6');
@@ -151,7 +156,7 @@ static bool discover(struct nl_handle *nl, struct fam *f)
  * a sandbox). The guest still gets IPv4 with link-local addresses (RFC
  * 3927), and reaches the host's loopback through the gateway address.
  */
-static void local_mode(struct conf_ip4 *ip4)
+static void local_mode(struct conf_ip4 *ip4, bool running)
 {
 	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 
@@ -165,56 +170,75 @@ static void local_mode(struct conf_ip4 *ip4)
 	ip4->ifname[0] = '\0';
 	inet_ntop(AF_INET, &ip4->addr, a, sizeof(a));
 	inet_ntop(AF_INET, &ip4->gw, g, sizeof(g));
-	info("no host interface with a route: local mode, guest %s/%d, "
-	     "gateway %s", a, ip4->prefix_len, g);
+	log_msg(running ? LOG_LVL_DEBUG : LOG_LVL_INFO, "no host interface "
+		"with a route: local mode, guest %s/%d, gateway %s", a,
+		ip4->prefix_len, g);
 }
 
 /**
- * conf_discover() - fill what the options left open from the host's
- * interfaces, addresses and routes (host network namespace)
- * @c:		configuration, options parsed
+ * conf_discover_nl() - fill what the options left open from the host's
+ * interfaces, addresses and routes
+ * @c:		configuration, options parsed (or, running, reset to them)
+ * @nl:		netlink handle in the host's network namespace
+ * @running:	following the host: nothing is fatal, lines go to debug
  *
  * A family without a usable interface (and no -a) is disabled with an
- * info line; if neither is left, IPv4 runs in local mode (dies if IPv4
- * was turned off with -6).
+ * info line; if neither is left, IPv4 runs in local mode (at start-up,
+ * dies if IPv4 was turned off with -6; running, the guest is left with
+ * nothing).
  */
-void conf_discover(struct conf *c)
+void conf_discover_nl(struct conf *c, struct nl_handle *nl, bool running)
 {
 	struct fam f4 = {
 		AF_INET, "IPv4", &c->ip4.enabled, &c->ip4.addr,
 		&c->ip4.prefix_len, &c->ip4.gw, NULL, c->ip4.ifname,
-		c->ip4.outbound_if, sizeof(struct in_addr), NULL,
+		c->ip4.outbound_if, sizeof(struct in_addr), NULL, running,
 	};
 	struct fam f6 = {
 		AF_INET6, "IPv6", &c->ip6.enabled, &c->ip6.addr,
 		&c->ip6.prefix_len, &c->ip6.gw, &c->ip6.addr_ll, c->ip6.ifname,
-		c->ip6.outbound_if, sizeof(struct in6_addr), NULL,
+		c->ip6.outbound_if, sizeof(struct in6_addr), NULL, running,
 	};
+	enum log_level lvl = running ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 	bool want4 = c->ip4.enabled;
-	struct nl_handle nl;
-	int rc;
 
-	if ((rc = nl_open(&nl)))
-		die("cannot open a netlink socket to read the host's "
-		    "interfaces: %s", strerror(-rc));
 	if (c->ip4.enabled)
-		discover(&nl, &f4);
+		discover(nl, &f4);
 	if (c->ip6.enabled)
-		discover(&nl, &f6);
-	nl_close(&nl);
+		discover(nl, &f6);
 
 	if (!c->ip4.enabled && !c->ip6.enabled) {
+		if (!want4 && running) {
+			debug("no usable host interface for IPv6");
+			return;
+		}
 		if (!want4)
 			die("no usable host interface for IPv6: give one with "
 			    "-i, or the guest's address and gateway with -a "
 			    "and -g");
 		disabled_say(&f4, LOG_LVL_DEBUG);	/* one line says it all */
 		disabled_say(&f6, LOG_LVL_DEBUG);
-		local_mode(&c->ip4);
+		local_mode(&c->ip4, running);
 		return;
 	}
-	disabled_say(&f4, LOG_LVL_INFO);
-	disabled_say(&f6, LOG_LVL_INFO);
+	disabled_say(&f4, lvl);
+	disabled_say(&f6, lvl);
+}
+
+/**
+ * conf_discover() - conf_discover_nl() at start-up, on a handle of its own
+ * @c:		configuration, options parsed
+ */
+void conf_discover(struct conf *c)
+{
+	struct nl_handle nl;
+	int rc;
+
+	if ((rc = nl_open(&nl)))
+		die("cannot open a netlink socket to read the host's "
+		    "interfaces: %s", strerror(-rc));
+	conf_discover_nl(c, &nl, false);
+	nl_close(&nl);
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 
 #define RESOLV_LINE_MAX	1024
+#define RESOLV_FILE_MAX	65536	/* what is read of resolv.conf */
 
 /**
  * struct resolv - what resolv.conf says
@@ -62,6 +63,48 @@ static void resolv_search(struct resolv *r, char **save)
 	}
 }
 
+/* One line of resolv.conf, NUL-terminated in @line (modified) */
+static void resolv_line(struct resolv *r, char *line)
+{
+	char *kw, *save;
+
+	kw = strtok_r(line, " \t\r\n", &save);
+	if (!kw || *kw == '#' || *kw == ';')
+		return;
+	if (!strcmp(kw, "nameserver"))
+		resolv_nameserver(r, strtok_r(NULL, " \t\r\n", &save));
+	else if (!strcmp(kw, "search") || !strcmp(kw, "domain"))
+		resolv_search(r, &save);
+}
+
+/**
+ * resolv_parse() - nameservers and search list from resolv.conf contents
+ * @buf:	contents (need not be NUL-terminated)
+ * @len:	their length
+ * @r:		result, zeroed first
+ *
+ * Lines of RESOLV_LINE_MAX - 1 bytes or more are skipped whole; a NUL
+ * ends a line's text.
+ */
+static void resolv_parse(const char *buf, size_t len, struct resolv *r)
+{
+	char line[RESOLV_LINE_MAX];
+	size_t off = 0;
+
+	memset(r, 0, sizeof(*r));
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - (buf + off)) : len - off;
+
+		if (l < RESOLV_LINE_MAX - 1) {
+			memcpy(line, buf + off, l);
+			line[l] = '\0';
+			resolv_line(r, line);
+		}
+		off += l + 1;
+	}
+}
+
 /**
  * resolv_read() - nameservers and search list from a resolv.conf file
  * @path:	file; missing or unreadable means no entries
@@ -69,8 +112,8 @@ static void resolv_search(struct resolv *r, char **save)
  */
 static void resolv_read(const char *path, struct resolv *r)
 {
-	char line[RESOLV_LINE_MAX], *kw, *save;
-	bool partial = false;
+	static char buf[RESOLV_FILE_MAX];
+	size_t n;
 	FILE *f;
 
 	memset(r, 0, sizeof(*r));
@@ -78,21 +121,9 @@ static void resolv_read(const char *path, struct resolv *r)
 		debug("no resolvers from %s: can't open it", path);
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		bool cont = partial;	/* tail of an over-long line */
-
-		partial = !strchr(line, '\n') && !feof(f);
-		if (cont || partial)
-			continue;
-		kw = strtok_r(line, " \t\r\n", &save);
-		if (!kw || *kw == '#' || *kw == ';')
-			continue;
-		if (!strcmp(kw, "nameserver"))
-			resolv_nameserver(r, strtok_r(NULL, " \t\r\n", &save));
-		else if (!strcmp(kw, "search") || !strcmp(kw, "domain"))
-			resolv_search(r, &save);
-	}
+	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
+	resolv_parse(buf, n, r);
 }
 
 /* Append @a to @out unless already there; Return: new count */
@@ -204,6 +235,8 @@ static void dns6(struct conf_ip6 *ip, const struct resolv *r, bool given)
 	ip->dns_host = host.a6;
 }
 
+static void dns_apply(struct conf *c, const struct resolv *r);
+
 /**
  * conf_dns() - resolvers to advertise, DNS redirect, search list
  * @c:		configuration, addresses and mappings resolved
@@ -212,21 +245,42 @@ static void dns6(struct conf_ip6 *ip, const struct resolv *r, bool given)
 void conf_dns(struct conf *c, const char *resolv_path)
 {
 	static struct resolv r;
-	int i;
 
 	resolv_read(resolv_path, &r);
+	dns_apply(c, &r);
+}
+
+/**
+ * conf_dns_buf() - conf_dns() from resolv.conf contents already read
+ * @c:		configuration, addresses and mappings resolved
+ * @buf:	contents, NULL for none
+ * @len:	their length
+ */
+void conf_dns_buf(struct conf *c, const char *buf, size_t len)
+{
+	static struct resolv r;
+
+	resolv_parse(buf ? buf : "", buf ? len : 0, &r);
+	dns_apply(c, &r);
+}
+
+/* What conf_dns() and conf_dns_buf() do with what they read */
+static void dns_apply(struct conf *c, const struct resolv *r)
+{
+	int i;
+
 	if (c->ip4.enabled)
-		dns4(&c->ip4, &r, c->opts.dns);
+		dns4(&c->ip4, r, c->opts.dns);
 	else
 		c->ip4.dns_n = 0;
 	if (c->ip6.enabled)
-		dns6(&c->ip6, &r, c->opts.dns);
+		dns6(&c->ip6, r, c->opts.dns);
 	else
 		c->ip6.dns_n = 0;
 
 	if (c->opts.search)
 		return;
-	for (i = 0; i < r.search_n; i++)
-		strcpy(c->svc.search[i], r.search[i]);
-	c->svc.search_n = r.search_n;
+	for (i = 0; i < r->search_n; i++)
+		strcpy(c->svc.search[i], r->search[i]);
+	c->svc.search_n = r->search_n;
 }
