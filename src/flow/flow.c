@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* flow.c - the flow table: slots, free list, kinds, idle scan, counters */
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
@@ -254,6 +255,48 @@ void flow_foreach(struct loop *lp,
 		if (f->kind != FLOW_NONE && !f->closed)
 			fn(lp, f, arg);
 	}
+}
+
+/**
+ * flow_abort_gone() - end the flows bound to addresses that went (flow.h)
+ * @lp:		the loop
+ * @gone:	is this local address gone?
+ * @arg:	for @gone
+ *
+ * Return: flows ended
+ */
+unsigned flow_abort_gone(struct loop *lp,
+			 bool (*gone)(const union inany *a, void *arg),
+			 void *arg)
+{
+	struct flow_table *ft = lp->flows;
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 0; i < ft->hwm; i++) {
+		struct flow_common *f = &ft->slots[i].f;
+		const struct flow_kind_ops *ops;
+		union sockaddr_inany sa;
+		socklen_t sl = sizeof(sa);
+		union inany a;
+		int fd;
+
+		if (f->kind == FLOW_NONE || f->closed)
+			continue;
+		ops = ft->kind[f->kind].ops;
+		if (!ops || !ops->host_fd || !ops->abort ||
+		    (fd = ops->host_fd(f)) < 0 ||
+		    getsockname(fd, &sa.sa, &sl) ||
+		    (sa.sa.sa_family != AF_INET && sa.sa.sa_family != AF_INET6))
+			continue;
+		inany_from_sockaddr(&a, NULL, &sa);
+		if (inany_is_unspec(&a) || inany_is_loopback(&a) || !gone(&a, arg))
+			continue;
+		flow_event(f, "host address went: ended");
+		ops->abort(lp, f);
+		n++;
+	}
+	return n;
 }
 
 /**

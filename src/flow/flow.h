@@ -149,6 +149,12 @@ _Static_assert(FLOW_SLOTS < (1U << 23), "flow index fits ep_ref.idx");
  * @idle_s:	close flows idle this long (0: the kind times out itself)
  * @close:	close a flow for the idle scan (must call flow_close())
  * @state:	the flow's state in a word, for listings (NULL: none)
+ * @host_fd:	the flow's socket toward the host's network (-1: none), for
+ *		flow_abort_gone() (NULL: the kind never uses the host's
+ *		addresses, spliced ones)
+ * @abort:	end a flow whose host address went: RST or nothing to the
+ *		guest, as the kind does on a failed socket (must call
+ *		flow_close())
  */
 struct flow_kind_ops {
 	size_t size;
@@ -156,6 +162,8 @@ struct flow_kind_ops {
 	unsigned idle_s;
 	void (*close)(struct loop *lp, struct flow_common *f);
 	const char *(*state)(const struct flow_common *f);
+	int (*host_fd)(const struct flow_common *f);
+	void (*abort)(struct loop *lp, struct flow_common *f);
 };
 
 /**
@@ -229,6 +237,14 @@ void flow_foreach_kind(struct loop *lp, enum flow_kind kind,
 const struct flow_stats *flow_stats(const struct loop *lp,
 				    enum flow_kind kind);
 unsigned flow_count(const struct loop *lp);
+/*
+ * flow_abort_gone() - the host's addresses changed: end every flow whose
+ * host socket is bound to an address @gone() says is no more (kinds with
+ * @host_fd and @abort). Return: how many were ended
+ */
+unsigned flow_abort_gone(struct loop *lp,
+			 bool (*gone)(const union inany *a, void *arg),
+			 void *arg);
 /* flow_state() - the state word of @f's kind, NULL if it has none */
 const char *flow_state(const struct loop *lp, const struct flow_common *f);
 

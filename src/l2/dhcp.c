@@ -5,7 +5,10 @@
  * DOC: Theory of operation
  *
  * There is one client and one lease: the guest gets the host's address
- * (c->ip4.addr) forever. We are stateless: DISCOVER gets an OFFER (or an
+ * (c->ip4.addr) forever, or, following the host, for CONF_FOLLOW_LEASE_S
+ * at a time: when the host's address changes, the guest's next renewal
+ * asks for the old one, is refused (NAK) and starts again with the new
+ * one; dhcp_init() is called again with the new configuration. We are stateless: DISCOVER gets an OFFER (or an
  * ACK when the client asks for Rapid Commit, RFC 4039), REQUEST an ACK
  * (or a NAK if it asks for another address), INFORM an ACK without a
  * lease, a plain BOOTP request (no option 53) a BOOTREPLY. DECLINE and
@@ -103,7 +106,7 @@ struct dhcp_out {
 };
 
 static struct {
-	const struct conf_ip4 *ip4;	/* read-only after start-up */
+	const struct conf_ip4 *ip4;	/* changed only between batches */
 	bool ready;
 	bool has[256];
 	uint16_t off[256];
@@ -239,7 +242,7 @@ static int opt_set_fqdn(const char *fqdn)
 
 /**
  * dhcp_init() - encode the options we hand out, from the configuration
- * @ip4:	addresses to lease, kept: read-only after start-up
+ * @ip4:	addresses to lease, kept (a refresh calls this again)
  * @link:	the MTU to hand out
  * @svc:	which options, DNS, host name and search list
  */
@@ -279,7 +282,8 @@ void dhcp_init(const struct conf_ip4 *ip4, const struct conf_link *link,
 		wr16(m, (uint16_t)MIN(link->mtu, 65535U));
 		rc |= opt_set(OPT_MTU, m, sizeof(m));
 	}
-	rc |= opt_set_u32(OPT_LEASE, 0xffffffff);	/* infinite */
+	rc |= opt_set_u32(OPT_LEASE, svc->lease_s ? svc->lease_s :
+			  CONF_LEASE_INFINITE);	/* renewal: half of it */
 	rc |= opt_set_addr(OPT_SERVER_ID, ip4->our_addr);
 	if (svc->fqdn[0])
 		rc |= opt_set_fqdn(svc->fqdn);

@@ -270,8 +270,10 @@ static bool d6_put_iaaddr(struct d6_out *o, const struct in6_addr *a,
 }
 
 /*
- * IA_NA for the client's @ia: our address with infinite lifetimes (the
- * first IA only), the client's other addresses with zero lifetimes
+ * IA_NA for the client's @ia: our address with the configured lifetimes
+ * (infinite, or while following the host the lease's, renewed at half
+ * of it: the first IA only), the client's other addresses (one the host
+ * had before) with zero lifetimes
  * (RFC 8415 18.3.4), NoAddrsAvail if we have nothing for it
  */
 static bool d6_put_ia(struct d6_out *o, const struct d6_opt *ia, bool first)
@@ -280,6 +282,9 @@ static bool d6_put_ia(struct d6_out *o, const struct d6_opt *ia, bool first)
 	const uint8_t *pos = ia->v + D6_IA_NA_LEN, *end = ia->v + ia->len;
 	bool give = first && !IN6_IS_ADDR_UNSPECIFIED(ours), bad = false;
 	size_t start = o->len;
+	uint32_t life = d6.svc->lease_s ? d6.svc->lease_s : D6_INFINITY;
+	uint32_t t1 = life == D6_INFINITY ? life : life / 2;
+	uint32_t t2 = life == D6_INFINITY ? life : life / 5 * 4;
 	struct d6_opt a;
 	uint8_t *v;
 	int stale = 0;
@@ -288,10 +293,10 @@ static bool d6_put_ia(struct d6_out *o, const struct d6_opt *ia, bool first)
 	if (!v)
 		return false;
 	memcpy(v, ia->v, 4);			/* IAID */
-	wr32(v + 4, give ? D6_INFINITY : 0);	/* T1 */
-	wr32(v + 8, give ? D6_INFINITY : 0);	/* T2 */
+	wr32(v + 4, give ? t1 : 0);		/* T1 */
+	wr32(v + 8, give ? t2 : 0);		/* T2 */
 
-	if (give && !d6_put_iaaddr(o, ours, D6_INFINITY))
+	if (give && !d6_put_iaaddr(o, ours, life))
 		goto full;
 	while (give && stale < D6_ADDR_MAX && d6_next(&pos, end, &a, &bad)) {
 		if (a.code != OPT_IAADDR || a.len < D6_IAADDR_LEN ||

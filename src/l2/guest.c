@@ -22,6 +22,14 @@ void guest_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
 	gs.fixed6 = ip6->addr_fixed;
 }
 
+void guest_addrs_moved(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6)
+{
+	if (!IN6_IS_ADDR_UNSPECIFIED(&ip6->addr) || !ip6->enabled)
+		inany_from_v6(&gs.seen6, &ip6->addr);
+	if (ip4->addr.s_addr || !ip4->enabled)
+		inany_from_v4(&gs.seen4, ip4->addr);
+}
+
 void guest_mac_set(const uint8_t mac[6])
 {
 	memcpy(gs.mac, mac, 6);

@@ -13,6 +13,13 @@
 /* guest_init() - first guesses: the configured (host's) addresses, MAC
  * unknown (broadcast); -a pins an address against learning */
 void guest_init(const struct conf_ip4 *ip4, const struct conf_ip6 *ip6);
+/*
+ * guest_addrs_moved() - following the host: the guest is given (or will
+ * take at its next DHCP renewal) the host's new addresses; take them as
+ * its own until it is seen using others
+ */
+void guest_addrs_moved(const struct conf_ip4 *ip4,
+		       const struct conf_ip6 *ip6);
 
 /* guest_mac_set() - the guest's MAC, as its frames' source says */
 void guest_mac_set(const uint8_t mac[6]);

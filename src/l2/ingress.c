@@ -153,13 +153,20 @@ static void ingress_stats_timer(struct loop *lp)
 void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
 		  const struct conf_ip6 *ip6)
 {
-	struct ingress *in = loop_state_new(lp->ingress, "ingress state");
+	loop_state_new(lp->ingress, "ingress state");
+	ingress_conf_set(lp, ip4, ip6);
+	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
+}
+
+void ingress_conf_set(struct loop *lp, const struct conf_ip4 *ip4,
+		      const struct conf_ip6 *ip6)
+{
+	struct ingress *in = lp->ingress;
 
 	in->ip4 = ip4->enabled;
 	in->ip6 = ip6->enabled;
 	in->dhcp_addr = ip4->our_addr;
 	in->dhcp_bcast = conf_ip4_bcast(ip4);
-	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
 }
 
 void ingress_register(struct loop *lp, enum ingress_l4 which,

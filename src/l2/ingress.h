@@ -14,6 +14,10 @@
 
 void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
 		  const struct conf_ip6 *ip6);
+/* ingress_conf_set() - the families served and DHCP's addresses, again
+ * (following the host) */
+void ingress_conf_set(struct loop *lp, const struct conf_ip4 *ip4,
+		      const struct conf_ip6 *ip6);
 
 /*
  * The translators, registered at start-up (by main): @n packets of one

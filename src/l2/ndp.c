@@ -51,6 +51,7 @@
 #define RA_INITIAL_INTERVAL_S 16	/* MAX_INITIAL_RTR_ADVERT_INTERVAL */
 #define RA_INTERVAL_MIN_S 200		/* MinRtrAdvInterval, default */
 #define RA_INTERVAL_MAX_S 600		/* MaxRtrAdvInterval, default */
+#define RA_BYE		(RA_INITIAL + 1)	/* RAs announcing a removal */
 
 static struct {
 	bool ndp;
@@ -65,6 +66,14 @@ static struct {
 	size_t dnssl_len;
 	time_t ra_next;			/* next unsolicited RA, s */
 	unsigned ra_initial;		/* initial RAs sent */
+	bool timer_on;			/* ndp_timer() is registered */
+	/* Following the host: what the last refresh replaced, announced
+	 * with zero lifetimes in the next RA_BYE advertisements */
+	unsigned bye_left;
+	struct in6_addr bye_prefix;
+	bool bye_prefix_set;
+	struct in6_addr bye_dns[CONF_MAXNS];
+	int bye_dns_n;
 } ndp;
 
 /* Encode @name as DNS labels at @out (RFC 1035 3.1). Return: bytes or 0 */
@@ -109,13 +118,14 @@ static void ndp_dnssl_init(const struct conf_svc *svc)
 	ndp.dnssl_len = len;
 }
 
-void ndp_init(struct loop *lp, const struct conf_ip6 *ip6,
-	      const struct conf_link *link, const struct conf_ns *ns,
-	      const struct conf_svc *svc)
+/* What ndp_init() and ndp_refresh() take from the configuration */
+static void ndp_conf(const struct conf_ip6 *ip6, const struct conf_link *link,
+		     const struct conf_ns *ns, const struct conf_svc *svc)
 {
 	int i;
 
-	memset(&ndp, 0, sizeof(ndp));
+	ndp.prefix_set = false;
+	ndp.dns_n = 0;
 	ndp.ndp = ip6->enabled && svc->ndp;
 	ndp.ra = ndp.ndp && svc->ra && (!ns->config_net || ns->v6_by_ra) &&
 		 IN6_IS_ADDR_LINKLOCAL(&ip6->our_ll);
@@ -131,10 +141,19 @@ void ndp_init(struct loop *lp, const struct conf_ip6 *ip6,
 			ndp.dns[ndp.dns_n++] = ip6->dns[i];
 	}
 	ndp_dnssl_init(svc);
+}
 
+void ndp_init(struct loop *lp, const struct conf_ip6 *ip6,
+	      const struct conf_link *link, const struct conf_ns *ns,
+	      const struct conf_svc *svc)
+{
+	memset(&ndp, 0, sizeof(ndp));
+	ndp_conf(ip6, link, ns, svc);
 	ndp.ra_next = lp->now.tv_sec + 1;
-	if (ndp.ra)
+	if (ndp.ra) {
 		loop_timer_add(lp, ndp_timer, 1000);
+		ndp.timer_on = true;
+	}
 }
 
 /* Options from @off to the end of the message: lengths valid? */
@@ -237,6 +256,14 @@ static size_t ra_opts(struct loop *lp, uint8_t *o)
 			memcpy(o + len + 8 + 16 * i, &ndp.dns[i], 16);
 		len += 8 + 16 * (size_t)ndp.dns_n;
 	}
+	if (ndp.bye_left && ndp.bye_dns_n) {	/* RFC 8106 5.1: lifetime 0 */
+		o[len] = ND_OPT_RDNSS;
+		o[len + 1] = (uint8_t)(1 + 2 * ndp.bye_dns_n);
+		wr32(o + len + 4, 0);
+		for (i = 0; i < ndp.bye_dns_n; i++)
+			memcpy(o + len + 8 + 16 * i, &ndp.bye_dns[i], 16);
+		len += 8 + 16 * (size_t)ndp.bye_dns_n;
+	}
 	if (ndp.dnssl_len) {
 		size_t olen = (8 + ndp.dnssl_len + 7) & ~(size_t)7;
 
@@ -255,8 +282,23 @@ static size_t ra_opts(struct loop *lp, uint8_t *o)
 static const struct in6_addr all_nodes = {
 	.s6_addr = { 0xff, 0x02, [15] = 0x01 } };
 
-/* 6.2.3: a Router Advertisement to @dst */
-static void ndp_ra(struct loop *lp, const union inany *dst)
+/* A Prefix Information option for @prefix/64 at @o; Return: its length */
+static size_t ra_prefix(uint8_t *o, const struct in6_addr *prefix,
+			uint32_t lifetime)
+{
+	o[0] = ND_OPT_PREFIX;
+	o[1] = 4;
+	o[2] = 64;
+	o[3] = 0xc0;			/* on-link, autonomous */
+	wr32(o + 4, lifetime);		/* valid */
+	wr32(o + 8, lifetime);		/* preferred */
+	memcpy(o + 16, prefix, 8);
+	return 32;
+}
+
+/* 6.2.3: a Router Advertisement to @dst, router lifetime @life */
+static void ndp_ra_send(struct loop *lp, const union inany *dst,
+			uint16_t life)
 {
 	uint8_t ra[RA_MAX] = { ND_RA, 0 };
 	union inany src;
@@ -264,24 +306,23 @@ static void ndp_ra(struct loop *lp, const union inany *dst)
 
 	ra[4] = RA_HOP_LIMIT;
 	ra[5] = RA_FLAG_M;
-	wr16(ra + 6, RA_LIFETIME_S);
+	wr16(ra + 6, life);
 
-	if (ndp.prefix_set) {
-		uint8_t *o = ra + len;
-
-		o[0] = ND_OPT_PREFIX;
-		o[1] = 4;
-		o[2] = 64;
-		o[3] = 0xc0;			/* on-link, autonomous */
-		wr32(o + 4, ND_INFINITE);	/* valid */
-		wr32(o + 8, ND_INFINITE);	/* preferred */
-		memcpy(o + 16, &ndp.prefix, 8);
-		len += 32;
-	}
+	if (ndp.prefix_set && life)
+		len += ra_prefix(ra + len, &ndp.prefix, ND_INFINITE);
+	if (ndp.bye_left && ndp.bye_prefix_set)
+		len += ra_prefix(ra + len, &ndp.bye_prefix, 0);
 	len += ra_opts(lp, ra + len);
 
 	inany_from_v6(&src, &ndp.our_ll);
 	ndp_send(lp, &src, dst, ra, len);
+	if (ndp.bye_left && !--ndp.bye_left)
+		ndp.bye_prefix_set = false, ndp.bye_dns_n = 0;
+}
+
+static void ndp_ra(struct loop *lp, const union inany *dst)
+{
+	ndp_ra_send(lp, dst, RA_LIFETIME_S);
 }
 
 /* 6.2.6: answer a solicitation, to its source (all-nodes if unspecified) */
@@ -294,6 +335,65 @@ static void ndp_ra_solicited(struct loop *lp, const struct pkt *p)
 	else
 		dst = p->src;
 	ndp_ra(lp, &dst);
+}
+
+/**
+ * ndp_refresh() - the configuration changed (following the host)
+ * @lp:		the loop
+ * @ip6:	@link, @ns, @svc: as for ndp_init(), refreshed
+ *
+ * A prefix or resolvers that went are announced with zero lifetimes (the
+ * prefix is deprecated at once; RFC 4862 5.5.3 keeps its addresses valid
+ * for up to two more hours, so existing connections may finish), a new
+ * router address says goodbye from the old one (router lifetime 0), and
+ * the new state goes out at once, then as the initial advertisements do.
+ */
+void ndp_refresh(struct loop *lp, const struct conf_ip6 *ip6,
+		 const struct conf_link *link, const struct conf_ns *ns,
+		 const struct conf_svc *svc)
+{
+	struct in6_addr old_prefix = ndp.prefix, old_ll = ndp.our_ll;
+	struct in6_addr old_dns[CONF_MAXNS];
+	bool old_set = ndp.prefix_set, old_ra = ndp.ra;
+	int old_dns_n = ndp.dns_n, i, j;
+	union inany dst;
+
+	memcpy(old_dns, ndp.dns, sizeof(old_dns));
+	ndp_conf(ip6, link, ns, svc);
+	if (old_set && (!ndp.prefix_set || memcmp(&old_prefix, &ndp.prefix, 8))) {
+		ndp.bye_prefix = old_prefix;
+		ndp.bye_prefix_set = true;
+	}
+	ndp.bye_dns_n = 0;
+	for (i = 0; i < old_dns_n; i++) {
+		for (j = 0; j < ndp.dns_n; j++)
+			if (!memcmp(&old_dns[i], &ndp.dns[j], 16))
+				break;
+		if (j == ndp.dns_n)
+			ndp.bye_dns[ndp.bye_dns_n++] = old_dns[i];
+	}
+	ndp.bye_left = RA_BYE;
+
+	inany_from_v6(&dst, &all_nodes);
+	if (old_ra && (!ndp.ra || memcmp(&old_ll, &ndp.our_ll, 16))) {
+		struct in6_addr now_ll = ndp.our_ll;
+		bool now_ra = ndp.ra;
+
+		ndp.our_ll = old_ll;	/* the old router leaves */
+		ndp.ra = true;
+		ndp_ra_send(lp, &dst, 0);
+		ndp.our_ll = now_ll;
+		ndp.ra = now_ra;
+	}
+	if (!ndp.ra)
+		return;
+	if (!ndp.timer_on) {
+		loop_timer_add(lp, ndp_timer, 1000);
+		ndp.timer_on = true;
+	}
+	ndp_ra(lp, &dst);
+	ndp.ra_initial = 1;
+	ndp.ra_next = lp->now.tv_sec + RA_INITIAL_INTERVAL_S;
 }
 
 /**
@@ -323,8 +423,8 @@ void ndp_timer(struct loop *lp)
 	}
 }
 
-_Static_assert(16 + 32 + 8 + 8 + 16 * CONF_MAXNS + 8 + DNSSL_MAX + 8 <=
-	       RA_MAX, "RA buffer");
+_Static_assert(16 + 32 + 32 + 8 + 2 * (8 + 16 * CONF_MAXNS) + 8 +
+	       DNSSL_MAX + 8 <= RA_MAX, "RA buffer");
 _Static_assert(EGRESS_HDR_MAX + RA_MAX <= EGRESS_COPY_MAX, "RA frame");
 
 bool ndp_from_tap(struct loop *lp, const struct pkt *p)

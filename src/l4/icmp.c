@@ -86,9 +86,15 @@ static void ping_close(struct loop *lp, struct flow_common *fc)
 	flow_close_sock(lp, fc, &((struct ping_flow *)fc)->fd);
 }
 
+static int ping_host_fd(const struct flow_common *fc)
+{
+	return ((const struct ping_flow *)fc)->fd;
+}
+
 static const struct flow_kind_ops ping_ops = {
 	.size = sizeof(struct ping_flow), .cap = PING_FLOWS,
-	.idle_s = PING_IDLE_S, .close = ping_close,
+	.idle_s = PING_IDLE_S, .close = ping_close, .host_fd = ping_host_fd,
+	.abort = ping_close,
 };
 
 /* Put a reply from @f's socket (@len bytes in ic->rx) in front of the guest */
@@ -404,4 +410,9 @@ void icmp_init(struct loop *lp, const struct conf_ip6 *ip6,
 	ic->pool = (struct txpool)TXPOOL_INIT(ic->poolbuf);
 	flow_kind_register(lp, FLOW_PING, &ping_ops);
 	loop_handler_set(lp, EP_PING, ping_sock_handler);
+}
+
+void icmp_scope6_set(struct loop *lp, unsigned ifindex)
+{
+	lp->icmp->scope6 = ifindex;
 }

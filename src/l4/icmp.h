@@ -12,6 +12,9 @@
 
 void icmp_init(struct loop *lp, const struct conf_ip6 *ip6,
 	       const struct conf_svc *svc);
+/* icmp_scope6_set() - following the host: the interface link-local IPv6
+ * destinations are reached through (0: none) */
+void icmp_scope6_set(struct loop *lp, unsigned ifindex);
 /* icmp_from_tap() - an ICMP or ICMPv6 packet that is not NDP */
 void icmp_from_tap(struct loop *lp, const struct pkt *p, int n);
 

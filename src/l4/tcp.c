@@ -54,9 +54,20 @@ static const char *tcp_flow_state(const struct flow_common *f)
 }
 
 /* No idle timeout: a connection ends by TCP's own means (tcp_timer.c) */
+static int tcp_host_fd(const struct flow_common *f)
+{
+	return ((const struct tcp_conn *)f)->sock;
+}
+
+/* The host address went (following the host): RST both ways */
+static void tcp_abort(struct loop *lp, struct flow_common *f)
+{
+	tcp_conn_reset(lp, (struct tcp_conn *)f, true);
+}
+
 static const struct flow_kind_ops tcp_flow_ops = {
 	.size = sizeof(struct tcp_conn), .cap = TCP_MAX,
-	.state = tcp_flow_state,
+	.state = tcp_flow_state, .host_fd = tcp_host_fd, .abort = tcp_abort,
 };
 
 /**
@@ -475,4 +486,9 @@ void tcp_init(struct loop *lp, const struct conf_link *link,
 	tcp_timer_init(lp);
 	tcp_embryo_init(lp);
 	tcp_frame_init(lp);
+}
+
+void tcp_scope6_set(struct loop *lp, unsigned ifindex)
+{
+	lp->tcp->ifindex6 = ifindex;
 }

@@ -13,6 +13,9 @@
  * handlers and its post-batch and timer hooks with the loop */
 void tcp_init(struct loop *lp, const struct conf_link *link,
 	      const struct conf_ip6 *ip6);
+/* tcp_scope6_set() - following the host: the interface link-local IPv6
+ * destinations are reached through (0: none) */
+void tcp_scope6_set(struct loop *lp, unsigned ifindex);
 
 /*
  * tcp_from_tap() - @n segments of one connection (same addresses and

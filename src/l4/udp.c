@@ -133,9 +133,16 @@ static void udp_close(struct loop *lp, struct flow_common *fc)
 	flow_close_sock(lp, fc, &((struct udp_bind *)fc)->fd);
 }
 
+static int udp_host_fd(const struct flow_common *fc)
+{
+	return ((const struct udp_bind *)fc)->fd;
+}
+
+/* The guest's next datagram opens a new binding, from the new address */
 static const struct flow_kind_ops udp_ops = {
 	.size = sizeof(struct udp_bind), .cap = UDP_BINDINGS,
-	.idle_s = UDP_IDLE_S, .close = udp_close,
+	.idle_s = UDP_IDLE_S, .close = udp_close, .host_fd = udp_host_fd,
+	.abort = udp_close,
 };
 
 static int sockopt_one(int fd, int level, int name)
@@ -764,4 +771,9 @@ void udp_init(struct loop *lp, const struct conf_ip4 *ip4,
 		      "(the guest's own when free)", UDP_BINDINGS);
 	flow_kind_register(lp, FLOW_UDP, &udp_ops);
 	loop_handler_set(lp, EP_UDP, udp_sock_handler);
+}
+
+void udp_scope6_set(struct loop *lp, unsigned ifindex)
+{
+	lp->udp->scope6 = ifindex;
 }
