@@ -22,7 +22,7 @@ static const char *const ep_type_str[] = {
 	[EP_TCP_LISTEN] = "tcp listen", [EP_TCP_SPLICE] = "tcp splice",
 	[EP_UDP] = "udp", [EP_UDP_LISTEN] = "udp listen", [EP_PING] = "ping",
 	[EP_NSQUIT] = "netns quit", [EP_SIGNAL] = "signal",
-	[EP_NETLINK] = "netlink",
+	[EP_FOLLOW] = "follow",
 	[EP_EXIT_FD] = "exit fd",
 	[EP_CTL_LISTEN] = "ctl listen",
 	[EP_CTL_CONN] = "ctl conn",

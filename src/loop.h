@@ -25,7 +25,7 @@ enum ep_type {
 	EP_PING,	/* ICMP echo socket */
 	EP_NSQUIT,	/* netns went away: inotify or polling timer */
 	EP_SIGNAL,	/* signalfd: SIGCHLD, SIGTERM... */
-	EP_NETLINK,	/* netlink notifications */
+	EP_FOLLOW,	/* following the host: netlink, resolv.conf, settle timer */
 	EP_EXIT_FD,	/* slirp4netns -e: the caller's exit fd */
 	EP_CTL_LISTEN,	/* control plane: -c's socket, slirp4netns's -a */
 	EP_CTL_CONN,	/* a connection to one of them */

@@ -11,6 +11,7 @@
 #include "ctl/slirp_api.h"
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
+#include "follow/follow.h"
 #include "fwd/fwd.h"
 #include "l2/arp.h"
 #include "l2/dhcp.h"
@@ -63,6 +64,8 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 {
 	bool pasta = c->mode == MODE_PASTA;
 	bool ns_auto = fwd_auto_of(c, FWD_TCP_OUT) || fwd_auto_of(c, FWD_UDP_OUT);
+	int resolv_dir;
+	bool follow = follow_sandbox_needs(&resolv_dir);
 
 	*p = (struct sandbox_profile){
 		.off = c->proc.no_sandbox,
@@ -84,6 +87,9 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 		.syslog = log_to_syslog_later(),
 		.logfile = c->log.file,
 		.chroot_fallback = c->proc.chroot_fallback,
+		.follow = follow,
+		.resolv_dir = resolv_dir,
+		.ns_net_admin = follow && pasta && c->ns.config_net,
 	};
 }
 
@@ -159,6 +165,7 @@ int main(int argc, char **argv)
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
 	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
 	ctl_init(lp, conf.fwd.ctl_path, &conf.fwd);
+	follow_init(lp, &conf);	/* changes conf in place, between batches */
 	link_wire(lp, ingress_batch, guest_forget);
 	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */

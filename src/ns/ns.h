@@ -32,6 +32,15 @@ int ns_call(int (*fn)(void *arg), void *arg);
  */
 int ns_tap_open(const struct conf *c, bool *udp_gso);
 
+/*
+ * ns_net_follow() - following the host with --config-net: change the
+ * namespace's addresses and routes to what @c (just refreshed) says,
+ * through the netlink socket ns_tap_open() kept there; @host is a handle
+ * in the host's namespace, to copy from. Problems are warned about.
+ */
+struct nl_handle;
+void ns_net_follow(const struct conf *c, struct nl_handle *host);
+
 /* ns_lo_up() - --splice-only: bring the namespace's lo up, no tap */
 void ns_lo_up(void);
 

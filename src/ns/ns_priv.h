@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "loop.h"
+#include "nl/netlink.h"
 
 /**
  * struct ns_state - what pasta holds on to about its namespace
@@ -19,6 +20,9 @@
  * @pidfd:	NS_ATTACH_PID: pidfd of the target process, opened before its
  *		namespace, so that its exit at any time after is seen (-1:
  *		none, kernel before 5.3)
+ * @nl:		following the host with --config-net: a netlink socket in
+ *		the namespace, kept open (not opened: sock NULL)
+ * @tap_if:	the tap's index in the namespace
  */
 struct ns_state {
 	enum conf_ns_target target;
@@ -27,6 +31,8 @@ struct ns_state {
 	int release_fd;
 	int sigfd;
 	int pidfd;
+	struct nl_handle nl;
+	unsigned tap_if;
 };
 
 extern struct ns_state ns_st;

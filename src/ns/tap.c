@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "nl/netlink.h"
 #include "ns/ns.h"
+#include "ns/ns_priv.h"
 
 /* UDP segmentation offload (Linux 6.2), newer than some uapi headers */
 #ifndef TUN_F_USO4
@@ -71,13 +72,28 @@ static bool tap_offload(int fd)
 	return false;
 }
 
+/* Write @val to /proc/sys/net/@fam/conf/@dev/@key, or say why not */
+static void sysctl_set(const char *dev, const char *fam, const char *key,
+		       const char *val)
+{
+	char path[64 + IFNAMSIZ];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, dev,
+		 key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		debug("cannot set %s on %s: %s", key, dev, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
 static int tap_open_ns(void *p)
 {
 	struct tap_open_arg *a = p;
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	char path[64 + IFNAMSIZ];
-	int fd, dad;
+	int fd;
 
 	a->fd = -1;
 	a->step = "open /dev/net/tun";
@@ -100,16 +116,12 @@ static int tap_open_ns(void *p)
 	a->fd = fd;
 
 	/* Addresses are the host's: no duplicate detection, before link up */
-	if (a->c->ns.config_net && a->c->ip6.enabled) {
-		snprintf(path, sizeof(path),
-			 "/proc/sys/net/ipv6/conf/%s/accept_dad", a->name);
-		dad = open(path, O_WRONLY | O_CLOEXEC);
-		if (dad < 0 || write(dad, "0", 1) != 1)
-			debug("cannot disable DAD on %s: %s", a->name,
-			      strerror(errno));
-		if (dad >= 0)
-			close(dad);
-	}
+	if (a->c->ns.config_net && (a->c->ip6.enabled || a->c->proc.follow))
+		sysctl_set(a->name, "ipv6", "accept_dad", "0");
+	/* Following the host, an address goes before its successor in the
+	 * same subnet is added: the others of the subnet must stay */
+	if (a->c->ns.config_net && a->c->proc.follow)
+		sysctl_set(a->name, "ipv4", "promote_secondaries", "1");
 	return 0;
 
 fail_close:
@@ -297,12 +309,69 @@ int ns_tap_open(const struct conf *c, bool *udp_gso)
 	} else if ((rc = nl_link_set(&a.nl, tap_if, 0, NULL, true))) {
 		die("cannot bring up the tap: %s", strerror(-rc));
 	}
-	nl_close(&a.nl);
+	if (c->ns.config_net && c->proc.follow) {
+		ns_st.nl = a.nl;	/* ns_net_follow() changes it later */
+		ns_st.tap_if = tap_if;
+	} else {
+		nl_close(&a.nl);
+	}
 	debug("tap %s ready in the namespace%s%s", a.name,
 	     c->ns.config_net ? ", configured" : "",
 	     a.udp_gso ? ", UDP GSO both ways" : "");
 	*udp_gso = a.udp_gso;
 	return a.fd;
+}
+
+/* Follow one family: what tap_config_af() did, made current */
+static int follow_af(const struct tap_af *f, bool on, struct nl_handle *host)
+{
+	struct nl_want w = { .prefix_len = f->prefix_len };
+	size_t alen = f->af == AF_INET ? 4 : 16;
+	unsigned host_if = 0;
+
+	if (!on)	/* the family is gone from the host: nothing stays */
+		return nl_sync(host, 0, 0, &ns_st.nl, ns_st.tap_if, f->af,
+			       NULL);
+	if (f->ifname[0] && nl_ifindex(host, f->ifname, &host_if))
+		host_if = 0;
+	memcpy(w.addr, f->addr, alen);
+	memcpy(w.gw, f->gw, alen);
+	return nl_sync(host, f->addr_fixed ? 0 : host_if,
+		       f->gw_fixed ? 0 : host_if, &ns_st.nl, ns_st.tap_if,
+		       f->af, &w);
+}
+
+/**
+ * ns_net_follow() - make the namespace's addresses and routes what
+ * --config-net would set now (see ns.h)
+ * @c:		configuration, refreshed
+ * @host:	netlink handle in the host's namespace
+ */
+void ns_net_follow(const struct conf *c, struct nl_handle *host)
+{
+	struct tap_af v4 = {
+		.af = AF_INET, .addr = &c->ip4.addr,
+		.prefix_len = c->ip4.prefix_len, .gw = &c->ip4.gw,
+		.ifname = c->ip4.ifname, .addr_fixed = c->ip4.addr_fixed,
+		.gw_fixed = c->ip4.gw_fixed,
+	};
+	struct tap_af v6 = {
+		.af = AF_INET6, .addr = &c->ip6.addr,
+		.prefix_len = c->ip6.prefix_len, .gw = &c->ip6.gw,
+		.ifname = c->ip6.ifname, .addr_fixed = c->ip6.addr_fixed,
+		.gw_fixed = c->ip6.gw_fixed,
+	};
+	int rc;
+
+	if (!ns_st.nl.sock)
+		return;
+	if (c->opts.ip4.enabled && (rc = follow_af(&v4, c->ip4.enabled, host)))
+		warn("cannot follow the host's IPv4 addresses and routes in "
+		     "the namespace: %s", strerror(-rc));
+	if (c->opts.ip6.enabled && !c->ns.v6_by_ra &&
+	    (rc = follow_af(&v6, c->ip6.enabled, host)))
+		warn("cannot follow the host's IPv6 addresses and routes in "
+		     "the namespace: %s", strerror(-rc));
 }
 
 /* Inside the namespace: lo up */

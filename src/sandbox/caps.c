@@ -27,6 +27,11 @@
  *   nothing else left to do.
  * - CAP_NET_BIND_SERVICE, only when auto forwarding may bind listeners
  *   inside the namespace at run time: ports below 1024 there.
+ * - CAP_NET_ADMIN, only when following the host with --config-net: the
+ *   namespace's addresses and routes are changed through the netlink
+ *   socket opened there at start-up (the kernel checks the sender's
+ *   capability over the namespace at each request). No new socket can
+ *   be opened for it: seccomp allows none of AF_NETLINK.
  *
  * The inheritable, ambient and bounding sets are emptied (tether never
  * executes anything once sandboxed, and seccomp forbids execve anyway).
@@ -58,6 +63,8 @@ int sb_caps_drop(const struct sandbox_profile *p, const char **what)
 		keep |= 1ULL << CAP_SYS_ADMIN;
 		if (p->ns_bind)
 			keep |= 1ULL << CAP_NET_BIND_SERVICE;
+		if (p->ns_net_admin)
+			keep |= 1ULL << CAP_NET_ADMIN;
 	}
 
 	*what = "clearing the ambient capability set";

@@ -19,7 +19,9 @@
  *   granted: no file can be opened, created, removed, executed, renamed,
  *   truncated, or ioctl()ed as a device by path or through any directory
  *   fd kept from before (files already open stay usable: that is the
- *   point of opening them first);
+ *   point of opening them first); following the host, the one exception
+ *   is reading files beneath resolv.conf's directory, through the fd of
+ *   it that follow/ keeps, to read a resolv.conf renamed over the old;
  * - TCP bind (ABI 4): handled unless auto forwarding binds listeners at
  *   run time, which may be any port of its ranges; with -o, port 0 (an
  *   ephemeral port on that address) is the one rule. TCP connect stays
@@ -40,7 +42,9 @@
 
 /* Our own copy of the UAPI: Debian 12's headers stop at ABI 2 */
 #define LL_CREATE_RULESET_VERSION	(1U << 0)
+#define LL_RULE_PATH_BENEATH		1
 #define LL_RULE_NET_PORT		2
+#define LL_FS_READ_FILE			(1ULL << 2)
 
 #define LL_FS_ABI1		((1ULL << 13) - 1)	/* EXECUTE..MAKE_SYM */
 #define LL_FS_REFER		(1ULL << 13)		/* ABI 2 */
@@ -55,6 +59,11 @@ struct ll_ruleset_attr {
 	uint64_t handled_access_net;	/* ABI 4 */
 	uint64_t scoped;		/* ABI 6 */
 };
+
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
 
 struct ll_net_port_attr {
 	uint64_t allowed_access;
@@ -112,12 +121,26 @@ int sb_landlock(const struct sandbox_profile *p)
 			    &port0, 0))
 			rc = -errno;
 	}
+	/* Following the host: a new resolv.conf, read-only, beneath its
+	 * directory only */
+	if (!rc && p->resolv_dir >= 0) {
+		struct ll_path_beneath_attr rd = {
+			.allowed_access = LL_FS_READ_FILE,
+			.parent_fd = p->resolv_dir,
+		};
+
+		if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH,
+			    &rd, 0))
+			rc = -errno;
+	}
 	if (!rc && syscall(SYS_landlock_restrict_self, fd, 0))
 		rc = -errno;
 	close(fd);
 	if (rc)
 		return rc;
-	debug("sandbox: Landlock ABI %d: no filesystem access%s%s%s", abi,
+	debug("sandbox: Landlock ABI %d: no filesystem access%s%s%s%s", abi,
+	      p->resolv_dir >= 0 ? " (but reading resolv.conf's directory)" :
+	      "",
 	      attr.handled_access_net ?
 	      (p->tcp_bind_eph ? ", TCP bind to port 0 only" :
 	       ", no TCP bind") : "",

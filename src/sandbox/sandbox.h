@@ -30,6 +30,11 @@
  * @syslog:	logs go to syslog, which may reconnect to /dev/log
  * @logfile:	-l: the file is truncated when full
  * @chroot_fallback: --chroot-fallback: chroot() where pivot_root() fails
+ * @follow:	following the host: resolv.conf read again (pread())
+ * @resolv_dir:	following: resolv.conf's directory, which a new
+ *		resolv.conf is opened through (read-only), -1 for none
+ * @ns_net_admin: following with --config-net: keeps CAP_NET_ADMIN to
+ *		change the namespace's addresses and routes
  */
 struct sandbox_profile {
 	bool off;
@@ -47,6 +52,9 @@ struct sandbox_profile {
 	bool syslog;
 	bool logfile;
 	bool chroot_fallback;
+	bool follow;
+	int resolv_dir;
+	bool ns_net_admin;
 };
 
 /*

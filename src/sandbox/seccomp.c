@@ -41,6 +41,7 @@ enum sb_need {
 	SB_LOGFILE	= 1 << 8,	/* -l */
 	SB_SANITIZER	= 1 << 9,	/* ASan/UBSan builds: their runtime */
 	SB_BIND_RT	= 1 << 10,	/* listeners added at run time (API) */
+	SB_FOLLOW	= 1 << 11,	/* following the host's network */
 };
 
 /**
@@ -103,8 +104,9 @@ static const struct sb_call sb_calls[] = {
 	{ "pipe2",	SB_SPLICE, "a pipe for a spliced connection" },
 	{ "lseek",	SB_ALL,	"stdio: a stream's position before its first "
 				"use; rewinding /proc/net files for a scan" },
-	{ "pread64",	SB_AUTO | SB_LOGFILE, "reading /proc/net files from "
-				"the start; the newest log lines, to keep" },
+	{ "pread64",	SB_AUTO | SB_LOGFILE | SB_FOLLOW, "reading /proc/net "
+				"files from the start; the newest log lines, to "
+				"keep; resolv.conf again, following the host" },
 	{ "pwrite64",	SB_LOGFILE, "log lines at the end of the log file, "
 				"kept ones moved up when it is full" },
 	{ "newfstatat",	SB_NSQUIT_PATH, "is the namespace file still there?" },
@@ -167,6 +169,8 @@ static unsigned sb_needs(const struct sandbox_profile *p)
 		n |= SB_NSQUIT_PATH;
 	if (p->bind_rt)
 		n |= SB_BIND_RT;
+	if (p->follow)
+		n |= SB_FOLLOW;
 	if (p->syslog)
 		n |= SB_SYSLOG;
 	if (p->logfile)
@@ -190,7 +194,10 @@ static unsigned sb_needs(const struct sandbox_profile *p)
  *   stdio does before a stream's first use; any path only where the
  *   namespace file is watched;
  * - kill(): pasta spawn, to our command's namespace init only (forwarded
- *   SIGTERM/SIGINT/SIGHUP, and "is it still there?").
+ *   SIGTERM/SIGINT/SIGHUP, and "is it still there?");
+ * - openat(): following the host, a new resolv.conf renamed over the old
+ *   one, through the fd of its directory only (Landlock: read-only, and
+ *   only beneath it).
  */
 static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 		   unsigned need, int *n)
@@ -227,6 +234,12 @@ static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 	if (need & SB_SPAWN)
 		SB_ADD(SB_RULE(ctx, "kill", 1,
 			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->child)));
+	if ((need & SB_FOLLOW) && p->resolv_dir >= 0 && !(need & SB_SANITIZER))
+		SB_ADD(SB_RULE(ctx, "openat", 2,
+			       SCMP_A0(SCMP_CMP_EQ,
+				       (scmp_datum_t)p->resolv_dir),
+			       SCMP_A2(SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC |
+				       O_NOFOLLOW)));
 #undef SB_ADD
 	return rc;
 }

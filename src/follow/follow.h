@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* follow.h - the host's addresses, routes and resolvers, followed live */
+#ifndef TETHER_FOLLOW_H
+#define TETHER_FOLLOW_H
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "loop.h"
+
+#define FOLLOW_SETTLE_MS	100	/* changes come in bursts: wait this
+					 * long after one before reading */
+
+/*
+ * follow_init() - unless --no-follow-host: watch the host's links,
+ * addresses and routes (rtnetlink) and its resolv.conf (inotify), opened
+ * here, before the sandbox. After a change settles, the configuration is
+ * refreshed (conf_refresh()) and what the guest sees is changed to match:
+ * the namespace's addresses and routes with --config-net, DHCP's lease,
+ * router advertisements, DHCPv6, the address mappings, the DNS forwarder;
+ * flows bound to an address the host no longer has are ended.
+ * @c is kept and changed in place between batches. Dies with one line if
+ * what it needs can't be opened.
+ */
+void follow_init(struct loop *lp, struct conf *c);
+
+/* follow_sandbox_needs() - what the sandbox must leave for following:
+ * @resolv_dir is set to the fd resolv.conf is re-opened through (-1:
+ * none). Return: true if following */
+bool follow_sandbox_needs(int *resolv_dir);
+
+#endif /* TETHER_FOLLOW_H */
