@@ -17,6 +17,7 @@
 #include "l2/arp.h"
 #include "l2/dhcp.h"
 #include "l2/dhcpv6.h"
+#include "l2/egress.h"
 #include "l2/guest.h"
 #include "l2/ingress.h"
 #include "l2/ndp.h"
@@ -283,7 +284,12 @@ static void follow_apply(struct loop *lp)
 	chg = conf_refresh(c, &fl.req, fl.rok ? fl.rbuf : NULL, fl.rlen);
 	went = addrs_refresh();
 
-	/* The namespace first: its routes may have changed without the
+	/* Flows on addresses that went end first, and their RSTs are out
+	 * before the namespace loses the address they go to */
+	if (went && (ended = flow_abort_gone(lp, addr_gone, NULL)))
+		egress_flush(lp);
+
+	/* Then the namespace: its routes may have changed without the
 	 * guest-facing summary changing */
 	if (c->mode == MODE_PASTA && c->ns.config_net)
 		ns_net_follow(c, &fl.req);
@@ -307,8 +313,6 @@ static void follow_apply(struct loop *lp)
 		icmp_scope6_set(lp, idx);
 		tcp_scope6_set(lp, host_ifindex(c->ip6.ifname));
 	}
-	if (went)
-		ended = flow_abort_gone(lp, addr_gone, NULL);
 	if (chg || ended)
 		debug("follow: host change applied%s%s%s, %u flows ended",
 		      chg & (CONF_CHG_IP4 | CONF_CHG_IP6) ? ", addresses" : "",

@@ -33,6 +33,7 @@
  * @af:		family being copied
  * @src_if:	interface copied from
  * @dst_if:	interface copied to
+ * @ours:	dumping what our own interface carries (nl_sync())
  */
 struct nl_stage {
 	uint8_t *buf;
@@ -42,6 +43,7 @@ struct nl_stage {
 	int af;
 	unsigned src_if;
 	unsigned dst_if;
+	bool ours;
 };
 
 static uint8_t nl_stage_buf[NL_COPY_BYTES] __attribute__((aligned(8)));
@@ -95,7 +97,15 @@ static int addr_stage_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t flags;
 
 	if (nl_addr_parse(nlh, s->af, &a) || a.ifa->ifa_index != s->src_if ||
-	    nl_addr_is_linklocal(s->af, &a) || (a.flags & IFA_F_DADFAILED))
+	    (a.flags & IFA_F_DADFAILED))
+		return MNL_CB_OK;
+	/* Link-local ones are never copied; but what we set ourselves (local
+	 * mode's 169.254.2.1, global in scope) counts in what an interface
+	 * of ours carries */
+	if (s->ours ? a.ifa->ifa_scope == RT_SCOPE_LINK ||
+		      a.ifa->ifa_scope == RT_SCOPE_HOST ||
+		      (s->af == AF_INET6 && nl_addr_is_linklocal(s->af, &a)) :
+		      nl_addr_is_linklocal(s->af, &a))
 		return MNL_CB_OK;
 	req = stage_next(s);
 	if (!req)
@@ -622,7 +632,7 @@ int nl_sync(struct nl_handle *src, unsigned addr_if, unsigned route_if,
 	struct nl_stage w = { .af = af, .dst_if = dst_if,
 			      .buf = nl_stage_buf };
 	struct nl_stage cur = { .af = af, .src_if = dst_if, .dst_if = dst_if,
-				.buf = nl_cur_buf };
+				.buf = nl_cur_buf, .ours = true };
 	int rc, last = 0, pass;
 
 	for (pass = 0; pass < 2; pass++) {	/* addresses, then routes */

@@ -174,8 +174,9 @@ void sandbox_enter(const struct sandbox_profile *p)
 	sb_test_landlock();
 	if ((rc = sb_seccomp(p)) < 0)
 		sb_die("seccomp", "loading the filter", rc);
-	debug("sandbox: empty root, %s, seccomp allows %d calls",
+	debug("sandbox: empty root, %s%s, seccomp allows %d calls",
 	      p->ns_fd >= 0 ? "CAP_SYS_ADMIN kept for setns()" :
-	      "no capabilities", rc);
+	      "no capabilities", p->ns_fd >= 0 && p->ns_net_admin ?
+	      ", CAP_NET_ADMIN for the namespace's addresses" : "", rc);
 	sb_test_seccomp();
 }

@@ -190,9 +190,10 @@ def wait_until(pred, timeout, step=0.1):
 class Running:
     """tether in the background, its command's stdout read line by line"""
 
-    def __init__(self, tether, args, script):
+    def __init__(self, tether, args, script, config_net=True):
         self.t = tether
-        self.p = tether.popen(tether.argv(["--config-net"] + list(args) +
+        net = ["--config-net"] if config_net else []
+        self.p = tether.popen(tether.argv(net + list(args) +
                                           ["--", "sh", "-c", script]))
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.p.stdout, selectors.EVENT_READ)
