@@ -26,10 +26,15 @@ import sys
 
 import pytest
 
-from conftest import run_as
+from conftest import GUEST_SRC, run_as
 from tether import Running, Tether
 from topology import (PORT_ECHO, PORT_HOSTLO, PORT_HTTP, V4_GW, V4_HOST,
                       V4_SERVER, V6_GW, V6_HOST, V6_SERVER, Topology, run)
+import test_vm
+from test_vm import Passt, run_vm
+
+guest = test_vm.guest           # the VM test's fixtures, shared
+passt_bin = test_vm.passt_bin
 
 _seq = itertools.count()
 
@@ -172,7 +177,7 @@ def test_follow_uplink_down_and_another_up(ftopo, ftether, files):
                        f" && ! ip -4 -o addr show dev {ifn} | grep -q "
                        f"' {V4_HOST}/' && ip -6 route show default | "
                        f"grep -q 'via {UP2_GW6}'", "uplink2") +
-              f"echo \"TT ROUTES $(ip route show default) $(ip -6 route "
+              "echo \"TT ROUTES $(ip route show default) $(ip -6 route "
               "show default)\"; " +
               sha_line("SHA4", V4_SERVER) + sha_line("SHA6", V6_SERVER))
     r = Running(ftether, [], script)
@@ -340,3 +345,107 @@ def test_follow_dhcp_and_slaac_namespace(ftopo, ftether, files, workdir):
     assert ["nak"] in leases, r.stop()
     assert ["bound", NEW4, "60"] in leases, r.stop()
     r.stop()
+
+
+VM_FOLLOW = f"""
+udhcpc -i eth0 -s /etc/udhcpc.script -f -t 10 -T 1 -A 1 -O mtu \\
+	-O staticroutes &
+sleep 1
+echo "TT READY"
+i=0
+while [ $i -lt 300 ]; do
+	ip -6 -o addr show dev eth0 | grep -v deprecated |
+		grep -q ' 2001:db8:5:' && break
+	sleep 0.1; i=$((i + 1))
+done
+echo "TT NEW6 $(ip -6 -o addr show dev eth0 scope global | grep -v deprecated | awk '{{print $4}}' | tr '\\n' ' ')"
+echo "TT OLD6 $(ip -6 -o addr show dev eth0 | grep ' 2001:db8::' | grep -o deprecated)"
+i=0
+while [ $i -lt 600 ]; do
+	ip -4 -o addr show dev eth0 | grep -q ' {NEW4}/' && break
+	sleep 0.1; i=$((i + 1))
+done
+echo "TT NEW4 $(ip -4 -o addr show dev eth0 | awk '{{print $4}}')"
+timeout 60 wget -q -O /tmp/f4 http://{V4_SERVER}:{PORT_HTTP}/small &&
+	echo "TT SHA4 $(sha256sum /tmp/f4 | cut -d' ' -f1)"
+timeout 60 wget -q -O /tmp/f6 "http://[{V6_SERVER}]:{PORT_HTTP}/small" &&
+	echo "TT SHA6 $(sha256sum /tmp/f6 | cut -d' ' -f1)"
+kill %1
+"""
+
+
+def test_follow_vm_guest_renews_and_takes_new_prefix(ftopo, passt_bin, guest,
+                                                     files, workdir):
+    """A QEMU guest on passt (DHCP with busybox udhcpc, SLAAC): HOST's
+    address moves within its subnet and its IPv6 prefix changes; the
+    guest takes the new prefix from the RA sent at once (the old one
+    deprecated) and, at its renewal, the new IPv4 address (NAK, then a
+    new lease); downloads over both after that are intact"""
+    t = ftopo
+    p = Passt(passt_bin, t, workdir).listen()
+    changed = []
+
+    def on_line(line):
+        if "TT READY" in line and not changed:
+            changed.append(True)
+            t.ip(t.remote, "-6", "addr", "add", f"{PFX6_GW}/64", "dev",
+                 t.peer, "nodad")
+            t.ip(t.host, "addr", "add", f"{NEW4}/24", "dev", t.ifname)
+            t.ip(t.host, "-6", "addr", "add", f"{PFX6}/64", "dev", t.ifname,
+                 "nodad")
+            t.ip(t.host, "addr", "del", f"{V4_HOST}/24", "dev", t.ifname)
+            t.ip(t.host, "-6", "addr", "del", f"{V6_HOST}/64", "dev",
+                 t.ifname)
+            t.ip(t.host, "-6", "route", "replace", "default", "via",
+                 PFX6_GW)
+    try:
+        vm = run_vm(guest, p.sock, workdir, VM_FOLLOW, on_line=on_line)
+    finally:
+        p.stop()
+    small = files["small"][1]
+    assert changed, f"the guest never got ready:\n{vm}"
+    assert any(a.startswith("2001:db8:5:") for a in vm.one("NEW6").split()), \
+        str(vm)
+    assert vm.one("OLD6") == "deprecated", str(vm)
+    assert vm.one("NEW4") == f"{NEW4}/24", str(vm)
+    assert any(d.startswith("nak") for d in vm.tt("DHCP")), str(vm)
+    assert vm.one("SHA4") == small, str(vm)
+    assert vm.one("SHA6") == small, str(vm)
+
+
+def test_follow_resolver_change_reaches_dns_forwarder(ftopo, ftether,
+                                                      workdir):
+    """HOST's resolv.conf (a file mounted over /etc/resolv.conf, as ip
+    netns exec and containers do) is rewritten to name another resolver:
+    DNS the namespace sends to the gateway reaches the new one"""
+    t = ftopo
+    d = f"/etc/netns/{t.host}"
+    try:
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "resolv.conf"), "w") as f:
+            f.write("nameserver 127.0.0.1\n")
+    except OSError as e:
+        pytest.skip(f"cannot give HOST its own resolv.conf ({e})")
+    dns = os.path.join(GUEST_SRC, "tt_dns.py")
+    for addr, answer in (("127.0.0.1", V4_SERVER), ("127.0.0.2", "192.0.2.99")):
+        t.start(t.host, [sys.executable, dns, "--addr", addr, "--record",
+                         f"vm.tt.example={answer}"], wait_for="READY")
+    q = ftether.tool("tt_client.py", "dns", V4_GW, "vm.tt.example", "A")
+    script = (f"echo \"TT FIRST $({q})\"; echo 'TT READY x'; "
+              f"i=0; while [ $i -lt 50 ]; do r=$({q}); "
+              f"echo \"$r\" | grep -q 192.0.2.99 && break; i=$((i+1)); "
+              f"sleep 0.1; done; echo \"TT THEN $r\"")
+    try:
+        r = Running(ftether, [], script)
+        assert V4_SERVER in " ".join(tt(r, "FIRST", 30)), r.stop()
+        tt(r, "READY")
+        with open(os.path.join(d, "resolv.conf"), "w") as f:
+            f.write("nameserver 127.0.0.2\n")
+        assert "192.0.2.99" in " ".join(tt(r, "THEN", 30)), r.stop()
+        r.stop()
+    finally:
+        os.unlink(os.path.join(d, "resolv.conf"))
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
