@@ -167,6 +167,44 @@ static void settle(void)
 	fl.armed = true;
 }
 
+/**
+ * follow_inotify_parse() - what a chunk of inotify events says of
+ * resolv.conf (see follow.h)
+ * @buf:	events as read()
+ * @n:		their length
+ * @wd_dir:	watch of its directory (-1: none)
+ * @wd_file:	watch of the file itself (-1: none)
+ * @name:	its name in the directory
+ * @reopen:	set if a file by that name was put in the directory
+ * @reread:	set if the watched file was written
+ */
+void follow_inotify_parse(const uint8_t *buf, size_t n, int wd_dir,
+			  int wd_file, const char *name, bool *reopen,
+			  bool *reread)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct inotify_event) <= n) {
+		struct inotify_event ev;
+		const char *evname = (const char *)buf + off + sizeof(ev);
+		size_t len;
+
+		memcpy(&ev, buf + off, sizeof(ev));	/* may be unaligned */
+		len = sizeof(ev) + ev.len;
+		if (ev.len > n - off - sizeof(ev))
+			break;
+		if (wd_file >= 0 && ev.wd == wd_file) {
+			*reread = true;
+		} else if (wd_dir >= 0 && ev.wd == wd_dir && ev.len &&
+			   strnlen(evname, ev.len) < ev.len &&
+			   !strcmp(evname, name) &&
+			   !(ev.mask & (IN_DELETE | IN_MOVED_FROM))) {
+			*reopen = true;		/* deleted: keep what it said */
+		}
+		off += len;
+	}
+}
+
 /* inotify events: is resolv.conf among them, and how? */
 static void inotify_read(void)
 {
@@ -176,27 +214,11 @@ static void inotify_read(void)
 
 	for (i = 0; i < 16; i++) {	/* bounded: the rest comes next turn */
 		ssize_t n = read(fl.ifd, buf, sizeof(buf));
-		size_t off = 0;
 
 		if (n <= 0)
 			break;
-		while (off + sizeof(struct inotify_event) <= (size_t)n) {
-			const struct inotify_event *ev =
-				(const struct inotify_event *)(buf + off);
-			size_t len = sizeof(*ev) + ev->len;
-
-			if (off + len > (size_t)n)
-				break;
-			if (ev->wd == fl.wd_file) {
-				reread = true;
-			} else if (ev->wd == fl.wd_dir && ev->len &&
-				   strnlen(ev->name, ev->len) < ev->len &&
-				   !strcmp(ev->name, fl.rname) &&
-				   !(ev->mask & (IN_DELETE | IN_MOVED_FROM))) {
-				reopen = true;	/* deleted: keep what it said */
-			}
-			off += len;
-		}
+		follow_inotify_parse(buf, (size_t)n, fl.wd_dir, fl.wd_file,
+				     fl.rname, &reopen, &reread);
 	}
 	if (reopen)
 		resolv_reopen();

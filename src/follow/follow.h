@@ -4,6 +4,8 @@
 #define TETHER_FOLLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 #include "loop.h"
@@ -28,5 +30,15 @@ void follow_init(struct loop *lp, struct conf *c);
  * @resolv_dir is set to the fd resolv.conf is re-opened through (-1:
  * none). Return: true if following */
 bool follow_sandbox_needs(int *resolv_dir);
+
+/*
+ * follow_inotify_parse() - inotify events (@n bytes at @buf) about
+ * resolv.conf, named @name in the directory watched as @wd_dir, or
+ * watched itself as @wd_file: *@reopen is set if a file of that name was
+ * put in the directory, *@reread if the file was written (never cleared)
+ */
+void follow_inotify_parse(const uint8_t *buf, size_t n, int wd_dir,
+			  int wd_file, const char *name, bool *reopen,
+			  bool *reread);
 
 #endif /* TETHER_FOLLOW_H */

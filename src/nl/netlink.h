@@ -107,6 +107,9 @@ int nl_watch_open(struct nl_handle *h);
 /* nl_watch_read() - drain it; Return: true if anything changed (or may
  * have: notifications were lost) */
 bool nl_watch_read(struct nl_handle *h);
+/* nl_watch_parse() - what nl_watch_read() asks of each chunk it reads:
+ * a whole message of a watched type in it? (kernel data, checked) */
+bool nl_watch_parse(const void *buf, size_t n);
 /*
  * nl_addr_list() - every address of the namespace, both families, into
  * @out (16 bytes each, IPv4 in the first 4) and @af. Return: the count,

@@ -53,6 +53,38 @@ int nl_watch_open(struct nl_handle *h)
 }
 
 /**
+ * nl_watch_parse() - does a chunk read from a watch socket notify a change?
+ * @buf:	what was read
+ * @n:		its length
+ *
+ * Return: true if a whole message of a type we watch is in it (the walk
+ * stops at the first message that doesn't fit what is left)
+ */
+bool nl_watch_parse(const void *buf, size_t n)
+{
+	const struct nlmsghdr *nlh = buf;
+	size_t left = n;
+
+	while (nlmsg_fits(nlh, left)) {
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+		switch (nlh->nlmsg_type) {
+		case RTM_NEWLINK: case RTM_DELLINK:
+		case RTM_NEWADDR: case RTM_DELADDR:
+		case RTM_NEWROUTE: case RTM_DELROUTE:
+			return true;
+		default:
+			break;
+		}
+		if (step >= left)
+			break;
+		left -= step;
+		nlh = (const struct nlmsghdr *)((const uint8_t *)nlh + step);
+	}
+	return false;
+}
+
+/**
  * nl_watch_read() - drain a watch socket
  * @h:		handle from nl_watch_open()
  *
@@ -70,8 +102,6 @@ bool nl_watch_read(struct nl_handle *h)
 	for (i = 0; i < 64; i++) {
 		ssize_t n = recv(mnl_socket_get_fd(h->sock), buf, sizeof(buf),
 				 MSG_DONTWAIT);
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		size_t left;
 
 		if (n < 0) {
 			if (errno == ENOBUFS)
@@ -82,20 +112,8 @@ bool nl_watch_read(struct nl_handle *h)
 		}
 		if (!n)
 			break;
-		for (left = (size_t)n; nlmsg_fits(nlh, left);
-		     left -= MIN(left, NLMSG_ALIGN(nlh->nlmsg_len)),
-		     nlh = (const struct nlmsghdr *)((const uint8_t *)nlh +
-						     NLMSG_ALIGN(nlh->nlmsg_len))) {
-			switch (nlh->nlmsg_type) {
-			case RTM_NEWLINK: case RTM_DELLINK:
-			case RTM_NEWADDR: case RTM_DELADDR:
-			case RTM_NEWROUTE: case RTM_DELROUTE:
-				changed = true;
-				break;
-			default:
-				break;
-			}
-		}
+		if (nl_watch_parse(buf, (size_t)n))
+			changed = true;
 	}
 	return changed;
 }

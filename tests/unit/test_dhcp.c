@@ -353,6 +353,41 @@ static void test_request(void **state)
 	assert_memory_equal(rp + RQ_IP + 16, &c.ip4.addr, 4);
 }
 
+/* Following the host: a finite lease, and after the address moved (the
+ * configuration changed and dhcp_init() called again) a renewal of the
+ * old one is refused and the next discovery gets the new one */
+static void test_follow_lease_and_move(void **state)
+{
+	struct in_addr old = c.ip4.addr;
+	const uint8_t *v;
+	size_t l;
+
+	(void)state;
+	c.svc.lease_s = CONF_FOLLOW_LEASE_S;
+	dhcp_init(&c.ip4, &c.link, &c.svc);
+	rq_start(1, 1, true);
+	assert_true(rq_send());
+	assert_int_equal(flush_one(), 1);
+	v = rp_opt(51, &l);
+	assert_int_equal(l, 4);
+	assert_int_equal(rd32(v), CONF_FOLLOW_LEASE_S);
+
+	inet_pton(AF_INET, "192.0.2.3", &c.ip4.addr);
+	dhcp_init(&c.ip4, &c.link, &c.svc);
+	rq_start(3, 2, false);			/* renewing the old one */
+	memcpy(rq + RQ_MSG + 12, &old, 4);
+	assert_true(rq_send());
+	assert_int_equal(flush_one(), 1);
+	assert_int_equal(rp_type(), 6);		/* NAK */
+	rq_start(1, 3, true);
+	assert_true(rq_send());
+	assert_int_equal(flush_one(), 1);
+	assert_int_equal(rp_type(), 2);
+	assert_int_equal(rp_yiaddr(), c.ip4.addr.s_addr);
+	v = rp_opt(51, &l);
+	assert_int_equal(rd32(v), CONF_FOLLOW_LEASE_S);
+}
+
 static void test_inform_decline_release(void **state)
 {
 	(void)state;
@@ -612,6 +647,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_rapid_commit, setup),
 		cmocka_unit_test_setup(test_request, setup),
+		cmocka_unit_test_setup(test_follow_lease_and_move, setup),
 		cmocka_unit_test_setup(test_inform_decline_release, setup),
 		cmocka_unit_test_setup(test_plain_bootp, setup),
 		cmocka_unit_test_setup(test_prl_order, setup),

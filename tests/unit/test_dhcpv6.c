@@ -303,6 +303,31 @@ static void test_request_renew_rebind(void **state)
 	assert_int_equal(rd32(a + 20), 0);
 }
 
+/* Following the host: the lease's lifetimes, renewal at half of them */
+static void test_follow_lifetimes(void **state)
+{
+	const uint8_t *ia, *a;
+	size_t l;
+
+	(void)state;
+	c.svc.lease_s = CONF_FOLLOW_LEASE_S;
+	rq_start(3);
+	rq_add(1, client_duid, sizeof(client_duid));
+	rq_add(2, server_duid, sizeof(server_duid));
+	rq_add_ia(9, "2001:db8:1::2");
+	assert_true(rq_send());
+	assert_int_equal(flush_one(), 1);
+	ia = rp_opt(3, &l);
+	assert_non_null(ia);
+	assert_int_equal(rd32(ia + 4), CONF_FOLLOW_LEASE_S / 2);
+	assert_int_equal(rd32(ia + 8), CONF_FOLLOW_LEASE_S / 5 * 4);
+	a = find(ia + 12, ia + l, 5, NULL);
+	assert_non_null(a);
+	assert_int_equal(rd32(a + 16), CONF_FOLLOW_LEASE_S);
+	assert_int_equal(rd32(a + 20), CONF_FOLLOW_LEASE_S);
+	c.svc.lease_s = 0;
+}
+
 /* RFC 8415 16: what must be dropped */
 static void test_drop_rules(void **state)
 {
@@ -539,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup(test_release, setup),
 		cmocka_unit_test_setup(test_no_address_and_extra_ia, setup),
 		cmocka_unit_test_setup(test_disabled, setup),
+		cmocka_unit_test_setup(test_follow_lifetimes, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
 		cmocka_unit_test_setup(test_fuzz, setup),
 	};

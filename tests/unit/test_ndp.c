@@ -286,6 +286,78 @@ static void test_other_nd(void **state)
 	assert_int_equal(t_ncap, 0);
 }
 
+/* Following the host: a new prefix and resolver go out at once; the old
+ * prefix and resolver with zero lifetimes, in the next RAs only; a new
+ * router address says goodbye from the old one first */
+static void test_refresh(void **state)
+{
+	struct in6_addr old = t_a6("2001:db8::"), dns = t_a6(T_DNS6);
+	struct in6_addr pfx = t_a6("2001:db8:5::"), dns2 = t_a6("2001:db8:5::53");
+	struct conf c = conf;
+	const uint8_t *ra, *o;
+	size_t len, off;
+	int i, seen_old = 0, seen_new = 0, zero_dns = 0;
+
+	(void)state;
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
+	c.ip6.addr = t_a6("2001:db8:5::2");
+	c.ip6.dns[0] = dns2;
+	c.ip6.our_ll = t_a6("fe80::99");
+	t_cap_reset();
+	ndp_refresh(lp, &c.ip6, &c.link, &c.ns, &c.svc);
+	assert_int_equal(t_flush(), 2);
+
+	/* Goodbye from the old router: lifetime 0, no prefix of ours */
+	ra = t_cap[0] + ETH_HDR_LEN + IP6_HDR_LEN;
+	len = t_cap_len[0] - ETH_HDR_LEN - IP6_HDR_LEN;
+	check_ip6(t_cap[0], t_cap_len[0], T_GW6, "ff02::1");
+	assert_int_equal(rd16(ra + 6), 0);
+
+	/* The new state, from the new address */
+	ra = t_cap[1] + ETH_HDR_LEN + IP6_HDR_LEN;
+	len = t_cap_len[1] - ETH_HDR_LEN - IP6_HDR_LEN;
+	check_ip6(t_cap[1], t_cap_len[1], "fe80::99", "ff02::1");
+	assert_int_not_equal(rd16(ra + 6), 0);
+	for (off = 16; off + 2 <= len && ra[off + 1]; off += ra[off + 1] * 8) {
+		o = ra + off;
+		if (o[0] == 3 && !memcmp(o + 16, &pfx, 8)) {
+			assert_int_equal(rd32(o + 4), 0xffffffff);
+			seen_new++;
+		} else if (o[0] == 3 && !memcmp(o + 16, &old, 8)) {
+			assert_int_equal(rd32(o + 4), 0);	/* valid */
+			assert_int_equal(rd32(o + 8), 0);	/* preferred */
+			seen_old++;
+		} else if (o[0] == 25 && !rd32(o + 4)) {
+			assert_memory_equal(o + 8, &dns, 16);
+			zero_dns++;
+		}
+	}
+	assert_int_equal(seen_new, 1);
+	assert_int_equal(seen_old, 1);
+	assert_int_equal(zero_dns, 1);
+
+	/* A few RAs later, only the new state is left */
+	for (i = 0; i < 6; i++) {
+		t_cap_reset();
+		lp->now.tv_sec += 700;
+		ndp_timer(lp);
+		assert_int_equal(t_flush(), 1);
+	}
+	ra = t_cap[0] + ETH_HDR_LEN + IP6_HDR_LEN;
+	len = t_cap_len[0] - ETH_HDR_LEN - IP6_HDR_LEN;
+	seen_old = seen_new = zero_dns = 0;
+	for (off = 16; off + 2 <= len && ra[off + 1]; off += ra[off + 1] * 8) {
+		o = ra + off;
+		seen_new += o[0] == 3 && !memcmp(o + 16, &pfx, 8);
+		seen_old += o[0] == 3 && memcmp(o + 16, &pfx, 8);
+		zero_dns += o[0] == 25 && !rd32(o + 4);
+	}
+	assert_int_equal(seen_new, 1);
+	assert_int_equal(seen_old, 0);
+	assert_int_equal(zero_dns, 0);
+	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_rs_ra),
 		cmocka_unit_test(test_ra_periodic),
 		cmocka_unit_test(test_other_nd),
+		cmocka_unit_test(test_refresh),
 	};
 
 	t_conf(&conf);
