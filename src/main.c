@@ -64,8 +64,7 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 {
 	bool pasta = c->mode == MODE_PASTA;
 	bool ns_auto = fwd_auto_of(c, FWD_TCP_OUT) || fwd_auto_of(c, FWD_UDP_OUT);
-	int resolv_dir;
-	bool follow = follow_sandbox_needs(&resolv_dir);
+	bool follow = follow_sandbox_needs();
 
 	*p = (struct sandbox_profile){
 		.off = c->proc.no_sandbox,
@@ -88,7 +87,6 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 		.logfile = c->log.file,
 		.chroot_fallback = c->proc.chroot_fallback,
 		.follow = follow,
-		.resolv_dir = resolv_dir,
 		.ns_net_admin = follow && pasta && c->ns.config_net,
 	};
 }
@@ -165,7 +163,9 @@ int main(int argc, char **argv)
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
 	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
 	ctl_init(lp, conf.fwd.ctl_path, &conf.fwd);
-	follow_init(lp, &conf);	/* changes conf in place, between batches */
+	/* changes conf in place, between batches; a new resolv.conf is read
+	 * by sandbox_reader()'s helper */
+	follow_init(lp, &conf, sandbox_reader);
 	link_wire(lp, ingress_batch, guest_forget);
 	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */

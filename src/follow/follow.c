@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -56,12 +58,13 @@
  * the host's, one per process, like the configuration it changes.
  *
  * resolv.conf: the name /etc/resolv.conf points to (through symlinks) is
- * watched in its directory, which is kept open, so that a new file
- * renamed over it (what resolvconf, NetworkManager and systemd-resolved
- * do) is opened again through that directory (Landlock allows reading
- * beneath it, seccomp openat() relative to that fd only). A file mounted
- * over /etc/resolv.conf (ip netns exec, containers) can't be replaced,
- * only rewritten: then the open file itself is watched and read again.
+ * watched in its directory, so that a new file renamed over it (what
+ * dhclient, resolvconf, NetworkManager and systemd-resolved do) is seen;
+ * it is read by a helper outside our sandbox (sandbox_reader(): a process
+ * that can read that one name and nothing else), since the sandbox leaves
+ * us no file to open. A file mounted over /etc/resolv.conf (ip netns
+ * exec, containers) can't be replaced, only rewritten: then the file,
+ * opened at start-up, is watched itself and read again through its fd.
  */
 
 #define FOLLOW_ADDRS	256	/* host addresses compared per refresh */
@@ -78,9 +81,9 @@ enum follow_fd { FL_NETLINK, FL_INOTIFY, FL_TIMER };
  * @ifd:	inotify, -1 if resolv.conf isn't watched
  * @wd_dir:	watch on resolv.conf's directory (-1: none)
  * @wd_file:	watch on the file itself, when it is a mount point (-1)
- * @dirfd:	resolv.conf's directory (-1: mounted file, never reopened)
- * @rfd:	resolv.conf, open (-1: none)
- * @rname:	its name in @dirfd
+ * @reader:	the helper reading resolv.conf by name (-1: none)
+ * @rfd:	resolv.conf mounted over /etc/resolv.conf, open (-1: none)
+ * @rname:	its name in its directory
  * @resolv_dirty: read it again at the next refresh
  * @rbuf:	its contents
  * @rlen:	their length
@@ -98,7 +101,7 @@ static struct follow {
 	int ifd;
 	int wd_dir;
 	int wd_file;
-	int dirfd;
+	int reader;
 	int rfd;
 	char rname[NAME_MAX + 1];
 	bool resolv_dirty;
@@ -110,44 +113,44 @@ static struct follow {
 	int naddr;
 	bool armed;
 } fl = {
-	.tfd = -1, .ifd = -1, .wd_dir = -1, .wd_file = -1, .dirfd = -1,
+	.tfd = -1, .ifd = -1, .wd_dir = -1, .wd_file = -1, .reader = -1,
 	.rfd = -1, .naddr = -1,
 };
 
-/* Read resolv.conf again through the fd we hold (from the start) */
-static void resolv_read_fd(void)
+/* Read resolv.conf again: the mounted file through its fd, the file by
+ * name through the reader helper */
+static void resolv_read(void)
 {
+	static uint8_t msg[1 + RESOLV_MAX];
 	ssize_t n;
 
-	fl.rok = false;
-	fl.rlen = 0;
-	if (fl.rfd < 0)
-		return;
-	n = pread(fl.rfd, fl.rbuf, sizeof(fl.rbuf), 0);
-	if (n < 0) {
-		debug("follow: cannot read resolv.conf: %s", strerror(errno));
+	if (fl.rfd >= 0) {
+		n = pread(fl.rfd, fl.rbuf, sizeof(fl.rbuf), 0);
+		if (n < 0) {
+			debug("follow: cannot read resolv.conf: %s",
+			      strerror(errno));
+			return;		/* keep what it said */
+		}
+		fl.rlen = (size_t)n;
+		fl.rok = true;
 		return;
 	}
-	fl.rlen = (size_t)n;
+	if (fl.reader < 0)
+		return;
+	if (send(fl.reader, "r", 1, MSG_NOSIGNAL) != 1 ||
+	    (n = recv(fl.reader, msg, sizeof(msg), 0)) < 1) {
+		warn_rl("follow: the resolv.conf reader is gone (%s): resolver "
+			"changes are no longer followed", strerror(errno));
+		return;
+	}
+	if (msg[0]) {
+		debug("follow: cannot open %s (%s): keeping what it said",
+		      fl.rname, strerror(msg[0]));
+		return;
+	}
+	fl.rlen = (size_t)n - 1;
+	memcpy(fl.rbuf, msg + 1, fl.rlen);
 	fl.rok = true;
-}
-
-/* A new file may have been put in its place: open it by name again */
-static void resolv_reopen(void)
-{
-	int fd;
-
-	if (fl.dirfd < 0)
-		return;
-	fd = openat(fl.dirfd, fl.rname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		debug("follow: cannot open resolv.conf again (%s): keeping "
-		      "what it said", strerror(errno));
-		return;
-	}
-	if (fl.rfd >= 0)
-		close(fl.rfd);
-	fl.rfd = fd;
 }
 
 /* Arm the settle timer, unless it runs already */
@@ -220,8 +223,6 @@ static void inotify_read(void)
 		follow_inotify_parse(buf, (size_t)n, fl.wd_dir, fl.wd_file,
 				     fl.rname, &reopen, &reread);
 	}
-	if (reopen)
-		resolv_reopen();
 	if (reopen || reread) {
 		fl.resolv_dirty = true;
 		settle();
@@ -301,7 +302,7 @@ static void follow_apply(struct loop *lp)
 
 	if (fl.resolv_dirty) {
 		fl.resolv_dirty = false;
-		resolv_read_fd();
+		resolv_read();
 	}
 	chg = conf_refresh(c, &fl.req, fl.rok ? fl.rbuf : NULL, fl.rlen);
 	went = addrs_refresh();
@@ -367,11 +368,13 @@ static void follow_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 }
 
 /* Watch resolv.conf: its directory (renames), or the file if mounted */
-static void resolv_watch(const char *path)
+static void resolv_watch(const char *path,
+			 int (*reader)(const char *dir, const char *name))
 {
 	char real[PATH_MAX], *slash;
 	struct statx stx;
 	bool mounted;
+	int rc;
 
 	if (!realpath(path, real))
 		snprintf(real, sizeof(real), "%s", path);
@@ -379,8 +382,6 @@ static void resolv_watch(const char *path)
 	if (!slash || !slash[1] || strlen(slash + 1) >= sizeof(fl.rname))
 		return;
 	snprintf(fl.rname, sizeof(fl.rname), "%s", slash + 1);
-
-	fl.rfd = open(real, O_RDONLY | O_CLOEXEC);
 	mounted = !statx(AT_FDCWD, real, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS,
 			 &stx) &&
 		  (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
@@ -392,32 +393,49 @@ static void resolv_watch(const char *path)
 		     "followed", real, strerror(errno));
 		return;
 	}
-	if (mounted && fl.rfd >= 0) {
+	if (mounted && (fl.rfd = open(real, O_RDONLY | O_CLOEXEC)) >= 0) {
 		fl.wd_file = inotify_add_watch(fl.ifd, real,
 					       IN_CLOSE_WRITE | IN_MODIFY);
 	} else {
 		*slash = '\0';
-		fl.dirfd = open(real[0] ? real : "/", O_PATH | O_DIRECTORY |
-				O_CLOEXEC);
 		fl.wd_dir = inotify_add_watch(fl.ifd, real[0] ? real : "/",
 					      IN_CLOSE_WRITE | IN_MOVED_TO |
 					      IN_CREATE | IN_DELETE |
 					      IN_MOVED_FROM);
+		if (fl.wd_dir >= 0 &&
+		    (rc = reader(real[0] ? real : "/", fl.rname)) < 0) {
+			warn("cannot start the resolv.conf reader (%s): "
+			     "resolver changes won't be followed",
+			     strerror(-rc));
+			inotify_rm_watch(fl.ifd, fl.wd_dir);
+			fl.wd_dir = -1;
+			errno = -rc;
+		} else if (fl.wd_dir >= 0) {
+			struct timeval tv = { .tv_sec = 1 };
+
+			fl.reader = rc;	/* a stuck helper doesn't stop us */
+			setsockopt(rc, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+		}
 		*slash = '/';
 	}
-	if (fl.wd_file < 0 && fl.wd_dir < 0)
+	if (fl.wd_file < 0 && fl.wd_dir < 0) {
 		warn("cannot watch %s (%s): resolver changes won't be "
 		     "followed", real, strerror(errno));
+		return;
+	}
 	debug("follow: watching %s%s", real, mounted ? " (a mount: the file "
-	      "itself)" : " and its directory");
+	      "itself)" : " in its directory, read by a helper");
 }
 
 /**
  * follow_init() - watch the host, unless told not to (see follow.h)
  * @lp:		the loop
  * @c:		configuration, kept and changed in place
+ * @reader:	starts the resolv.conf reader helper (sandbox_reader())
  */
-void follow_init(struct loop *lp, struct conf *c)
+void follow_init(struct loop *lp, struct conf *c,
+		 int (*reader)(const char *dir, const char *name))
 {
 	int fd, rc;
 
@@ -431,8 +449,8 @@ void follow_init(struct loop *lp, struct conf *c)
 	fl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fl.tfd < 0)
 		die_perror("timerfd for following the host");
-	resolv_watch("/etc/resolv.conf");
-	resolv_read_fd();
+	resolv_watch("/etc/resolv.conf", reader);
+	resolv_read();
 	addrs_refresh();
 
 	loop_handler_set(lp, EP_FOLLOW, follow_handler);
@@ -450,12 +468,10 @@ void follow_init(struct loop *lp, struct conf *c)
 
 /**
  * follow_sandbox_needs() - what the sandbox must leave (see follow.h)
- * @resolv_dir:	set to the directory resolv.conf is reopened through
  *
  * Return: true if following
  */
-bool follow_sandbox_needs(int *resolv_dir)
+bool follow_sandbox_needs(void)
 {
-	*resolv_dir = fl.c ? fl.dirfd : -1;
 	return fl.c;
 }

@@ -21,15 +21,17 @@
  * the namespace's addresses and routes with --config-net, DHCP's lease,
  * router advertisements, DHCPv6, the address mappings, the DNS forwarder;
  * flows bound to an address the host no longer has are ended.
- * @c is kept and changed in place between batches. Dies with one line if
- * what it needs can't be opened.
+ * @c is kept and changed in place between batches. @reader starts the
+ * helper that reads a resolv.conf renamed over the old one (it returns
+ * an fd: see sandbox_reader()). Dies with one line if what it needs
+ * can't be opened.
  */
-void follow_init(struct loop *lp, struct conf *c);
+void follow_init(struct loop *lp, struct conf *c,
+		 int (*reader)(const char *dir, const char *name));
 
-/* follow_sandbox_needs() - what the sandbox must leave for following:
- * @resolv_dir is set to the fd resolv.conf is re-opened through (-1:
- * none). Return: true if following */
-bool follow_sandbox_needs(int *resolv_dir);
+/* follow_sandbox_needs() - true if following: the sandbox leaves pread()
+ * for a resolv.conf mounted over /etc/resolv.conf */
+bool follow_sandbox_needs(void);
 
 /*
  * follow_inotify_parse() - inotify events (@n bytes at @buf) about

@@ -19,9 +19,8 @@
  *   granted: no file can be opened, created, removed, executed, renamed,
  *   truncated, or ioctl()ed as a device by path or through any directory
  *   fd kept from before (files already open stay usable: that is the
- *   point of opening them first); following the host, the one exception
- *   is reading files beneath resolv.conf's directory, through the fd of
- *   it that follow/ keeps, to read a resolv.conf renamed over the old;
+ *   point of opening them first; a new resolv.conf is read by the
+ *   helper of reader.c, whose own ruleset allows only that);
  * - TCP bind (ABI 4): handled unless auto forwarding binds listeners at
  *   run time, which may be any port of its ranges; with -o, port 0 (an
  *   ephemeral port on that address) is the one rule. TCP connect stays
@@ -121,30 +120,56 @@ int sb_landlock(const struct sandbox_profile *p)
 			    &port0, 0))
 			rc = -errno;
 	}
-	/* Following the host: a new resolv.conf, read-only, beneath its
-	 * directory only */
-	if (!rc && p->resolv_dir >= 0) {
-		struct ll_path_beneath_attr rd = {
-			.allowed_access = LL_FS_READ_FILE,
-			.parent_fd = p->resolv_dir,
-		};
-
-		if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH,
-			    &rd, 0))
-			rc = -errno;
-	}
 	if (!rc && syscall(SYS_landlock_restrict_self, fd, 0))
 		rc = -errno;
 	close(fd);
 	if (rc)
 		return rc;
-	debug("sandbox: Landlock ABI %d: no filesystem access%s%s%s%s", abi,
-	      p->resolv_dir >= 0 ? " (but reading resolv.conf's directory)" :
-	      "",
+	debug("sandbox: Landlock ABI %d: no filesystem access%s%s%s", abi,
 	      attr.handled_access_net ?
 	      (p->tcp_bind_eph ? ", TCP bind to port 0 only" :
 	       ", no TCP bind") : "",
 	      attr.scoped ? ", no abstract UNIX sockets" : "",
 	      attr.scoped & LL_SCOPE_SIGNAL ? ", no signals out" : "");
 	return abi;
+}
+
+/**
+ * sb_landlock_reader() - the reader helper's ruleset (reader.c)
+ * @dir:	the one directory it reads files beneath
+ *
+ * Return: the ABI used, 0 without Landlock, or -errno
+ */
+int sb_landlock_reader(int dir)
+{
+	struct ll_ruleset_attr attr = { 0 };
+	struct ll_path_beneath_attr rd = {
+		.allowed_access = LL_FS_READ_FILE, .parent_fd = dir,
+	};
+	int abi, fd, rc = 0;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LL_CREATE_RULESET_VERSION);
+	if (abi <= 0)
+		return 0;
+	attr.handled_access_fs = LL_FS_ABI1;
+	if (abi >= 2)
+		attr.handled_access_fs |= LL_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP;
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr,
+			  ll_attr_size(abi), 0);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &rd, 0) ||
+	    syscall(SYS_landlock_restrict_self, fd, 0))
+		rc = -errno;
+	close(fd);
+	return rc ? rc : abi;
 }

@@ -31,8 +31,6 @@
  * @logfile:	-l: the file is truncated when full
  * @chroot_fallback: --chroot-fallback: chroot() where pivot_root() fails
  * @follow:	following the host: resolv.conf read again (pread())
- * @resolv_dir:	following: resolv.conf's directory, which a new
- *		resolv.conf is opened through (read-only), -1 for none
  * @ns_net_admin: following with --config-net: keeps CAP_NET_ADMIN to
  *		change the namespace's addresses and routes
  */
@@ -53,7 +51,6 @@ struct sandbox_profile {
 	bool logfile;
 	bool chroot_fallback;
 	bool follow;
-	int resolv_dir;
 	bool ns_net_admin;
 };
 
@@ -72,5 +69,16 @@ void sandbox_close_inherited(const int *keep, int n);
  * open. Dies with one line naming the stage if a required stage fails.
  */
 void sandbox_enter(const struct sandbox_profile *p);
+
+#define SB_READER_MAX	65536	/* bytes the reader helper sends at most */
+
+/*
+ * sandbox_reader() - fork a detached, confined helper that reads the file
+ * @name beneath the directory @dir whenever asked (see reader.c): send one
+ * byte on the fd returned, receive a status byte (0, or the errno of the
+ * open) and the contents. Call before sandbox_enter(). Return: the fd, or
+ * -errno
+ */
+int sandbox_reader(const char *dir, const char *name);
 
 #endif /* TETHER_SANDBOX_H */

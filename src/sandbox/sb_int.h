@@ -23,4 +23,12 @@ int sb_landlock(const struct sandbox_profile *p);
  * -errno */
 int sb_seccomp(const struct sandbox_profile *p);
 
+/* landlock.c: the file reader helper's ruleset: reading files beneath
+ * @dir only; Return: the ABI, 0 without Landlock, or -errno */
+int sb_landlock_reader(int dir);
+
+/* seccomp.c: the file reader helper's allow-list; Return: calls allowed,
+ * or -errno */
+int sb_seccomp_reader(void);
+
 #endif /* TETHER_SB_INT_H */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <seccomp.h>
@@ -194,10 +195,7 @@ static unsigned sb_needs(const struct sandbox_profile *p)
  *   stdio does before a stream's first use; any path only where the
  *   namespace file is watched;
  * - kill(): pasta spawn, to our command's namespace init only (forwarded
- *   SIGTERM/SIGINT/SIGHUP, and "is it still there?");
- * - openat(): following the host, a new resolv.conf renamed over the old
- *   one, through the fd of its directory only (Landlock: read-only, and
- *   only beneath it).
+ *   SIGTERM/SIGINT/SIGHUP, and "is it still there?").
  */
 static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 		   unsigned need, int *n)
@@ -234,12 +232,7 @@ static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 	if (need & SB_SPAWN)
 		SB_ADD(SB_RULE(ctx, "kill", 1,
 			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->child)));
-	if ((need & SB_FOLLOW) && p->resolv_dir >= 0 && !(need & SB_SANITIZER))
-		SB_ADD(SB_RULE(ctx, "openat", 2,
-			       SCMP_A0(SCMP_CMP_EQ,
-				       (scmp_datum_t)p->resolv_dir),
-			       SCMP_A2(SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC |
-				       O_NOFOLLOW)));
+
 #undef SB_ADD
 	return rc;
 }
@@ -267,6 +260,55 @@ int sb_seccomp(const struct sandbox_profile *p)
 	}
 	if (!rc)
 		rc = sb_args(ctx, p, need, &n);
+	if (!rc)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc ? rc : n;
+}
+
+/* The reader helper (reader.c): its loop, and nothing else */
+static const char *const sb_reader_calls[] = {
+	"recvfrom",	/* a request */
+	"sendto",	/* the reply */
+	"openat",	/* the one file (Landlock: beneath its directory) */
+	"read", "close",
+	"exit_group", "exit", "rt_sigreturn", "restart_syscall",
+};
+
+/**
+ * sb_seccomp_reader() - the reader helper's allow-list, killing on
+ * anything else (sanitizer builds: their runtime's calls too)
+ *
+ * Return: calls allowed, or -errno
+ */
+int sb_seccomp_reader(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SB_DEFAULT);
+	int rc = 0, n = 0;
+	size_t i;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(sb_reader_calls) && !rc; i++, n++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+				      seccomp_syscall_resolve_name(
+					      sb_reader_calls[i]), 0);
+	for (i = 0; i < ARRAY_SIZE(sb_calls) && !rc; i++) {
+		int nr = seccomp_syscall_resolve_name(sb_calls[i].name);
+
+		size_t j;
+
+		if (!(sb_calls[i].need & SB_BUILD_NEEDS) ||
+		    nr == __NR_SCMP_ERROR)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(sb_reader_calls); j++)
+			if (!strcmp(sb_reader_calls[j], sb_calls[i].name))
+				break;
+		if (j < ARRAY_SIZE(sb_reader_calls))
+			continue;	/* there already */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		n++;
+	}
 	if (!rc)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);

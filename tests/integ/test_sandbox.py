@@ -2,7 +2,8 @@
 # test_sandbox.py - a running tether is confined, in every mode: no new
 # privileges, a seccomp filter, the documented capabilities (none for
 # passt; CAP_SYS_ADMIN and CAP_NET_BIND_SERVICE in its own namespaces for
-# pasta), an empty root, no fd but those its options name; and, with a
+# pasta, and CAP_NET_ADMIN there with --config-net while following the
+# host), an empty root, no fd but those its options name; and, with a
 # test-only build, a call outside the filter kills it and a file open
 # through a directory fd kept from before fails under Landlock.
 import os
@@ -20,8 +21,12 @@ from conftest import run_as
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CAP_NET_BIND_SERVICE = 10
+CAP_NET_ADMIN = 12
 CAP_SYS_ADMIN = 21
 PASTA_CAPS = 1 << CAP_SYS_ADMIN | 1 << CAP_NET_BIND_SERVICE
+# --config-net, following the host: the namespace's addresses and routes
+# are changed through the netlink socket opened there at start-up
+PASTA_FOLLOW_CAPS = PASTA_CAPS | 1 << CAP_NET_ADMIN
 SIGSYS = signal.SIGSYS
 
 
@@ -57,6 +62,9 @@ def fd_targets(pid):
 ANON = ("socket:[", "pipe:[", "anon_inode:", "net:[")
 DEVS = ("/dev/net/tun", "/net/tun", "/dev/null", "/null")
 PROCNET = re.compile(r"^(/proc)?/[0-9]+/net/(tcp|udp)6?$")
+# Following the host: a resolv.conf mounted over /etc/resolv.conf (ip
+# netns exec, a container) is read again through the fd opened at start
+RESOLV = re.compile(r"^/.*resolv\.conf$")
 
 
 def check_confined(pid, caps, named=()):
@@ -73,7 +81,7 @@ def check_confined(pid, caps, named=()):
         os.readlink("/proc/self/ns/mnt")
     bad = {fd: t for fd, t in fd_targets(pid).items() if fd > 2 and
            not t.startswith(ANON) and t not in DEVS and
-           t not in named and not PROCNET.match(t)}
+           t not in named and not PROCNET.match(t) and not RESOLV.match(t)}
     assert not bad, bad
 
 
@@ -112,14 +120,18 @@ def godir(workdir):
     yield d
 
 
-def test_spawn_is_confined(tether, godir):
-    p = tether.popen(tether.argv(["-f", "--config-net", "--", "sh", "-c",
-                                  go_script(godir)]))
+@pytest.mark.parametrize("follow", [True, False],
+                         ids=["following", "no-follow-host"])
+def test_spawn_is_confined(tether, godir, follow):
+    opts = [] if follow else ["--no-follow-host"]
+    p = tether.popen(tether.argv(["-f", "--config-net"] + opts +
+                                 ["--", "sh", "-c", go_script(godir)]))
     try:
         assert wait_until(lambda: tether_pid(p, tether.binary) and
                           sandboxed(tether_pid(p, tether.binary)), 30), \
             tether.finish(p, 5)
-        check_confined(tether_pid(p, tether.binary), PASTA_CAPS)
+        check_confined(tether_pid(p, tether.binary),
+                       PASTA_FOLLOW_CAPS if follow else PASTA_CAPS)
     finally:
         open(os.path.join(godir, "go"), "w").close()
     res = tether.finish(p, 30)
@@ -141,7 +153,7 @@ def test_attach_daemon_is_confined(tether, workdir):
     tether.track_pid(daemon)
     try:
         assert wait_until(lambda: sandboxed(daemon), 10)
-        check_confined(daemon, PASTA_CAPS)
+        check_confined(daemon, PASTA_FOLLOW_CAPS)
     finally:
         sleeper.kill()
         sleeper.wait(timeout=5)
