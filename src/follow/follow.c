@@ -108,7 +108,7 @@ static struct follow {
 	char rbuf[RESOLV_MAX];
 	size_t rlen;
 	bool rok;
-	uint8_t addr[FOLLOW_ADDRS][16];
+	uint8_t addr[FOLLOW_ADDRS][16] __attribute__((aligned(8)));
 	int addr_af[FOLLOW_ADDRS];
 	int naddr;
 	bool armed;
@@ -235,12 +235,17 @@ static bool addr_known(const union inany *a)
 	int i;
 
 	for (i = 0; i < fl.naddr && i < FOLLOW_ADDRS; i++) {
+		struct in6_addr a6;
+		struct in_addr a4;
 		union inany b;
 
-		if (fl.addr_af[i] == AF_INET)
-			inany_from_v4(&b, *(const struct in_addr *)fl.addr[i]);
-		else
-			inany_from_v6(&b, (const struct in6_addr *)fl.addr[i]);
+		if (fl.addr_af[i] == AF_INET) {
+			memcpy(&a4, fl.addr[i], sizeof(a4));	/* unaligned */
+			inany_from_v4(&b, a4);
+		} else {
+			memcpy(&a6, fl.addr[i], sizeof(a6));
+			inany_from_v6(&b, &a6);
+		}
 		if (inany_equals(a, &b))
 			return true;
 	}
