@@ -107,6 +107,8 @@ struct dhcp_out {
 
 static struct {
 	const struct conf_ip4 *ip4;	/* changed only between batches */
+	struct in_addr server;		/* our server identifier */
+	struct in_addr server_was;	/* the one before the host changed */
 	bool ready;
 	bool has[256];
 	uint16_t off[256];
@@ -249,11 +251,18 @@ static int opt_set_fqdn(const char *fqdn)
 void dhcp_init(const struct conf_ip4 *ip4, const struct conf_link *link,
 	       const struct conf_svc *svc)
 {
-	struct in_addr mask;
+	struct in_addr mask, was = dh.server_was;
 	int rc = 0;
 
+	/* Following the host: a client's lease names the server we were
+	 * when it got it, and busybox udhcpc, for one, takes a NAK only from
+	 * that server: keep it for NAKs */
+	if (dh.server.s_addr && dh.server.s_addr != ip4->our_addr.s_addr)
+		was = dh.server;
 	memset(&dh, 0, sizeof(dh));
 	dh.ip4 = ip4;
+	dh.server = ip4->our_addr;
+	dh.server_was = was;
 	dh.ready = svc->dhcp && ip4->enabled &&
 		   ip4->addr.s_addr != INADDR_ANY;
 	if (!dh.ready)
@@ -377,6 +386,9 @@ static void out_opts(struct dhcp_out *o, const struct dhcp_req *rq,
 		uint8_t t = (uint8_t)msg;
 
 		out_opt(o, OPT_MSG_TYPE, &t, 1);
+		if (msg == DHCPNAK && dh.server_was.s_addr)
+			out_opt(o, OPT_SERVER_ID,
+				(const uint8_t *)&dh.server_was, 4);
 		out_conf_opt(o, OPT_SERVER_ID);
 	}
 	if (msg == DHCPNAK)
@@ -472,7 +484,8 @@ static int dhcp_answer(const uint8_t *m, const struct dhcp_req *rq)
 		return rq->rapid ? DHCPACK : DHCPOFFER;
 	case DHCPREQUEST:
 		if (rq->server_id.s_addr != INADDR_ANY &&
-		    rq->server_id.s_addr != ip4->our_addr.s_addr)
+		    rq->server_id.s_addr != ip4->our_addr.s_addr &&
+		    rq->server_id.s_addr != dh.server_was.s_addr)
 			return -1;	/* the client chose another server */
 		want = rq->req_addr;
 		if (want.s_addr == INADDR_ANY)

@@ -82,6 +82,9 @@ struct ingress {
 	bool ip4, ip6;
 	ingress_l4_fn *l4[INGRESS_L4_NUM_];	/* translators */
 	struct in_addr dhcp_addr;		/* our DHCP server address */
+	struct in_addr dhcp_addr_was;		/* the one before (following
+						 * the host): renewals of leases
+						 * it gave still come to it */
 	struct in_addr dhcp_bcast;		/* the guest subnet's broadcast */
 	uint64_t cnt[IN_CNT_NUM_];
 	time_t frag_warned;
@@ -165,6 +168,8 @@ void ingress_conf_set(struct loop *lp, const struct conf_ip4 *ip4,
 
 	in->ip4 = ip4->enabled;
 	in->ip6 = ip6->enabled;
+	if (in->dhcp_addr.s_addr != ip4->our_addr.s_addr)
+		in->dhcp_addr_was = in->dhcp_addr;
 	in->dhcp_addr = ip4->our_addr;
 	in->dhcp_bcast = conf_ip4_bcast(ip4);
 }
@@ -512,8 +517,9 @@ static void seq_add(struct loop *lp, const struct pkt *p)
  * otherwise leave as broadcast / multicast): with the server disabled,
  * they are dropped. Only what is addressed to us is ours: broadcasts
  * (limited, or the guest subnet's) and our own address, where a client
- * renews; port 67 of any other address is ordinary UDP (a real server or
- * relay elsewhere).
+ * renews (and, once the host's network changed, our address before it,
+ * where a client renews a lease it gave, to be refused); port 67 of any
+ * other address is ordinary UDP (a real server or relay elsewhere).
  */
 static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 {
@@ -524,7 +530,9 @@ static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 		return dport == DHCP_SERVER_PORT &&
 		       (p->dst.v4.a4.s_addr == INADDR_BROADCAST ||
 			p->dst.v4.a4.s_addr == in->dhcp_bcast.s_addr ||
-			p->dst.v4.a4.s_addr == in->dhcp_addr.s_addr);
+			p->dst.v4.a4.s_addr == in->dhcp_addr.s_addr ||
+			(in->dhcp_addr_was.s_addr &&
+			 p->dst.v4.a4.s_addr == in->dhcp_addr_was.s_addr));
 	return dport == DHCPV6_SERVER_PORT &&
 	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
 }

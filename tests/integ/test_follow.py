@@ -298,56 +298,104 @@ exit 0
 """
 
 
-def test_follow_dhcp_and_slaac_namespace(ftopo, ftether, files, workdir):
+# How HOST's network changes under a DHCP/SLAAC guest, and what the guest
+# must end up with: "move" (the address within its subnet, a new IPv6
+# prefix), "uplink" (the uplink goes down, a second one takes the default
+# routes), "offline" (no route at all when tether starts: local mode; then
+# the uplink comes). Each: (before tether starts, the change, the guest's
+# first IPv4 address, its IPv4 address after, the IPv6 prefix after, the
+# prefix deprecated after or None)
+def _move(t):
+    t.ip(t.remote, "-6", "addr", "add", f"{PFX6_GW}/64", "dev", t.peer,
+         "nodad")
+    t.ip(t.host, "addr", "add", f"{NEW4}/24", "dev", t.ifname)
+    t.ip(t.host, "-6", "addr", "add", f"{PFX6}/64", "dev", t.ifname, "nodad")
+    t.ip(t.host, "addr", "del", f"{V4_HOST}/24", "dev", t.ifname)
+    t.ip(t.host, "-6", "addr", "del", f"{V6_HOST}/64", "dev", t.ifname)
+    t.ip(t.host, "-6", "route", "replace", "default", "via", PFX6_GW)
+
+
+def _uplink(t):
+    uplink2(t)
+    t.ip(t.host, "link", "set", t.ifname, "down")
+    t.ip(t.host, "route", "replace", "default", "via", UP2_GW4)
+    t.ip(t.host, "-6", "route", "replace", "default", "via", UP2_GW6)
+
+
+def _offline_before(t):
+    t.ip(t.host, "link", "set", t.ifname, "down")
+    t.ip(t.host, "-6", "addr", "flush", "dev", t.ifname)
+
+
+def _online(t):
+    t.ip(t.host, "link", "set", t.ifname, "up")
+    t.ip(t.host, "-6", "addr", "add", f"{V6_HOST}/64", "dev", t.ifname,
+         "nodad")
+    t.ip(t.host, "route", "add", "default", "via", V4_GW)
+    t.ip(t.host, "-6", "route", "add", "default", "via", V6_GW)
+
+
+SCENARIOS = {
+    "move": (None, _move, V4_HOST, NEW4, "2001:db8:5:", "2001:db8::"),
+    "uplink": (None, _uplink, V4_HOST, UP2_V4, "2001:db8:2:", "2001:db8::"),
+    "offline": (_offline_before, _online, LOCAL4, V4_HOST, "2001:db8::",
+                None),
+}
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_follow_dhcp_and_slaac_namespace(ftopo, ftether, files, workdir,
+                                         scenario):
     """pasta without --config-net: busybox udhcpc and SLAAC in the
-    namespace. HOST's address moves (IPv4 within its subnet, IPv6 to a
-    new prefix): udhcpc, at its renewal, is refused the old address and
-    takes the new one (60 s lease); SLAAC takes the new prefix at once and
-    the old one is deprecated; a download after it is intact"""
+    namespace. HOST's network changes (see SCENARIOS): udhcpc, at its
+    renewal, is refused the old address and takes the new one (60 s
+    leases); SLAAC takes the new prefix at once and the old one is
+    deprecated; downloads after it are intact"""
     if not shutil.which("busybox"):
         pytest.skip("busybox missing: apt-get install busybox-static")
+    before, change, first4, new4, pfx6, old6 = SCENARIOS[scenario]
     t, sha = ftopo, files["big"][1]
-    ifn = t.ifname
+    if before:
+        before(t)
+    ifn = "tap0" if scenario == "offline" else t.ifname
     apply = os.path.join(workdir, "rw", "follow-udhcpc.sh")
     with open(apply, "w") as f:
         f.write(APPLY)
     os.chmod(apply, 0o755)
-    new6 = ("ip -6 -o addr show dev " + ifn + " | grep -v deprecated | "
-            "grep -q ' 2001:db8:5:'")
+    new6 = (f"ip -6 -o addr show dev {ifn} | grep -v deprecated | "
+            f"grep -q ' {pfx6}'")
+    if old6:
+        new6 += (f" && ip -6 -o addr show dev {ifn} | grep ' {old6}' | "
+                 f"grep -q deprecated")
     script = (f"ip link set {ifn} up; "
               f"busybox udhcpc -i {ifn} -f -t 10 -T 1 -A 1 -s {apply} & "
               + wait_for(f"ip -4 -o addr show dev {ifn} | grep -q "
-                         f"' {V4_HOST}/' && ip -6 -o addr show dev {ifn} | "
-                         f"grep -q ' 2001:db8::'", "first", tries=150) +
+                         f"' {first4}/'" +
+                         (f" && ip -6 -o addr show dev {ifn} | grep -q "
+                          f"' {old6}'" if old6 else ""), "first",
+                         tries=150) +
               "echo 'TT READY x'; " +
-              wait_for(new6 + f" && ip -6 -o addr show dev {ifn} | grep "
-                       f"' 2001:db8::' | grep -q deprecated", "slaac") +
+              wait_for(new6, "slaac") +
               wait_for(f"ip -4 -o addr show dev {ifn} | grep -q "
-                       f"' {NEW4}/'", "dhcp", tries=600) +
+                       f"' {new4}/'", "dhcp", tries=600) +
               sha_line("SHA4", V4_SERVER) + sha_line("SHA6", V6_SERVER) +
               "kill %1")
     r = Running(ftether, [], script, config_net=False)
     assert tt(r, "WAITED", 40) == ["first", "ok"], r.stop()
     tt(r, "READY", 5)
-    t.ip(t.remote, "-6", "addr", "add", f"{PFX6_GW}/64", "dev", t.peer,
-         "nodad")
-    t.ip(t.host, "addr", "add", f"{NEW4}/24", "dev", ifn)
-    t.ip(t.host, "-6", "addr", "add", f"{PFX6}/64", "dev", ifn, "nodad")
-    t.ip(t.host, "addr", "del", f"{V4_HOST}/24", "dev", ifn)
-    t.ip(t.host, "-6", "addr", "del", f"{V6_HOST}/64", "dev", ifn)
-    t.ip(t.host, "-6", "route", "replace", "default", "via", PFX6_GW)
+    change(t)
     assert tt(r, "WAITED", 30) == ["slaac", "ok"], r.stop()
     assert tt(r, "WAITED", 75) == ["dhcp", "ok"], r.stop()
     assert tt(r, "SHA4", 90) == [sha], r.stop()
     assert tt(r, "SHA6", 90) == [sha], r.stop()
     leases = [ln.split()[2:] for ln in r.lines if ln.startswith("TT LEASE ")]
-    assert ["bound", V4_HOST, "60"] in leases, r.stop()
+    assert ["bound", first4, "60"] in leases, r.stop()
     assert ["nak"] in leases, r.stop()
-    assert ["bound", NEW4, "60"] in leases, r.stop()
+    assert ["bound", new4, "60"] in leases, r.stop()
     r.stop()
 
 
-VM_FOLLOW = f"""
+VM_FOLLOW = """
 udhcpc -i eth0 -s /etc/udhcpc.script -f -t 10 -T 1 -A 1 -O mtu \\
 	-O staticroutes &
 sleep 1
@@ -355,59 +403,59 @@ echo "TT READY"
 i=0
 while [ $i -lt 300 ]; do
 	ip -6 -o addr show dev eth0 | grep -v deprecated |
-		grep -q ' 2001:db8:5:' && break
+		grep -q ' @PFX6@' && break
 	sleep 0.1; i=$((i + 1))
 done
-echo "TT NEW6 $(ip -6 -o addr show dev eth0 scope global | grep -v deprecated | awk '{{print $4}}' | tr '\\n' ' ')"
-echo "TT OLD6 $(ip -6 -o addr show dev eth0 | grep ' 2001:db8::' | grep -o deprecated)"
+echo "TT NEW6 $(ip -6 -o addr show dev eth0 scope global | grep -v deprecated | awk '{print $4}' | tr '\\n' ' ')"
+echo "TT OLD6 $(ip -6 -o addr show dev eth0 | grep ' @OLD6@' | grep -o deprecated)"
 i=0
 while [ $i -lt 600 ]; do
-	ip -4 -o addr show dev eth0 | grep -q ' {NEW4}/' && break
+	ip -4 -o addr show dev eth0 | grep -q ' @NEW4@/' && break
 	sleep 0.1; i=$((i + 1))
 done
-echo "TT NEW4 $(ip -4 -o addr show dev eth0 | awk '{{print $4}}')"
-timeout 60 wget -q -O /tmp/f4 http://{V4_SERVER}:{PORT_HTTP}/small &&
+echo "TT NEW4 $(ip -4 -o addr show dev eth0 | awk '{print $4}')"
+timeout 60 wget -q -O /tmp/f4 http://@V4S@:@PORT@/small &&
 	echo "TT SHA4 $(sha256sum /tmp/f4 | cut -d' ' -f1)"
-timeout 60 wget -q -O /tmp/f6 "http://[{V6_SERVER}]:{PORT_HTTP}/small" &&
+timeout 60 wget -q -O /tmp/f6 "http://[@V6S@]:@PORT@/small" &&
 	echo "TT SHA6 $(sha256sum /tmp/f6 | cut -d' ' -f1)"
 kill %1
 """
 
 
-def test_follow_vm_guest_renews_and_takes_new_prefix(ftopo, passt_bin, guest,
-                                                     files, workdir):
-    """A QEMU guest on passt (DHCP with busybox udhcpc, SLAAC): HOST's
-    address moves within its subnet and its IPv6 prefix changes; the
-    guest takes the new prefix from the RA sent at once (the old one
-    deprecated) and, at its renewal, the new IPv4 address (NAK, then a
-    new lease); downloads over both after that are intact"""
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_follow_vm_guest(ftopo, passt_bin, guest, files, workdir, scenario):
+    """A QEMU guest on passt (busybox udhcpc, SLAAC), HOST's network
+    changing as SCENARIOS say: the guest takes the new prefix from the RA
+    sent at once (the old one deprecated) and, at its renewal, the new
+    IPv4 address (NAK, then a new lease); downloads after it are intact"""
+    before, change, first4, new4, pfx6, old6 = SCENARIOS[scenario]
     t = ftopo
+    if before:
+        before(t)
     p = Passt(passt_bin, t, workdir).listen()
     changed = []
 
     def on_line(line):
         if "TT READY" in line and not changed:
             changed.append(True)
-            t.ip(t.remote, "-6", "addr", "add", f"{PFX6_GW}/64", "dev",
-                 t.peer, "nodad")
-            t.ip(t.host, "addr", "add", f"{NEW4}/24", "dev", t.ifname)
-            t.ip(t.host, "-6", "addr", "add", f"{PFX6}/64", "dev", t.ifname,
-                 "nodad")
-            t.ip(t.host, "addr", "del", f"{V4_HOST}/24", "dev", t.ifname)
-            t.ip(t.host, "-6", "addr", "del", f"{V6_HOST}/64", "dev",
-                 t.ifname)
-            t.ip(t.host, "-6", "route", "replace", "default", "via",
-                 PFX6_GW)
+            change(t)
+    script = VM_FOLLOW
+    for k, v in (("PFX6", pfx6), ("OLD6", old6 or "none:"), ("NEW4", new4),
+                 ("V4S", V4_SERVER), ("V6S", V6_SERVER),
+                 ("PORT", str(PORT_HTTP))):
+        script = script.replace(f"@{k}@", v)
     try:
-        vm = run_vm(guest, p.sock, workdir, VM_FOLLOW, on_line=on_line)
+        vm = run_vm(guest, p.sock, workdir, script, on_line=on_line)
     finally:
         p.stop()
     small = files["small"][1]
     assert changed, f"the guest never got ready:\n{vm}"
-    assert any(a.startswith("2001:db8:5:") for a in vm.one("NEW6").split()), \
+    assert any(d.startswith(f"bound ip={first4} ") for d in vm.tt("DHCP")), \
         str(vm)
-    assert vm.one("OLD6") == "deprecated", str(vm)
-    assert vm.one("NEW4") == f"{NEW4}/24", str(vm)
+    assert any(a.startswith(pfx6) for a in vm.one("NEW6").split()), str(vm)
+    if old6:
+        assert vm.one("OLD6") == "deprecated", str(vm)
+    assert vm.one("NEW4").startswith(f"{new4}/"), str(vm)
     assert any(d.startswith("nak") for d in vm.tt("DHCP")), str(vm)
     assert vm.one("SHA4") == small, str(vm)
     assert vm.one("SHA6") == small, str(vm)

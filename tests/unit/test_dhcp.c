@@ -386,6 +386,35 @@ static void test_follow_lease_and_move(void **state)
 	assert_int_equal(rp_yiaddr(), c.ip4.addr.s_addr);
 	v = rp_opt(51, &l);
 	assert_int_equal(rd32(v), CONF_FOLLOW_LEASE_S);
+
+	/* Our own address moved too (another uplink): the NAK names the
+	 * server the lease came from, which udhcpc insists on */
+	{
+		struct in_addr old_server = c.ip4.our_addr, new_addr;
+
+		inet_pton(AF_INET, "203.0.113.1", &c.ip4.our_addr);
+		inet_pton(AF_INET, "203.0.113.1", &c.ip4.gw);
+		inet_pton(AF_INET, "203.0.113.2", &new_addr);
+		old = c.ip4.addr;
+		c.ip4.addr = new_addr;
+		dhcp_init(&c.ip4, &c.link, &c.svc);
+		rq_start(3, 4, false);
+		memcpy(rq + RQ_MSG + 12, &old, 4);
+		assert_true(rq_send());
+		assert_int_equal(flush_one(), 1);
+		assert_int_equal(rp_type(), 6);
+		v = rp_opt(54, &l);
+		assert_int_equal(l, 4);
+		assert_memory_equal(v, &old_server, 4);
+		rq_start(1, 5, true);		/* and then the new lease */
+		assert_true(rq_send());
+		assert_int_equal(flush_one(), 1);
+		assert_int_equal(rp_yiaddr(), new_addr.s_addr);
+		v = rp_opt(54, &l);
+		assert_memory_equal(v, &c.ip4.our_addr, 4);
+	}
+	conf_default();
+	dhcp_init(&c.ip4, &c.link, &c.svc);
 }
 
 static void test_inform_decline_release(void **state)
