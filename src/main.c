@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 	if (conf.link.pcap)	/* host side, before namespaces and sandbox */
 		pcap_open(conf.link.pcap);
 	proc_runas(&conf.proc);	/* before creating or joining namespaces */
+	/* resolv.conf's reader: a fork, so while the process is small */
+	follow_prepare(&conf, sandbox_reader);
 
 	loop_init(lp);
 	loop_poll_max(lp, conf.proc.busy_poll_us);
@@ -163,9 +165,7 @@ int main(int argc, char **argv)
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
 	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
 	ctl_init(lp, conf.fwd.ctl_path, &conf.fwd);
-	/* changes conf in place, between batches; a new resolv.conf is read
-	 * by sandbox_reader()'s helper */
-	follow_init(lp, &conf, sandbox_reader);
+	follow_init(lp, &conf);	/* changes conf in place, between batches */
 	link_wire(lp, ingress_batch, guest_forget);
 	link_start(lp);
 	fdbudget_init();	/* what is open now is fixed */

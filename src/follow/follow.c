@@ -153,6 +153,28 @@ static void resolv_read(void)
 	fl.rok = true;
 }
 
+/* At start-up, before the sandbox: read it ourselves (the helper is still
+ * confining itself, and needn't be waited for) */
+static void resolv_read_now(const char *path)
+{
+	ssize_t n;
+	int fd;
+
+	if (fl.rfd >= 0) {
+		resolv_read();
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, fl.rbuf, sizeof(fl.rbuf));
+	close(fd);
+	if (n >= 0) {
+		fl.rlen = (size_t)n;
+		fl.rok = true;
+	}
+}
+
 /* Arm the settle timer, unless it runs already */
 static void settle(void)
 {
@@ -434,13 +456,26 @@ static void resolv_watch(const char *path,
 }
 
 /**
+ * follow_prepare() - the resolv.conf watch and its reader (see follow.h)
+ * @c:		configuration
+ * @reader:	starts the resolv.conf reader helper (sandbox_reader())
+ */
+
+/**
  * follow_init() - watch the host, unless told not to (see follow.h)
  * @lp:		the loop
  * @c:		configuration, kept and changed in place
- * @reader:	starts the resolv.conf reader helper (sandbox_reader())
  */
-void follow_init(struct loop *lp, struct conf *c,
-		 int (*reader)(const char *dir, const char *name))
+void follow_prepare(const struct conf *c,
+		    int (*reader)(const char *dir, const char *name))
+{
+	if (!c->proc.follow)
+		return;
+	resolv_watch("/etc/resolv.conf", reader);
+	resolv_read_now("/etc/resolv.conf");
+}
+
+void follow_init(struct loop *lp, struct conf *c)
 {
 	int fd, rc;
 
@@ -454,8 +489,6 @@ void follow_init(struct loop *lp, struct conf *c,
 	fl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fl.tfd < 0)
 		die_perror("timerfd for following the host");
-	resolv_watch("/etc/resolv.conf", reader);
-	resolv_read();
 	addrs_refresh();
 
 	loop_handler_set(lp, EP_FOLLOW, follow_handler);

@@ -21,13 +21,20 @@
  * the namespace's addresses and routes with --config-net, DHCP's lease,
  * router advertisements, DHCPv6, the address mappings, the DNS forwarder;
  * flows bound to an address the host no longer has are ended.
- * @c is kept and changed in place between batches. @reader starts the
- * helper that reads a resolv.conf renamed over the old one (it returns
- * an fd: see sandbox_reader()). Dies with one line if what it needs
- * can't be opened.
+ * @c is kept and changed in place between batches. Dies with one line if
+ * what it needs can't be opened. follow_prepare() comes first.
  */
-void follow_init(struct loop *lp, struct conf *c,
-		 int (*reader)(const char *dir, const char *name));
+void follow_init(struct loop *lp, struct conf *c);
+
+/*
+ * follow_prepare() - unless --no-follow-host: watch resolv.conf, and start
+ * the helper that reads one renamed over the old (@reader, which returns
+ * an fd: see sandbox_reader()). Call early, once running as the final
+ * user and before the big tables are allocated: the helper is a fork,
+ * and a small process forks (and later exits) fast.
+ */
+void follow_prepare(const struct conf *c,
+		    int (*reader)(const char *dir, const char *name));
 
 /* follow_sandbox_needs() - true if following: the sandbox leaves pread()
  * for a resolv.conf mounted over /etc/resolv.conf */
