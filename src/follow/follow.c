@@ -348,6 +348,7 @@ static void follow_apply(struct loop *lp)
 		nat_init(&c->ip4, &c->ip6);
 		arp_init(&c->ip4);
 		ingress_conf_set(lp, &c->ip4, &c->ip6);
+		udp_bcast_set(lp, &c->ip4);
 		if (chg & (CONF_CHG_IP4 | CONF_CHG_IP6))
 			guest_addrs_moved(&c->ip4, &c->ip6);
 		dhcp_init(&c->ip4, &c->link, &c->svc);

@@ -777,3 +777,8 @@ void udp_scope6_set(struct loop *lp, unsigned ifindex)
 {
 	lp->udp->scope6 = ifindex;
 }
+
+void udp_bcast_set(struct loop *lp, const struct conf_ip4 *ip4)
+{
+	lp->udp->bcast4 = conf_ip4_bcast(ip4);
+}

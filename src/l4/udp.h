@@ -16,6 +16,9 @@ void udp_init(struct loop *lp, const struct conf_ip4 *ip4,
 /* udp_scope6_set() - following the host: the interface link-local IPv6
  * destinations are reached through (0: none) */
 void udp_scope6_set(struct loop *lp, unsigned ifindex);
+/* udp_bcast_set() - following the host: the guest subnet's broadcast
+ * address moved with its prefix (datagrams to it stay home) */
+void udp_bcast_set(struct loop *lp, const struct conf_ip4 *ip4);
 void udp_sock_rcvbuf(int fd);
 /* udp_from_tap() - @n datagrams of one flow from the guest, in order */
 void udp_from_tap(struct loop *lp, const struct pkt *p, int n);
