@@ -323,6 +323,51 @@ static int route_relax(struct nl_handle *dst, struct nlmsghdr *nlh, int af)
 }
 
 /**
+ * stage_send() - send the requests of @s that @done doesn't mark: routes
+ * in passes while a pass makes progress (a route whose gateway needs
+ * another goes in once that one is), the last pass relaxed (see
+ * route_relax()); addresses in one pass
+ * @dst:	handle to send them on
+ * @s:		staged requests
+ * @done:	one flag per request, set as each goes in (or exists)
+ * @left:	requests not done; updated
+ * @routes:	the requests are routes
+ *
+ * Return: 0 if none is left, else the last error
+ */
+static int stage_send(struct nl_handle *dst, struct nl_stage *s, bool *done,
+		      unsigned *left, bool routes)
+{
+	unsigned pass;
+	int rc, last = 0;
+
+	for (pass = 0; pass <= NL_ROUTE_PASSES && *left; pass++) {
+		unsigned i = 0, before = *left;
+		struct nlmsghdr *nlh;
+		size_t off = 0;
+
+		for (; (nlh = stage_walk(s, &off)); i++) {
+			if (done[i])
+				continue;
+			rc = nl_talk(dst, nlh, NULL, NULL);
+			if (routes && rc && rc != -EEXIST &&
+			    pass == NL_ROUTE_PASSES)
+				rc = route_relax(dst, nlh, s->af);
+			if (!rc || rc == -EEXIST) {
+				done[i] = true;
+				(*left)--;
+			} else {
+				last = rc;
+			}
+		}
+		/* No progress: one final pass, relaxed; addresses: done */
+		if (*left == before && pass < NL_ROUTE_PASSES)
+			pass = routes ? NL_ROUTE_PASSES - 1 : NL_ROUTE_PASSES;
+	}
+	return *left ? last : 0;
+}
+
+/**
  * nl_route_copy() - copy the main-table routes through an interface
  * @src:	handle where @src_if is
  * @src_if:	interface whose routes are copied (see route_stage_cb())
@@ -338,8 +383,8 @@ int nl_route_copy(struct nl_handle *src, unsigned src_if,
 {
 	struct nl_stage s = { .af = af, .src_if = src_if, .dst_if = dst_if };
 	bool done[NL_COPY_BYTES / sizeof(struct nlmsghdr)] = { false };
-	unsigned pass, left;
-	int rc, last = 0;
+	unsigned left;
+	int rc, last;
 
 	rc = stage_dump(src, &s, RTM_GETROUTE, route_stage_cb);
 	if (rc)
@@ -349,32 +394,11 @@ int nl_route_copy(struct nl_handle *src, unsigned src_if,
 	ASSERT(s.n <= ARRAY_SIZE(done));
 
 	left = s.n;
-	for (pass = 0; pass <= NL_ROUTE_PASSES && left; pass++) {
-		unsigned i = 0, before = left;
-		struct nlmsghdr *nlh;
-		size_t off = 0;
-
-		for (; (nlh = stage_walk(&s, &off)); i++) {
-			if (done[i])
-				continue;
-			rc = nl_talk(dst, nlh, NULL, NULL);
-			if (rc && rc != -EEXIST && pass == NL_ROUTE_PASSES)
-				rc = route_relax(dst, nlh, af);
-			if (!rc || rc == -EEXIST) {
-				done[i] = true;
-				left--;
-			} else {
-				last = rc;
-			}
-		}
-		/* No progress: one final pass, relaxed (see route_relax()) */
-		if (left == before && pass < NL_ROUTE_PASSES)
-			pass = NL_ROUTE_PASSES - 1;
-	}
+	last = stage_send(dst, &s, done, &left, true);
 	if (left)
 		debug("netlink: %u of %u routes could not be copied: %s", left,
 		      s.n, strerror(-last));
-	return left ? last : 0;
+	return last;
 }
 
 /* ---- Keeping a copy in sync ------------------------------------------ */
@@ -576,10 +600,9 @@ static int sync_add(struct nl_handle *dst, struct nl_stage *want_s,
 		    struct nl_stage *cur, bool routes)
 {
 	bool done[NL_COPY_BYTES / sizeof(struct nlmsghdr)] = { false };
-	unsigned pass, left = 0, i;
+	unsigned left = 0, i;
 	struct nlmsghdr *nlh;
 	size_t off = 0;
-	int rc, last = 0;
 
 	ASSERT(want_s->n <= ARRAY_SIZE(done));
 	for (i = 0; (nlh = stage_walk(want_s, &off)); i++) {
@@ -588,27 +611,7 @@ static int sync_add(struct nl_handle *dst, struct nl_stage *want_s,
 		else
 			left++;
 	}
-	for (pass = 0; pass <= NL_ROUTE_PASSES && left; pass++) {
-		unsigned before = left;
-
-		for (i = 0, off = 0; (nlh = stage_walk(want_s, &off)); i++) {
-			if (done[i])
-				continue;
-			rc = nl_talk(dst, nlh, NULL, NULL);
-			if (routes && rc && rc != -EEXIST &&
-			    pass == NL_ROUTE_PASSES)
-				rc = route_relax(dst, nlh, want_s->af);
-			if (!rc || rc == -EEXIST) {
-				done[i] = true;
-				left--;
-			} else {
-				last = rc;
-			}
-		}
-		if (left == before && pass < NL_ROUTE_PASSES)
-			pass = routes ? NL_ROUTE_PASSES - 1 : NL_ROUTE_PASSES;
-	}
-	return left ? last : 0;
+	return stage_send(dst, want_s, done, &left, routes);
 }
 
 /**
