@@ -79,6 +79,21 @@ static size_t ll_attr_size(int abi)
 	return offsetof(struct ll_ruleset_attr, handled_access_net);
 }
 
+/* Every filesystem right ABI @abi knows: all handled, so all denied but
+ * what a rule grants */
+static uint64_t ll_fs_all(int abi)
+{
+	uint64_t fs = LL_FS_ABI1;
+
+	if (abi >= 2)
+		fs |= LL_FS_REFER;
+	if (abi >= 3)
+		fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= LL_FS_IOCTL_DEV;
+	return fs;
+}
+
 int sb_landlock(const struct sandbox_profile *p)
 {
 	struct ll_ruleset_attr attr = { 0 };
@@ -92,13 +107,7 @@ int sb_landlock(const struct sandbox_profile *p)
 		return 0;
 	}
 
-	attr.handled_access_fs = LL_FS_ABI1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LL_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LL_FS_TRUNCATE;
-	if (abi >= 5)
-		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	attr.handled_access_fs = ll_fs_all(abi);
 	if (abi >= 4 && !p->tcp_bind_auto)
 		attr.handled_access_net = LL_NET_BIND_TCP;
 	if (abi >= 6) {
@@ -152,13 +161,7 @@ int sb_landlock_reader(int dir)
 			   LL_CREATE_RULESET_VERSION);
 	if (abi <= 0)
 		return 0;
-	attr.handled_access_fs = LL_FS_ABI1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LL_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LL_FS_TRUNCATE;
-	if (abi >= 5)
-		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	attr.handled_access_fs = ll_fs_all(abi);
 	if (abi >= 4)
 		attr.handled_access_net = LL_NET_BIND_TCP;
 	if (abi >= 6)
