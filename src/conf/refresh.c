@@ -16,105 +16,141 @@
  * are never changed. Each change is logged at debug level.
  */
 
-static const char *af_name(int af)
+/**
+ * struct fam_view - one family's fields of struct conf_ip4 / conf_ip6, so
+ * that what changed is compared and said once for both
+ * @af:		AF_INET or AF_INET6
+ * @alen:	size of an address
+ * @on:		the family is served
+ * @addr:	the guest's address
+ * @plen:	its prefix length
+ * @gw:		the gateway
+ * @ifname:	the template interface
+ * @dns:	resolvers advertised, @dns_n of them
+ * @dns_n:	how many
+ * @dns_fwd:	the DNS forwarder: guest address, host resolver
+ * @ours:	our own addresses on the link and the loopback mapping (NULL
+ *		ends the list)
+ */
+struct fam_view {
+	int af;
+	size_t alen;
+	bool on;
+	const void *addr;
+	int plen;
+	const void *gw;
+	const char *ifname;
+	const void *dns;
+	int dns_n;
+	const void *dns_fwd[2];
+	const void *ours[4];
+};
+
+static void view4(const struct conf_ip4 *ip, struct fam_view *v)
 {
-	return af == AF_INET ? "IPv4" : "IPv6";
+	*v = (struct fam_view){
+		AF_INET, 4, ip->enabled, &ip->addr, ip->prefix_len, &ip->gw,
+		ip->ifname, ip->dns, ip->dns_n, { &ip->dns_match, &ip->dns_host },
+		{ &ip->our_addr, &ip->map_host_lo, NULL },
+	};
+}
+
+static void view6(const struct conf_ip6 *ip, struct fam_view *v)
+{
+	*v = (struct fam_view){
+		AF_INET6, 16, ip->enabled, &ip->addr, ip->prefix_len, &ip->gw,
+		ip->ifname, ip->dns, ip->dns_n, { &ip->dns_match, &ip->dns_host },
+		{ &ip->our_ll, &ip->addr_ll, &ip->map_host_lo, NULL },
+	};
 }
 
 /* "ADDR/PLEN via GW on IF" (or "none") for a log line */
-static void fam_str(int af, bool on, const void *addr, int plen,
-		    const void *gw, const char *ifname, char *out, size_t size)
+static void fam_str(const struct fam_view *v, char *out, size_t size)
 {
 	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
 
-	if (!on) {
+	if (!v->on) {
 		snprintf(out, size, "none");
 		return;
 	}
-	inet_ntop(af, addr, a, sizeof(a));
-	inet_ntop(af, gw, g, sizeof(g));
-	snprintf(out, size, "%s/%d via %s%s%s", a, plen, g,
-		 ifname[0] ? " on " : "", ifname);
-}
-
-static void say_fam(int af, const char *was, const char *now)
-{
-	if (strcmp(was, now))
-		debug("host changed: %s %s -> %s", af_name(af), was, now);
+	inet_ntop(v->af, v->addr, a, sizeof(a));
+	inet_ntop(v->af, v->gw, g, sizeof(g));
+	snprintf(out, size, "%s/%d via %s%s%s", a, v->plen, g,
+		 v->ifname[0] ? " on " : "", v->ifname);
 }
 
 /* Resolvers of one family as a list, for a log line */
-static void dns_str(int af, const void *dns, size_t alen, int n, char *out,
-		    size_t size)
+static void dns_str(const struct fam_view *v, char *out, size_t size)
 {
 	char a[INET6_ADDRSTRLEN];
 	size_t used = 0;
 	int i;
 
 	out[0] = '\0';
-	for (i = 0; i < n && used < size; i++) {
-		inet_ntop(af, (const uint8_t *)dns + alen * (size_t)i, a,
-			  sizeof(a));
+	for (i = 0; i < v->dns_n && used < size; i++) {
+		inet_ntop(v->af, (const uint8_t *)v->dns + v->alen * (size_t)i,
+			  a, sizeof(a));
 		used += (size_t)snprintf(out + used, size - used, "%s%s",
 					 i ? " " : "", a);
 	}
-	if (!n)
+	if (!v->dns_n)
 		snprintf(out, size, "none");
+}
+
+/* Any of the NULL-ended address lists @x, @y differ? */
+static bool addrs_differ(const void *const *x, const void *const *y,
+			 size_t alen)
+{
+	for (; *x; x++, y++)
+		if (memcmp(*x, *y, alen))
+			return true;
+	return false;
+}
+
+/* What changed in one family, logged; Return: @addr_bit, CONF_CHG_IF and
+ * CONF_CHG_DNS as they apply */
+static unsigned diff_fam(const struct fam_view *was, const struct fam_view *now,
+			 unsigned addr_bit)
+{
+	const char *name = now->af == AF_INET ? "IPv4" : "IPv6";
+	char x[256], y[256];
+	unsigned chg = 0;
+
+	fam_str(was, x, sizeof(x));
+	fam_str(now, y, sizeof(y));
+	if (strcmp(x, y)) {
+		debug("host changed: %s %s -> %s", name, x, y);
+		chg |= addr_bit;
+	}
+	if (addrs_differ(was->ours, now->ours, now->alen))
+		chg |= addr_bit;
+	if (strcmp(was->ifname, now->ifname))
+		chg |= CONF_CHG_IF;
+	dns_str(was, x, sizeof(x));
+	dns_str(now, y, sizeof(y));
+	if (strcmp(x, y) || addrs_differ(was->dns_fwd, now->dns_fwd,
+					 now->alen)) {
+		debug("host changed: %s resolvers %s -> %s", name, x, y);
+		chg |= CONF_CHG_DNS;
+	}
+	return chg;
 }
 
 /* What changed between @was and @c, logged; Return: CONF_CHG_* bits */
 static unsigned diff(const struct conf *was, const struct conf *c)
 {
-	char x[256], y[256];
+	struct fam_view w, n;
 	unsigned chg = 0;
 
 	if (memcmp(&was->ip4, &c->ip4, sizeof(c->ip4))) {
-		fam_str(AF_INET, was->ip4.enabled, &was->ip4.addr,
-			was->ip4.prefix_len, &was->ip4.gw, was->ip4.ifname, x,
-			sizeof(x));
-		fam_str(AF_INET, c->ip4.enabled, &c->ip4.addr,
-			c->ip4.prefix_len, &c->ip4.gw, c->ip4.ifname, y,
-			sizeof(y));
-		say_fam(AF_INET, x, y);
-		if (strcmp(x, y) || was->ip4.our_addr.s_addr !=
-		    c->ip4.our_addr.s_addr || was->ip4.map_host_lo.s_addr !=
-		    c->ip4.map_host_lo.s_addr)
-			chg |= CONF_CHG_IP4;
-		if (strcmp(was->ip4.ifname, c->ip4.ifname))
-			chg |= CONF_CHG_IF;
-		dns_str(AF_INET, was->ip4.dns, 4, was->ip4.dns_n, x, sizeof(x));
-		dns_str(AF_INET, c->ip4.dns, 4, c->ip4.dns_n, y, sizeof(y));
-		if (strcmp(x, y) || was->ip4.dns_host.s_addr !=
-		    c->ip4.dns_host.s_addr || was->ip4.dns_match.s_addr !=
-		    c->ip4.dns_match.s_addr) {
-			debug("host changed: IPv4 resolvers %s -> %s", x, y);
-			chg |= CONF_CHG_DNS;
-		}
+		view4(&was->ip4, &w);
+		view4(&c->ip4, &n);
+		chg |= diff_fam(&w, &n, CONF_CHG_IP4);
 	}
 	if (memcmp(&was->ip6, &c->ip6, sizeof(c->ip6))) {
-		fam_str(AF_INET6, was->ip6.enabled, &was->ip6.addr,
-			was->ip6.prefix_len, &was->ip6.gw, was->ip6.ifname, x,
-			sizeof(x));
-		fam_str(AF_INET6, c->ip6.enabled, &c->ip6.addr,
-			c->ip6.prefix_len, &c->ip6.gw, c->ip6.ifname, y,
-			sizeof(y));
-		say_fam(AF_INET6, x, y);
-		if (strcmp(x, y) || memcmp(&was->ip6.our_ll, &c->ip6.our_ll,
-					   16) ||
-		    memcmp(&was->ip6.addr_ll, &c->ip6.addr_ll, 16) ||
-		    memcmp(&was->ip6.map_host_lo, &c->ip6.map_host_lo, 16))
-			chg |= CONF_CHG_IP6;
-		if (strcmp(was->ip6.ifname, c->ip6.ifname))
-			chg |= CONF_CHG_IF;
-		dns_str(AF_INET6, was->ip6.dns, 16, was->ip6.dns_n, x,
-			sizeof(x));
-		dns_str(AF_INET6, c->ip6.dns, 16, c->ip6.dns_n, y, sizeof(y));
-		if (strcmp(x, y) || memcmp(&was->ip6.dns_host, &c->ip6.dns_host,
-					   16) ||
-		    memcmp(&was->ip6.dns_match, &c->ip6.dns_match, 16)) {
-			debug("host changed: IPv6 resolvers %s -> %s", x, y);
-			chg |= CONF_CHG_DNS;
-		}
+		view6(&was->ip6, &w);
+		view6(&c->ip6, &n);
+		chg |= diff_fam(&w, &n, CONF_CHG_IP6);
 	}
 	if (memcmp(&was->svc, &c->svc, sizeof(c->svc))) {
 		if (was->svc.search_n != c->svc.search_n ||
