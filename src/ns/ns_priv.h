@@ -44,6 +44,10 @@ extern struct ns_state ns_st;
  */
 pid_t ns_spawn(const struct conf *c, int release_rd, int release_wr);
 
+/* ns_write_file() - @s written to the file @path, in one write();
+ * Return: 0, -EIO if short, or -errno */
+int ns_write_file(const char *path, const char *s);
+
 /* ns_signals_init() - register the EP_SIGNAL signalfd (once) */
 void ns_signals_init(struct loop *lp);
 

@@ -58,7 +58,14 @@ struct spawn_arg {
 	int release_wr;
 };
 
-static int write_file(const char *path, const char *s)
+/**
+ * ns_write_file() - write @s to the file @path (a /proc or /sys knob)
+ * @path:	file, opened for writing (not created)
+ * @s:		what to write, in one write()
+ *
+ * Return: 0, -EIO if short, or -errno
+ */
+int ns_write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -91,7 +98,7 @@ static void spawn_prepare(const struct conf *c)
 		     strerror(errno));
 
 	/* Unprivileged ICMP echo sockets for root here, which is the user */
-	rc = write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
+	rc = ns_write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
 	if (rc && rc != -ENOENT)
 		debug("cannot set ping_group_range in the namespace: %s",
 		      strerror(-rc));

@@ -77,15 +77,12 @@ static void sysctl_set(const char *dev, const char *fam, const char *key,
 		       const char *val)
 {
 	char path[64 + IFNAMSIZ];
-	int fd;
+	int rc;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, dev,
 		 key);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		debug("cannot set %s on %s: %s", key, dev, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if ((rc = ns_write_file(path, val)))
+		debug("cannot set %s on %s: %s", key, dev, strerror(-rc));
 }
 
 /* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
@@ -182,6 +179,25 @@ struct tap_af {
 	bool gw_fixed;
 };
 
+/* The family @af of @c, as tap_config_af() and follow_af() read it */
+static struct tap_af tap_af_of(const struct conf *c, int af)
+{
+	if (af == AF_INET)
+		return (struct tap_af){
+			.af = AF_INET, .addr = &c->ip4.addr,
+			.prefix_len = c->ip4.prefix_len, .gw = &c->ip4.gw,
+			.ifname = c->ip4.ifname,
+			.addr_fixed = c->ip4.addr_fixed,
+			.gw_fixed = c->ip4.gw_fixed,
+		};
+	return (struct tap_af){
+		.af = AF_INET6, .addr = &c->ip6.addr,
+		.prefix_len = c->ip6.prefix_len, .gw = &c->ip6.gw,
+		.ifname = c->ip6.ifname, .addr_fixed = c->ip6.addr_fixed,
+		.gw_fixed = c->ip6.gw_fixed,
+	};
+}
+
 static bool is_zero(const void *a, int af)
 {
 	static const uint8_t zero[16];
@@ -230,18 +246,7 @@ static void tap_config_af(const struct tap_af *f, struct nl_handle *host,
 static void tap_config_net(const struct conf *c, struct nl_handle *ns,
 			   unsigned tap_if)
 {
-	struct tap_af v4 = {
-		.af = AF_INET, .addr = &c->ip4.addr,
-		.prefix_len = c->ip4.prefix_len, .gw = &c->ip4.gw,
-		.ifname = c->ip4.ifname, .addr_fixed = c->ip4.addr_fixed,
-		.gw_fixed = c->ip4.gw_fixed,
-	};
-	struct tap_af v6 = {
-		.af = AF_INET6, .addr = &c->ip6.addr,
-		.prefix_len = c->ip6.prefix_len, .gw = &c->ip6.gw,
-		.ifname = c->ip6.ifname, .addr_fixed = c->ip6.addr_fixed,
-		.gw_fixed = c->ip6.gw_fixed,
-	};
+	struct tap_af v4 = tap_af_of(c, AF_INET), v6 = tap_af_of(c, AF_INET6);
 	struct nl_handle host = { 0 };
 	int rc;
 
@@ -349,18 +354,7 @@ static int follow_af(const struct tap_af *f, bool on, struct nl_handle *host)
  */
 void ns_net_follow(const struct conf *c, struct nl_handle *host)
 {
-	struct tap_af v4 = {
-		.af = AF_INET, .addr = &c->ip4.addr,
-		.prefix_len = c->ip4.prefix_len, .gw = &c->ip4.gw,
-		.ifname = c->ip4.ifname, .addr_fixed = c->ip4.addr_fixed,
-		.gw_fixed = c->ip4.gw_fixed,
-	};
-	struct tap_af v6 = {
-		.af = AF_INET6, .addr = &c->ip6.addr,
-		.prefix_len = c->ip6.prefix_len, .gw = &c->ip6.gw,
-		.ifname = c->ip6.ifname, .addr_fixed = c->ip6.addr_fixed,
-		.gw_fixed = c->ip6.gw_fixed,
-	};
+	struct tap_af v4 = tap_af_of(c, AF_INET), v6 = tap_af_of(c, AF_INET6);
 	int rc;
 
 	if (!ns_st.nl.sock)
