@@ -296,9 +296,10 @@ static size_t ra_prefix(uint8_t *o, const struct in6_addr *prefix,
 	return 32;
 }
 
-/* 6.2.3: a Router Advertisement to @dst, router lifetime @life */
-static void ndp_ra_send(struct loop *lp, const union inany *dst,
-			uint16_t life)
+/* 6.2.3: a Router Advertisement from @from to @dst, router lifetime
+ * @life */
+static void ndp_ra_send(struct loop *lp, const struct in6_addr *from,
+			const union inany *dst, uint16_t life)
 {
 	uint8_t ra[RA_MAX] = { ND_RA, 0 };
 	union inany src;
@@ -314,7 +315,7 @@ static void ndp_ra_send(struct loop *lp, const union inany *dst,
 		len += ra_prefix(ra + len, &ndp.bye_prefix, 0);
 	len += ra_opts(lp, ra + len);
 
-	inany_from_v6(&src, &ndp.our_ll);
+	inany_from_v6(&src, from);
 	ndp_send(lp, &src, dst, ra, len);
 	if (ndp.bye_left && !--ndp.bye_left)
 		ndp.bye_prefix_set = false, ndp.bye_dns_n = 0;
@@ -322,7 +323,7 @@ static void ndp_ra_send(struct loop *lp, const union inany *dst,
 
 static void ndp_ra(struct loop *lp, const union inany *dst)
 {
-	ndp_ra_send(lp, dst, RA_LIFETIME_S);
+	ndp_ra_send(lp, &ndp.our_ll, dst, RA_LIFETIME_S);
 }
 
 /* 6.2.6: answer a solicitation, to its source (all-nodes if unspecified) */
@@ -375,16 +376,8 @@ void ndp_refresh(struct loop *lp, const struct conf_ip6 *ip6,
 	ndp.bye_left = RA_BYE;
 
 	inany_from_v6(&dst, &all_nodes);
-	if (old_ra && (!ndp.ra || memcmp(&old_ll, &ndp.our_ll, 16))) {
-		struct in6_addr now_ll = ndp.our_ll;
-		bool now_ra = ndp.ra;
-
-		ndp.our_ll = old_ll;	/* the old router leaves */
-		ndp.ra = true;
-		ndp_ra_send(lp, &dst, 0);
-		ndp.our_ll = now_ll;
-		ndp.ra = now_ra;
-	}
+	if (old_ra && (!ndp.ra || memcmp(&old_ll, &ndp.our_ll, 16)))
+		ndp_ra_send(lp, &old_ll, &dst, 0);	/* the old router leaves */
 	if (!ndp.ra)
 		return;
 	if (!ndp.timer_on) {
