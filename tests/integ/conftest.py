@@ -103,22 +103,31 @@ def files(workdir):
     return out
 
 
-@pytest.fixture(scope="session")
-def topo(workdir, files):
+def make_topology(workdir, files, suffix="", iperf3=None, prepare=None):
+    """A topology.py topology named by TT_PREFIX (+ suffix), its servers
+    started (iperf3's if given), torn down when the generator ends;
+    prepare(t), if given, runs between the namespaces and the servers.
+    Skips the test where it can't be built"""
     if os.geteuid() != 0:
         pytest.skip("needs root to build the namespaces: use tests/run-integ")
     missing = [t for t in NEEDED if not shutil.which(t)]
     if missing:
         pytest.skip(f"missing tools: {' '.join(missing)}")
-    prefix = os.environ.get("TT_PREFIX") or f"tt{os.getpid()}"
+    prefix = (os.environ.get("TT_PREFIX") or f"tt{os.getpid()}") + suffix
     t = Topology(prefix, workdir, os.path.join(workdir, "tools"))
     t.create()
     try:
-        t.start_servers(os.path.dirname(files["big"][0]),
-                        iperf3=shutil.which("iperf3"))
+        if prepare:
+            prepare(t)
+        t.start_servers(os.path.dirname(files["big"][0]), iperf3=iperf3)
         yield t
     finally:
         t.destroy()
+
+
+@pytest.fixture(scope="session")
+def topo(workdir, files):
+    yield from make_topology(workdir, files, iperf3=shutil.which("iperf3"))
 
 
 @pytest.fixture

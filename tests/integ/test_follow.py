@@ -26,10 +26,10 @@ import sys
 
 import pytest
 
-from conftest import GUEST_SRC, run_as
+from conftest import GUEST_SRC, make_topology, run_as
 from tether import Running, Tether
 from topology import (PORT_ECHO, PORT_HOSTLO, PORT_HTTP, V4_GW, V4_HOST,
-                      V4_SERVER, V6_GW, V6_HOST, V6_SERVER, Topology, run)
+                      V4_SERVER, V6_GW, V6_HOST, V6_SERVER, run)
 import test_vm
 from test_vm import Passt, run_vm
 
@@ -78,21 +78,13 @@ def banner_line(tag, addr):
 def ftopo(workdir, files):
     """A topology of this test's own, HOST set up as a real host would
     be for address changes (promote_secondaries, as systemd sets it)"""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to build the namespaces: use tests/run-integ")
-    base = os.environ.get("TT_PREFIX") or f"tt{os.getpid()}"
-    t = Topology(f"{base}f{next(_seq)}", workdir,
-                 os.path.join(workdir, "tools"))
-    t.create()
-    try:
+    def promote(t):
         for k in ("all", "default", t.ifname):
             t.ns_run(t.host, ["sysctl", "-qw",
                               f"net.ipv4.conf.{k}.promote_secondaries=1"],
                      check=False)
-        t.start_servers(os.path.dirname(files["big"][0]))
-        yield t
-    finally:
-        t.destroy()
+    yield from make_topology(workdir, files, suffix=f"f{next(_seq)}",
+                             prepare=promote)
 
 
 @pytest.fixture
