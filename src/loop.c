@@ -18,6 +18,7 @@
 
 static const char *const ep_type_str[] = {
 	[EP_NONE] = "none", [EP_TAP] = "tap", [EP_TAP_LISTEN] = "tap listen",
+	[EP_VHOST_USER] = "vhost-user",
 	[EP_TCP] = "tcp", [EP_TCP_TIMER] = "tcp timer",
 	[EP_TCP_LISTEN] = "tcp listen", [EP_TCP_SPLICE] = "tcp splice",
 	[EP_UDP] = "udp", [EP_UDP_LISTEN] = "udp listen", [EP_PING] = "ping",

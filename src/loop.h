@@ -16,6 +16,7 @@ enum ep_type {
 	EP_NONE,
 	EP_TAP,		/* link back-end: tap fd or stream socket */
 	EP_TAP_LISTEN,	/* passt: listening UNIX socket */
+	EP_VHOST_USER,	/* passt --vhost-user: the front-end's messages */
 	EP_TCP,		/* host socket of a tap-side TCP connection */
 	EP_TCP_TIMER,	/* timerfd of a TCP connection */
 	EP_TCP_LISTEN,	/* forwarded TCP port listener (host or ns side) */

@@ -74,6 +74,7 @@ static void sandbox_profile(const struct conf *c, struct sandbox_profile *p)
 		.splice = pasta && c->ns.splice,
 		.ns_bind = pasta && (c->ns.splice || ns_auto),
 		.stream = !pasta && c->link.fd < 0,
+		.vhost_user = !pasta && c->link.vhost_user,
 		.auto_scan = ns_auto || fwd_auto_of(c, FWD_TCP_IN) ||
 			     fwd_auto_of(c, FWD_UDP_IN),
 		.tcp_bind_auto = fwd_auto_of(c, FWD_TCP_IN) ||
@@ -137,6 +138,8 @@ int main(int argc, char **argv)
 			fd = ns_tap_open(&conf, &udp_gso);
 			link_tun_use(lp, fd, udp_gso);
 		}
+	} else if (conf.link.vhost_user) {
+		link_vu_open(lp, &conf);
 	} else {
 		link_stream_open(lp, &conf);
 	}

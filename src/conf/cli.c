@@ -617,14 +617,15 @@ static bool opt_mode(struct conf *c, struct args *a, int opt,
 		c->link.one_off = true;
 		break;
 	case '1': c->link.one_off = true; break;
-	case OPT_VHOST_USER:
-		die("--vhost-user is not supported yet: use the stream "
-		    "socket (-s) with QEMU -netdev stream");
+	case OPT_VHOST_USER: c->link.vhost_user = true; break;
 	case OPT_REPAIR_PATH:
-		/* no migration, so no TCP_REPAIR helper to talk to */
-		if (strcmp(arg, "none"))
-			info("--repair-path %s ignored: migration is not "
-			     "supported", arg);
+		/* Kept for when migration comes (doc/vhost-user.md): no
+		 * helper is contacted today */
+		if (!*arg || strlen(arg) >= sizeof(c->link.repair_path))
+			die("invalid --repair-path '%s': \"none\" or a path of "
+			    "1 to %zu characters", arg,
+			    sizeof(c->link.repair_path) - 1);
+		strcpy(c->link.repair_path, arg);
 		break;
 	case OPT_PRINT_CAPS:
 		printf("{\n  \"type\": \"net\"\n}\n");

@@ -118,6 +118,9 @@ struct conf_ip6 {
  * @sock_path:	passt: UNIX socket path (-s)
  * @fd:		passt: inherited connected socket (-F), -1 for none
  * @one_off:	passt: exit when the client disconnects
+ * @vhost_user:	passt: a vhost-user back-end, not the stream socket
+ * @repair_path: passt --vhost-user: the TCP_REPAIR helper's socket for
+ *		migration ("none": none; empty: the default)
  * @pcap:	-p: capture file path (NULL for none)
  */
 struct conf_link {
@@ -129,6 +132,8 @@ struct conf_link {
 	char sock_path[108];
 	int fd;
 	bool one_off;
+	bool vhost_user;
+	char repair_path[108];
 	const char *pcap;
 };
 

@@ -112,9 +112,11 @@ static const char usage_passt[] =
 "                           UNIX socket to listen on for QEMU\n"
 "  -F, --fd FD              Use FD, an already connected socket (implies -1)\n"
 "  -1, --one-off            Quit when the client disconnects\n"
-"      --vhost-user         vhost-user back-end (not supported yet)\n"
+"      --vhost-user         Serve QEMU as a vhost-user back-end on the socket\n"
+"                           (-netdev vhost-user, shared guest memory)\n"
 "      --print-capabilities Print vhost-user capabilities (JSON) and exit\n"
-"      --repair-path PATH   Accepted for compatibility (no migration)\n";
+"      --repair-path PATH   TCP_REPAIR helper for migration, or none:\n"
+"                           accepted, migration isn't supported yet\n";
 
 static const char usage_pasta[] =
 "  -t, --tcp-ports SPEC     TCP ports to forward to the namespace\n"

@@ -72,6 +72,7 @@ static const char *const cnt_str[] = {
 	[IN_DROP_SVC_OFF] = "protocol disabled",
 	[IN_DROP_DHCP] = "DHCP disabled",
 	[IN_DROP_NDP] = "NDP not handled",
+	[IN_DROP_SHARED] = "service frame in shared memory",
 	[IN_CALL_TCP] = "tcp groups", [IN_CALL_UDP] = "udp groups",
 };
 _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
@@ -537,7 +538,14 @@ static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 	       IN6_IS_ADDR_MULTICAST(&p->dst.a6);
 }
 
-static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
+/*
+ * @shared: the frame is in memory the guest can still write (vhost-user,
+ * large frames, not copied). The data path reads each field once, the
+ * services (DHCP, NDP, ARP) don't promise to, and their messages are
+ * small: the link copies those. A large one in shared memory is refused.
+ */
+static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p,
+				 bool shared)
 {
 	struct ingress *in = lp->ingress;
 
@@ -551,6 +559,8 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 		if (udp_is_dhcp(lp, p)) {
 			bool done;
 
+			if (shared)
+				return IN_DROP_SHARED;
 			if (p->gso)	/* one message per datagram, always */
 				return IN_DROP_GSO;
 			done = p->af == AF_INET ? dhcp_from_tap(lp, p) :
@@ -563,6 +573,8 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p)
 		seq_add(lp, p);
 		return IN_TO_UDP;
 	case IPPROTO_ICMPV6:
+		if (p->l4[0] >= 133 && p->l4[0] <= 137 && shared)
+			return IN_DROP_SHARED;
 		if (p->l4[0] >= 133 && p->l4[0] <= 137)
 			return ndp_from_tap(lp, p) ? IN_TO_NDP : IN_DROP_NDP;
 		/* fall through */
@@ -621,7 +633,7 @@ static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
 	p.frame = f->data;
 	p.frame_len = (size_t)(p.l4 + p.l4_len - f->data);
 	guest_addr_seen(&p.src);
-	return dispatch(lp, &p);
+	return dispatch(lp, &p, f->shared);
 }
 
 static bool mac_is_unicast(const uint8_t *mac)
@@ -647,6 +659,10 @@ static void ingress_frame(struct loop *lp, const struct frame *f)
 	type = rd16(f->data + 12);
 	switch (type) {
 	case ETH_P_ARP_:
+		if (f->shared) {
+			count(lp, IN_DROP_SHARED);
+			return;
+		}
 		if (!in->ip4) {
 			count(lp, IN_DROP_FAMILY_OFF);
 			return;

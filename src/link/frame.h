@@ -4,6 +4,7 @@
 #ifndef TETHER_FRAME_H
 #define TETHER_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,12 +22,16 @@
  * @csum_ok:	the link vouches for L4 checksums (offload); else verify
  * @gso_udp:	the link says the frame is UDP GSO (many datagrams behind
  *		one header): their payload size, 0 if not (ingress checks)
+ * @shared:	the frame lies in memory the guest can still write to
+ *		(vhost-user, no copy): read each field once, and only the
+ *		data path (TCP, UDP, ICMP) takes it
  */
 struct frame {
 	const uint8_t *data;
 	size_t len;
 	int csum_ok;
 	uint16_t gso_udp;
+	bool shared;
 };
 
 #endif /* TETHER_FRAME_H */

@@ -104,6 +104,8 @@ static void link_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 		pcap_rx(lk->f, n);
 	if (n && lk->rx)
 		lk->rx(lp, lk->f, n);
+	if (lk->ops && lk->ops->rx_done)	/* even for none: bad ones */
+		lk->ops->rx_done(lp);
 }
 
 void link_start(struct loop *lp)

@@ -18,6 +18,8 @@
  * @rx:		read available frames into the back-end's own buffer and
  *		fill @f; the data stays valid until the next @rx.
  *		Return: frames read, 0 if none, -1 when the link is gone
+ * @rx_done:	optional: the frames of the last @rx were handled, their
+ *		memory may go back to its owner (vhost-user: the guest)
  * @tx:		write @n frames, frame i made of iov[i * LINK_IOV_MAX ...]
  *		with @cnt[i] entries. Return: frames written completely
  * @vnet_hdr:	every frame, both ways, starts with a struct virtio_net_hdr
@@ -35,6 +37,7 @@ struct link_ops {
 	bool vnet_hdr;
 	bool udp_gso;
 	int (*rx)(struct loop *lp, struct frame *f, int max);
+	void (*rx_done)(struct loop *lp);
 	int (*tx)(struct loop *lp, const struct iovec *iov, const int *cnt,
 		  int n);
 };
@@ -49,6 +52,13 @@ void link_tun_use(struct loop *lp, int fd, bool udp_gso);
 void link_stream_open(struct loop *lp, const struct conf *c);
 /* link_stream_path() - bound socket path ("fd N" with -F), for messages */
 const char *link_stream_path(const struct loop *lp);
+
+/* link_vu_open() - passt --vhost-user: listen on -s PATH (as the stream
+ * back-end) or adopt -F's socket, for a vhost-user front-end; dies on
+ * failure */
+void link_vu_open(struct loop *lp, const struct conf *c);
+/* link_vu_path() - as link_stream_path() */
+const char *link_vu_path(const struct loop *lp);
 
 /*
  * What the link hands up, wired by main: @rx gets the frames of one

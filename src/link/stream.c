@@ -53,6 +53,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
+#include "link/link_int.h"
 #include "loop.h"
 
 #define STREAM_BUF_BYTES	(8 << 20)	/* one read batch */
@@ -60,7 +61,6 @@
 #define STREAM_ETH_MIN		60		/* ETH_ZLEN: pad shorter frames */
 #define STREAM_RETRY_MS		1000		/* paused listener: retry */
 #define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
-#define STREAM_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
 #define STREAM_TX_IOV		(LINK_IOV_MAX + 2)	/* + prefix, pad */
 
 /**
@@ -71,7 +71,7 @@
  * @kicked:	@kick_fd was written and not read since
  * @one_off:	exit when the client goes away (-1, or -F)
  * @spoke:	the client sent data: a guest, not a probe that only checks
- *		whether something listens here (as stream_bind() does)
+ *		whether something listens here (as unix.c's unix_bind() does)
  * @gone:	one-off and the client left: the link is gone for good
  * @listen_paused: the listener is out of the epoll set (out of fds)
  * @want_out:	EPOLLOUT is requested on @fd (a rest is pending)
@@ -182,6 +182,7 @@ static int stream_split(struct loop *lp, struct frame *f, int n, int max)
 		f[n].len = len;
 		f[n].csum_ok = 0;
 		f[n].gso_udp = 0;
+		f[n].shared = false;
 		n++;
 		st->start += STREAM_LEN_BYTES + len;
 	}
@@ -531,68 +532,14 @@ static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 	info_rl("QEMU client connected on %s", st->path);
 }
 
-/*
- * Bind @path unless a live server answers there. Return: socket, or
- * -EADDRINUSE if something listens, or -errno
- */
-static int stream_bind(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(a.sun_path, path);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (!connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -EADDRINUSE;
-	}
-	close(fd);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);		/* stale: nobody listens there */
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, 16)) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 /* Listen on -s PATH, or on the first free default path */
 static void stream_listen(struct loop *lp, const struct conf *c)
 {
 	struct stream *st = link_priv(lp);
 	static bool timer_on;
-	int fd = -EADDRINUSE, i;
+	int fd;
 
-	if (c->link.sock_path[0]) {
-		snprintf(st->path, sizeof(st->path), "%s", c->link.sock_path);
-		fd = stream_bind(st->path);
-		if (fd == -EADDRINUSE)
-			die("socket path %s is in use by a running server: "
-			    "stop it or choose another with -s", st->path);
-		if (fd < 0)
-			die("cannot listen on %s: %s (choose a writable path "
-			    "with -s)", st->path, strerror(-fd));
-	} else {
-		for (i = 1; i <= STREAM_PATH_TRIES && fd < 0; i++) {
-			snprintf(st->path, sizeof(st->path),
-				 "/tmp/passt_%d.socket", i);
-			fd = stream_bind(st->path);
-		}
-		if (fd < 0)
-			die("no free socket path /tmp/passt_1..%d.socket: %s "
-			    "(give one with -s)", STREAM_PATH_TRIES,
-			    strerror(-fd));
-	}
+	fd = link_unix_listen(c, st->path, sizeof(st->path));
 	st->listen_fd = fd;
 	st->listen_paused = false;
 

@@ -90,6 +90,7 @@ static int tun_rx(struct loop *lp, struct frame *f, int max)
 		f[n].len = (size_t)r - t->hdr;
 		f[n].csum_ok = t->hdr ? tun_csum_ok(p) : 0;
 		f[n].gso_udp = t->hdr ? tun_gso_udp(p) : 0;
+		f[n].shared = false;
 		n++;
 		off += ROUND_DOWN((size_t)r + 63, 64);
 	}

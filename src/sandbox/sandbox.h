@@ -33,6 +33,7 @@
  * @follow:	following the host: resolv.conf read again (pread())
  * @ns_net_admin: following with --config-net: keeps CAP_NET_ADMIN to
  *		change the namespace's addresses and routes
+ * @vhost_user:	passt --vhost-user: maps and unmaps guest memory
  */
 struct sandbox_profile {
 	bool off;
@@ -52,6 +53,7 @@ struct sandbox_profile {
 	bool chroot_fallback;
 	bool follow;
 	bool ns_net_admin;
+	bool vhost_user;
 };
 
 /*

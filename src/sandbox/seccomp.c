@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <seccomp.h>
@@ -43,6 +44,7 @@ enum sb_need {
 	SB_SANITIZER	= 1 << 9,	/* ASan/UBSan builds: their runtime */
 	SB_BIND_RT	= 1 << 10,	/* listeners added at run time (API) */
 	SB_FOLLOW	= 1 << 11,	/* following the host's network */
+	SB_VHOST_USER	= 1 << 12,	/* passt --vhost-user: guest memory */
 };
 
 /**
@@ -115,10 +117,15 @@ static const struct sb_call sb_calls[] = {
 	{ "fstat",	SB_ALL,	"stdio looks at a stream before its first use" },
 	{ "ftruncate",	SB_LOGFILE, "the log file after its oldest lines are cut" },
 
+	/* vhost-user: the guest's memory arrives as fds at run time (mmap()
+	 * with argument checks, below) */
+	{ "munmap",	SB_VHOST_USER | SB_SANITIZER, "vhost-user: guest memory "
+				"of a front-end that left, or of a memory "
+				"table replaced; ASan: report buffers" },
+
 	/* What the sanitizers' runtime does when it reports, so a report
 	 * is printed rather than cut short by SIGSYS (not in releases) */
 	{ "mmap",	SB_SANITIZER, "ASan: shadow memory, report buffers" },
-	{ "munmap",	SB_SANITIZER, "ASan: report buffers" },
 	{ "mprotect",	SB_SANITIZER, "ASan: guard pages" },
 	{ "madvise",	SB_SANITIZER, "ASan: quarantine" },
 	{ "openat",	SB_SANITIZER, "ASan: /proc/self/maps (fails: no fs)" },
@@ -172,6 +179,8 @@ static unsigned sb_needs(const struct sandbox_profile *p)
 		n |= SB_BIND_RT;
 	if (p->follow)
 		n |= SB_FOLLOW;
+	if (p->vhost_user)
+		n |= SB_VHOST_USER;
 	if (p->syslog)
 		n |= SB_SYSLOG;
 	if (p->logfile)
@@ -195,7 +204,9 @@ static unsigned sb_needs(const struct sandbox_profile *p)
  *   stdio does before a stream's first use; any path only where the
  *   namespace file is watched;
  * - kill(): pasta spawn, to our command's namespace init only (forwarded
- *   SIGTERM/SIGINT/SIGHUP, and "is it still there?").
+ *   SIGTERM/SIGINT/SIGHUP, and "is it still there?");
+ * - mmap(): vhost-user, the guest memory regions the front-end sends:
+ *   shared, readable and writable, never executable, from an fd.
  */
 static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 		   unsigned need, int *n)
@@ -229,6 +240,10 @@ static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 	if (!(need & SB_NSQUIT_PATH))
 		SB_ADD(SB_RULE(ctx, "newfstatat", 1,
 			       SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH)));
+	if (need & SB_VHOST_USER)
+		SB_ADD(SB_RULE(ctx, "mmap", 2,
+			       SCMP_A2(SCMP_CMP_EQ, PROT_READ | PROT_WRITE),
+			       SCMP_A3(SCMP_CMP_EQ, MAP_SHARED | MAP_NORESERVE)));
 	if (need & SB_SPAWN)
 		SB_ADD(SB_RULE(ctx, "kill", 1,
 			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->child)));

@@ -13,6 +13,9 @@
 #   --mac MAC       guest MAC (default 52:54:00:12:34:56)
 #   --mem MB        guest memory (default 256)
 #   --timeout S     kill QEMU after S seconds (default 120)
+#   --vhost-user    PATH is a vhost-user back-end's socket (-netdev
+#                   vhost-user, guest memory shared through a memfd; no
+#                   MSI-X: vhost-user needs vectors=0 under TCG)
 #
 # The serial console is this script's standard output: the guest prints
 # "TT ..." lines there (see tests/guest/init) and powers off when done.
@@ -21,7 +24,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120
+SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120 VU=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--mac)		MAC=$2; shift ;;
 	--mem)		MEM=$2; shift ;;
 	--timeout)	TIMEOUT=$2; shift ;;
+	--vhost-user)	VU=1 ;;
 	*)		echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -54,13 +58,23 @@ if [ -n "$SCRIPT" ]; then
 	INITRD=$TMP/initrd.gz
 fi
 
+if [ -n "$VU" ]; then
+	NET=(-object "memory-backend-memfd,id=mem0,size=${MEM}M,share=on"
+	     -numa node,memdev=mem0
+	     -chardev "socket,id=c0,path=$SOCK"
+	     -netdev vhost-user,id=n0,chardev=c0
+	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=,vectors=0,rx_queue_size=1024,tx_queue_size=1024")
+else
+	NET=(-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$SOCK"
+	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
+fi
+
 set +e
 timeout -k 5 "$TIMEOUT" "$QEMU" -accel tcg -machine pc -m "$MEM" -smp 1 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-monitor none -serial stdio \
 	-kernel "$GUEST/vmlinuz" -initrd "$INITRD" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off tsc=reliable" \
-	-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$SOCK" \
-	-device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=" </dev/null
+	"${NET[@]}" </dev/null
 rc=$?
 exit $rc
