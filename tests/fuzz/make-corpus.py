@@ -355,6 +355,78 @@ def cli():
     }
 
 
+VU_GPA, VU_UVA = 0x40000, 0x7f0000000000
+
+
+def vring(num, descs, heads, indirect=None):
+    """Guest memory for fuzz_vu_ring's layout: descriptors, available
+    ring with the heads, then buffers from 0x8000 (GPA 0x48000)"""
+    mem = bytearray(0x10000)
+    for i, (addr, length, flags, nxt) in enumerate(descs):
+        mem[16 * i:16 * i + 16] = struct.pack("<QIHH", addr, length, flags,
+                                              nxt)
+    a = 16 * num
+    mem[a + 2:a + 4] = struct.pack("<H", len(heads))
+    for k, h in enumerate(heads):
+        mem[a + 4 + 2 * k:a + 6 + 2 * k] = struct.pack("<H", h)
+    if indirect:
+        mem[0x9000:0x9000 + len(indirect)] = indirect
+    return bytes(mem)
+
+
+def vu_ring():
+    """vu_ring target: size exponent, flags, last available (LE), memory"""
+    buf = VU_GPA + 0x8000
+    one = [(buf, 1526, 0, 0)]
+    two = [(buf, 12, 1, 1), (buf + 12, 1514, 0, 0)]
+    ind = struct.pack("<QIHH", buf, 12, 1, 1) + \
+        struct.pack("<QIHH", buf + 12, 60000, 0, 0)
+    return {
+        "one": bytes([4, 0, 0, 0]) + vring(16, one, [0]),
+        "two": bytes([4, 1, 0, 0]) + vring(16, two, [0]),
+        "indirect": bytes([8, 1, 0, 0]) + vring(
+            256, [(VU_GPA + 0x9000, 32, 4, 0)], [0], ind),
+        "rx": bytes([4, 2, 0, 0]) + vring(16, [(buf, 4096, 2, 0)] * 4,
+                                          [0, 1, 2, 3]),
+        "wrap": bytes([4, 0, 0xfe, 0xff]) + vring(16, one, [0]),
+    }
+
+
+def vu_msg_one(req, payload=b"", fds=0, flags=1):
+    return bytes([fds]) + struct.pack("<III", req, flags, len(payload)) + \
+        payload
+
+
+def vu_msg():
+    """vu_msg target: memory length (LE), memory, then messages (fd byte,
+    header, payload) as QEMU sends them to set the device up"""
+    feats = (1 << 32) | (1 << 15) | (1 << 29) | (1 << 30) | 3
+    mem = bytearray(0x4000)
+    mem[0:16] = struct.pack("<QIHH", VU_GPA + 0x3000, 1526, 0, 0)
+    mem[0x1000 + 2:0x1000 + 6] = struct.pack("<HH", 1, 0)
+    region = struct.pack("<IIQQQQ", 1, 0, VU_GPA, 0x10000, VU_UVA, 0)
+    msgs = b"".join([
+        vu_msg_one(1), vu_msg_one(15),
+        vu_msg_one(16, struct.pack("<Q", 8)),
+        vu_msg_one(17), vu_msg_one(3), vu_msg_one(2, struct.pack("<Q", feats)),
+        vu_msg_one(5, region, fds=1),
+        vu_msg_one(8, struct.pack("<II", 1, 256)),
+        vu_msg_one(10, struct.pack("<II", 1, 0)),
+        vu_msg_one(9, struct.pack("<IIQQQQ", 1, 0, VU_UVA, VU_UVA + 0x2000,
+                                  VU_UVA + 0x1000, 0)),
+        vu_msg_one(12, struct.pack("<Q", 1), fds=0x11),
+        vu_msg_one(13, struct.pack("<Q", 1), fds=0x11),
+        vu_msg_one(18, struct.pack("<II", 1, 1)),
+        vu_msg_one(11, struct.pack("<II", 1, 0)),
+        vu_msg_one(34),
+    ])
+    return {
+        "qemu-setup": struct.pack("<H", len(mem)) + bytes(mem) + msgs,
+        "bad-version": b"\0\0" + vu_msg_one(1, flags=2),
+        "mem-no-fd": b"\0\0" + vu_msg_one(5, region),
+    }
+
+
 def main():
     for target, seeds in (("ingress", ingress()), ("procnet", procnet()),
                           ("fwd_spec", fwd_spec()),
@@ -362,7 +434,8 @@ def main():
                           ("stream", stream()), ("dhcp", dhcp_svc()),
                           ("dhcpv6", dhcpv6_svc()), ("ndp", ndp_svc()),
                           ("netlink", netlink()), ("cli", cli()),
-                          ("slirp_api", slirp_api()), ("ctl", ctl())):
+                          ("slirp_api", slirp_api()), ("ctl", ctl()),
+                          ("vu_ring", vu_ring()), ("vu_msg", vu_msg())):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

@@ -116,19 +116,32 @@ def test_muvm_passt_fd(tether, tether_bin, workdir):
     assert not res.timed_out and res.rc == 0, res
 
 
-def test_cuttlefish_vhost_user_argv_says_not_yet(tether_bin, workdir):
-    """Cuttlefish's argv is accepted as far as vhost-user, which says in
-    one line that it isn't there yet"""
+def test_cuttlefish_vhost_user_argv_serves(tether, tether_bin, workdir):
+    """Cuttlefish's argv (passt --vhost-user --foreground -s SOCK
+    --repair-path none ...): the socket appears once tether listens, and
+    a vhost-user front-end is answered there"""
+    import vuclient
     passt = Tether(os.path.join(os.path.dirname(os.path.abspath(
-        tether_bin)), "passt"), None, workdir)
+        tether_bin)), "passt"), tether.run_as, workdir, netns=tether.netns)
     sock = os.path.join(workdir, "rw", "cf-vhost.sock")
-    res = passt.finish(passt.popen(passt.argv([
+    p = passt.popen(passt.argv([
         "--vhost-user", "--foreground", "-s", sock, "--repair-path",
         "none", "-4", "-a", "192.168.97.2", "-g", "192.168.97.1",
-        "--map-host-loopback", "192.168.97.1"])), 10)
-    assert res.rc == 1, res
-    assert "--vhost-user is not supported yet" in res.err, res
-    assert len(res.err.strip().splitlines()) == 1, res
+        "--map-host-loopback", "192.168.97.1"]))
+    try:
+        assert wait_until(lambda: os.path.exists(sock) or
+                          p.poll() is not None, 10)
+        c = vuclient.VuClient(sock)
+        try:
+            assert c.u64(vuclient.GET_FEATURES) & (1 << vuclient.F_VERSION_1)
+        finally:
+            c.close()
+        assert p.poll() is None
+    finally:
+        p.terminate()
+    res = passt.finish(p, 10)
+    assert not res.timed_out and res.rc in (0, -15), res   # our SIGTERM
+    assert "front-end connected" in res.err, res
 
 
 def test_chroot_fallback_accepted(tether):

@@ -292,6 +292,17 @@ static void test_passt_opts(void **state)
 	assert_int_equal(c.link.fd, 2);
 	fails(ARGV("pasta", "--repair-path", "none"),
 	      "--repair-path is only available in passt");
+
+	/* libvirt, Cuttlefish, QEMU 10.1 vhost-user=on */
+	parse(ARGV("passt", "--vhost-user", "--one-off", "--socket", "/tmp/v",
+		   "--repair-path", "/tmp/v.repair"));
+	assert_true(c.link.vhost_user);
+	assert_true(c.link.one_off);
+	assert_string_equal(c.link.repair_path, "/tmp/v.repair");
+	parse(ARGV("passt", "-s", "/tmp/v"));
+	assert_false(c.link.vhost_user);
+	fails(ARGV("passt", "--repair-path", ""), "invalid --repair-path");
+	fails(ARGV("pasta", "--vhost-user"), "only available in passt");
 }
 
 /* Podman >= 5.3, as clients.md shows it */
@@ -393,7 +404,6 @@ static void test_errors(void **state)
 	fails(ARGV("passt", "--netns", "x"), "--netns is only available");
 	fails(ARGV("pasta", "-s", "/tmp/x"), "-s is only available in passt");
 	fails(ARGV("pasta", "--one-off"), "-1 is only available in passt");
-	fails(ARGV("passt", "--vhost-user"), "not supported yet");
 	fails(ARGV("passt", "-F", "999"), "invalid -F '999'");
 	fails(ARGV("passt", "-F", "2", "-s", "/tmp/x"), "conflict");
 	fails(ARGV("passt", "extra"), "unexpected argument 'extra'");
