@@ -173,9 +173,11 @@ def targets(summary, who="tether"):
     return out
 
 
-def write_json(path, meta, runs, summary, checks):
+def write_json(path, meta, runs, summary, checks, vm=None):
     doc = {"meta": meta, "summary": summary, "targets":
            [{"verdict": v, "text": t} for v, t in checks], "runs": runs}
+    if vm:
+        doc["vm"] = vm
     with open(path, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")

@@ -13,6 +13,9 @@
 #   --mac MAC       guest MAC (default 52:54:00:12:34:56)
 #   --mem MB        guest memory (default 256)
 #   --timeout S     kill QEMU after S seconds (default 120)
+#   --add FILE      also put FILE in the guest's /bin (repeatable)
+#   --user-net      no socket: QEMU's own -netdev user (libslirp), for
+#                   comparison (the benchmark's VM rows)
 #   --vhost-user    PATH is a vhost-user back-end's socket (-netdev
 #                   vhost-user, guest memory shared through a memfd; no
 #                   MSI-X: vhost-user needs vectors=0 under TCG)
@@ -24,7 +27,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120 VU=
+SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120 VU= USERNET= ADD=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,11 +38,14 @@ while [ $# -gt 0 ]; do
 	--mem)		MEM=$2; shift ;;
 	--timeout)	TIMEOUT=$2; shift ;;
 	--vhost-user)	VU=1 ;;
+	--user-net)	USERNET=1 ;;
+	--add)		ADD+=("$2"); shift ;;
 	*)		echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ -n "$SOCK" ] || { echo "run-vm: --socket PATH is required" >&2; exit 2; }
+[ -n "$SOCK" ] || [ -n "$USERNET" ] ||
+	{ echo "run-vm: --socket PATH is required" >&2; exit 2; }
 GUEST=${GUEST:-$REPO/build/guest}
 [ -r "$GUEST/initramfs.gz" ] || "$HERE/build-initramfs.sh" "$GUEST" >&2
 QEMU=$(command -v qemu-system-x86_64) ||
@@ -48,11 +54,13 @@ QEMU=$(command -v qemu-system-x86_64) ||
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 INITRD=$GUEST/initramfs.gz
-if [ -n "$SCRIPT" ]; then
+if [ -n "$SCRIPT" ] || [ ${#ADD[@]} -gt 0 ]; then
 	# Second archive with /test.sh, appended: unpacked after the first
-	mkdir "$TMP/extra"
-	install -m 755 "$SCRIPT" "$TMP/extra/test.sh"
-	(cd "$TMP/extra" && echo test.sh | cpio -o -H newc --quiet -R 0:0) |
+	mkdir -p "$TMP/extra/bin"
+	[ -z "$SCRIPT" ] || install -m 755 "$SCRIPT" "$TMP/extra/test.sh"
+	for f in "${ADD[@]}"; do install -m 755 "$f" "$TMP/extra/bin/"; done
+	(cd "$TMP/extra" && find . -mindepth 1 | sed 's|^\./||' |
+		cpio -o -H newc --quiet -R 0:0) |
 		gzip -1 > "$TMP/extra.gz"
 	cat "$GUEST/initramfs.gz" "$TMP/extra.gz" > "$TMP/initrd.gz"
 	INITRD=$TMP/initrd.gz
@@ -64,6 +72,9 @@ if [ -n "$VU" ]; then
 	     -chardev "socket,id=c0,path=$SOCK"
 	     -netdev vhost-user,id=n0,chardev=c0
 	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=,vectors=0,rx_queue_size=1024,tx_queue_size=1024")
+elif [ -n "$USERNET" ]; then
+	NET=(-netdev user,id=n0
+	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
 else
 	NET=(-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$SOCK"
 	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=")
