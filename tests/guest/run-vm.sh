@@ -16,6 +16,8 @@
 #   --add FILE      also put FILE in the guest's /bin (repeatable)
 #   --user-net      no socket: QEMU's own -netdev user (libslirp), for
 #                   comparison (the benchmark's VM rows)
+#   --reconnect S   vhost-user: QEMU reconnects S seconds after the
+#                   back-end went (libvirt's reconnect=5)
 #   --vhost-user    PATH is a vhost-user back-end's socket (-netdev
 #                   vhost-user, guest memory shared through a memfd; no
 #                   MSI-X: vhost-user needs vectors=0 under TCG)
@@ -27,7 +29,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120 VU= USERNET= ADD=()
+SOCK= GUEST= SCRIPT= MAC=52:54:00:12:34:56 MEM=256 TIMEOUT=120 VU= USERNET= ADD=() RECONNECT=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--timeout)	TIMEOUT=$2; shift ;;
 	--vhost-user)	VU=1 ;;
 	--user-net)	USERNET=1 ;;
+	--reconnect)	RECONNECT=",reconnect=$2"; shift ;;
 	--add)		ADD+=("$2"); shift ;;
 	*)		echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -69,7 +72,7 @@ fi
 if [ -n "$VU" ]; then
 	NET=(-object "memory-backend-memfd,id=mem0,size=${MEM}M,share=on"
 	     -numa node,memdev=mem0
-	     -chardev "socket,id=c0,path=$SOCK"
+	     -chardev "socket,id=c0,path=$SOCK$RECONNECT"
 	     -netdev vhost-user,id=n0,chardev=c0
 	     -device "virtio-net-pci,netdev=n0,mac=$MAC,romfile=,vectors=0,rx_queue_size=1024,tx_queue_size=1024")
 elif [ -n "$USERNET" ]; then

@@ -153,6 +153,46 @@ echo "TT BIGSHA $(timeout 120 wget -q -O - http://{V4_SERVER}:{PORT_HTTP}/big | 
     assert p.alive(), p.output()
 
 
+def test_vu_back_end_restarted_qemu_reconnects(guest, passt, files,
+                                               workdir):
+    """tether killed and started again on the same socket while the guest
+    runs: QEMU reconnects (reconnect=, as libvirt sets it), sets the
+    device up again, and the guest's traffic resumes"""
+    p = passt().listen("--vhost-user")
+    sock = p.sock
+    script = f"""
+echo "TT SHA1 $(timeout 60 wget -q -O - http://{V4_SERVER}:{PORT_HTTP}/small | sha256sum | cut -d' ' -f1)"
+echo "TT PHASE1"
+sleep 6
+i=0
+while [ $i -lt 30 ]; do
+	s=$(timeout 10 wget -q -O - http://{V4_SERVER}:{PORT_HTTP}/small | sha256sum | cut -d' ' -f1)
+	[ "$s" = "{files["small"][1]}" ] && break
+	sleep 1
+	i=$((i + 1))
+done
+echo "TT SHA2 $s"
+"""
+    second = {}
+
+    def on_line(line):
+        if line.endswith("TT PHASE1"):
+            p.proc.kill()
+            p.proc.wait(timeout=10)
+            q = passt()
+            q.sock = sock
+            second["p"] = q.listen("--vhost-user")
+
+    vm = run_vm(guest, sock, workdir, script, on_line=on_line,
+                vhost_user=True, extra=["--reconnect", "1"])
+    assert vm.one("SHA1") == files["small"][1], vm
+    q = second.get("p")
+    assert q is not None, vm
+    assert vm.one("SHA2") == files["small"][1], f"{vm}\n{q.output()}"
+    assert "front-end connected" in q.output(), q.output()
+    assert q.alive(), q.output()
+
+
 def test_vu_one_off_exits_with_front_end(passt):
     """--one-off: the front-end leaving ends tether, status 0"""
     p = passt().listen("--vhost-user", "--one-off")

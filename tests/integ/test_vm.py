@@ -169,17 +169,19 @@ class VM:
 
 
 def run_vm(guest, sock, workdir, script, on_line=None,
-           timeout=VM_BOOT_TIMEOUT, vhost_user=False, started=None):
+           timeout=VM_BOOT_TIMEOUT, vhost_user=False, started=None,
+           extra=()):
     """Boot the guest on passt's socket, run script; on_line(line) is
     called for each console line (to act on markers), started(popen) once
-    QEMU runs. vhost_user: -netdev vhost-user, not stream. Return a VM."""
+    QEMU runs. vhost_user: -netdev vhost-user, not stream; extra: more
+    run-vm.sh options. Return a VM."""
     path = os.path.join(workdir, "rw", "guest-test.sh")
     with open(path, "w") as f:
         f.write(script)
     argv = [os.path.join(GUEST_SRC, "run-vm.sh"), "--socket", sock,
             "--guest", guest, "--script", path, "--mac", GUEST_MAC,
             "--timeout", str(timeout)] + (["--vhost-user"] if vhost_user
-                                          else [])
+                                          else []) + list(extra)
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)

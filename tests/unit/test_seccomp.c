@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,9 +29,10 @@
  */
 enum sc_call { SC_GETPID, SC_UNAME, SC_SOCKET_INET6, SC_SOCKET_UNIX,
 	       SC_SOCKET_PACKET, SC_SETNS_OTHER, SC_CLONE_FORK, SC_EXECVE,
-	       SC_FCNTL_SETPIPE, SC_KILL_OTHER, SC_UNSHARE, SC_FSTAT_PATH };
+	       SC_FCNTL_SETPIPE, SC_KILL_OTHER, SC_UNSHARE, SC_FSTAT_PATH,
+	       SC_MMAP_GUEST, SC_MMAP_EXEC, SC_MMAP_PRIVATE };
 
-static void sc_make(enum sc_call c, int ns_fd)
+static void sc_make(enum sc_call c, int ns_fd, int memfd)
 {
 	struct utsname u;
 	char *argv[] = { "true", NULL };
@@ -53,6 +55,19 @@ static void sc_make(enum sc_call c, int ns_fd)
 	case SC_FCNTL_SETPIPE:	(void)fcntl(0, F_SETPIPE_SZ, 65536); break;
 	case SC_KILL_OTHER:	(void)kill(1, 0); break;
 	case SC_UNSHARE:	(void)unshare(CLONE_NEWNET); break;
+	case SC_MMAP_GUEST:	/* as vu_mem.c maps guest memory */
+		if (mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_NORESERVE, memfd, 0) == MAP_FAILED)
+			_exit(101);
+		break;
+	case SC_MMAP_EXEC:
+		(void)mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			   MAP_SHARED | MAP_NORESERVE, memfd, 0);
+		break;
+	case SC_MMAP_PRIVATE:
+		(void)mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_NORESERVE, memfd, 0);
+		break;
 	case SC_FSTAT_PATH: {
 		struct stat st;
 
@@ -70,9 +85,13 @@ static int sc_run(const struct sandbox_profile *p, enum sc_call c)
 
 	assert_true(pid >= 0);
 	if (!pid) {
+		int memfd = memfd_create("sc", MFD_CLOEXEC);
+
+		if (memfd < 0 || ftruncate(memfd, 4096))
+			_exit(102);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sb_seccomp(p) < 0)
 			_exit(100);
-		sc_make(c, p->ns_fd);
+		sc_make(c, p->ns_fd, memfd);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -84,10 +103,25 @@ static int sc_run(const struct sandbox_profile *p, enum sc_call c)
 }
 
 static const struct sandbox_profile passt_fd = { .ns_fd = -1 };
+static const struct sandbox_profile passt_vu = { .ns_fd = -1,
+						 .vhost_user = true };
 static const struct sandbox_profile pasta_spawn = {
 	.ns_fd = 5, .child = 1, .splice = true, .ns_bind = true,
 	.auto_scan = true,
 };
+
+/* vhost-user: guest memory, shared and not executable, nothing else
+ * (sanitizer builds allow any mmap() for their runtime) */
+static void test_vhost_user_maps_guest_memory_only(void **state)
+{
+	(void)state;
+	assert_int_equal(sc_run(&passt_vu, SC_MMAP_GUEST), 0);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+	assert_int_equal(sc_run(&passt_vu, SC_MMAP_EXEC), SIGSYS);
+	assert_int_equal(sc_run(&passt_vu, SC_MMAP_PRIVATE), SIGSYS);
+	assert_int_equal(sc_run(&passt_fd, SC_MMAP_GUEST), SIGSYS);
+#endif
+}
 
 static void test_passt_allows_its_calls(void **state)
 {
@@ -132,6 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passt_allows_its_calls),
+		cmocka_unit_test(test_vhost_user_maps_guest_memory_only),
 		cmocka_unit_test(test_passt_kills_the_rest),
 		cmocka_unit_test(test_socket_families),
 		cmocka_unit_test(test_pasta_arguments_checked),
