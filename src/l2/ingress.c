@@ -73,6 +73,7 @@ static const char *const cnt_str[] = {
 	[IN_DROP_DHCP] = "DHCP disabled",
 	[IN_DROP_NDP] = "NDP not handled",
 	[IN_DROP_SHARED] = "service frame in shared memory",
+	[IN_DROP_SPLIT] = "two-part frame not TCP",
 	[IN_CALL_TCP] = "tcp groups", [IN_CALL_UDP] = "udp groups",
 };
 _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
@@ -225,16 +226,18 @@ static enum ingress_cnt check_addrs(const struct pkt *p)
  *
  * Return: IN_PASS or the drop reason
  */
+/* @avail: bytes of the packet; @hdr: of them, those in the frame's first
+ * part, where every header must be (the same for a frame in one part) */
 static enum ingress_cnt parse_ip4(const uint8_t *ip, size_t avail,
-				  struct pkt *p)
+				  size_t hdr, struct pkt *p)
 {
 	struct in_addr a;
 	size_t hl, tot;
 
-	if (avail < IP4_HDR_LEN)
+	if (hdr < IP4_HDR_LEN)
 		return IN_DROP_SHORT;
 	hl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ip[0] >> 4 != 4 || hl < IP4_HDR_LEN || hl > avail)
+	if (ip[0] >> 4 != 4 || hl < IP4_HDR_LEN || hl > hdr)
 		return IN_DROP_IP_HDR;
 	tot = rd16(ip + 2);
 	if (tot < hl || tot > avail)
@@ -308,18 +311,19 @@ static enum ingress_cnt ip6_walk(const uint8_t *ip, size_t end, size_t *off,
  * parse_ip6() - check an IPv6 header and its extension headers, fill @p
  * @ip:		IPv6 header
  * @avail:	bytes present from @ip to the end of the frame
+ * @hdr:	of them, those in the frame's first part: headers end there
  * @p:		filled as by parse_ip4()
  *
  * Return: IN_PASS or the drop reason
  */
 static enum ingress_cnt parse_ip6(const uint8_t *ip, size_t avail,
-				  struct pkt *p)
+				  size_t hdr, struct pkt *p)
 {
 	size_t end, off = IP6_HDR_LEN;
 	enum ingress_cnt r;
 	uint8_t nh;
 
-	if (avail < IP6_HDR_LEN)
+	if (hdr < IP6_HDR_LEN)
 		return IN_DROP_SHORT;
 	if (ip[0] >> 4 != 6)
 		return IN_DROP_IP_HDR;
@@ -330,7 +334,7 @@ static enum ingress_cnt parse_ip6(const uint8_t *ip, size_t avail,
 		return IN_DROP_ADDR;
 
 	nh = ip[6];
-	r = ip6_walk(ip, end, &off, &nh);
+	r = ip6_walk(ip, MIN(end, hdr), &off, &nh);
 	if (r != IN_PASS)
 		return r;
 
@@ -587,6 +591,32 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p,
 	return IN_DROP_PROTO;
 }
 
+/*
+ * A packet that goes on into the frame's tail (@end: where the first
+ * part ends): only a TCP segment with its whole header in the first part
+ * and a checksum the link vouches for (nothing else is read past @end,
+ * and the checksum would have to be), the rest of its payload at the
+ * tail. The tail is cut to the IP length.
+ */
+static enum ingress_cnt split_tcp(struct pkt *p, const struct frame *f,
+				  const uint8_t *end)
+{
+	size_t doff, first;
+
+	if (p->proto != IPPROTO_TCP || !f->csum_ok)
+		return IN_DROP_SPLIT;
+	if (end - p->l4 < 20)
+		return IN_DROP_L4_HDR;
+	doff = (size_t)(p->l4[12] >> 4) * 4;
+	first = (size_t)(end - p->l4);
+	if (doff < 20 || doff > first)
+		return IN_DROP_L4_HDR;
+	p->tail = f->tail;
+	p->tail_n = f->tail_n;
+	p->tail_len = p->l4_len - first;	/* <= f->tail_len: parsed so */
+	return IN_PASS;
+}
+
 /* Unspecified source: only DAD probes (NDP), and DHCP once served */
 static bool unspec_src_ok(struct loop *lp, const struct pkt *p)
 {
@@ -600,24 +630,32 @@ static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
 {
 	struct ingress *in = lp->ingress;
 	const uint8_t *ip = f->data + ETH_HDR_LEN;
-	size_t avail = f->len - ETH_HDR_LEN;
+	size_t hdr = f->len - ETH_HDR_LEN, avail = hdr + f->tail_len;
 	enum ingress_cnt r;
 	struct pkt p;
 
 	if (type == ETH_P_IP_) {
 		if (!in->ip4)
 			return IN_DROP_FAMILY_OFF;
-		r = parse_ip4(ip, avail, &p);
+		r = parse_ip4(ip, avail, hdr, &p);
 	} else {
 		if (!in->ip6)
 			return IN_DROP_FAMILY_OFF;
-		r = parse_ip6(ip, avail, &p);
+		r = parse_ip6(ip, avail, hdr, &p);
 	}
 	if (r == IN_DROP_FRAG)
 		frag_warn(lp);
 	if (r != IN_PASS)
 		return r;
 
+	p.tail = NULL;
+	p.tail_n = 0;
+	p.tail_len = 0;
+	if (f->tail_len && (size_t)(p.l4 - ip) + p.l4_len > hdr) {
+		r = split_tcp(&p, f, ip + hdr);
+		if (r != IN_PASS)
+			return r;
+	}
 	r = check_l4(&p, f->csum_ok);
 	if (r != IN_PASS)
 		return r;
@@ -631,7 +669,8 @@ static enum ingress_cnt ingress_ip(struct loop *lp, const struct frame *f,
 		return IN_DROP_ADDR;
 
 	p.frame = f->data;
-	p.frame_len = (size_t)(p.l4 + p.l4_len - f->data);
+	p.frame_len = p.tail ? f->len
+			     : (size_t)(p.l4 + p.l4_len - f->data);
 	guest_addr_seen(&p.src);
 	return dispatch(lp, &p, f->shared);
 }

@@ -38,6 +38,7 @@ enum ingress_cnt {
 	IN_DROP_DHCP,		/* DHCP / DHCPv6 server disabled */
 	IN_DROP_NDP,		/* NDP message not consumed */
 	IN_DROP_SHARED,		/* for a service, in guest-writable memory */
+	IN_DROP_SPLIT,		/* in two parts, and not a TCP segment */
 	IN_CALL_TCP,		/* not frames: tcp_from_tap() calls (groups) */
 	IN_CALL_UDP,		/* udp_from_tap() calls */
 	IN_CNT_NUM_,

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "lib/inany.h"
 #include "link/frame.h"
@@ -23,13 +24,20 @@
  * @l4:		start of the L4 header
  * @l4_len:	L4 header + payload length, from the IP length fields,
  *		checked to lie within the frame
+ * @tail:	TCP only: the last @tail_len bytes of the segment (inside
+ *		@l4_len, all of them payload) are in these @tail_n pieces,
+ *		in order, not after the rest (the frame's tail: the pieces
+ *		may hold more, past the IP length); NULL if none
+ * @tail_n:	pieces at @tail
+ * @tail_len:	bytes of the segment in them, 0 if none
  * @gso:	UDP only, 0 for one datagram: the payload is datagrams of
  *		@gso bytes, the last possibly shorter (a UDP GSO frame, as a
  *		guest's UDP_SEGMENT send reaches a tap with USO offload);
  *		then 1 < payload / @gso <= PKT_GSO_SEGS_MAX, rounded up
  *
- * Ingress guarantees: @l4 + @l4_len lies inside the frame (Ethernet
- * padding trimmed), the IP header is consistent, the packet is not a
+ * Ingress guarantees: @l4 + @l4_len - @tail_len lies inside the frame's
+ * first part and @tail_len bytes at @tail in its tail (Ethernet padding
+ * trimmed), every header in the first part, the IP header is consistent, the packet is not a
  * fragment, the L4 checksum is correct (or was vouched for by the link),
  * and the fixed L4 header fits: TCP: l4_len >= 20 and 20 <= data offset
  * * 4 <= l4_len (options are inside @l4_len, their contents unchecked);
@@ -46,6 +54,9 @@ struct pkt {
 	union inany dst;
 	const uint8_t *l4;
 	size_t l4_len;
+	const struct iovec *tail;
+	int tail_n;
+	size_t tail_len;
 	uint16_t gso;
 };
 

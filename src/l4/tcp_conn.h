@@ -191,7 +191,10 @@ struct tcp_loop {
  * @flags:		TH_* bits
  * @sport, @dport:	ports
  * @opt:		options, @optlen bytes (inside the segment)
- * @data:		payload, @len bytes (inside the segment)
+ * @data:		payload, @len bytes in all: all at @data, or, if the
+ *			segment came with a tail, @len - @tail_len there
+ * @tail:		and the last @tail_len bytes in these @tail_n
+ *			pieces (NULL, 0, 0: none)
  */
 struct tcp_seg {
 	uint32_t seq;
@@ -204,6 +207,9 @@ struct tcp_seg {
 	size_t optlen;
 	const uint8_t *data;
 	size_t len;
+	const struct iovec *tail;
+	int tail_n;
+	size_t tail_len;
 };
 
 /**

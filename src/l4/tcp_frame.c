@@ -56,7 +56,8 @@ int tcp_seg_parse(const struct pkt *p, struct tcp_seg *s)
 	if (p->l4_len < TCP_HDR_LEN)
 		return -EINVAL;
 	doff = (size_t)(th[12] >> 4) * 4;
-	if (doff < TCP_HDR_LEN || doff > p->l4_len)
+	if (doff < TCP_HDR_LEN || doff > p->l4_len ||
+	    p->tail_len > p->l4_len - doff)	/* header before the tail */
 		return -EINVAL;
 
 	s->sport = rd16(th);
@@ -69,6 +70,9 @@ int tcp_seg_parse(const struct pkt *p, struct tcp_seg *s)
 	s->optlen = doff - TCP_HDR_LEN;
 	s->data = th + doff;
 	s->len = p->l4_len - doff;
+	s->tail = p->tail;
+	s->tail_n = p->tail_n;
+	s->tail_len = p->tail_len;
 	return 0;
 }
 

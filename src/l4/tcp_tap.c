@@ -161,6 +161,30 @@ static int tcp_tap_write(struct loop *lp, struct tcp_conn *c,
 	return 0;
 }
 
+/* The payload in a segment's tail, @skip bytes of it left out */
+static void tcp_tap_tail(struct tcp_loop *tt, struct tcp_tap_batch *b,
+			 const struct tcp_seg *s, size_t skip)
+{
+	size_t left = s->tail_len - skip;
+	int i;
+
+	for (i = 0; i < s->tail_n && left; i++) {
+		size_t l = s->tail[i].iov_len, k;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		k = MIN(l - skip, left);
+		tt->tap_iov[b->niov].iov_base =
+			(uint8_t *)s->tail[i].iov_base + skip;
+		tt->tap_iov[b->niov].iov_len = k;
+		b->niov++;
+		left -= k;
+		skip = 0;
+	}
+}
+
 /* Payload and FIN of one segment: queue in-order bytes, note what to ACK */
 static int tcp_tap_data(struct loop *lp, struct tcp_conn *c,
 			const struct tcp_seg *s,
@@ -193,14 +217,19 @@ static int tcp_tap_data(struct loop *lp, struct tcp_conn *c,
 	}
 
 	if (s->len > skip) {
-		if (b->niov == TCP_TAP_IOV) {
+		size_t head = s->len - s->tail_len;	/* bytes at s->data */
+
+		if (b->niov + 1 + s->tail_n > TCP_TAP_IOV) {
 			rc = tcp_tap_write(lp, c, b);
 			if (rc || b->stop)
 				return rc;
 		}
-		tt->tap_iov[b->niov].iov_base = (void *)(s->data + skip);
-		tt->tap_iov[b->niov].iov_len = s->len - skip;
-		b->niov++;
+		if (skip < head) {
+			tt->tap_iov[b->niov].iov_base = (void *)(s->data + skip);
+			tt->tap_iov[b->niov].iov_len = head - skip;
+			b->niov++;
+		}
+		tcp_tap_tail(tt, b, s, skip > head ? skip - head : 0);
 		b->pending += s->len - skip;
 		b->expect += (uint32_t)(s->len - skip);
 	}

@@ -162,12 +162,14 @@ void pcap_rx(const struct frame *f, int n)
 		return;
 	pcap_now();
 	for (i = 0; i < n; i++) {
-		struct iovec iov = {
-			.iov_base = (void *)f[i].data,
-			.iov_len = f[i].len,
-		};
+		struct iovec iov[1 + FRAME_TAIL_MAX];
+		int k, t = f[i].tail_len ? MIN(f[i].tail_n, FRAME_TAIL_MAX) : 0;
 
-		pcap_add(&iov, 1);
+		iov[0].iov_base = (void *)f[i].data;
+		iov[0].iov_len = f[i].len;
+		for (k = 0; k < t; k++)
+			iov[1 + k] = f[i].tail[k];
+		pcap_add(iov, 1 + t);
 	}
 	pcap_write();
 }

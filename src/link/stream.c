@@ -183,6 +183,9 @@ static int stream_split(struct loop *lp, struct frame *f, int n, int max)
 		f[n].csum_ok = 0;
 		f[n].gso_udp = 0;
 		f[n].shared = false;
+		f[n].tail = NULL;
+		f[n].tail_n = 0;
+		f[n].tail_len = 0;
 		n++;
 		st->start += STREAM_LEN_BYTES + len;
 	}

@@ -91,6 +91,9 @@ static int tun_rx(struct loop *lp, struct frame *f, int max)
 		f[n].csum_ok = t->hdr ? tun_csum_ok(p) : 0;
 		f[n].gso_udp = t->hdr ? tun_gso_udp(p) : 0;
 		f[n].shared = false;
+		f[n].tail = NULL;
+		f[n].tail_n = 0;
+		f[n].tail_len = 0;
 		n++;
 		off += ROUND_DOWN((size_t)r + 63, 64);
 	}

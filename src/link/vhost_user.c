@@ -89,6 +89,9 @@
  * @warned_broken: a broken ring was reported (once per set-up)
  * @tx_dropped:	frames for the guest dropped: no buffers
  * @rx_bad:	chains from the guest that were refused
+ * @rx_flat:	frames from the guest handed up where they lie
+ * @rx_copied:	frames from the guest gathered into @copy
+ * @tails:	the tails of the frames of this batch (see struct frame)
  * @chain:	the chain being read or written
  * @reply:	the reply to the current message
  * @put_head:	receive chains taken for the frame being written
@@ -114,6 +117,9 @@ struct vu {
 	bool warned_broken[VU_QUEUES];
 	uint64_t tx_dropped;
 	uint64_t rx_bad;
+	uint64_t rx_flat;
+	uint64_t rx_copied;
+	struct iovec tails[LINK_RX_BATCH][FRAME_TAIL_MAX];
 	struct vu_chain chain;
 	struct vu_msg reply;
 	uint16_t put_head[VU_FRAME_BUFS];
@@ -197,6 +203,13 @@ static void vu_drop(struct loop *lp, const char *why)
 	v->gone = v->one_off;
 	info_rl("vhost-user front-end %s, %s", why,
 		v->gone ? "exiting" : "waiting for a new one");
+	debug("vhost-user: from the guest %llu frames read in place, %llu "
+	      "gathered, %llu bad chains; to it %llu dropped (no buffers)",
+	      (unsigned long long)v->rx_flat,
+	      (unsigned long long)v->rx_copied,
+	      (unsigned long long)v->rx_bad,
+	      (unsigned long long)v->tx_dropped);
+	v->rx_flat = v->rx_copied = v->rx_bad = v->tx_dropped = 0;
 	close(v->fd);			/* also leaves the epoll set */
 	v->fd = -1;
 	vu_dev_reset(&v->dev);		/* unmaps, closes the eventfds */
@@ -395,37 +408,56 @@ static void chain_read(const struct vu_chain *c, size_t off, uint8_t *dst,
 }
 
 /*
- * Where the frame after @off bytes of header lies, if in one piece of
- * memory (adjacent pieces count as one). Return: its address, or NULL
+ * Where the frame after @off bytes of header lies, if in at most @max
+ * pieces of memory (adjacent buffers count as one), in @run.
+ * Return: pieces, 0 if more than @max
  */
-static const uint8_t *chain_flat(const struct vu_chain *c, size_t off)
+static int chain_runs(const struct vu_chain *c, size_t off, int max,
+		      struct iovec *run)
 {
-	const uint8_t *start = NULL, *end = NULL;
-	int i;
+	int i, n = 0;
 
 	for (i = 0; i < c->n; i++) {
-		const uint8_t *b = c->iov[i].iov_base;
-		size_t l = c->iov[i].iov_len;
+		uint8_t *b = c->iov[i].iov_base;
+		size_t len = c->iov[i].iov_len;
 
-		if (!start) {
-			if (off >= l) {
-				off -= l;
-				continue;
-			}
-			start = b + off;
-			end = b + l;
-		} else if (b == end) {
-			end += l;
-		} else {
-			return NULL;
+		if (off >= len) {
+			off -= len;
+			continue;
 		}
+		b += off;
+		len -= off;
+		off = 0;
+		if (n && (uint8_t *)run[n - 1].iov_base +
+			 run[n - 1].iov_len == b) {
+			run[n - 1].iov_len += len;
+			continue;
+		}
+		if (n == max)
+			return 0;
+		run[n].iov_base = b;
+		run[n++].iov_len = len;
 	}
-	return start;
+	return n;
 }
 
-/* Turn chain @c into frame @f. Return: 0, or -EAGAIN if the copy buffer
- * is full (try in the next batch), -EINVAL to drop it */
-static int vu_frame(struct vu *v, const struct vu_chain *c, struct frame *f)
+/*
+ * A TCP segment, by the virtio-net header alone: a checksum left to us at
+ * offset 16 of the L4 header (TCP's; UDP's is at 6), as the guest's kernel
+ * says for segments it offloads, GSO or not. A guest that lies only loses
+ * the frame: ingress takes two parts from TCP only.
+ */
+static bool vu_tcp_csum(const struct virtio_net_hdr *h)
+{
+	return h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM &&
+	       le16toh(h->csum_offset) == 16;
+}
+
+/* Turn chain @c into frame @f, its tail (if any) in @tail. Return: 0, or
+ * -EAGAIN if the copy buffer is full (try in the next batch), -EINVAL to
+ * drop it */
+static int vu_frame(struct vu *v, const struct vu_chain *c, struct frame *f,
+		    struct iovec *tail)
 {
 	size_t hl = v->dev.hdr_len, len;
 	struct virtio_net_hdr_mrg_rxbuf h;
@@ -436,14 +468,40 @@ static int vu_frame(struct vu *v, const struct vu_chain *c, struct frame *f)
 	len = c->len - hl;
 	chain_read(c, 0, (uint8_t *)&h, sizeof(h.hdr));
 
-	p = len > VU_COPY_MAX ? chain_flat(c, hl) : NULL;
-	f->shared = !!p;
+	f->tail = NULL;
+	f->tail_n = 0;
+	f->tail_len = 0;
+	f->shared = false;
+	p = NULL;
+	if (len > VU_COPY_MAX) {
+		struct iovec run[1 + FRAME_TAIL_MAX];
+		int n = chain_runs(c, hl, vu_tcp_csum(&h.hdr) ?
+				   1 + FRAME_TAIL_MAX : 1, run);
+
+		/* In one piece, or, for TCP, headers apart from the payload
+		 * (Linux: the linear part, then page fragments) */
+		if (n && run[0].iov_len >= ETH_HDR_LEN) {
+			f->shared = true;
+			p = run[0].iov_base;
+			if (n > 1) {
+				memcpy(tail, run + 1, sizeof(run[0]) *
+				       (size_t)(n - 1));
+				f->tail = tail;
+				f->tail_n = n - 1;
+				f->tail_len = len - run[0].iov_len;
+				len = run[0].iov_len;
+			}
+		}
+	}
 	if (!p) {
 		if (v->copied + len > sizeof(v->copy))
 			return -EAGAIN;
 		chain_read(c, hl, v->copy + v->copied, len);
 		p = v->copy + v->copied;
 		v->copied += ROUND_DOWN(len + 63, (size_t)64);
+		v->rx_copied++;
+	} else {
+		v->rx_flat++;
 	}
 	f->data = p;
 	f->len = len;
@@ -476,7 +534,7 @@ static int vu_rx(struct loop *lp, struct frame *f, int max)
 			break;
 		avail--;
 		if (!rc) {
-			rc = vu_frame(v, c, &f[n]);
+			rc = vu_frame(v, c, &f[n], v->tails[n]);
 			if (rc == -EAGAIN) {
 				vu_ring_unpop(r, 1);
 				avail++;

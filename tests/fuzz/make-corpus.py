@@ -87,6 +87,13 @@ def ingress():
             eth(OUR_MAC, 0x0800, ip4(G4, R4, 6, tcp(40000, 80, 1008, 1,
                                                      0x11)))),
         "tcp6_syn": frames(eth(OUR_MAC, 0x86dd, ip6(G6, R6, 6, syn))),
+        # vhost-user's two-part frames: vouched checksums, shared memory,
+        # cut after 54 bytes (the IPv4 and TCP headers), the rest a tail
+        "tcp_split": frames(
+            eth(OUR_MAC, 0x0800, ip4(G4, R4, 6, syn)),
+            eth(OUR_MAC, 0x0800, ip4(G4, R4, 6, tcp(40000, 80, 1001, 1,
+                                                     0x18, b"x" * 3000))),
+            csum_ok=1 | 2 | 4 | (5 << 3)),
         "dhcpv6_solicit": frames(eth(OUR_MAC, 0x86dd, ip6(
             LL6, bytes.fromhex("ff020000000000000000000000010002"), 17,
             udp(546, 547, solicit)))),

@@ -308,6 +308,76 @@ static void test_tcp_header(void **state)
 	expect(ETH_HDR_LEN + IP4_HDR_LEN + 24, IN_DROP_L4_CSUM);
 }
 
+/* Feed one frame of @len bytes of buf, cut at @cut: the rest in two heap
+ * pieces of their own (a read past a piece is caught under ASan) */
+static void expect_split(size_t len, size_t cut, int csum_ok,
+			 enum ingress_cnt want, int line)
+{
+	uint64_t before[IN_CNT_NUM_];
+	struct iovec tail[2];
+	struct frame f = { 0 };
+	size_t half = (len - cut) / 2;
+	uint8_t *a = malloc(cut), *b = malloc(half + 1),
+		*c = malloc(len - cut - half + 1);
+	int i;
+
+	memcpy(a, buf, cut);
+	memcpy(b, buf + cut, half);
+	memcpy(c, buf + cut + half, len - cut - half);
+	tail[0] = (struct iovec){ b, half };
+	tail[1] = (struct iovec){ c, len - cut - half };
+	f.data = a;
+	f.len = cut;
+	f.csum_ok = csum_ok;
+	f.shared = true;
+	f.tail = tail;
+	f.tail_n = 2;
+	f.tail_len = len - cut;
+	for (i = 0; i < IN_CNT_NUM_; i++)
+		before[i] = ingress_count(lp, i);
+	ingress_batch(lp, &f, 1);
+	for (i = IN_PASS + 1; i < IN_CALL_TCP; i++) {
+		uint64_t d = ingress_count(lp, i) - before[i];
+
+		if (d != (i == (int)want ? 1U : 0U))
+			fail_msg("line %d: counter \"%s\" moved by %llu, "
+				 "wanted \"%s\"", line, ingress_count_name(i),
+				 (unsigned long long)d,
+				 ingress_count_name(want));
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* vhost-user's frames with a tail: TCP only, headers in the first part */
+static void test_split_frames(void **state)
+{
+	const size_t h4 = ETH_HDR_LEN + IP4_HDR_LEN, h6 = ETH_HDR_LEN +
+							  IP6_HDR_LEN;
+	size_t n;
+
+	(void)state;
+	n = tcp_seg(T_GUEST4, T_REMOTE4, 20 + 100, 5);
+	expect_split(n, h4 + 20, 1, to_tcp, __LINE__);
+	expect_split(n, h4 + 40, 1, to_tcp, __LINE__);	/* payload too */
+	expect_split(n, h4 + 12, 1, IN_DROP_L4_HDR, __LINE__);
+	expect_split(n, h4 + 20, 0, IN_DROP_SPLIT, __LINE__);	/* no csum */
+	expect_split(n, ETH_HDR_LEN + 10, 1, IN_DROP_SHORT, __LINE__);
+	n = tcp_seg(T_GUEST4, T_REMOTE4, 32 + 100, 8);	/* options */
+	expect_split(n, h4 + 24, 1, IN_DROP_L4_HDR, __LINE__);
+	expect_split(n, h4 + 32, 1, to_tcp, __LINE__);
+	n = tcp_seg(T_GUEST6, T_REMOTE6, 20 + 100, 5);
+	expect_split(n, h6 + 20, 1, to_tcp, __LINE__);
+	expect_split(n, h6 - 8, 1, IN_DROP_SHORT, __LINE__);
+	n = udp4(T_GUEST4, T_REMOTE4, 9);
+	expect_split(n, h4 + 8, 1, IN_DROP_SPLIT, __LINE__);
+	/* The IP length ends in the first part: the tail is padding */
+	n = tcp_seg(T_GUEST4, T_REMOTE4, 20, 5);
+	memset(buf + n, 0, 64);
+	expect_split(n + 64, n, 1, to_tcp, __LINE__);
+}
+
 static void test_icmp_header(void **state)
 {
 	uint8_t l4[8] = { 8 };
@@ -478,7 +548,7 @@ static void test_disabled(void **state)
 static void test_grouping(void **state)
 {
 	static uint8_t frames[300][128];
-	struct frame f[300];
+	struct frame f[300] = { 0 };
 	uint64_t calls, tcalls;
 	int i;
 
@@ -563,7 +633,7 @@ static void feed_counted(const struct frame *f, int n)
 static void test_random_bytes(void **state)
 {
 	static uint8_t frames[16][256];
-	struct frame f[16];
+	struct frame f[16] = { 0 };
 	int round, i;
 	size_t j;
 
@@ -619,7 +689,7 @@ static size_t template(int k, uint8_t *out)
 static void test_fuzz_mutations(void **state)
 {
 	static uint8_t frames[16][512];
-	struct frame f[16];
+	struct frame f[16] = { 0 };
 	int round, i, m;
 
 	(void)state;
@@ -706,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_udp_header),
 		cmocka_unit_test(test_udp_gso),
 		cmocka_unit_test(test_tcp_header),
+		cmocka_unit_test(test_split_frames),
 		cmocka_unit_test(test_icmp_header),
 		cmocka_unit_test(test_unknown_proto),
 		cmocka_unit_test(test_ip6_header),

@@ -161,6 +161,25 @@ static void test_seg_parse(void **state)
 	assert_int_equal(tcp_seg_parse(&p, &s), 0);
 	assert_int_equal(s.len, 0);
 	assert_int_equal(s.optlen, 12);
+
+	/* A segment with a tail (vhost-user): 8 bytes here, 100 there */
+	{
+		uint8_t more[100];
+		struct iovec tail = { more, sizeof(more) };
+
+		th[12] = 6 << 4;
+		p = seg_pkt(th, sizeof(th) + sizeof(more));
+		p.tail = &tail;
+		p.tail_n = 1;
+		p.tail_len = sizeof(more);
+		assert_int_equal(tcp_seg_parse(&p, &s), 0);
+		assert_int_equal(s.len, 108);
+		assert_int_equal(s.tail_len, 100);
+		assert_ptr_equal(s.tail, &tail);
+		/* The header may not reach into the tail */
+		th[12] = 9 << 4;
+		assert_int_equal(tcp_seg_parse(&p, &s), -EINVAL);
+	}
 }
 
 static void test_rst_reply(void **state)

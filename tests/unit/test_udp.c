@@ -263,7 +263,7 @@ static void test_batch_order(void **state)
 {
 	static uint8_t frames[40][128];
 	int s, next[2] = { 0, 0 }, i;
-	struct frame f[40];
+	struct frame f[40] = { 0 };
 
 	(void)state;
 	NEED_NETNS();
@@ -305,7 +305,7 @@ static void gso_runs(const char *guest, const char *remote)
 	static uint8_t frames[81][2200];
 	static const size_t sz[] = { 1000, 300, 1000, 2000, 7 };
 	static const int cnt[] = { 64, 1, 10, 1, 5 };
-	struct frame f[81];
+	struct frame f[81] = { 0 };
 	int s, i = 0, g, k;
 
 	s = server(remote, 5007);
