@@ -36,20 +36,19 @@
  *
  * Out of file descriptors, accept() on the listener would fail again at
  * once (it's level-triggered): the listener is paused and retried every
- * STREAM_RETRY_MS instead.
+ * LINK_LISTEN_RETRY_MS instead.
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/iov.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
@@ -59,13 +58,12 @@
 #define STREAM_BUF_BYTES	(8 << 20)	/* one read batch */
 #define STREAM_LEN_BYTES	4		/* length prefix */
 #define STREAM_ETH_MIN		60		/* ETH_ZLEN: pad shorter frames */
-#define STREAM_RETRY_MS		1000		/* paused listener: retry */
 #define STREAM_IOV_MAX		1024		/* UIO_MAXIOV */
 #define STREAM_TX_IOV		(LINK_IOV_MAX + 2)	/* + prefix, pad */
 
 /**
  * struct stream - state of the back-end, a loop's (link_priv())
- * @listen_fd:	listening UNIX socket, -1 with -F
+ * @lis:	where QEMU connects (its fd -1 with -F), and the path
  * @fd:		connected client, -1 while waiting for one
  * @kick_fd:	eventfd: complete frames are still buffered
  * @kicked:	@kick_fd was written and not read since
@@ -73,9 +71,7 @@
  * @spoke:	the client sent data: a guest, not a probe that only checks
  *		whether something listens here (as unix.c's unix_bind() does)
  * @gone:	one-off and the client left: the link is gone for good
- * @listen_paused: the listener is out of the epoll set (out of fds)
  * @want_out:	EPOLLOUT is requested on @fd (a rest is pending)
- * @path:	bound socket path
  * @start:	offset of the first byte not yet handed out in @buf
  * @have:	bytes of data in @buf
  * @out_off:	bytes of @out written already
@@ -86,16 +82,14 @@
  *		included
  */
 struct stream {
-	int listen_fd;
+	struct link_listener lis;
 	int fd;
 	int kick_fd;
 	bool kicked;
 	bool one_off;
 	bool spoke;
 	bool gone;
-	bool listen_paused;
 	bool want_out;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t start;
 	size_t have;
 	size_t out_off;
@@ -120,7 +114,7 @@ static void stream_reset(struct loop *lp, const char *why)
 
 	if (st->fd < 0)
 		return;
-	st->gone = st->one_off && (st->spoke || st->listen_fd < 0);
+	st->gone = st->one_off && (st->spoke || st->lis.fd < 0);
 	info_rl("QEMU client %s, %s", why,
 		st->gone ? "exiting" : "waiting for a new one");
 	close(st->fd);		/* also leaves the epoll set */
@@ -147,10 +141,10 @@ static void stream_sock_tune(int fd)
 static int stream_attach(struct loop *lp, int fd)
 {
 	struct stream *st = link_priv(lp);
-	int flags = fcntl(fd, F_GETFL);
+	int rc = link_nonblock(fd);
 
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return -errno;
+	if (rc)
+		return rc;
 	stream_sock_tune(fd);
 	st->fd = fd;
 	st->spoke = false;
@@ -322,24 +316,9 @@ static void stream_save(struct loop *lp, const struct iovec *iov, int cnt,
 			size_t skip)
 {
 	struct stream *st = link_priv(lp);
-	size_t n = 0;
-	int i;
 
-	for (i = 0; i < cnt; i++) {
-		size_t len = iov[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		len -= skip;
-		memcpy(st->out + n, (const uint8_t *)iov[i].iov_base + skip,
-		       len);
-		n += len;
-		skip = 0;
-	}
 	st->out_off = 0;
-	st->out_len = n;
+	st->out_len = iov_to_buf(iov, cnt, skip, st->out, sizeof(st->out));
 	stream_watch_out(lp, true);
 }
 
@@ -476,23 +455,12 @@ static const struct link_ops stream_ops = {
 	.tx = stream_tx,
 };
 
-/* Stop (or resume) polling the listener: out of fds, accept() can't work */
-static void stream_listen_pause(struct loop *lp, bool pause)
-{
-	struct stream *st = link_priv(lp);
-	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, st->listen_fd, 0);
-
-	if (st->listen_fd < 0 || pause == st->listen_paused)
-		return;
-	if (loop_mod(lp, st->listen_fd, pause ? 0 : EPOLLIN, ref))
-		return;
-	st->listen_paused = pause;
-}
-
 /* Periodic: a paused listener tries again */
 static void stream_listen_timer(struct loop *lp)
 {
-	stream_listen_pause(lp, false);
+	struct stream *st = link_priv(lp);
+
+	link_listen_pause(lp, &st->lis, false);
 }
 
 /* A client connects: take it, unless we have one already */
@@ -502,22 +470,14 @@ static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 	struct stream *st = link_priv(lp);
 	int fd, rc;
 
+	(void)ref;
 	(void)events;
-	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE ||
-		    errno == ENOBUFS || errno == ENOMEM) {
-			warn_rl("accept on %s: %s, pausing", st->path,
-				strerror(errno));
-			stream_listen_pause(lp, true);
-		} else if (errno != EAGAIN && errno != EINTR) {
-			warn_rl("accept on %s: %s", st->path, strerror(errno));
-		}
+	fd = link_accept(lp, &st->lis);
+	if (fd < 0)
 		return;
-	}
 	if (st->fd >= 0) {
 		info_rl("another QEMU client on %s, one is connected: "
-			"closing it", st->path);
+			"closing it", st->lis.path);
 		close(fd);
 		return;
 	}
@@ -532,33 +492,21 @@ static void stream_listen_handler(struct loop *lp, union ep_ref ref,
 		close(fd);
 		return;
 	}
-	info_rl("QEMU client connected on %s", st->path);
+	info_rl("QEMU client connected on %s", st->lis.path);
 }
 
 /* Listen on -s PATH, or on the first free default path */
 static void stream_listen(struct loop *lp, const struct conf *c)
 {
 	struct stream *st = link_priv(lp);
-	static bool timer_on;
-	int fd;
 
-	fd = link_unix_listen(c, st->path, sizeof(st->path));
-	st->listen_fd = fd;
-	st->listen_paused = false;
-
-	loop_handler_set(lp, EP_TAP_LISTEN, stream_listen_handler);
-	if (loop_add(lp, fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, fd, 0)))
-		die_perror("cannot watch %s", st->path);
-	if (!timer_on) {
-		loop_timer_add(lp, stream_listen_timer, STREAM_RETRY_MS);
-		timer_on = true;
-	}
-
-	info("UNIX domain socket bound at %s", st->path);
+	link_listen(lp, c, &st->lis, stream_listen_handler,
+		    stream_listen_timer);
+	info("UNIX domain socket bound at %s", st->lis.path);
 	info("You can now start QEMU (>= 7.2):");
 	info("    qemu-system-x86_64 ... -device virtio-net-pci,netdev=s "
 	     "-netdev stream,id=s,server=off,addr.type=unix,addr.path=%s",
-	     st->path);
+	     st->lis.path);
 }
 
 /**
@@ -574,7 +522,7 @@ void link_stream_open(struct loop *lp, const struct conf *c)
 
 	if (!st) {	/* opened again (the tests do): the same state */
 		st = loop_alloc(sizeof(*st), "stream back-end");
-		st->listen_fd = st->fd = st->kick_fd = -1;
+		st->lis.fd = st->fd = st->kick_fd = -1;
 		link_priv_set(lp, st);
 	}
 	st->one_off = c->link.one_off || c->link.fd >= 0;
@@ -590,14 +538,9 @@ void link_stream_open(struct loop *lp, const struct conf *c)
 
 	link_set(lp, &stream_ops, -1);
 	if (c->link.fd >= 0) {
-		int type, rc;
-		socklen_t sl = sizeof(type);
+		int rc;
 
-		if (getsockopt(c->link.fd, SOL_SOCKET, SO_TYPE, &type, &sl) ||
-		    type != SOCK_STREAM)
-			die("-F %d is not a connected stream socket: pass the "
-			    "QEMU end of a socketpair", c->link.fd);
-		snprintf(st->path, sizeof(st->path), "fd %d", c->link.fd);
+		link_fd_check(c, &st->lis, "QEMU");
 		rc = stream_attach(lp, c->link.fd);
 		if (rc)
 			die("cannot use -F %d: %s", c->link.fd, strerror(-rc));
@@ -615,5 +558,5 @@ const char *link_stream_path(const struct loop *lp)
 {
 	const struct stream *st = link_priv(lp);
 
-	return st->path;
+	return st->lis.path;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* unix.c - the passt back-ends' listening UNIX socket: -s PATH or the
- * first free default path */
+ * first free default path, accepting, pausing when out of fds; -F */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 
 #include "lib/log.h"
 #include "link/link_int.h"
+#include "loop.h"
 
 #define UNIX_PATH_TRIES	99		/* /tmp/passt_1..99.socket */
 
@@ -48,7 +50,7 @@ static int unix_bind(const char *path)
 	return fd;
 }
 
-int link_unix_listen(const struct conf *c, char *path, size_t size)
+static int unix_listen(const struct conf *c, char *path, size_t size)
 {
 	int fd = -EADDRINUSE, i;
 
@@ -71,4 +73,66 @@ int link_unix_listen(const struct conf *c, char *path, size_t size)
 		die("no free socket path /tmp/passt_1..%d.socket: %s "
 		    "(give one with -s)", UNIX_PATH_TRIES, strerror(-fd));
 	return fd;
+}
+
+void link_listen(struct loop *lp, const struct conf *c,
+		 struct link_listener *l, ep_handler_fn accept_fn,
+		 loop_hook_fn retry)
+{
+	l->fd = unix_listen(c, l->path, sizeof(l->path));
+	l->paused = false;
+	loop_handler_set(lp, EP_TAP_LISTEN, accept_fn);
+	if (loop_add(lp, l->fd, EPOLLIN, ep_ref_make(EP_TAP_LISTEN, l->fd, 0)))
+		die_perror("cannot watch %s", l->path);
+	loop_timer_add(lp, retry, LINK_LISTEN_RETRY_MS);
+}
+
+void link_listen_pause(struct loop *lp, struct link_listener *l, bool pause)
+{
+	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, l->fd, 0);
+
+	if (l->fd < 0 || pause == l->paused)
+		return;
+	if (loop_mod(lp, l->fd, pause ? 0 : EPOLLIN, ref))
+		return;
+	l->paused = pause;
+}
+
+int link_accept(struct loop *lp, struct link_listener *l)
+{
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+	    errno == ENOMEM) {
+		warn_rl("accept on %s: %s, pausing", l->path, strerror(errno));
+		link_listen_pause(lp, l, true);
+	} else if (errno != EAGAIN && errno != EINTR) {
+		warn_rl("accept on %s: %s", l->path, strerror(errno));
+	}
+	return -1;
+}
+
+void link_fd_check(const struct conf *c, struct link_listener *l,
+		   const char *peer)
+{
+	socklen_t sl;
+	int type;
+
+	sl = sizeof(type);
+	if (getsockopt(c->link.fd, SOL_SOCKET, SO_TYPE, &type, &sl) ||
+	    type != SOCK_STREAM)
+		die("-F %d is not a connected stream socket: pass the %s end "
+		    "of a socketpair", c->link.fd, peer);
+	snprintf(l->path, sizeof(l->path), "fd %d", c->link.fd);
+}
+
+int link_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
 }

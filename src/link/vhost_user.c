@@ -46,16 +46,15 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/iov.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "link/link.h"
@@ -67,16 +66,13 @@
 #define VU_COPY_MAX	2048		/* frames up to this are copied */
 #define VU_MSGS_MAX	64		/* messages per wake-up, at most */
 #define VU_FRAME_BUFS	256		/* guest buffers per frame, at most */
-#define VU_RETRY_MS	1000		/* paused listener: retry */
 
 /**
  * struct vu - the back-end's state, a loop's (link_priv())
- * @listen_fd:	listening UNIX socket, -1 with -F
+ * @lis:	where the front-end connects (its fd -1 with -F), the path
  * @fd:		the front-end, -1 while waiting for one
  * @one_off:	exit when it goes (--one-off, -F)
  * @gone:	one-off and it went: the link is gone for good
- * @listen_paused: the listener is out of the epoll set (out of fds)
- * @path:	bound socket path, or "fd N"
  * @dev:	the device as the front-end set it up
  * @kick_fd:	the transmit queue's kick fd we watch, -1 if none
  * @have:	bytes of @msg received so far
@@ -99,12 +95,10 @@
  * @copy:	frames gathered from scattered buffers, and small ones
  */
 struct vu {
-	int listen_fd;
+	struct link_listener lis;
 	int fd;
 	bool one_off;
 	bool gone;
-	bool listen_paused;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vu_dev dev;
 	int kick_fd;
 	size_t have;
@@ -229,10 +223,10 @@ static void vu_drop(struct loop *lp, const char *why)
 static int vu_attach(struct loop *lp, int fd)
 {
 	struct vu *v = link_priv(lp);
-	int flags = fcntl(fd, F_GETFL), rc;
+	int rc = link_nonblock(fd);
 
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return -errno;
+	if (rc)
+		return rc;
 	rc = loop_add(lp, fd, EPOLLIN | EPOLLRDHUP,
 		      ep_ref_make(EP_VHOST_USER, fd, 0));
 	if (rc)
@@ -386,27 +380,6 @@ static void vu_ctl_handler(struct loop *lp, union ep_ref ref, uint32_t events)
 
 /* ---- guest to us ----------------------------------------------------- */
 
-/* Copy @len bytes from @off into the chain's buffers, to @dst */
-static void chain_read(const struct vu_chain *c, size_t off, uint8_t *dst,
-		       size_t len)
-{
-	int i;
-
-	for (i = 0; i < c->n && len; i++) {
-		size_t l = c->iov[i].iov_len, n;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n = MIN(len, l - off);
-		memcpy(dst, (uint8_t *)c->iov[i].iov_base + off, n);
-		dst += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 /*
  * Where the frame after @off bytes of header lies, if in at most @max
  * pieces of memory (adjacent buffers count as one), in @run.
@@ -466,7 +439,7 @@ static int vu_frame(struct vu *v, const struct vu_chain *c, struct frame *f,
 	if (c->len < hl + ETH_HDR_LEN || c->len - hl > L2_MAX_FRAME)
 		return -EINVAL;
 	len = c->len - hl;
-	chain_read(c, 0, (uint8_t *)&h, sizeof(h.hdr));
+	iov_to_buf(c->iov, c->n, 0, &h, sizeof(h.hdr));
 
 	f->tail = NULL;
 	f->tail_n = 0;
@@ -496,7 +469,7 @@ static int vu_frame(struct vu *v, const struct vu_chain *c, struct frame *f,
 	if (!p) {
 		if (v->copied + len > sizeof(v->copy))
 			return -EAGAIN;
-		chain_read(c, hl, v->copy + v->copied, len);
+		iov_to_buf(c->iov, c->n, hl, v->copy + v->copied, len);
 		p = v->copy + v->copied;
 		v->copied += ROUND_DOWN(len + 63, (size_t)64);
 		v->rx_copied++;
@@ -732,45 +705,29 @@ static struct link_ops vu_ops_plain = {
 
 /* ---- listening ------------------------------------------------------- */
 
-static void vu_listen_pause(struct loop *lp, bool pause)
-{
-	struct vu *v = link_priv(lp);
-	union ep_ref ref = ep_ref_make(EP_TAP_LISTEN, v->listen_fd, 0);
-
-	if (v->listen_fd < 0 || pause == v->listen_paused)
-		return;
-	if (loop_mod(lp, v->listen_fd, pause ? 0 : EPOLLIN, ref))
-		return;
-	v->listen_paused = pause;
-}
-
+/* Periodic: a paused listener tries again */
 static void vu_listen_timer(struct loop *lp)
 {
-	vu_listen_pause(lp, false);
+	struct vu *v = link_priv(lp);
+
+	link_listen_pause(lp, &v->lis, false);
 }
 
+/* A front-end connects: take it, unless we have one already */
 static void vu_listen_handler(struct loop *lp, union ep_ref ref,
 			      uint32_t events)
 {
 	struct vu *v = link_priv(lp);
 	int fd, rc;
 
+	(void)ref;
 	(void)events;
-	fd = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE ||
-		    errno == ENOBUFS || errno == ENOMEM) {
-			warn_rl("accept on %s: %s, pausing", v->path,
-				strerror(errno));
-			vu_listen_pause(lp, true);
-		} else if (errno != EAGAIN && errno != EINTR) {
-			warn_rl("accept on %s: %s", v->path, strerror(errno));
-		}
+	fd = link_accept(lp, &v->lis);
+	if (fd < 0)
 		return;
-	}
 	if (v->fd >= 0) {
 		info_rl("another vhost-user front-end on %s, one is "
-			"connected: closing it", v->path);
+			"connected: closing it", v->lis.path);
 		close(fd);
 		return;
 	}
@@ -780,7 +737,7 @@ static void vu_listen_handler(struct loop *lp, union ep_ref ref,
 		close(fd);
 		return;
 	}
-	info_rl("vhost-user front-end connected on %s", v->path);
+	info_rl("vhost-user front-end connected on %s", v->lis.path);
 }
 
 /**
@@ -790,10 +747,9 @@ static void vu_listen_handler(struct loop *lp, union ep_ref ref,
 void link_vu_open(struct loop *lp, const struct conf *c)
 {
 	struct vu *v = loop_alloc(sizeof(*v), "vhost-user back-end");
-	static bool timer_on;
 	int rc;
 
-	v->listen_fd = v->fd = v->kick_fd = -1;
+	v->lis.fd = v->fd = v->kick_fd = -1;
 	vu_dev_init(&v->dev);
 	v->one_off = c->link.one_off || c->link.fd >= 0;
 	link_priv_set(lp, v);
@@ -801,40 +757,25 @@ void link_vu_open(struct loop *lp, const struct conf *c)
 	loop_handler_set(lp, EP_VHOST_USER, vu_ctl_handler);
 
 	if (c->link.fd >= 0) {
-		int type;
-		socklen_t sl = sizeof(type);
-
-		if (getsockopt(c->link.fd, SOL_SOCKET, SO_TYPE, &type, &sl) ||
-		    type != SOCK_STREAM)
-			die("-F %d is not a connected stream socket: pass the "
-			    "front-end's end of a socketpair", c->link.fd);
-		snprintf(v->path, sizeof(v->path), "fd %d", c->link.fd);
+		link_fd_check(c, &v->lis, "front-end's");
 		rc = vu_attach(lp, c->link.fd);
 		if (rc)
 			die("cannot use -F %d: %s", c->link.fd, strerror(-rc));
 		return;
 	}
 
-	v->listen_fd = link_unix_listen(c, v->path, sizeof(v->path));
-	loop_handler_set(lp, EP_TAP_LISTEN, vu_listen_handler);
-	if (loop_add(lp, v->listen_fd, EPOLLIN,
-		     ep_ref_make(EP_TAP_LISTEN, v->listen_fd, 0)))
-		die_perror("cannot watch %s", v->path);
-	if (!timer_on) {
-		loop_timer_add(lp, vu_listen_timer, VU_RETRY_MS);
-		timer_on = true;
-	}
-	info("UNIX domain socket bound at %s (vhost-user)", v->path);
+	link_listen(lp, c, &v->lis, vu_listen_handler, vu_listen_timer);
+	info("UNIX domain socket bound at %s (vhost-user)", v->lis.path);
 	info("You can now start QEMU with shared memory, for example:");
 	info("    qemu-system-x86_64 ... -object memory-backend-memfd,"
 	     "id=mem,size=RAM,share=on -numa node,memdev=mem "
 	     "-chardev socket,id=c,path=%s -netdev vhost-user,id=n,"
-	     "chardev=c -device virtio-net-pci,netdev=n", v->path);
+	     "chardev=c -device virtio-net-pci,netdev=n", v->lis.path);
 }
 
 const char *link_vu_path(const struct loop *lp)
 {
 	const struct vu *v = link_priv(lp);
 
-	return v->path;
+	return v->lis.path;
 }
