@@ -11,14 +11,13 @@ here: it shares a memfd of its own and plays the guest on the rings.
 import json
 import struct
 import subprocess
-import sys
 import time
 
 import pytest
 
 from conftest import DNS_NAME
-from test_vm import (FETCH, FWD_PORT, GUEST_MAC, check_dhcp, cpu_seconds,
-                     guest, listening, passt, passt_bin, run_vm)
+from test_vm import (FWD_PORT, GUEST_MAC, check_dhcp, cpu_seconds, guest,
+                     listening, passt, passt_bin, run_vm, serve_from_guest)
 from tether import wait_until
 from topology import (V4_GW, V4_HOST, V4_SERVER, V6_SERVER, PORT_HTTP,
                       PORT_SHA, kill_tree)
@@ -87,35 +86,7 @@ def test_vu_tcp_forward_into_guest(guest, passt, topo, workdir):
     """-t: a server in the guest, reached from REMOTE through HOST"""
     p = passt().listen("--vhost-user", "-t", str(FWD_PORT))
     assert wait_until(lambda: listening(topo, FWD_PORT), 5), p.output()
-    size = 4 << 20
-    script = f"""
-dd if=/dev/urandom of=/tmp/payload bs=1024 count={size // 1024} 2>/dev/null
-echo "TT PAYLOAD $(sha256sum /tmp/payload | cut -d' ' -f1)"
-echo "TT LISTENING"
-timeout 60 nc -l -p {FWD_PORT} < /tmp/payload
-echo "TT SERVED $?"
-"""
-    fetched = {}
-
-    def on_line(line):
-        if line.endswith("TT LISTENING"):
-            time.sleep(0.5)
-            for _ in range(10):
-                r = topo.ns_run(topo.remote, [sys.executable, "-c", FETCH,
-                                              V4_HOST, str(FWD_PORT),
-                                              str(size)], check=False,
-                                timeout=60)
-                if r.returncode == 0 and r.stdout.split()[1] != "0":
-                    break
-                time.sleep(1)
-            fetched["out"] = r.stdout + r.stderr
-
-    vm = run_vm(guest, p.sock, workdir, script, on_line=on_line,
-                vhost_user=True)
-    assert p.alive(), p.output()
-    assert fetched.get("out", "").split()[:2] == [vm.one("PAYLOAD"),
-                                                  str(size)], \
-        f"{fetched}\n{vm}"
+    serve_from_guest(guest, p, topo, workdir, 4 << 20, vhost_user=True)
 
 
 def test_vu_qemu_killed_then_next_served(guest, passt, files, workdir):

@@ -331,7 +331,12 @@ def test_vm_tcp_forward_into_guest(guest, passt, topo, workdir):
     if not wait_until(lambda: listening(topo, FWD_PORT), 3):
         pytest.skip("passt -t opens no listener yet (port forwarding, "
                     "issue 3)")
-    size = 256 * 1024
+    serve_from_guest(guest, p, topo, workdir, 256 * 1024)
+
+
+def serve_from_guest(guest, p, topo, workdir, size, vhost_user=False):
+    """A server in the guest on FWD_PORT sends @size random bytes; REMOTE
+    fetches them through HOST's address (passt -t): same SHA-256"""
     script = f"""
 dd if=/dev/urandom of=/tmp/payload bs=1024 count={size // 1024} 2>/dev/null
 echo "TT PAYLOAD $(sha256sum /tmp/payload | cut -d' ' -f1)"
@@ -354,7 +359,8 @@ echo "TT SERVED $?"
                 time.sleep(1)
             fetched["out"] = r.stdout + r.stderr
 
-    vm = run_vm(guest, p.sock, workdir, script, on_line=on_line)
+    vm = run_vm(guest, p.sock, workdir, script, on_line=on_line,
+                vhost_user=vhost_user)
     assert p.alive(), p.output()
     out = fetched.get("out", "")
     assert out.split()[:2] == [vm.one("PAYLOAD"), str(size)], \
