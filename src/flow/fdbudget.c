@@ -9,6 +9,7 @@
 
 #include "flow/fdbudget.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 /**
  * struct fdbudget - the budget
@@ -16,6 +17,8 @@
  * @used:	sockets they hold
  * @refused:	flows refused because the budget was spent, or socket()
  *		failed for want of fds
+ *
+ * One budget for every loop: @used and @refused change atomically.
  */
 static struct fdbudget {
 	unsigned size;
@@ -72,9 +75,10 @@ void fdbudget_init(void)
 /* A flow refused for want of fds: count, and say so now and then */
 static void fdbudget_refuse(const char *what)
 {
-	fb.refused++;
+	unsigned long r = __atomic_add_fetch(&fb.refused, 1, __ATOMIC_RELAXED);
+
 	warn_rl("%s: no fd for a new flow (%u of %u in use, %lu refused)",
-		what, fb.used, fb.size, fb.refused);
+		what, fdbudget_used(), fb.size, r);
 }
 
 /**
@@ -86,11 +90,16 @@ static void fdbudget_refuse(const char *what)
  */
 bool fdbudget_take_n(unsigned n, const char *what)
 {
-	if (fb.used > fb.size || fb.size - fb.used < n) {
-		fdbudget_refuse(what);
-		return false;
-	}
-	fb.used += n;
+	unsigned used = __atomic_load_n(&fb.used, __ATOMIC_RELAXED);
+
+	do {
+		if (used > fb.size || fb.size - used < n) {
+			fdbudget_refuse(what);
+			return false;
+		}
+	} while (!__atomic_compare_exchange_n(&fb.used, &used, used + n, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	return true;
 }
 
@@ -100,7 +109,12 @@ bool fdbudget_take_n(unsigned n, const char *what)
  */
 void fdbudget_put_n(unsigned n)
 {
-	fb.used -= n < fb.used ? n : fb.used;
+	unsigned used = __atomic_load_n(&fb.used, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(&fb.used, &used,
+					    used - MIN(n, used), true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /**
@@ -176,7 +190,7 @@ unsigned fdbudget_size(void)
  */
 unsigned fdbudget_used(void)
 {
-	return fb.used;
+	return __atomic_load_n(&fb.used, __ATOMIC_RELAXED);
 }
 
 /**
@@ -186,5 +200,5 @@ unsigned fdbudget_used(void)
  */
 unsigned long fdbudget_refused(void)
 {
-	return fb.refused;
+	return __atomic_load_n(&fb.refused, __ATOMIC_RELAXED);
 }

@@ -54,7 +54,7 @@ size_t egress_l2l3(struct loop *lp, uint8_t *buf, const union inany *src,
 	struct egress *eg = lp->egress;
 	uint8_t *ip = buf + ETH_HDR_LEN;
 
-	memcpy(buf, guest_mac(), 6);
+	guest_mac(buf);
 	memcpy(buf + 6, eg->our_mac, 6);
 
 	if (inany_is_v4(src)) {

@@ -23,8 +23,10 @@ void guest_addrs_moved(const struct conf_ip4 *ip4,
 
 /* guest_mac_set() - the guest's MAC, as its frames' source says */
 void guest_mac_set(const uint8_t mac[6]);
-/* guest_mac() - its MAC, or the broadcast address until one is known */
-const uint8_t *guest_mac(void);
+/* guest_mac() - its MAC into @mac, broadcast until one is known */
+void guest_mac(uint8_t mac[6]);
+/* guest_mac_is() - is @mac the guest's? */
+bool guest_mac_is(const uint8_t mac[6]);
 
 /* guest_addr() - the guest's address of family @af (observed or set) */
 void guest_addr(int af, union inany *a);

@@ -14,6 +14,7 @@
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "l2/ingress.h"
 #include "l4/icmp.h"
 #include "l4/nat.h"
 #include "l4/udp.h"
@@ -238,6 +239,18 @@ static void udp_evict_oldest(struct loop *lp)
 	udp_close(lp, old);
 }
 
+/* udp_bind_find() - binding of @gaddr:@gport in this loop, or NULL */
+static struct udp_bind *udp_bind_find(struct loop *lp,
+				      const union inany *gaddr, uint16_t gport)
+{
+	struct udp_bind *b;
+	struct flow_key k;
+
+	udp_key(&k, gaddr, gport);
+	b = (struct udp_bind *)flow_lookup(lp, &k);
+	return b && b->f.kind == FLOW_UDP ? b : NULL;
+}
+
 /* udp_bind_get() - binding of @gaddr:@gport, created if new; NULL if not */
 static struct udp_bind *udp_bind_get(struct loop *lp, const union inany *gaddr,
 				     uint16_t gport)
@@ -361,8 +374,8 @@ static bool udp_gso_refused(int e)
 static void udp_send_one_by_one(const struct udp_bind *b,
 				const struct mmsghdr *mm)
 {
-	static struct mmsghdr one[PKT_GSO_SEGS_MAX];
-	static struct iovec iov[PKT_GSO_SEGS_MAX];
+	static _Thread_local struct mmsghdr one[PKT_GSO_SEGS_MAX];
+	static _Thread_local struct iovec iov[PKT_GSO_SEGS_MAX];
 	const struct msghdr *h = &mm->msg_hdr;
 	const struct cmsghdr *cm = CMSG_FIRSTHDR(h);
 	size_t x, k = 0, seg = SIZE_MAX;
@@ -538,7 +551,11 @@ void udp_from_tap(struct loop *lp, const struct pkt *p, int n)
 			 dport);
 		return;
 	}
-	b = udp_bind_get(lp, &p->src, gport);
+	b = udp_bind_find(lp, &p->src, gport);
+	if (!b && ingress_pass_on(lp, p, n))
+		return;		/* another loop's binding, maybe */
+	if (!b)
+		b = udp_bind_get(lp, &p->src, gport);
 	if (!b) {
 		icmp_refuse_to_tap(lp, p); /* no fd: say so, don't just drop */
 		return;

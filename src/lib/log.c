@@ -2,6 +2,7 @@
 /* log.c - logging to stderr, a capped file or syslog; rate limiting */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,10 @@ static struct {
 	const char *ident;
 } lg = { .level = LOG_LVL_INFO, .to_stderr = true, .fd = -1,
 	 .ident = "tether" };
+
+/* One line at a time from any loop's thread: the file's size and the
+ * lines kept when it is cut are shared */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const lvl_str[] = {
 	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
@@ -166,6 +171,7 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 
+	pthread_mutex_lock(&log_mu);
 	if (lg.to_stderr) {
 		if (lvl <= LOG_LVL_WARN || lg.level >= LOG_LVL_DEBUG)
 			dprintf(STDERR_FILENO, "%s: %.*s", lg.ident, n, buf);
@@ -186,6 +192,7 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	}
 	if (lg.to_syslog)
 		syslog(lvl_syslog[lvl], "%.*s", n - 1, buf);
+	pthread_mutex_unlock(&log_mu);
 out:
 	errno = saved;
 }
@@ -205,19 +212,23 @@ void log_ratelimit_msg(enum log_level lvl, unsigned *count, time_t *window,
 		       const char *fmt, ...)
 {
 	struct timespec now;
+	time_t w;
 	va_list ap;
 
 	if (lvl > lg.level)
 		return;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (now.tv_sec != *window) {
-		if (*count > 5)
-			log_msg(lvl, "(%u similar messages suppressed)",
-				*count - 5);
-		*window = now.tv_sec;
-		*count = 0;
+	w = __atomic_load_n(window, __ATOMIC_RELAXED);
+	/* one caller opens a new second, and says what the last one hid */
+	if (now.tv_sec != w &&
+	    __atomic_compare_exchange_n(window, &w, now.tv_sec, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		unsigned c = __atomic_exchange_n(count, 0, __ATOMIC_RELAXED);
+
+		if (c > 5)
+			log_msg(lvl, "(%u similar messages suppressed)", c - 5);
 	}
-	if ((*count)++ >= 5)
+	if (__atomic_fetch_add(count, 1, __ATOMIC_RELAXED) >= 5)
 		return;
 	va_start(ap, fmt);
 	log_vmsg(lvl, fmt, ap);

@@ -72,12 +72,12 @@ void die_perror(const char *fmt, ...)
 				log_msg(LOG_LVL_TRACE, __VA_ARGS__); } while (0)
 
 /* At most 5 lines a second from each call site, then one "suppressed"
- * line; the state is per thread, that is per loop: loops don't share or
- * race on a call site's counter */
+ * line: whichever loops (threads) log there, a guest gets no more lines
+ * out of us with more loops (the counters change atomically) */
 #define log_ratelimit(lvl, ...)						\
 	do {								\
-		static _Thread_local unsigned rl_count_;		\
-		static _Thread_local time_t rl_window_;			\
+		static unsigned rl_count_;				\
+		static time_t rl_window_;				\
 		log_ratelimit_msg(lvl, &rl_count_, &rl_window_,		\
 				  __VA_ARGS__);				\
 	} while (0)

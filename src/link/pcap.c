@@ -21,6 +21,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -154,12 +155,16 @@ static void pcap_now(void)
 	clock_gettime(CLOCK_REALTIME, &pc.ts);
 }
 
+/* Loops capture from their own threads: one batch of records at a time */
+static pthread_mutex_t pcap_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void pcap_rx(const struct frame *f, int n)
 {
 	int i;
 
 	if (pcap_fd < 0)
 		return;
+	pthread_mutex_lock(&pcap_mu);
 	pcap_now();
 	for (i = 0; i < n; i++) {
 		struct iovec iov[1 + FRAME_TAIL_MAX];
@@ -172,6 +177,7 @@ void pcap_rx(const struct frame *f, int n)
 		pcap_add(iov, 1 + t);
 	}
 	pcap_write();
+	pthread_mutex_unlock(&pcap_mu);
 }
 
 void pcap_tx(const struct iovec *iov, const int *cnt, int n, size_t stride,
@@ -181,10 +187,12 @@ void pcap_tx(const struct iovec *iov, const int *cnt, int n, size_t stride,
 
 	if (pcap_fd < 0)
 		return;
+	pthread_mutex_lock(&pcap_mu);
 	pcap_now();
 	for (i = 0; i < n; i++)
 		pcap_add(iov + (size_t)i * stride + skip, cnt[i] - skip);
 	pcap_write();
+	pthread_mutex_unlock(&pcap_mu);
 }
 
 int pcap_start(int fd)
