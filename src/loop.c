@@ -27,6 +27,7 @@ static const char *const ep_type_str[] = {
 	[EP_EXIT_FD] = "exit fd",
 	[EP_CTL_LISTEN] = "ctl listen",
 	[EP_CTL_CONN] = "ctl conn",
+	[EP_INBOX] = "inbox",
 };
 _Static_assert(ARRAY_SIZE(ep_type_str) == EP_TYPE_NUM_, "ep_type names");
 

@@ -30,6 +30,7 @@ enum ep_type {
 	EP_EXIT_FD,	/* slirp4netns -e: the caller's exit fd */
 	EP_CTL_LISTEN,	/* control plane: -c's socket, slirp4netns's -a */
 	EP_CTL_CONN,	/* a connection to one of them */
+	EP_INBOX,	/* messages from other loops (loops.c): an eventfd */
 	EP_TYPE_NUM_,
 };
 
@@ -86,6 +87,8 @@ struct udp_loop;
 struct icmp_loop;
 struct link;
 struct egress;
+struct loops_set;
+struct loop_inbox;
 
 /**
  * struct loop - one event loop, and what the data path keeps per loop:
@@ -107,6 +110,9 @@ struct egress;
  * @poll:	adaptive polling before sleeping
  * @events:	events handled, per enum ep_type (--stats)
  * @events_shown: @events when --stats last printed them
+ * @id:		which loop of its set, 0 for the first (main thread)
+ * @set:	the loops it belongs with, NULL if alone (loops.c)
+ * @inbox:	messages from other loops (loops.c)
  * @flows:	the flow table (flow/)
  * @link:	the link back-end and its receive batch (link/)
  * @egress:	the frame batch toward the guest (l2/egress.c)
@@ -125,6 +131,9 @@ struct loop {
 	struct loop_poll poll;
 	uint64_t events[EP_TYPE_NUM_];
 	uint64_t events_shown[EP_TYPE_NUM_];
+	unsigned id;
+	struct loops_set *set;
+	struct loop_inbox *inbox;
 
 	struct flow_table *flows;
 	struct link *link;

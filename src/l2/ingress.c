@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "loop.h"
+#include "loops.h"
 
 /*
  * DOC: every byte of a guest frame is untrusted. A frame goes through
@@ -74,7 +75,9 @@ static const char *const cnt_str[] = {
 	[IN_DROP_NDP] = "NDP not handled",
 	[IN_DROP_SHARED] = "service frame in shared memory",
 	[IN_DROP_SPLIT] = "two-part frame not TCP",
+	[IN_TO_LOOP0] = "to loop 0", [IN_DROP_INBOX] = "loop inbox full",
 	[IN_CALL_TCP] = "tcp groups", [IN_CALL_UDP] = "udp groups",
+	[IN_PASSED_ON] = "passed to the next loop",
 };
 _Static_assert(sizeof(cnt_str) / sizeof(cnt_str[0]) == IN_CNT_NUM_,
 	       "ingress counter names");
@@ -90,6 +93,8 @@ struct ingress {
 	struct in_addr dhcp_bcast;		/* the guest subnet's broadcast */
 	uint64_t cnt[IN_CNT_NUM_];
 	time_t frag_warned;
+	unsigned hops;				/* loops the frames being
+						 * handled went through */
 
 	struct pkt held[INGRESS_PKTS];		/* arrival order */
 	uint8_t held_seq[INGRESS_PKTS];		/* group of each */
@@ -142,7 +147,7 @@ void ingress_count_log(struct loop *lp)
 static void ingress_stats_timer(struct loop *lp)
 {
 	struct ingress *in = lp->ingress;
-	static uint64_t last_total;
+	static _Thread_local uint64_t last_total;
 	uint64_t total = 0;
 	int i;
 
@@ -155,11 +160,15 @@ static void ingress_stats_timer(struct loop *lp)
 	last_total = total;
 }
 
+static void ingress_inbox(struct loop *lp, const struct loop_msg *m);
+
 void ingress_init(struct loop *lp, const struct conf_ip4 *ip4,
 		  const struct conf_ip6 *ip6)
 {
 	loop_state_new(lp->ingress, "ingress state");
 	ingress_conf_set(lp, ip4, ip6);
+	if (lp->inbox)
+		loops_msg_handler(lp, LOOP_MSG_FRAME, ingress_inbox);
 	loop_timer_add(lp, ingress_stats_timer, STATS_LOG_MS);
 }
 
@@ -543,6 +552,21 @@ static bool udp_is_dhcp(struct loop *lp, const struct pkt *p)
 }
 
 /*
+ * The services (ARP, NDP, DHCP, DHCPv6) and what they keep live in loop
+ * 0: another loop hands their frames there, and loop 0 answers on its own
+ * queue. Return: true if @frame went (or was dropped on the way)
+ */
+static bool to_loop0(struct loop *lp, const uint8_t *frame, size_t len,
+		     enum ingress_cnt *r)
+{
+	if (!lp->id)
+		return false;
+	*r = loops_send(lp, 0, LOOP_MSG_FRAME, loops_n(lp), LOOP_MSG_F_CSUM_OK,
+			0, frame, len) ? IN_DROP_INBOX : IN_TO_LOOP0;
+	return true;
+}
+
+/*
  * @shared: the frame is in memory the guest can still write (vhost-user,
  * large frames, not copied). The data path reads each field once, the
  * services (DHCP, NDP, ARP) don't promise to, and their messages are
@@ -552,6 +576,7 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p,
 				 bool shared)
 {
 	struct ingress *in = lp->ingress;
+	enum ingress_cnt r;
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
@@ -567,6 +592,8 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p,
 				return IN_DROP_SHARED;
 			if (p->gso)	/* one message per datagram, always */
 				return IN_DROP_GSO;
+			if (to_loop0(lp, p->frame, p->frame_len, &r))
+				return r;
 			done = p->af == AF_INET ? dhcp_from_tap(lp, p) :
 						  dhcpv6_from_tap(lp, p);
 
@@ -579,8 +606,11 @@ static enum ingress_cnt dispatch(struct loop *lp, const struct pkt *p,
 	case IPPROTO_ICMPV6:
 		if (p->l4[0] >= 133 && p->l4[0] <= 137 && shared)
 			return IN_DROP_SHARED;
-		if (p->l4[0] >= 133 && p->l4[0] <= 137)
+		if (p->l4[0] >= 133 && p->l4[0] <= 137) {
+			if (to_loop0(lp, p->frame, p->frame_len, &r))
+				return r;
 			return ndp_from_tap(lp, p) ? IN_TO_NDP : IN_DROP_NDP;
+		}
 		/* fall through */
 	case IPPROTO_ICMP:
 		if (!in->l4[INGRESS_ICMP])
@@ -686,13 +716,14 @@ static void ingress_frame(struct loop *lp, const struct frame *f)
 {
 	struct ingress *in = lp->ingress;
 	const uint8_t *src_mac = f->data + 6;
+	enum ingress_cnt r;
 	uint16_t type;
 
 	if (!f->data || f->len < ETH_HDR_LEN) {
 		count(lp, IN_DROP_SHORT);
 		return;
 	}
-	if (mac_is_unicast(src_mac) && memcmp(src_mac, guest_mac(), 6))
+	if (mac_is_unicast(src_mac) && !guest_mac_is(src_mac))
 		guest_mac_set(src_mac);
 
 	type = rd16(f->data + 12);
@@ -704,6 +735,10 @@ static void ingress_frame(struct loop *lp, const struct frame *f)
 		}
 		if (!in->ip4) {
 			count(lp, IN_DROP_FAMILY_OFF);
+			return;
+		}
+		if (to_loop0(lp, f->data, f->len, &r)) {
+			count(lp, r);
 			return;
 		}
 		arp_from_tap(lp, f->data, f->len);
@@ -725,4 +760,52 @@ void ingress_batch(struct loop *lp, const struct frame *f, int n)
 	for (i = 0; i < n; i++)
 		ingress_frame(lp, &f[i]);
 	seq_flush(lp);
+}
+
+/*
+ * DOC: a frame on the wrong queue. The tap steers a flow's frames to the
+ * queue we last wrote that flow's frames on, so each loop gets the frames
+ * of its own flows; a new flow from the guest lands on a queue chosen by
+ * its hash, and a flow whose steering entry expired (we wrote nothing for
+ * it for 3 s) or never fitted in the tap's table may land on another.
+ * A translator that finds no flow of its own for packets that don't open
+ * one (not a SYN) hands them to the next loop, which does the same, until
+ * every loop had them: the last one treats them as of no flow at all
+ * (TCP: RST; UDP and ICMP: it opens the flow, and its replies steer it).
+ */
+bool ingress_pass_on(struct loop *lp, const struct pkt *p, int n)
+{
+	struct ingress *in = lp->ingress;
+	unsigned nl = loops_n(lp), to;
+	int i;
+
+	if (nl < 2 || in->hops + 1 >= nl)
+		return false;
+	to = (lp->id + 1) % nl;
+	for (i = 0; i < n; i++) {
+		if (p[i].tail || !p[i].frame)	/* vhost-user: one loop */
+			continue;
+		if (loops_send(lp, to, LOOP_MSG_FRAME, in->hops + 1,
+			       LOOP_MSG_F_CSUM_OK, p[i].gso, p[i].frame,
+			       p[i].frame_len))
+			count(lp, IN_DROP_INBOX);
+		else
+			count(lp, IN_PASSED_ON);
+	}
+	return true;
+}
+
+/* A frame from another loop: as if read from our own queue */
+static void ingress_inbox(struct loop *lp, const struct loop_msg *m)
+{
+	struct ingress *in = lp->ingress;
+	struct frame f = {
+		.data = m->data, .len = m->len,
+		.csum_ok = !!(m->flags & LOOP_MSG_F_CSUM_OK),
+		.gso_udp = (uint16_t)m->arg,
+	};
+
+	in->hops = m->hops;
+	ingress_batch(lp, &f, 1);
+	in->hops = 0;
 }

@@ -3,6 +3,7 @@
 #ifndef TETHER_INGRESS_H
 #define TETHER_INGRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -40,5 +41,12 @@ void ingress_register(struct loop *lp, enum ingress_l4 which,
  * together, so one connection's burst becomes one sendmsg().
  */
 void ingress_batch(struct loop *lp, const struct frame *f, int n);
+/*
+ * ingress_pass_on() - for translators: @n packets of no flow of @lp's, that
+ * would not open one here, go to the next loop (see ingress.c).
+ * Return: true if they went (or were dropped on the way), false if every
+ * loop had them already, or there is one loop: handle them here
+ */
+bool ingress_pass_on(struct loop *lp, const struct pkt *p, int n);
 
 #endif /* TETHER_INGRESS_H */

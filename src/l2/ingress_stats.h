@@ -39,8 +39,12 @@ enum ingress_cnt {
 	IN_DROP_NDP,		/* NDP message not consumed */
 	IN_DROP_SHARED,		/* for a service, in guest-writable memory */
 	IN_DROP_SPLIT,		/* in two parts, and not a TCP segment */
+	IN_TO_LOOP0,		/* for a service: to loop 0, which has them */
+	IN_DROP_INBOX,		/* another loop's inbox was full */
 	IN_CALL_TCP,		/* not frames: tcp_from_tap() calls (groups) */
 	IN_CALL_UDP,		/* udp_from_tap() calls */
+	IN_PASSED_ON,		/* not frames either: packets of no flow of
+				 * this loop's, to the next loop */
 	IN_CNT_NUM_,
 };
 

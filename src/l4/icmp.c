@@ -9,6 +9,7 @@
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "l2/ingress.h"
 #include "l2/txpool.h"
 #include "l4/icmp.h"
 #include "l4/nat.h"
@@ -280,8 +281,11 @@ static void icmp_one(struct loop *lp, const struct pkt *p)
 
 	flow_key_set(&k, p->proto, &p->src, rd16(p->l4 + 4), &p->dst, 0);
 	f = (struct ping_flow *)flow_lookup(lp, &k);
-	if (!f || f->f.kind != FLOW_PING)
+	if (!f || f->f.kind != FLOW_PING) {
+		if (ingress_pass_on(lp, p, 1))
+			return;		/* another loop's echo flow, maybe */
 		f = ping_new(lp, p, &k, &host);
+	}
 	if (!f) {
 		icmp_refuse_to_tap(lp, p);
 		return;

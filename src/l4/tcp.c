@@ -14,6 +14,7 @@
 #include "flow/fdbudget.h"
 #include "flow/flow.h"
 #include "l2/egress.h"
+#include "l2/ingress.h"
 #include "l4/nat.h"
 #include "l4/tcp.h"
 #include "l4/tcp_conn.h"
@@ -399,6 +400,9 @@ void tcp_from_tap(struct loop *lp, const struct pkt *p, int n)
 			tcp_tap_segs(lp, c, p, n);
 			return;
 		}
+	} else if ((p->l4[13] & (TCPH_SYN | TCPH_ACK | TCPH_RST)) != TCPH_SYN &&
+		   ingress_pass_on(lp, p, n)) {
+		return;		/* another loop's connection, maybe */
 	}
 
 	for (i = 0; i < n; i++) {
