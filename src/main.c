@@ -27,9 +27,11 @@
 #include "l4/udp.h"
 #include "l4/udp_inbound.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "link/link.h"
 #include "link/pcap.h"
 #include "loop.h"
+#include "loops.h"
 #include "ns/ns.h"
 #include "ns/proc.h"
 #include "sandbox/sandbox.h"
@@ -97,10 +99,46 @@ static void flush_hook(struct loop *lp)
 	egress_flush(lp);
 }
 
+/* How many loops: one per tap queue (pasta), else one */
+static unsigned loops_wanted(const struct conf *c)
+{
+	if (c->mode != MODE_PASTA || c->ns.splice_only)
+		return 1;
+	return c->proc.threads ? c->proc.threads :
+	       MIN(loops_usable_cpus(), CONF_THREADS_MAX);
+}
+
+/* What every loop has: its flow table, link, egress and ingress, the
+ * translators */
+static void loop_data_path(struct loop *lp)
+{
+	loop_poll_max(lp, conf.proc.busy_poll_us);
+	loop_stats_every(lp, conf.proc.stats_s);
+	flow_init(lp);
+	link_init(lp);
+}
+
+static void loop_translators(struct loop *lp)
+{
+	egress_init(lp, &conf.link);
+	ingress_init(lp, &conf.ip4, &conf.ip6);
+	tcp_init(lp, &conf.link, &conf.ip6);
+	udp_init(lp, &conf.ip4, &conf.ip6, &conf.svc);
+	icmp_init(lp, &conf.ip6, &conf.svc);
+	ingress_register(lp, INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
+	ingress_register(lp, INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
+	ingress_register(lp, INGRESS_ICMP,
+			 conf.svc.icmp ? icmp_from_tap : NULL);
+	udp_inbound_init(lp);	/* what forwarding hands connections to */
+}
+
 int main(int argc, char **argv)
 {
-	struct loop loop, *lp = &loop;	/* the one loop, for now */
+	int tapfd[CONF_THREADS_MAX];
 	struct sandbox_profile sb;
+	unsigned n = 1, i;
+	bool udp_gso = false;
+	struct loop *lp;
 	int pidfile;
 
 	if (conf_persona(argv[0]) == PERSONA_PESTO)	/* a client, no more */
@@ -120,24 +158,21 @@ int main(int argc, char **argv)
 	/* resolv.conf's reader: a fork, so while the process is small */
 	follow_prepare(&conf, sandbox_reader);
 
-	loop_init(lp);
-	loop_poll_max(lp, conf.proc.busy_poll_us);
-	loop_stats_every(lp, conf.proc.stats_s);
-	flow_init(lp);
-	link_init(lp);
-
-	/* 1. The link back-end */
+	/* 1. The link back-end: a tap queue per loop, or one socket */
 	if (conf.mode == MODE_PASTA) {
-		bool udp_gso;
-		int fd;
-
 		ns_setup(&conf);
-		if (conf.ns.splice_only) {
+		if (conf.ns.splice_only)
 			ns_lo_up();	/* no tap, no link: nothing reads frames */
-		} else {
-			fd = ns_tap_open(&conf, &udp_gso);
-			link_tun_use(lp, fd, udp_gso);
-		}
+		else
+			n = ns_tap_open(&conf, &udp_gso, tapfd,
+					loops_wanted(&conf));
+	}
+	lp = loops_new(n);
+	for (i = 0; i < n; i++)
+		loop_data_path(loops_at(lp, i));
+	if (conf.mode == MODE_PASTA) {
+		for (i = 0; i < n && !conf.ns.splice_only; i++)
+			link_tun_use(loops_at(lp, i), tapfd[i], udp_gso);
 	} else if (conf.link.vhost_user) {
 		link_vu_open(lp, &conf);
 	} else {
@@ -147,32 +182,28 @@ int main(int argc, char **argv)
 
 	/* 2. Frame ingress, link services and translators */
 	guest_init(&conf.ip4, &conf.ip6);
-	egress_init(lp, &conf.link);
 	nat_init(&conf.ip4, &conf.ip6);
 	sock_prepare_init(&conf.ip4, &conf.ip6);
-	ingress_init(lp, &conf.ip4, &conf.ip6);
 	arp_init(&conf.ip4);
 	dhcp_init(&conf.ip4, &conf.link, &conf.svc);
 	dhcpv6_init(&conf);
+	for (i = 0; i < n; i++)
+		loop_translators(loops_at(lp, i));
 	ndp_init(lp, &conf.ip6, &conf.link, &conf.ns, &conf.svc);
-	tcp_init(lp, &conf.link, &conf.ip6);
-	udp_init(lp, &conf.ip4, &conf.ip6, &conf.svc);
-	icmp_init(lp, &conf.ip6, &conf.svc);
-	ingress_register(lp, INGRESS_TCP, conf.svc.tcp ? tcp_from_tap : NULL);
-	ingress_register(lp, INGRESS_UDP, conf.svc.udp ? udp_from_tap : NULL);
-	ingress_register(lp, INGRESS_ICMP,
-			 conf.svc.icmp ? icmp_from_tap : NULL);
-	udp_inbound_init(lp);	/* what forwarding hands connections to */
 	if (conf.mode == MODE_PASTA && conf.ns.splice)
 		tcp_splice_init(lp);
 	fwd_init(lp, &conf);	/* bind failures must reach the caller */
 	slirp_api_init(lp, conf.fwd.api_path, &conf.ip4);
 	ctl_init(lp, conf.fwd.ctl_path, &conf.fwd);
 	follow_init(lp, &conf);	/* changes conf in place, between batches */
-	link_wire(lp, ingress_batch, guest_forget);
-	link_start(lp);
+	for (i = 0; i < n; i++) {
+		struct loop *l = loops_at(lp, i);
+
+		link_wire(l, ingress_batch, guest_forget);
+		link_start(l);
+		loop_post_add(l, flush_hook);	/* after translators queued */
+	}
 	fdbudget_init();	/* what is open now is fixed */
-	loop_post_add(lp, flush_hook);	/* last: after translators queued */
 
 	/* 3. Detach if asked, confine, tell whoever waits, let it run */
 	if (!conf.proc.foreground)
@@ -181,12 +212,15 @@ int main(int argc, char **argv)
 		ns_quit_watch(lp, &conf);	/* opens what it watches */
 	proc_exit_fd_watch(lp, &conf.proc);
 	sandbox_profile(&conf, &sb);
+	sb.threads = n > 1;
 	sandbox_enter(&sb);		/* from here: no files, few calls */
+	loops_start(lp);		/* loops 1...: threads, in the sandbox */
 	proc_ready(pidfile);
 	proc_ready_tell(&conf.proc);
 	if (conf.mode == MODE_PASTA && conf.ns.target == NS_SPAWN)
 		ns_release_child(lp);
 
 	loop_run(lp);
+	loops_stop(lp);
 	return lp->status;
 }

@@ -25,6 +25,7 @@ enum {
 	OPT_MAP_HOST_LO, OPT_MAP_GUEST, OPT_NO_MAP_GW, OPT_NO_TCP, OPT_NO_UDP,
 	OPT_NO_ICMP, OPT_NO_DHCP, OPT_NO_DHCPV6, OPT_NO_NDP, OPT_NO_RA,
 	/* passt */
+	OPT_THREADS,
 	OPT_VHOST_USER, OPT_PRINT_CAPS, OPT_BUSY_POLL, OPT_FREEBIND,
 	OPT_REPAIR_PATH,
 	/* pasta */
@@ -53,6 +54,7 @@ static const struct option options[] = {
 	{ "pcap", required_argument, NULL, 'p' },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "mtu", required_argument, NULL, 'm' },
@@ -209,6 +211,32 @@ static int cpus_usable(void)
 	return CPU_COUNT(&set);
 }
 
+/* --threads N or auto (0): Return: 0, or -1 if @arg is neither */
+static int threads_parse(const char *arg, unsigned *n)
+{
+	unsigned long v;
+
+	if (!strcmp(arg, "auto")) {
+		*n = 0;
+		return 0;
+	}
+	if (conf_parse_uint(arg, CONF_THREADS_MAX, &v) || !v)
+		return -1;
+	*n = (unsigned)v;
+	return 0;
+}
+
+/* TETHER_THREADS: the default of --threads, for callers that can't pass
+ * options (a client's fixed command line) */
+static void threads_default(struct conf *c)
+{
+	const char *e = getenv("TETHER_THREADS");
+
+	if (e && *e && threads_parse(e, &c->proc.threads))
+		die("invalid TETHER_THREADS '%s': need 1 to %u, or auto", e,
+		    CONF_THREADS_MAX);
+}
+
 /**
  * set_defaults() - everything the options can change, for the personality
  * @c:		configuration, zeroed
@@ -235,6 +263,7 @@ static void set_defaults(struct conf *c)
 	c->ns.target = NS_SPAWN;
 	c->ns.netns_quit = true;
 	c->ns.splice = true;
+	threads_default(c);
 }
 
 /**
@@ -287,6 +316,11 @@ static bool opt_log_proc(struct conf *c, struct args *a, int opt,
 			die("invalid --busy-poll '%s': need microseconds, "
 			    "0 to %u", arg, BUSY_POLL_MAX_US);
 		c->proc.busy_poll_us = n;
+		break;
+	case OPT_THREADS:
+		if (threads_parse(arg, &c->proc.threads))
+			die("invalid --threads '%s': need 1 to %u, or auto",
+			    arg, CONF_THREADS_MAX);
 		break;
 	case 'h':
 		conf_usage(c, stdout);

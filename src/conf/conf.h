@@ -209,6 +209,8 @@ struct conf_ns {
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  * @follow:	follow the host's addresses, routes and resolvers while
  *		running (--no-follow-host: fixed at start-up)
+ * @threads:	--threads: loops (threads, tap queues), 0 for one per
+ *		usable CPU; pasta with a tap only, else always 1
  */
 struct conf_proc {
 	bool foreground;
@@ -223,7 +225,10 @@ struct conf_proc {
 	int exit_fd;
 	int ready_fd;
 	bool follow;
+	unsigned threads;
 };
+
+#define CONF_THREADS_MAX	64	/* as LOOPS_MAX */
 
 enum conf_fwd_kind {
 	FWD_TCP_IN,	/* -t: host -> namespace/guest */

@@ -14,6 +14,7 @@
 #include "l2/ingress_stats.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "loops.h"
 
 /*
  * DOC: pesto's protocol, version 1 (doc/control.md has it whole). A
@@ -320,7 +321,15 @@ struct ctl_flows {
 	bool json;
 	unsigned n;
 	time_t now;
+	unsigned loop;
 };
+
+/* A flow's id in listings: unique across loops (loop 0's are its slots) */
+static unsigned ctl_flow_id(const struct ctl_flows *w,
+			    const struct flow_common *f)
+{
+	return w->loop * FLOW_SLOTS + flow_idx(f);
+}
 
 static void ctl_flow(struct loop *lp, struct flow_common *f, void *arg)
 {
@@ -340,17 +349,18 @@ static void ctl_flow(struct loop *lp, struct flow_common *f, void *arg)
 			   "\"remote_port\":%u,\"age_s\":%ld,\"idle_s\":%ld,"
 			   "\"state\":\"%s\",\"bytes_out\":%llu,"
 			   "\"bytes_in\":%llu,\"frames_out\":%llu,"
-			   "\"frames_in\":%llu}", w->n ? "," : "", flow_idx(f),
+			   "\"frames_in\":%llu,\"loop\":%u}", w->n ? "," : "",
+			   ctl_flow_id(w, f),
 			   flow_kind_name(f->kind), g, f->gport, r, f->rport,
 			   age, idle, state ? state : "",
 			   (unsigned long long)f->bytes[FLOW_OUT],
 			   (unsigned long long)f->bytes[FLOW_IN],
 			   (unsigned long long)f->frames[FLOW_OUT],
-			   (unsigned long long)f->frames[FLOW_IN]);
+			   (unsigned long long)f->frames[FLOW_IN], w->loop);
 	else
 		ctl_printf(w->o, "%u\t%s\t[%s]:%u\t[%s]:%u\tage %ld s\t"
 			   "idle %ld s\t%s\tout %llu B/%llu\tin %llu B/%llu\n",
-			   flow_idx(f), flow_kind_name(f->kind), g, f->gport,
+			   ctl_flow_id(w, f), flow_kind_name(f->kind), g, f->gport,
 			   r, f->rport, age, idle, state ? state : "-",
 			   (unsigned long long)f->bytes[FLOW_OUT],
 			   (unsigned long long)f->frames[FLOW_OUT],
@@ -359,16 +369,20 @@ static void ctl_flow(struct loop *lp, struct flow_common *f, void *arg)
 	w->n++;
 }
 
+/* Every loop's flows: the others stand still while theirs are read */
 static void ctl_flows(struct loop *lp, struct ctl_out *o, bool json)
 {
-	struct ctl_flows w = { o, json, 0, lp->now.tv_sec };
+	struct ctl_flows w = { o, json, 0, lp->now.tv_sec, 0 };
 
 	if (json)
 		ctl_printf(o, "{\"flows\":[");
 	else
 		ctl_printf(o, "# id\tkind\tguest side\tremote side\tage\tidle\t"
 			   "state\tout bytes/frames\tin bytes/frames\n");
-	flow_foreach(lp, ctl_flow, &w);
+	loops_pause(lp);
+	for (w.loop = 0; w.loop < loops_n(lp); w.loop++)
+		flow_foreach(loops_at(lp, w.loop), ctl_flow, &w);
+	loops_resume(lp);
 	if (o->full) {		/* say so, in what room is left */
 		o->len = MIN(o->len, o->size - 64);
 		o->full = false;
@@ -380,36 +394,48 @@ static void ctl_flows(struct loop *lp, struct ctl_out *o, bool json)
 		ctl_printf(o, "],\"truncated\":false}\n");
 }
 
+/* The sum over every loop, read while the others stand still */
 static void ctl_stats(struct loop *lp, struct ctl_out *o, bool json)
 {
-	unsigned k, c, n = 0;
+	unsigned k, c, i, n = 0, nl = loops_n(lp);
+	uint64_t v;
 
+	loops_pause(lp);
 	ctl_printf(o, json ? "{\"flows\":{" : "# flows\tlive\tcap\topened\t"
 		   "refused\tidle-closed\n");
 	for (k = FLOW_NONE + 1; k < FLOW_KIND_NUM_; k++) {
-		const struct flow_stats *s = flow_stats(lp, k);
+		struct flow_stats s = { 0 };
+		unsigned cap = 0;
 
+		for (i = 0; i < nl; i++) {
+			const struct flow_stats *l = flow_stats(loops_at(lp, i),
+								k);
+
+			s.live += l->live;
+			s.opened += l->opened;
+			s.refused += l->refused;
+			s.idle += l->idle;
+			cap += flow_kind_cap_get(loops_at(lp, i), k);
+		}
 		if (json)
 			ctl_printf(o, "%s\"%s\":{\"live\":%u,\"cap\":%u,"
 				   "\"opened\":%llu,\"refused\":%llu,"
 				   "\"idle_closed\":%llu}", k > 1 ? "," : "",
-				   flow_kind_name(k), s->live,
-				   flow_kind_cap_get(lp, k),
-				   (unsigned long long)s->opened,
-				   (unsigned long long)s->refused,
-				   (unsigned long long)s->idle);
+				   flow_kind_name(k), s.live, cap,
+				   (unsigned long long)s.opened,
+				   (unsigned long long)s.refused,
+				   (unsigned long long)s.idle);
 		else
 			ctl_printf(o, "%s\t%u\t%u\t%llu\t%llu\t%llu\n",
-				   flow_kind_name(k), s->live,
-				   flow_kind_cap_get(lp, k),
-				   (unsigned long long)s->opened,
-				   (unsigned long long)s->refused,
-				   (unsigned long long)s->idle);
+				   flow_kind_name(k), s.live, cap,
+				   (unsigned long long)s.opened,
+				   (unsigned long long)s.refused,
+				   (unsigned long long)s.idle);
 	}
 	ctl_printf(o, json ? "},\"frames\":{" : "# frames from the guest\n");
 	for (c = IN_PASS + 1; c < IN_CNT_NUM_; c++) {
-		uint64_t v = ingress_count(lp, c);
-
+		for (v = 0, i = 0; i < nl; i++)
+			v += ingress_count(loops_at(lp, i), c);
 		if (!v)
 			continue;
 		ctl_printf(o, json ? "%s\"%s\":%llu" : "%s%s\t%llu\n",
@@ -417,6 +443,7 @@ static void ctl_stats(struct loop *lp, struct ctl_out *o, bool json)
 			   (unsigned long long)v);
 		n++;
 	}
+	loops_resume(lp);
 	ctl_printf(o, json ? "},\"listeners\":%u}\n" : "# listeners\t%u\n",
 		   fwd_listeners());
 }

@@ -30,6 +30,7 @@
 #include "lib/inany.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "loops.h"
 #include "nl/netlink.h"
 #include "ns/ns.h"
 
@@ -320,40 +321,20 @@ static unsigned host_ifindex(const char *name)
 	return i;
 }
 
-/* Read the host again and make the guest's view match */
-static void follow_apply(struct loop *lp)
+/* What each loop keeps of the configuration, made current */
+static void follow_apply_loop(struct loop *lp, bool went, unsigned chg,
+			      unsigned *ended)
 {
 	struct conf *c = fl.c;
-	unsigned chg, ended = 0;
-	bool went;
+	unsigned e;
 
-	if (fl.resolv_dirty) {
-		fl.resolv_dirty = false;
-		resolv_read();
-	}
-	chg = conf_refresh(c, &fl.req, fl.rok ? fl.rbuf : NULL, fl.rlen);
-	went = addrs_refresh();
-
-	/* Flows on addresses that went end first, and their RSTs are out
-	 * before the namespace loses the address they go to */
-	if (went && (ended = flow_abort_gone(lp, addr_gone, NULL)))
+	if (went && (e = flow_abort_gone(lp, addr_gone, NULL))) {
 		egress_flush(lp);
-
-	/* Then the namespace: its routes may have changed without the
-	 * guest-facing summary changing */
-	if (c->mode == MODE_PASTA && c->ns.config_net)
-		ns_net_follow(c, &fl.req);
-
+		*ended += e;
+	}
 	if (chg) {
-		nat_init(&c->ip4, &c->ip6);
-		arp_init(&c->ip4);
 		ingress_conf_set(lp, &c->ip4, &c->ip6);
 		udp_bcast_set(lp, &c->ip4);
-		if (chg & (CONF_CHG_IP4 | CONF_CHG_IP6))
-			guest_addrs_moved(&c->ip4, &c->ip6);
-		dhcp_init(&c->ip4, &c->link, &c->svc);
-		dhcpv6_init(c);
-		ndp_refresh(lp, &c->ip6, &c->link, &c->ns, &c->svc);
 	}
 	if (chg & CONF_CHG_IF) {
 		const char *ifn = c->ip6.outbound_if[0] ? c->ip6.outbound_if :
@@ -364,6 +345,47 @@ static void follow_apply(struct loop *lp)
 		icmp_scope6_set(lp, idx);
 		tcp_scope6_set(lp, host_ifindex(c->ip6.ifname));
 	}
+}
+
+/*
+ * Read the host again and make the guest's view match. The other loops
+ * read the configuration on every packet: they stand still meanwhile, and
+ * their own copies of it are made current here too.
+ */
+static void follow_apply(struct loop *lp)
+{
+	struct conf *c = fl.c;
+	unsigned chg, ended = 0, i;
+	bool went;
+
+	loops_pause(lp);
+	if (fl.resolv_dirty) {
+		fl.resolv_dirty = false;
+		resolv_read();
+	}
+	chg = conf_refresh(c, &fl.req, fl.rok ? fl.rbuf : NULL, fl.rlen);
+	went = addrs_refresh();
+
+	if (chg) {
+		nat_init(&c->ip4, &c->ip6);
+		arp_init(&c->ip4);
+		if (chg & (CONF_CHG_IP4 | CONF_CHG_IP6))
+			guest_addrs_moved(&c->ip4, &c->ip6);
+		dhcp_init(&c->ip4, &c->link, &c->svc);
+		dhcpv6_init(c);
+		ndp_refresh(lp, &c->ip6, &c->link, &c->ns, &c->svc);
+	}
+	/* Flows on addresses that went end first, and their RSTs are out
+	 * before the namespace loses the address they go to */
+	for (i = 0; i < loops_n(lp); i++)
+		follow_apply_loop(loops_at(lp, i), went, chg, &ended);
+	loops_resume(lp);
+
+	/* Then the namespace: its routes may have changed without the
+	 * guest-facing summary changing */
+	if (c->mode == MODE_PASTA && c->ns.config_net)
+		ns_net_follow(c, &fl.req);
+
 	if (chg || ended)
 		debug("follow: host change applied%s%s%s, %u flows ended",
 		      chg & (CONF_CHG_IP4 | CONF_CHG_IP6) ? ", addresses" : "",

@@ -28,9 +28,11 @@ int ns_call(int (*fn)(void *arg), void *arg);
  * c->link.ns_ifname inside the target netns, bring lo up, set the MAC if
  * --ns-mac-addr; with --config-net copy addresses/routes and set the MTU.
  * *@udp_gso tells if the kernel takes UDP GSO frames on it (Linux 6.2).
- * Return: the tap fd (dies on failure)
+ * @nq > 1: a multi-queue tap, its queues' fds in @fds.
+ * Return: queues opened, @nq or 1 without multi-queue taps (dies on failure)
  */
-int ns_tap_open(const struct conf *c, bool *udp_gso);
+unsigned ns_tap_open(const struct conf *c, bool *udp_gso, int *fds,
+		     unsigned nq);
 
 /*
  * ns_net_follow() - following the host with --config-net: change the

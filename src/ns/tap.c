@@ -29,7 +29,10 @@
 /**
  * struct tap_open_arg - work done inside the namespace by tap_open_ns()
  * @c:		configuration
- * @fd:		the tap (out)
+ * @nq:		queues wanted (IFF_MULTI_QUEUE if more than one)
+ * @fd:		the tap's queues (out)
+ * @nfd:	how many were opened (out): @nq, or 1 if the kernel has
+ *		no multi-queue taps
  * @name:	its name as the kernel gave it (out)
  * @nl:		netlink handle opened in the namespace (out)
  * @udp_gso:	the kernel takes UDP GSO frames from us (out)
@@ -38,7 +41,9 @@
  */
 struct tap_open_arg {
 	const struct conf *c;
-	int fd;
+	unsigned nq;
+	int *fd;
+	unsigned nfd;
 	char name[IFNAMSIZ];
 	struct nl_handle nl;
 	bool udp_gso;
@@ -85,32 +90,67 @@ static void sysctl_set(const char *dev, const char *fam, const char *key,
 		debug("cannot set %s on %s: %s", key, dev, strerror(-rc));
 }
 
-/* Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off */
+/* One queue of the tap @name (created by the first): Return: fd or -errno */
+static int tap_queue_open(char name[IFNAMSIZ], short flags, const char **step)
+{
+	struct ifreq ifr = { .ifr_flags = flags };
+	int fd, e;
+
+	*step = "open /dev/net/tun";
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	*step = "create the tap";
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	snprintf(name, IFNAMSIZ, "%s", ifr.ifr_name);
+	return fd;
+}
+
+/*
+ * Inside the namespace: /dev/net/tun, the tap, a netlink socket, DAD off.
+ * More than one queue: a multi-queue tap, a queue per loop; the tun driver
+ * sends each flow's frames to the queue we last wrote that flow's on
+ */
 static int tap_open_ns(void *p)
 {
 	struct tap_open_arg *a = p;
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	short flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	int fd;
 
-	a->fd = -1;
-	a->step = "open /dev/net/tun";
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	a->nfd = 0;
+	snprintf(a->name, IFNAMSIZ, "%s", a->c->link.ns_ifname);
+	if (a->nq > 1)
+		flags |= IFF_MULTI_QUEUE;
+	fd = tap_queue_open(a->name, flags, &a->step);
+	if (fd == -EINVAL && a->nq > 1) {	/* no multi-queue taps here */
+		debug("tap: no multi-queue taps: one queue, one loop");
+		snprintf(a->name, IFNAMSIZ, "%s", a->c->link.ns_ifname);
+		flags &= (short)~IFF_MULTI_QUEUE;
+		a->nq = 1;
+		fd = tap_queue_open(a->name, flags, &a->step);
+	}
 	if (fd < 0)
-		goto fail;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", a->c->link.ns_ifname);
-	a->step = "create the tap";
-	if (ioctl(fd, TUNSETIFF, &ifr))
-		goto fail_close;
-	snprintf(a->name, IFNAMSIZ, "%s", ifr.ifr_name);
+		return a->err = fd;
+	a->fd[a->nfd++] = fd;
 	a->udp_gso = tap_offload(fd);
+	while (a->nfd < a->nq) {
+		fd = tap_queue_open(a->name, flags, &a->step);
+		if (fd < 0)
+			goto fail;
+		a->fd[a->nfd++] = fd;
+		if (tap_offload(fd) != a->udp_gso)	/* one device */
+			debug("tap: queue %u offloads differ", a->nfd - 1);
+	}
 
 	a->step = "open netlink";
 	a->err = nl_open(&a->nl);
-	if (a->err) {
-		close(fd);
-		return a->err;
-	}
-	a->fd = fd;
+	if (a->err)
+		goto fail;
 
 	/* Addresses are the host's: no duplicate detection, before link up */
 	if (a->c->ns.config_net && (a->c->ip6.enabled || a->c->proc.follow))
@@ -121,12 +161,11 @@ static int tap_open_ns(void *p)
 		sysctl_set(a->name, "ipv4", "promote_secondaries", "1");
 	return 0;
 
-fail_close:
-	a->err = -errno;
-	close(fd);
-	return a->err;
 fail:
-	a->err = -errno;
+	if (fd < 0)
+		a->err = fd;
+	while (a->nfd)
+		close(a->fd[--a->nfd]);
 	return a->err;
 }
 
@@ -268,12 +307,15 @@ static void tap_config_net(const struct conf *c, struct nl_handle *ns,
  * ns_tap_open() - create and set up the tap in the namespace (see ns.h)
  * @c:		configuration
  * @udp_gso:	set if the tap takes UDP GSO frames (see tap_offload())
+ * @fds:	its queues' fds, non-blocking (out)
+ * @nq:		queues wanted
  *
- * Return: the tap fd, non-blocking (dies on failure)
+ * Return: queues opened, @nq or 1 (dies on failure)
  */
-int ns_tap_open(const struct conf *c, bool *udp_gso)
+unsigned ns_tap_open(const struct conf *c, bool *udp_gso, int *fds,
+		     unsigned nq)
 {
-	struct tap_open_arg a = { .c = c, .fd = -1 };
+	struct tap_open_arg a = { .c = c, .nq = nq, .fd = fds };
 	unsigned tap_if, lo_if;
 	int rc;
 
@@ -324,7 +366,7 @@ int ns_tap_open(const struct conf *c, bool *udp_gso)
 	     c->ns.config_net ? ", configured" : "",
 	     a.udp_gso ? ", UDP GSO both ways" : "");
 	*udp_gso = a.udp_gso;
-	return a.fd;
+	return a.nfd;
 }
 
 /* Follow one family: what tap_config_af() did, made current */

@@ -34,6 +34,7 @@
  * @ns_net_admin: following with --config-net: keeps CAP_NET_ADMIN to
  *		change the namespace's addresses and routes
  * @vhost_user:	passt --vhost-user: maps and unmaps guest memory
+ * @threads:	more than one loop: their threads start in the sandbox
  */
 struct sandbox_profile {
 	bool off;
@@ -54,6 +55,7 @@ struct sandbox_profile {
 	bool follow;
 	bool ns_net_admin;
 	bool vhost_user;
+	bool threads;
 };
 
 /*

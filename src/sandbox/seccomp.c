@@ -45,6 +45,7 @@ enum sb_need {
 	SB_BIND_RT	= 1 << 10,	/* listeners added at run time (API) */
 	SB_FOLLOW	= 1 << 11,	/* following the host's network */
 	SB_VHOST_USER	= 1 << 12,	/* passt --vhost-user: guest memory */
+	SB_THREADS	= 1 << 13,	/* more than one loop (loops.c) */
 };
 
 /**
@@ -102,7 +103,8 @@ static const struct sb_call sb_calls[] = {
 
 	/* pasta */
 	{ "wait4",	SB_PASTA, "reaping ns_call()'s child, and the command" },
-	{ "exit",	SB_PASTA, "ns_call()'s child ends (clone() returns)" },
+	{ "exit",	SB_PASTA | SB_THREADS, "ns_call()'s child ends (clone() "
+				"returns); a loop's thread ends" },
 	{ "splice",	SB_SPLICE, "loopback data through a pipe, no copy" },
 	{ "pipe2",	SB_SPLICE, "a pipe for a spliced connection" },
 	{ "lseek",	SB_ALL,	"stdio: a stream's position before its first "
@@ -123,6 +125,13 @@ static const struct sb_call sb_calls[] = {
 				"of a front-end that left, or of a memory "
 				"table replaced; ASan: report buffers" },
 
+	/* More than one loop: their threads start once the sandbox is up
+	 * (on stacks mapped before it), and lock what they share */
+	{ "set_robust_list", SB_THREADS, "a new thread (pthread_create())" },
+	{ "rseq",	SB_THREADS, "a new thread registers with the kernel" },
+	/* and rt_sigprocmask (threads start with signals blocked), futex
+	 * (inbox, log and pause locks), exit (a thread ends): below */
+
 	/* What the sanitizers' runtime does when it reports, so a report
 	 * is printed rather than cut short by SIGSYS (not in releases) */
 	{ "mmap",	SB_SANITIZER, "ASan: shadow memory, report buffers" },
@@ -131,12 +140,17 @@ static const struct sb_call sb_calls[] = {
 	{ "openat",	SB_SANITIZER, "ASan: /proc/self/maps (fails: no fs)" },
 	{ "readlink",	SB_SANITIZER, "ASan: the binary's path" },
 	{ "sigaltstack", SB_SANITIZER, "ASan: its signal stack" },
-	{ "rt_sigaction", SB_SANITIZER, "ASan: its handlers" },
-	{ "rt_sigprocmask", SB_SANITIZER, "abort_on_error: abort()" },
+	{ "rt_sigaction", SB_SANITIZER | SB_THREADS, "ASan: its handlers; "
+				"glibc's first pthread_create(): its "
+				"cancellation signal's" },
+	{ "rt_sigprocmask", SB_SANITIZER | SB_THREADS, "abort_on_error: "
+				"abort(); loop threads start with signals "
+				"blocked" },
 	{ "rt_sigreturn", SB_SANITIZER, "ASan: return from its handler" },
 	{ "gettid",	SB_SANITIZER, "abort(): raise()" },
 	{ "tgkill",	SB_SANITIZER, "abort(): raise()" },
-	{ "futex",	SB_SANITIZER, "ASan: its internal locks" },
+	{ "futex",	SB_SANITIZER | SB_THREADS, "ASan: its internal locks; "
+				"loops: inbox, log and pause locks" },
 	{ "sched_getaffinity", SB_SANITIZER, "ASan: CPU count" },
 	{ "prctl",	SB_SANITIZER, "ASan: dumpable checks" },
 	{ "ioctl",	SB_SANITIZER, "ASan: isatty() for colours" },
@@ -181,6 +195,8 @@ static unsigned sb_needs(const struct sandbox_profile *p)
 		n |= SB_FOLLOW;
 	if (p->vhost_user)
 		n |= SB_VHOST_USER;
+	if (p->threads)
+		n |= SB_THREADS;
 	if (p->syslog)
 		n |= SB_SYSLOG;
 	if (p->logfile)
@@ -206,8 +222,16 @@ static unsigned sb_needs(const struct sandbox_profile *p)
  * - kill(): pasta spawn, to our command's namespace init only (forwarded
  *   SIGTERM/SIGINT/SIGHUP, and "is it still there?");
  * - mmap(): vhost-user, the guest memory regions the front-end sends:
- *   shared, readable and writable, never executable, from an fd.
+ *   shared, readable and writable, never executable, from an fd;
+ * - clone(): with more than one loop, also a thread, with exactly
+ *   pthread_create()'s flags (and clone3() fails with ENOSYS, so that
+ *   glibc uses clone()).
  */
+
+/* pthread_create()'s clone() flags (glibc: create_thread()) */
+#define SB_CLONE_THREAD	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+			 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |	\
+			 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 		   unsigned need, int *n)
 {
@@ -244,6 +268,15 @@ static int sb_args(scmp_filter_ctx ctx, const struct sandbox_profile *p,
 		SB_ADD(SB_RULE(ctx, "mmap", 2,
 			       SCMP_A2(SCMP_CMP_EQ, PROT_READ | PROT_WRITE),
 			       SCMP_A3(SCMP_CMP_EQ, MAP_SHARED | MAP_NORESERVE)));
+	if (need & SB_THREADS) {
+		SB_ADD(SB_RULE(ctx, "clone", 1,
+			       SCMP_A0(SCMP_CMP_EQ, SB_CLONE_THREAD)));
+		/* clone3()'s flags are in memory, out of the filter's reach:
+		 * glibc falls back to clone() */
+		SB_ADD(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				       seccomp_syscall_resolve_name("clone3"),
+				       0));
+	}
 	if (need & SB_SPAWN)
 		SB_ADD(SB_RULE(ctx, "kill", 1,
 			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->child)));

@@ -100,7 +100,8 @@ class Tether:
     def env(self):
         e = {"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": self.workdir,
              "TMPDIR": "/tmp", "SHELL": "/bin/sh"}
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                  "TETHER_THREADS"):
             if k in os.environ:
                 e[k] = os.environ[k]
         return e
