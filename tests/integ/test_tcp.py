@@ -91,3 +91,30 @@ def test_tcp_iperf3_run_completes(tether, server):
     out = json.loads(res.out[res.out.index("{"):])
     assert "error" not in out, out["error"]
     assert out["end"]["sum_received"]["bytes"] > 0
+
+
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_tcp_threads_queues_and_many_connections(tether, files, threads):
+    """--threads N: a tap with N queues (multi-queue from 2), one loop per
+    queue; 200 connections spread over the queues all echo, and a
+    download arrives intact by SHA-256, whichever loop owns it. Service
+    frames (ARP, NDP) reach loop 0 from any queue: the echo needs them"""
+    _, sha, _ = files["big"]
+    script = ("ip -d link show | sed -n 's/.*numqueues \\([0-9]*\\).*/"
+              "QUEUES \\1/p'; "
+              + tether.tool("tt_client.py", "echo-many", V4_SERVER,
+                            PORT_ECHO, 200, 3000) + "; "
+              + tether.tool("tt_client.py", "echo-many", V6_SERVER,
+                            PORT_ECHO, 100, 3000) + "; "
+              f"{CURL} -o - {url(V4_SERVER, 'big')} | sha256sum | "
+              "sed 's/^/SHA /'")
+    res = tether.spawn(script, opts=["--threads", threads])
+    assert res.rc == 0, res
+    if threads == "1":
+        assert res.lines("QUEUES ") == [], res      # not multi-queue
+    else:
+        assert res.lines("QUEUES ") == [[threads]], res
+    for r in res.results:
+        assert r["ok"] == r["count"], json.dumps(r, indent=1)
+    assert len(res.results) == 2, res
+    assert res.lines("SHA ")[0][0] == sha, res
