@@ -104,8 +104,9 @@ static unsigned loops_wanted(const struct conf *c)
 {
 	if (c->mode != MODE_PASTA || c->ns.splice_only)
 		return 1;
-	return c->proc.threads ? c->proc.threads :
-	       MIN(loops_usable_cpus(), CONF_THREADS_MAX);
+	if (c->proc.threads == CONF_THREADS_AUTO)
+		return MIN(loops_usable_cpus(), CONF_THREADS_MAX);
+	return c->proc.threads ? c->proc.threads : 1;
 }
 
 /* What every loop has: its flow table, link, egress and ingress, the

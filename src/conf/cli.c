@@ -211,13 +211,13 @@ static int cpus_usable(void)
 	return CPU_COUNT(&set);
 }
 
-/* --threads N or auto (0): Return: 0, or -1 if @arg is neither */
+/* --threads N or auto: Return: 0, or -1 if @arg is neither */
 static int threads_parse(const char *arg, unsigned *n)
 {
 	unsigned long v;
 
 	if (!strcmp(arg, "auto")) {
-		*n = 0;
+		*n = CONF_THREADS_AUTO;
 		return 0;
 	}
 	if (conf_parse_uint(arg, CONF_THREADS_MAX, &v) || !v)

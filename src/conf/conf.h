@@ -209,8 +209,9 @@ struct conf_ns {
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  * @follow:	follow the host's addresses, routes and resolvers while
  *		running (--no-follow-host: fixed at start-up)
- * @threads:	--threads: loops (threads, tap queues), 0 for one per
- *		usable CPU; pasta with a tap only, else always 1
+ * @threads:	--threads: loops (threads, tap queues), CONF_THREADS_AUTO
+ *		for one per usable CPU, 0 (default) for one; pasta with a
+ *		tap only, else always 1
  */
 struct conf_proc {
 	bool foreground;
@@ -229,6 +230,7 @@ struct conf_proc {
 };
 
 #define CONF_THREADS_MAX	64	/* as LOOPS_MAX */
+#define CONF_THREADS_AUTO	UINT_MAX	/* --threads auto */
 
 enum conf_fwd_kind {
 	FWD_TCP_IN,	/* -t: host -> namespace/guest */

@@ -41,7 +41,7 @@ static const char usage_common[] =
 "      --threads N|auto     Loops, each a thread with a queue of the tap\n"
 "                           of its own (pasta; passt and a --splice-only\n"
 "                           pasta always have one), 1 to 64\n"
-"                           default: auto, one per usable CPU, or\n"
+"                           auto: one per usable CPU; default: 1, or\n"
 "                           TETHER_THREADS from the environment\n"
 "  -m, --mtu MTU            MTU to advertise (and set with --config-net)\n"
 "                           0..65521, 0: don't advertise, default: 65520\n"
