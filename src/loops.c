@@ -72,17 +72,6 @@ struct loops_set {
 	unsigned ended;
 };
 
-unsigned loops_usable_cpus(void)
-{
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 1;
-	n = CPU_COUNT(&set);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 /* ---- inbox ------------------------------------------------------------ */
 
 static void inbox_wake(struct loop_inbox *ib)

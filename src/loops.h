@@ -63,9 +63,6 @@ struct loop_msg {
 
 typedef void loop_msg_fn(struct loop *lp, const struct loop_msg *m);
 
-/* loops_usable_cpus() - CPUs this process may run on (at least 1) */
-unsigned loops_usable_cpus(void);
-
 /* loops_new() - @n loops (1 <= @n <= LOOPS_MAX), each loop_init()ed,
  * with its id and inbox; dies if it can't. Return: loop 0 */
 struct loop *loops_new(unsigned n);

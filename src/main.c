@@ -105,7 +105,7 @@ static unsigned loops_wanted(const struct conf *c)
 	if (c->mode != MODE_PASTA || c->ns.splice_only)
 		return 1;
 	if (c->proc.threads == CONF_THREADS_AUTO)
-		return MIN(loops_usable_cpus(), CONF_THREADS_MAX);
+		return MIN(conf_cpus_usable(), CONF_THREADS_MAX);
 	return c->proc.threads ? c->proc.threads : 1;
 }
 

@@ -201,14 +201,14 @@ static void put_addr(const union inany *a, struct in_addr *v4,
 }
 
 /* CPUs this process may run on: polling on the only one would starve the
- * very peer it waits for */
-static int cpus_usable(void)
+ * very peer it waits for; and --threads auto makes a loop for each */
+unsigned conf_cpus_usable(void)
 {
 	cpu_set_t set;
 
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return 1;
-	return CPU_COUNT(&set);
+	return CPU_COUNT(&set) > 0 ? (unsigned)CPU_COUNT(&set) : 1;
 }
 
 /* --threads N or auto: Return: 0, or -1 if @arg is neither */
@@ -245,7 +245,7 @@ static void set_defaults(struct conf *c)
 {
 	c->log.level = LOG_LVL_INFO;
 	c->log.ident = conf_name(c);
-	c->proc.busy_poll_us = cpus_usable() > 1 ? BUSY_POLL_DEFAULT_US : 0;
+	c->proc.busy_poll_us = conf_cpus_usable() > 1 ? BUSY_POLL_DEFAULT_US : 0;
 	c->proc.uid = getuid();
 	c->proc.gid = getgid();
 	c->ip4.enabled = c->ip6.enabled = true;

@@ -326,6 +326,8 @@ struct nl_handle;
 #define CONF_CHG_IP6	(1U << 1)
 #define CONF_CHG_DNS	(1U << 2)	/* resolvers, search list */
 #define CONF_CHG_IF	(1U << 3)	/* template interface */
+/* conf_cpus_usable() - CPUs this process may run on, at least 1 */
+unsigned conf_cpus_usable(void);
 unsigned conf_refresh(struct conf *c, struct nl_handle *nl,
 		      const char *resolv, size_t len);
 

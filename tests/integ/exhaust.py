@@ -38,27 +38,25 @@ def nfds(pid):
         return None
 
 
-def threads(pid):
-    """Threads of @pid: tether's loops, each with flow tables of its own"""
+def status_field(pid, key):
+    """The number in @pid's /proc status line @key ("VmRSS"), or None"""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 1
-
-
-def rss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
     return None
+
+
+def threads(pid):
+    """Threads of @pid: tether's loops, each with flow tables of its own"""
+    return status_field(pid, "Threads") or 1
+
+
+def rss_kb(pid):
+    return status_field(pid, "VmRSS")
 
 
 def cpu_s(pid):
