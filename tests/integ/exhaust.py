@@ -38,6 +38,23 @@ def nfds(pid):
         return None
 
 
+def settled_fds(pid, p, still=1.5, bound=10):
+    """@pid's fd count once it has held still for @still s (at most @bound
+    s): the baseline of a process at rest. Right after start-up tether is
+    still settling: its first forwarding scan can take sockets from the
+    namespace's pool, which its next periodic top-up (500 ms) replaces, so
+    a count read at once can be a few fds short of its resting one."""
+    n = nfds(pid)
+    now = time.monotonic()
+    deadline, since = now + bound, now
+    while (now < deadline and now - since < still and p.poll() is None):
+        time.sleep(0.1)
+        m, now = nfds(pid), time.monotonic()
+        if m != n:
+            n, since = m, now
+    return n
+
+
 def status_field(pid, key):
     """The number in @pid's /proc status line @key ("VmRSS"), or None"""
     try:
@@ -172,8 +189,7 @@ def run_flood(tether, workdir, files, cmd, probe, limit, fd_slack,
 
 def _measure(m, pid, p, rd, fd_slack, fd_back_bound, flood_bound):
     """One round, from DIR/ready to DIR/go"""
-    time.sleep(0.3)
-    m.fd_base, m.rss_base = nfds(pid), rss_kb(pid)
+    m.fd_base, m.rss_base = settled_fds(pid, p), rss_kb(pid)
     m.loops = threads(pid)
     cpu0 = cpu_s(pid)
     with open(os.path.join(rd, "start"), "w"):

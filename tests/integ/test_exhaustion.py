@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from topology import V4_SERVER, PORT_HTTP
-from exhaust import nfds, tether_pid, wait_path
+from exhaust import nfds, settled_fds, tether_pid, wait_path
 
 LIMIT = 300             # RLIMIT_NOFILE, soft and hard, for tether
 RESERVE = 128           # fds tether keeps out of its budget, at least
@@ -53,7 +53,7 @@ def test_tcp_syn_flood_to_silent_host_bounded_fds_and_recovers(
             tether.finish(p, 10)
         pid = tether_pid(p, tether.binary)
         assert pid, tether.finish(p, 10)
-        base = nfds(pid)
+        base = settled_fds(pid, p)
         with open(os.path.join(d, "start"), "w"):
             pass
 
