@@ -106,7 +106,7 @@ static unsigned loops_wanted(const struct conf *c)
 		return 1;
 	if (c->proc.threads == CONF_THREADS_AUTO)
 		return MIN(conf_cpus_usable(), CONF_THREADS_MAX);
-	return c->proc.threads ? c->proc.threads : 1;
+	return c->proc.threads;
 }
 
 /* What every loop has: its flow table, link, egress and ingress, the

@@ -246,6 +246,7 @@ static void set_defaults(struct conf *c)
 	c->log.level = LOG_LVL_INFO;
 	c->log.ident = conf_name(c);
 	c->proc.busy_poll_us = conf_cpus_usable() > 1 ? BUSY_POLL_DEFAULT_US : 0;
+	c->proc.threads = 1;
 	c->proc.uid = getuid();
 	c->proc.gid = getgid();
 	c->ip4.enabled = c->ip6.enabled = true;

@@ -209,8 +209,8 @@ struct conf_ns {
  * @ready_fd:	slirp4netns -r: "1" is written there once ready (-1)
  * @follow:	follow the host's addresses, routes and resolvers while
  *		running (--no-follow-host: fixed at start-up)
- * @threads:	--threads: loops (threads, tap queues), CONF_THREADS_AUTO
- *		for one per usable CPU, 0 (default) for one; pasta with a
+ * @threads:	--threads: loops (threads, tap queues), 1 by default,
+ *		CONF_THREADS_AUTO for one per usable CPU; pasta with a
  *		tap only, else always 1
  */
 struct conf_proc {
